@@ -1,0 +1,1 @@
+"""Backprop circuits: parse an expression, evaluate values and gradients, render the diagram."""

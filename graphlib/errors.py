@@ -1,0 +1,33 @@
+"""Errors raised by graphlib: each names the culprit, where it is, and how to fix it."""
+
+
+class CircuitError(Exception):
+    """Base of every error a user can cause; the web layer turns it into a 4xx answer.
+
+    `field` names the form field at fault (`expr`, a variable name, or an option),
+    `position` is the 0-based column in the expression, when there is one.
+    """
+
+    status = 400
+
+    def __init__(self, message, *, field="expr", position=None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        self.position = position
+
+
+class ExpressionSyntaxError(CircuitError):
+    """The expression text is not in the language."""
+
+
+class LimitError(CircuitError):
+    """The input is well formed but larger than the service accepts."""
+
+
+class ValueInputError(CircuitError):
+    """A variable's value or a display option is not acceptable."""
+
+
+class RenderError(Exception):
+    """Graphviz failed or ran out of time; not the user's fault, so it is not a CircuitError."""

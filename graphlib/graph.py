@@ -1,0 +1,76 @@
+"""The circuit as data: inputs and gates in topological order, immutable, with generated ids."""
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Const:
+    """A constant operand folded into its gate (no wire, no gradient), with the text as typed."""
+
+    value: float
+    text: str
+
+
+@dataclass(frozen=True)
+class Node:
+    """An input (`op == "input"`, named `name`) or a gate (`op` is a key of `ops.OPS`).
+
+    `args` holds, per operand, the id of the node whose wire feeds it or a `Const`.
+    `span` is where the node was typed: `source[start:end]`.
+    """
+
+    id: str
+    op: str
+    args: tuple = ()
+    name: str = ""
+    span: tuple = (0, 0)
+
+    @property
+    def is_input(self):
+        return self.op == "input"
+
+    @property
+    def wires(self):
+        """(operand index, source node id) for each operand that is a wire."""
+        return [(index, arg) for index, arg in enumerate(self.args) if isinstance(arg, str)]
+
+
+@dataclass(frozen=True)
+class Graph:
+    """Nodes in topological order: the inputs in the order first typed, then the gates;
+    the last node is the output."""
+
+    source: str
+    nodes: tuple
+
+    @property
+    def output(self):
+        return self.nodes[-1]
+
+    @property
+    def inputs(self):
+        return [node for node in self.nodes if node.is_input]
+
+    @property
+    def gates(self):
+        return [node for node in self.nodes if not node.is_input]
+
+    @property
+    def variables(self):
+        return [node.name for node in self.inputs]
+
+    def node(self, node_id):
+        return self.nodes[int(node_id[1:])]
+
+    def consumers(self):
+        """For each node id, the (gate id, operand index) pairs its wire feeds, in graph order."""
+        uses = {node.id: [] for node in self.nodes}
+        for node in self.nodes:
+            for index, source_id in node.wires:
+                uses[source_id].append((node.id, index))
+        return uses
+
+    def text(self, node):
+        """The sub-expression a node computes, as typed."""
+        start, end = node.span
+        return self.source[start:end]

@@ -1,0 +1,137 @@
+"""The gate table: for each gate, its forward function, local derivatives, SymPy formula and label.
+
+Adding a function is one entry in `OPS`: the parser, evaluator, renderer and tests read it.
+Numbers are float64 with IEEE semantics (inf and nan, never an exception): every forward and
+derivative function runs under `numpy.errstate(all="ignore")`, which the evaluator sets.
+"""
+
+import math
+import re
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+import sympy
+
+NAN = np.float64("nan")
+
+
+@dataclass(frozen=True)
+class Op:
+    """One kind of gate.
+
+    `local_grads(*inputs, out)` returns d out / d input for each input, as numbers;
+    `formula(*symbols)` is the same gate as a SymPy expression, the oracle for those numbers.
+    `infix` is the operator typed between operands (`"+"`), or None for a function call.
+    """
+
+    name: str
+    arity: int
+    forward: Callable[..., np.float64]
+    local_grads: Callable[..., tuple]
+    formula: Callable[..., sympy.Expr]
+    infix: str | None = None
+    commutative: bool = False
+
+    def label(self, constants):
+        """The text in the gate's circle, as the lecture writes it: `+`, `*-1`, `1/x`, `max`.
+
+        `constants[i]` is the typed text of input i when it is a constant, None for a wire.
+        """
+        if all(text is None for text in constants):
+            return self.infix or self.name
+        shown = [text if text is None or _is_atom(text) else f"({text})" for text in constants]
+        if not self.infix:
+            return f"{self.name}({','.join(text or 'x' for text in shown)})"
+        left, right = shown
+        if right is not None:
+            return f"{self.infix}{right}"
+        if self.commutative:
+            return f"{self.infix}{left}"
+        return f"{left}{self.infix}x"
+
+
+def _is_atom(text):
+    """A number or a name reads unambiguously beside an operator; anything longer needs brackets."""
+    return re.fullmatch(r"-?[A-Za-z0-9_.]+(?:[eE][+-][0-9]+)?", text) is not None
+
+
+def _sigmoid(a):
+    return 1.0 / (1.0 + np.exp(-a))
+
+
+def _relu(a):
+    return np.maximum(a, 0.0)
+
+
+def _step(a):
+    """d relu / da, with relu'(0) = 0 as in PyTorch and JAX."""
+    if np.isnan(a):
+        return NAN
+    return np.float64(1.0 if a > 0 else 0.0)
+
+
+def _log_grad(a, out):
+    # log is undefined below zero, so is its slope (1/a would pretend otherwise).
+    return (NAN if a < 0 else 1.0 / a,)
+
+
+def _pow_grads(a, b, out):
+    d_base = b * a ** (b - 1.0)
+    # d/db a**b = a**b * log a; where a**b is 0 (a = 0, b > 0) the limit is 0, not 0 * -inf.
+    d_exponent = np.float64(0.0) if out == 0 else out * np.log(a)
+    return d_base, d_exponent
+
+
+def _routing_grads(a, b, out):
+    """max and min send the gradient to the input that won; a tie splits it evenly."""
+    if np.isnan(out):
+        return NAN, NAN
+    if a == b:
+        return np.float64(0.5), np.float64(0.5)
+    if out == a:
+        return np.float64(1.0), np.float64(0.0)
+    return np.float64(0.0), np.float64(1.0)
+
+
+ONE = np.float64(1.0)
+
+OPS = {
+    op.name: op
+    for op in [
+        Op("add", 2, lambda a, b: a + b, lambda a, b, out: (ONE, ONE),
+           lambda a, b: a + b, infix="+", commutative=True),
+        Op("sub", 2, lambda a, b: a - b, lambda a, b, out: (ONE, -ONE),
+           lambda a, b: a - b, infix="-"),
+        Op("mul", 2, lambda a, b: a * b, lambda a, b, out: (b, a),
+           lambda a, b: a * b, infix="*", commutative=True),
+        Op("div", 2, lambda a, b: a / b, lambda a, b, out: (1.0 / b, -a / (b * b)),
+           lambda a, b: a / b, infix="/"),
+        Op("pow", 2, lambda a, b: a**b, _pow_grads,
+           lambda a, b: a**b, infix="**"),
+        Op("exp", 1, np.exp, lambda a, out: (out,), sympy.exp),
+        Op("log", 1, np.log, _log_grad, sympy.log),
+        Op("sqrt", 1, np.sqrt, lambda a, out: (0.5 / out,), sympy.sqrt),
+        Op("sin", 1, np.sin, lambda a, out: (np.cos(a),), sympy.sin),
+        Op("cos", 1, np.cos, lambda a, out: (-np.sin(a),), sympy.cos),
+        Op("tan", 1, np.tan, lambda a, out: (1.0 + out * out,), sympy.tan),
+        Op("tanh", 1, np.tanh, lambda a, out: (1.0 - out * out,), sympy.tanh),
+        Op("sigmoid", 1, _sigmoid, lambda a, out: (out * (1.0 - out),),
+           lambda a: 1 / (1 + sympy.exp(-a))),
+        Op("relu", 1, _relu, lambda a, out: (_step(a),), lambda a: sympy.Max(0, a)),
+        Op("abs", 1, np.abs, lambda a, out: (np.sign(a),), sympy.Abs),
+        Op("max", 2, np.maximum, _routing_grads, sympy.Max, commutative=True),
+        Op("min", 2, np.minimum, _routing_grads, sympy.Min, commutative=True),
+    ]
+}
+
+INFIX_OPS = {op.infix: op for op in OPS.values() if op.infix}
+FUNCTIONS = {op.name: op for op in OPS.values() if not op.infix}
+CONSTANTS = {"pi": math.pi, "e": math.e}
+
+CONVENTIONS = (
+    "relu'(0) = 0 and abs'(0) = 0",
+    "max and min split the gradient evenly between tied inputs",
+    "sqrt'(0) = inf; log and sqrt of a negative number are nan",
+    "a gradient of exactly 0 arriving at a gate contributes exactly 0 (never 0 * inf = nan)",
+)
