@@ -2,6 +2,8 @@
 
 from dataclasses import dataclass
 
+from graphlib.ops import OPS
+
 
 @dataclass(frozen=True)
 class Const:
@@ -28,6 +30,13 @@ class Node:
     @property
     def is_input(self):
         return self.op == "input"
+
+    @property
+    def label(self):
+        """An input's name, or the text in a gate's circle (`+`, `*-1`, `1/x`)."""
+        if self.is_input:
+            return self.name
+        return OPS[self.op].label([arg.text if isinstance(arg, Const) else None for arg in self.args])
 
     @property
     def wires(self):

@@ -12,12 +12,11 @@ import os
 import shutil
 import subprocess
 import tempfile
+import textwrap
 
 import graphviz
 
 from graphlib.errors import RenderError
-from graphlib.graph import Const
-from graphlib.ops import OPS
 
 VALUE_COLOR = "#008000"  # SVG "green", as in the notes; X11's green is lime
 GRADIENT_COLOR = "#d00000"
@@ -59,8 +58,7 @@ def to_dot(graph, evaluation, precision=DEFAULT_PRECISION):
         _keep_typed_order(inputs, [_wire(node.id) for node in graph.inputs])
 
     for node in graph.gates:
-        constants = [arg.text if isinstance(arg, Const) else None for arg in node.args]
-        dot.node(node.id, _escape(OPS[node.op].label(constants)), shape="circle",
+        dot.node(node.id, _escape(node.label), shape="circle",
                  width="0.55", margin="0.02", penwidth="1.2")
         dot.node(_wire(node.id), numbers.wire_label(node.id, evaluation.grads[node.id]), **_WIRE_NODE)
         dot.edge(node.id, f"{_wire(node.id)}:w:w")
@@ -151,3 +149,17 @@ def render_svg(dot_source, timeout=DOT_TIMEOUT_SECONDS):
     if result.returncode != 0:
         raise RenderError(f"Graphviz failed: {result.stderr.decode(errors='replace').strip()[:300]}")
     return result.stdout.decode()
+
+
+def error_svg(message):
+    """A small SVG that states the error, for an <img> or a link that expected a circuit."""
+    lines = textwrap.wrap(message, 70) or [""]
+    height = 24 + 20 * len(lines)
+    texts = "".join(
+        f'<text x="12" y="{28 + 20 * row}">{_escape(line)}</text>' for row, line in enumerate(lines)
+    )
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="560" height="{height}" '
+        f'font-family="{FONT}" font-size="14" fill="{GRADIENT_COLOR}">'
+        f'<rect width="100%" height="100%" fill="white" stroke="{GRADIENT_COLOR}"/>{texts}</svg>'
+    )

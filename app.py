@@ -1,0 +1,142 @@
+"""The web app: HTTP requests to graphlib calls, and their results to HTML, SVG and JSON.
+
+Run it with `make run` (gunicorn serves `create_app()`); every circuit lives in its URL.
+"""
+
+from urllib.parse import urlencode
+
+from flask import Flask, Response, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from graphlib.circuit import DEFAULT_VALUE, MAX_PRECISION, build_circuit, to_json
+from graphlib.errors import CircuitError, LimitError, RenderError
+from graphlib.gallery import GALLERY
+from graphlib.ops import CONVENTIONS
+from graphlib.parse import NAME_PATTERN, OPTION_NAMES, RESERVED_NAMES, parse
+from graphlib.render import DEFAULT_PRECISION, error_svg, render_svg, to_dot
+
+MAX_QUERY_BYTES = 8 * 1024
+MAX_BODY_BYTES = 16 * 1024
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'none'; img-src 'self'; style-src 'self'; form-action 'self'; "
+        "base-uri 'none'; frame-ancestors 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+}
+
+
+def create_app(test_config=None):
+    app = Flask(__name__)
+    app.config.from_mapping(MAX_CONTENT_LENGTH=MAX_BODY_BYTES)
+    if test_config:
+        app.config.update(test_config)
+
+    @app.get("/")
+    def index():
+        fields = _query_fields()
+        if "expr" not in fields:
+            return _page()
+        return _page(circuit=build_circuit(fields))
+
+    @app.get("/graph.svg")
+    def graph_svg():
+        circuit = build_circuit(_query_fields())
+        svg = render_svg(to_dot(circuit.graph, circuit.evaluation, circuit.precision))
+        return Response(svg, mimetype="image/svg+xml")
+
+    @app.route("/api/graph", methods=["GET", "POST"])
+    def api_graph():
+        fields = _json_fields() if request.method == "POST" else _query_fields()
+        return jsonify(to_json(build_circuit(fields)))
+
+    @app.errorhandler(CircuitError)
+    def bad_input(error):
+        return _error_response(error.message, 400, field=error.field, position=error.position)
+
+    @app.errorhandler(RenderError)
+    def render_failed(error):
+        return _error_response(str(error), 503)
+
+    @app.errorhandler(HTTPException)
+    def http_error(error):
+        return _error_response(error.description, error.code)
+
+    @app.errorhandler(Exception)
+    def unexpected(error):
+        app.logger.exception("Unexpected error")
+        return _error_response("Something went wrong on our side; the error has been logged.", 500)
+
+    @app.after_request
+    def secure_headers(response):
+        response.headers.update(SECURITY_HEADERS)
+        return response
+
+    return app
+
+
+def _query_fields():
+    """Every query parameter with all of its values, so repeated names can be refused."""
+    if len(request.query_string) > MAX_QUERY_BYTES:
+        raise LimitError(
+            f"The URL's query is {len(request.query_string)} bytes; the limit is {MAX_QUERY_BYTES}.",
+            field=None,
+        )
+    return request.args.to_dict(flat=False)
+
+
+def _json_fields():
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise CircuitError(
+            'The request body must be a JSON object, for example {"expr": "(x+y)*z", "x": -2}.',
+            field=None,
+        )
+    return {name: [value] for name, value in body.items()}
+
+
+def _error_response(message, status, field=None, position=None):
+    if request.path.startswith("/api/"):
+        return jsonify({"error": {"message": message, "field": field, "position": position}}), status
+    if request.path == "/graph.svg":
+        return Response(error_svg(message), status=status, mimetype="image/svg+xml")
+    return _page(error={"message": message, "field": field, "position": position}), status
+
+
+def _page(circuit=None, error=None):
+    """The form with the circuit (or the error) below it; fields keep exactly what was typed."""
+    fields = request.args.to_dict(flat=True)
+    expression = fields.get("expr", "")
+    return render_template(
+        "index.html",
+        expression=expression,
+        variables=_form_variables(expression, fields, circuit),
+        precision=fields.get("precision", str(DEFAULT_PRECISION)),
+        precisions=range(MAX_PRECISION + 1),
+        circuit=circuit,
+        error=error,
+        query=urlencode(request.args.to_dict(flat=False), doseq=True),
+        gallery=GALLERY,
+        conventions=CONVENTIONS,
+    )
+
+
+def _form_variables(expression, fields, circuit):
+    """(name, text, is_default) for each variable field: those of the expression when it parses,
+    else those the user sent, so that a typo in the expression loses none of their values."""
+    if circuit is not None:
+        names = circuit.graph.variables
+    else:
+        try:
+            names = parse(expression).variables if expression else []
+        except CircuitError:
+            names = [name for name in fields if NAME_PATTERN.fullmatch(name)
+                     and name not in RESERVED_NAMES and name not in OPTION_NAMES]
+    return [(name, fields.get(name, _default_text()), name not in fields) for name in names]
+
+
+def _default_text():
+    return f"{DEFAULT_VALUE:g}"
+

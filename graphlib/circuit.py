@@ -1,0 +1,145 @@
+"""Request fields (expression, variable values, options) to an evaluated circuit, and to JSON.
+
+The one entry point the web layer calls: it knows nothing of HTTP, only of named fields, each
+given as the list of texts (or JSON numbers) that arrived for it.
+"""
+
+import math
+import re
+from dataclasses import dataclass
+
+from graphlib.errors import ValueInputError
+from graphlib.evaluate import evaluate
+from graphlib.graph import Const
+from graphlib.ops import CONVENTIONS
+from graphlib.parse import MAX_TOKEN_LENGTH, parse
+from graphlib.render import DEFAULT_PRECISION
+
+DEFAULT_VALUE = 1.0
+MAX_PRECISION = 10
+VALUE_PATTERN = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+
+
+@dataclass(frozen=True)
+class Circuit:
+    graph: object
+    evaluation: object
+    values: dict  # variable name -> the float used
+    defaulted: tuple  # names of the variables that got DEFAULT_VALUE
+    precision: int
+
+    @property
+    def output_value(self):
+        return self.evaluation.values[self.graph.output.id]
+
+    @property
+    def gradients(self):
+        return {node.name: self.evaluation.grads[node.id] for node in self.graph.inputs}
+
+
+def build_circuit(fields):
+    """`fields` maps a field name to the list of values given for it (a URL may repeat a name)."""
+    expression = _single(fields, "expr")
+    if expression is None:
+        raise ValueInputError("Give an expression in the field expr, for example (x+y)*z.")
+    if not isinstance(expression, str):
+        raise ValueInputError("The field expr must be text.")
+    precision = parse_precision(_single(fields, "precision"))
+    graph = parse(expression)
+    values = {}
+    defaulted = []
+    for name in graph.variables:
+        given = _single(fields, name)
+        if given is None:
+            values[name] = DEFAULT_VALUE
+            defaulted.append(name)
+        else:
+            values[name] = parse_value(name, given)
+    return Circuit(graph, evaluate(graph, values), values, tuple(defaulted), precision)
+
+
+def _single(fields, name):
+    given = fields.get(name, [])
+    if len(given) > 1:
+        raise ValueInputError(f"{name} is given {len(given)} times; give it once.", field=name)
+    return given[0] if given else None
+
+
+def parse_value(name, given):
+    """A variable's value: a finite decimal number such as -2, 0.5 or 1.5e-3."""
+    if isinstance(given, bool) or not isinstance(given, (str, int, float)):
+        raise ValueInputError(f"The value of {name} must be a number.", field=name)
+    if isinstance(given, str):
+        text = given.strip()
+        if not text:
+            raise ValueInputError(
+                f"The value of {name} is empty; type a number such as -2 or 0.5.", field=name
+            )
+        if len(text) > MAX_TOKEN_LENGTH or not VALUE_PATTERN.fullmatch(text):
+            shown = text if len(text) <= MAX_TOKEN_LENGTH else text[:MAX_TOKEN_LENGTH] + "..."
+            raise ValueInputError(
+                f"The value of {name} ({shown!r}) is not a number; type a decimal number such "
+                "as -2, 0.5 or 1.5e-3.",
+                field=name,
+            )
+        given = float(text)
+    if not math.isfinite(given):
+        raise ValueInputError(
+            f"The value of {name} must be a finite number (at most about 1.8e308 in size).",
+            field=name,
+        )
+    return float(given)
+
+
+def parse_precision(given):
+    if given is None or given == "":
+        return DEFAULT_PRECISION
+    text = str(given).strip()
+    if not text.isdigit() or int(text) > MAX_PRECISION:
+        raise ValueInputError(
+            f"precision must be a whole number of decimals from 0 to {MAX_PRECISION}.",
+            field="precision",
+        )
+    return int(text)
+
+
+def to_json(circuit):
+    """Plain data for the API; non-finite numbers become "Infinity", "-Infinity" or "NaN"."""
+    graph, evaluation = circuit.graph, circuit.evaluation
+    nodes = []
+    for node in graph.nodes:
+        nodes.append({
+            "id": node.id,
+            "op": node.op,
+            "label": node.label,
+            "expr": graph.text(node),
+            "inputs": [source_id for _, source_id in node.wires],
+            "operands": [_operand_json(node, index, arg, evaluation) for index, arg in enumerate(node.args)],
+            "value": json_number(evaluation.values[node.id]),
+            "grad": json_number(evaluation.grads[node.id]),
+        })
+    return {
+        "expr": graph.source,
+        "value": json_number(circuit.output_value),
+        "gradients": {name: json_number(grad) for name, grad in circuit.gradients.items()},
+        "variables": {name: json_number(value) for name, value in circuit.values.items()},
+        "defaults": {name: circuit.values[name] for name in circuit.defaulted},
+        "output": graph.output.id,
+        "nodes": nodes,
+        "precision": circuit.precision,
+        "conventions": list(CONVENTIONS),
+    }
+
+
+def _operand_json(node, index, arg, evaluation):
+    if isinstance(arg, Const):
+        return {"const": json_number(arg.value), "text": arg.text}
+    return {"node": arg, "grad": json_number(evaluation.wire_grads[(node.id, index)])}
+
+
+def json_number(value):
+    if math.isnan(value):
+        return "NaN"
+    if math.isinf(value):
+        return "Infinity" if value > 0 else "-Infinity"
+    return value
