@@ -1,0 +1,39 @@
+"""Graph to SymPy expressions, built node by node (never by parsing text), for formulas and checks."""
+
+import sympy
+
+from graphlib.graph import Const
+from graphlib.ops import OPS
+
+
+def variable_symbols(graph):
+    return {node.name: sympy.Symbol(node.name, real=True) for node in graph.inputs}
+
+
+def node_expressions(graph):
+    """Each node's value as a SymPy expression of the input symbols; constants stay exact
+    where they were typed as integers, so that `x**2` differentiates to `2*x`."""
+    symbols = variable_symbols(graph)
+    expressions = {}
+    for node in graph.nodes:
+        if node.is_input:
+            expressions[node.id] = symbols[node.name]
+            continue
+        operands = [_constant(arg) if isinstance(arg, Const) else expressions[arg] for arg in node.args]
+        expressions[node.id] = OPS[node.op].formula(*operands)
+    return expressions
+
+
+def gradient_expressions(graph):
+    """d output / d variable for each variable, by `sympy.diff` of the whole expression."""
+    output = node_expressions(graph)[graph.output.id]
+    return {name: sympy.diff(output, symbol) for name, symbol in variable_symbols(graph).items()}
+
+
+def _constant(const):
+    named = {"pi": sympy.pi, "e": sympy.E}
+    if const.text in named:
+        return named[const.text]
+    if float(const.value).is_integer() and abs(const.value) < 2**53:
+        return sympy.Integer(int(const.value))
+    return sympy.Float(const.value)
