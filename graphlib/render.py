@@ -43,8 +43,10 @@ def format_number(value, precision=DEFAULT_PRECISION):
 def to_dot(graph, evaluation, precision=DEFAULT_PRECISION):
     """DOT source of the circuit: node ids are generated, every label is escaped."""
     dot = graphviz.Digraph("circuit")
+    # nslimit bounds dot's network-simplex passes: a variable feeding dozens of gates otherwise
+    # takes minutes to place, for no visible gain (bench/bench_render.py measures it).
     dot.attr("graph", rankdir="LR", nodesep="0.15", ranksep="0.25", bgcolor="white",
-             fontname=FONT, ordering="in")
+             fontname=FONT, ordering="in", nslimit="1")
     dot.attr("node", fontname=FONT, fontsize="14")
     dot.attr("edge", arrowhead="none", penwidth="1.2")
     numbers = _Numbers(evaluation, precision)
