@@ -114,7 +114,7 @@ class _Numbers:
         return (
             '<<table border="0" cellborder="0" cellspacing="0" cellpadding="1">'
             f"<tr>{name_cell}{self.cell(self.values[node_id], VALUE_COLOR)}</tr>"
-            '<tr><td port="w" height="1" cellpadding="0" bgcolor="black"></td></tr>'
+            '<tr><td port="w" height="1" width="36" cellpadding="0" bgcolor="black"></td></tr>'
             f"<tr>{self.cell(grad, GRADIENT_COLOR)}</tr>"
             "</table>>"
         )
