@@ -40,7 +40,7 @@ class Op:
         """
         if all(text is None for text in constants):
             return self.infix or self.name
-        shown = [text if text is None or _is_atom(text) else f"({text})" for text in constants]
+        shown = [text if text is None or self._reads_unbracketed(text) else f"({text})" for text in constants]
         if not self.infix:
             return f"{self.name}({','.join(text or 'x' for text in shown)})"
         left, right = shown
@@ -50,10 +50,14 @@ class Op:
             return f"{self.infix}{left}"
         return f"{left}{self.infix}x"
 
+    def _reads_unbracketed(self, text):
+        """A number or a name reads unambiguously beside an operator, a negative one except after
+        + and - (`*-1` as in the notes, but `-(-1)`); anything longer needs brackets."""
+        if text.startswith("-") and self.infix in ("+", "-"):
+            return False
+        return re.fullmatch(r"-?[A-Za-z0-9_.]+(?:[eE][+-][0-9]+)?", text) is not None
 
-def _is_atom(text):
-    """A number or a name reads unambiguously beside an operator; anything longer needs brackets."""
-    return re.fullmatch(r"-?[A-Za-z0-9_.]+(?:[eE][+-][0-9]+)?", text) is not None
+
 
 
 def _sigmoid(a):

@@ -135,17 +135,19 @@ class _GraphBuilder:
             self.inputs[token.text] = Node(key, "input", name=token.text, span=(token.start, token.end))
         return self.inputs[token.text].id
 
-    def gate(self, op, args, span, source):
-        """A gate applying `op` to `args` (wires or constants), or a Const if all are constant."""
+    def gate(self, op, args, span, source, typed_at):
+        """A gate applying `op` to `args` (wires or constants), or a Const if all are constant.
+
+        `typed_at` is the column of the operator or function name, for error messages."""
         if all(isinstance(arg, Const) for arg in args):
             with np.errstate(all="ignore"):
                 value = float(op.forward(*(np.float64(arg.value) for arg in args)))
             return Const(value, source[span[0]:span[1]].strip())
         if len(self.gates) == MAX_GATES:
             raise LimitError(
-                f"Too many gates: the operation at column {span[0] + 1} would be gate number "
+                f"Too many gates: the operation at column {typed_at + 1} would be gate number "
                 f"{MAX_GATES + 1}; the limit is {MAX_GATES}.",
-                position=span[0],
+                position=typed_at,
             )
         key = f"g{len(self.gates)}"
         self.gates.append(Node(key, op.name, tuple(args), span=span))
@@ -229,7 +231,7 @@ class _Parser:
         if isinstance(operand, Const):
             return Const(-operand.value, self.source[span[0]:span[1]])
         # The lecture draws negation as the gate `*-1`.
-        return self.builder.gate(OPS["mul"], (operand, Const(-1.0, "-1")), span, self.source)
+        return self.builder.gate(OPS["mul"], (operand, Const(-1.0, "-1")), span, self.source, sign.start)
 
     def power(self):
         start = self.token.start
@@ -304,15 +306,16 @@ class _Parser:
         if len(args) != op.arity:
             plural = "argument" if op.arity == 1 else "arguments"
             raise ExpressionSyntaxError(
-                f"{op.name} takes {op.arity} {plural}, but {len(args)} were given at column "
+                f"{op.name} takes {op.arity} {plural}, but got {len(args)} at column "
                 f"{name.start + 1}.",
                 position=name.start,
             )
-        return self.builder.gate(op, args, (name.start, self.previous_end()), self.source)
+        return self.builder.gate(op, args, (name.start, self.previous_end()), self.source, name.start)
 
     def binary(self, operator, left, right, start):
         op = INFIX_OPS[operator.text]
-        return self.builder.gate(op, (left, right), (start, self.previous_end()), self.source)
+        span = (start, self.previous_end())
+        return self.builder.gate(op, (left, right), span, self.source, operator.start)
 
     def previous_end(self):
         return self.tokens[self.index - 1].end
@@ -341,18 +344,24 @@ class _Parser:
         )
 
     def expect_end(self):
-        if self.token.kind == "end":
+        token = self.token
+        if token.kind == "end":
             return
+        column = token.start + 1
         if self.at(")"):
-            raise ExpressionSyntaxError(
-                f"Unmatched ')' at column {self.token.start + 1}.", position=self.token.start
-            )
-        previous = self.tokens[self.index - 1]
-        raise ExpressionSyntaxError(
-            f"Missing operator between {previous.text!r} and {self.token.text!r} at column "
-            f"{self.token.start + 1}; for a product write {previous.text}*{self.token.text}.",
-            position=self.token.start,
-        )
+            message = f"Unmatched ')' at column {column}."
+        elif self.at(","):
+            message = f"Unexpected ',' at column {column}: commas only separate a function's arguments, as in max(x, y)."
+        elif token.kind == "name" and token.text in RESERVED_NAMES and token.text not in FUNCTIONS:
+            message = f"{token.text!r} at column {column} is a reserved word, not part of the expression language."
+        else:
+            previous = self.tokens[self.index - 1]
+            message = f"Missing operator between {previous.text!r} and {token.text!r} at column {column}"
+            if previous.kind != "op" and token.kind != "op":
+                message += f"; for a product write {previous.text}*{token.text}."
+            else:
+                message += "; for a product put * between them."
+        raise ExpressionSyntaxError(message, position=token.start)
 
     def error_expecting(self, what):
         token = self.token

@@ -1,0 +1,377 @@
+"""The expression language (DESIGN §3): text to Graph, structure exactly as typed, and every bad
+input refused with the right error class, column and a message that names the fix."""
+
+import math
+
+import pytest
+
+from graphlib import parse as parse_module
+from graphlib.errors import CircuitError, ExpressionSyntaxError, LimitError
+from graphlib.graph import Const, Graph
+from graphlib.ops import FUNCTIONS, OPS
+from graphlib.parse import MAX_DEPTH, MAX_GATES, MAX_LENGTH, MAX_TOKEN_LENGTH, MAX_VARIABLES, parse
+
+
+def labels(graph):
+    return " ".join(node.label for node in graph.gates)
+
+
+def bracketed(graph):
+    """The graph written back as text with every gate bracketed: shows grouping and order."""
+    shown = {}
+    for node in graph.nodes:
+        if node.is_input:
+            shown[node.id] = node.name
+            continue
+        operands = [arg.text if isinstance(arg, Const) else shown[arg] for arg in node.args]
+        op = OPS[node.op]
+        if op.infix:
+            shown[node.id] = f"({operands[0]}{op.infix}{operands[1]})"
+        else:
+            shown[node.id] = f"{op.name}({','.join(operands)})"
+    return shown[graph.output.id]
+
+
+# ---------------------------------------------------------------------------------------------
+# Structure: one gate per operator typed, in the order typed.
+
+GATE_LABELS = [
+    pytest.param("(x+y)*z", "+ *", id="figure-1"),
+    pytest.param("1/(1+exp(-(w0*x0+w1*x1+w2)))", "* * + + *-1 exp +1 1/x", id="figure-2"),
+    pytest.param("2*(x*y + max(z,w))", "* max + *2", id="figure-3"),
+    pytest.param("(x+sigmoid(y))/(sigmoid(x)+(x+y)**2)", "sigmoid + sigmoid + **2 + /", id="staged"),
+    pytest.param("x+1", "+1", id="constant-on-the-gate"),
+    pytest.param("x-1", "-1", id="subtract-constant"),
+    pytest.param("2-x", "2-x", id="constant-minus-wire"),
+    pytest.param("x/2", "/2", id="divide-by-constant"),
+    pytest.param("-x", "*-1", id="negation-is-times-minus-one"),
+    pytest.param("x*-2", "*-2", id="negative-constant"),
+    pytest.param("x**2", "**2", id="square"),
+    pytest.param("x^2", "**2", id="caret-is-power"),
+    pytest.param("max(x,0)", "max(x,0)", id="max-with-constant"),
+    pytest.param("relu(x)*tanh(y)", "relu tanh *", id="functions-in-typed-order"),
+    pytest.param("x*(2*3)", "*(2*3)", id="constant-subexpression-folded"),
+    pytest.param("x*(2*pi)", "*(2*pi)", id="constant-with-pi-folded"),
+    pytest.param("e**x", "e**x", id="constant-e"),
+    pytest.param("+x*+y", "*", id="unary-plus-adds-no-gate"),
+    pytest.param("((x))*((y))", "*", id="brackets-add-no-gate"),
+    pytest.param("-(a+b)", "+ *-1", id="negation-not-distributed"),
+    pytest.param("(x+y)*(x+y)", "+ + *", id="repeated-subexpression-stays-two-gates"),
+    pytest.param("x*y+x", "* +", id="fork"),
+]
+
+
+@pytest.mark.parametrize("source, expected", GATE_LABELS)
+def test_gate_labels_in_node_order(source, expected):
+    assert labels(parse(source)) == expected
+
+
+GROUPING = [
+    pytest.param("a-b-c", "((a-b)-c)", id="minus-left-associative"),
+    pytest.param("a-(b-c)", "(a-(b-c))", id="brackets-group"),
+    pytest.param("a/b/c", "((a/b)/c)", id="divide-left-associative"),
+    pytest.param("a+b+c", "((a+b)+c)", id="plus-left-associative"),
+    pytest.param("a*b*c", "((a*b)*c)", id="times-left-associative"),
+    pytest.param("a+b*c", "(a+(b*c))", id="times-binds-tighter"),
+    pytest.param("a*b**c", "(a*(b**c))", id="power-binds-tighter"),
+    pytest.param("a**b**c", "(a**(b**c))", id="power-right-associative"),
+    pytest.param("a^b^c", "(a**(b**c))", id="caret-right-associative"),
+    pytest.param("-x**2", "((x**2)*-1)", id="minus-x-squared-is-minus-of-square"),
+    pytest.param("(-x)**2", "((x*-1)**2)", id="bracketed-negation-squared"),
+    pytest.param("x**-y", "(x**(y*-1))", id="signed-exponent"),
+    pytest.param("2*x+1", "((2*x)+1)", id="order-kept-constant-first"),
+    pytest.param("x*y+z*w", "((x*y)+(z*w))", id="sum-of-products"),
+    pytest.param("max(a, b*c)", "max(a,(b*c))", id="function-arguments"),
+    pytest.param("exp(-(a+b))", "exp(((a+b)*-1))", id="nothing-distributed"),
+]
+
+
+@pytest.mark.parametrize("source, expected", GROUPING)
+def test_grouping_precedence_and_associativity(source, expected):
+    assert bracketed(parse(source)) == expected
+
+
+INPUT_ORDER = [
+    pytest.param("(x+y)*z", ["x", "y", "z"], id="in-order"),
+    pytest.param("z*(y+x)+x", ["z", "y", "x"], id="first-typed-order"),
+    pytest.param("1/(1+exp(-(w0*x0+w1*x1+w2)))", ["w0", "x0", "w1", "x1", "w2"], id="figure-2"),
+    pytest.param("x*x*x", ["x"], id="repeated-variable-once"),
+    pytest.param("x_1*Foo2+b_", ["x_1", "Foo2", "b_"], id="name-characters"),
+    pytest.param("exp2*sinh", ["exp2", "sinh"], id="names-that-start-like-functions"),
+]
+
+
+@pytest.mark.parametrize("source, expected", INPUT_ORDER)
+def test_inputs_in_first_typed_order(source, expected):
+    graph = parse(source)
+    assert graph.variables == expected
+    assert [node.id for node in graph.nodes] == [f"n{i}" for i in range(len(graph.nodes))]
+    assert all(node.is_input for node in graph.nodes[: len(expected)])
+    assert not any(node.is_input for node in graph.nodes[len(expected):])
+
+
+NUMBERS = [
+    pytest.param("x*3", "3", id="integer"),
+    pytest.param("x*0.5", "0.5", id="decimal"),
+    pytest.param("x*.5", ".5", id="leading-dot"),
+    pytest.param("x*5.", "5.", id="trailing-dot"),
+    pytest.param("x*1.5e-3", "1.5e-3", id="exponent"),
+    pytest.param("x*2E+2", "2E+2", id="capital-exponent"),
+]
+
+
+@pytest.mark.parametrize("source, text", NUMBERS)
+def test_numbers_become_constants_on_the_gate(source, text):
+    graph = parse(source)
+    (gate,) = graph.gates
+    assert graph.variables == ["x"]
+    const = gate.args[1]
+    assert isinstance(const, Const)
+    assert const.text == text
+    assert const.value == float(text)
+    assert gate.label == f"*{text}"
+
+
+FOLDED = [
+    pytest.param("x*pi", math.pi, "pi", id="pi"),
+    pytest.param("x*e", math.e, "e", id="e"),
+    pytest.param("x*(2*3)", 6.0, "2*3", id="product-of-numbers"),
+    pytest.param("x*(2*pi)", 2 * math.pi, "2*pi", id="product-with-pi"),
+    pytest.param("x+exp(1)", math.exp(1), "exp(1)", id="function-of-a-number"),
+    pytest.param("x*-(2)", -2.0, "-(2)", id="negated-number"),
+    pytest.param("x*2**3**2", 2.0**9, "2**3**2", id="power-tower-of-numbers"),
+]
+
+
+@pytest.mark.parametrize("source, value, text", FOLDED)
+def test_constant_subexpressions_fold_into_one_constant_without_a_wire(source, value, text):
+    graph = parse(source)
+    assert graph.variables == ["x"]
+    (gate,) = graph.gates
+    (const,) = [arg for arg in gate.args if isinstance(arg, Const)]
+    assert const.value == pytest.approx(value, rel=1e-15)
+    assert const.text == text
+    assert len(gate.wires) == 1
+
+
+def test_a_variable_used_several_times_is_one_input_that_forks():
+    graph = parse("x*y+x*x")
+    (x,) = [node for node in graph.inputs if node.name == "x"]
+    assert len(graph.inputs) == 2
+    assert len(graph.consumers()[x.id]) == 3
+
+
+def test_a_subexpression_typed_twice_stays_two_gates():
+    graph = parse("(x+y)*(x+y)")
+    first, second, product = graph.gates
+    assert first.args == second.args
+    assert first.id != second.id
+    assert product.args == (first.id, second.id)
+
+
+SPANS = [
+    pytest.param("(x + y) * z", ["x", "y", "z", "x + y", "(x + y) * z"], id="spaces-kept"),
+    pytest.param("exp(-x)", ["x", "-x", "exp(-x)"], id="function-and-negation"),
+    pytest.param("a-b-c", ["a", "b", "c", "a-b", "a-b-c"], id="left-associative"),
+    pytest.param("-x**2", ["x", "x**2", "-x**2"], id="power-under-negation"),
+    pytest.param("max( x , 1 )", ["x", "max( x , 1 )"], id="call-with-spaces"),
+    pytest.param(" x*y ", ["x", "y", "x*y"], id="outer-spaces-dropped"),
+    pytest.param(
+        "1/(1+exp(-(w0*x0+w1*x1+w2)))",
+        ["w0", "x0", "w1", "x1", "w2", "w0*x0", "w1*x1", "w0*x0+w1*x1", "w0*x0+w1*x1+w2",
+         "-(w0*x0+w1*x1+w2)", "exp(-(w0*x0+w1*x1+w2))", "1+exp(-(w0*x0+w1*x1+w2))",
+         "1/(1+exp(-(w0*x0+w1*x1+w2)))"],
+        id="figure-2",
+    ),
+]
+
+
+@pytest.mark.parametrize("source, expected", SPANS)
+def test_each_node_knows_the_text_it_was_typed_as(source, expected):
+    graph = parse(source)
+    assert [graph.text(node) for node in graph.nodes] == expected
+
+
+def test_every_function_of_the_table_parses_with_its_arity():
+    for name, op in FUNCTIONS.items():
+        source = f"{name}({', '.join(['x'] * op.arity)})"
+        graph = parse(source)
+        assert [node.op for node in graph.gates] == [name], source
+
+
+def test_the_graph_is_immutable_data():
+    graph = parse("(x+y)*z")
+    assert isinstance(graph, Graph)
+    assert isinstance(graph.nodes, tuple)
+    with pytest.raises(AttributeError):
+        graph.nodes = ()
+    with pytest.raises(AttributeError):
+        graph.output.op = "add"
+
+
+LIMITS_ACCEPTED = [
+    pytest.param("x" + " " * (MAX_LENGTH - 1), id="exactly-max-length"),
+    pytest.param("x" + "+x" * MAX_GATES, id="exactly-max-gates"),
+    pytest.param("(" * MAX_DEPTH + "x" + ")" * MAX_DEPTH, id="exactly-max-depth"),
+    pytest.param("+".join(f"v{i}" for i in range(MAX_VARIABLES)), id="exactly-max-variables"),
+    pytest.param("x*" + "1" * MAX_TOKEN_LENGTH, id="exactly-max-literal"),
+    pytest.param("a" * MAX_TOKEN_LENGTH, id="exactly-max-name"),
+    pytest.param("x*1e308", id="large-finite-number"),
+]
+
+
+@pytest.mark.parametrize("source", LIMITS_ACCEPTED)
+def test_inputs_at_the_limits_are_accepted(source):
+    graph = parse(source)
+    assert graph.inputs
+
+
+# ---------------------------------------------------------------------------------------------
+# Errors: (source, class, 0-based position, fragments the message must contain).
+
+SYNTAX = ExpressionSyntaxError
+LIMIT = LimitError
+ERRORS = [
+    pytest.param("(x+y", SYNTAX, 4, ["')'", "'('", "column 1"], id="unclosed-paren"),
+    pytest.param("max(x y)", SYNTAX, 6, ["')'", "found 'y'"], id="unclosed-call"),
+    pytest.param("x+y)", SYNTAX, 3, ["Unmatched ')'", "column 4"], id="unmatched-close"),
+    pytest.param("(x))", SYNTAX, 3, ["Unmatched ')'"], id="extra-close"),
+    pytest.param("2x", SYNTAX, 1, ["Missing operator", "2*x"], id="implicit-product"),
+    pytest.param("x y", SYNTAX, 2, ["Missing operator", "x*y"], id="juxtaposed-names"),
+    pytest.param("1e5x", SYNTAX, 3, ["Missing operator", "1e5*x"], id="number-then-name"),
+    pytest.param("x+", SYNTAX, 2, ["Expected a number", "end of the expression"], id="dangling-operator"),
+    pytest.param("*x", SYNTAX, 0, ["Expected a number", "'*'"], id="leading-operator"),
+    pytest.param("x**", SYNTAX, 3, ["Expected a number"], id="dangling-power"),
+    pytest.param("()", SYNTAX, 1, ["Expected a number", "')'"], id="empty-brackets"),
+    pytest.param("exp()", SYNTAX, 4, ["Expected a number", "')'"], id="empty-call"),
+    pytest.param("max(x,,y)", SYNTAX, 6, ["Expected a number", "','"], id="double-comma"),
+    pytest.param("foo(x)", SYNTAX, 0, ["Unknown function 'foo'", "Known functions", "sigmoid"], id="unknown-function"),
+    pytest.param("x(y)", SYNTAX, 0, ["Unknown function 'x'"], id="variable-called"),
+    pytest.param("max(x)", SYNTAX, 0, ["max takes 2 arguments", "1"], id="max-one-argument"),
+    pytest.param("min(x,y,z)", SYNTAX, 0, ["min takes 2 arguments", "3"], id="min-three-arguments"),
+    pytest.param("x+exp(x,y)", SYNTAX, 2, ["exp takes 1 argument", "2"], id="exp-two-arguments"),
+    pytest.param("sin", SYNTAX, 0, ["function", "sin(...)"], id="function-name-alone"),
+    pytest.param("x*log", SYNTAX, 2, ["function", "log(...)"], id="function-name-as-operand"),
+    pytest.param("expr+1", SYNTAX, 0, ["'expr'", "reserved"], id="reserved-option-name"),
+    pytest.param("precision*x", SYNTAX, 0, ["'precision'", "reserved"], id="reserved-precision"),
+    pytest.param("lambda", SYNTAX, 0, ["'lambda'", "reserved"], id="python-keyword-lambda"),
+    pytest.param("not x", SYNTAX, 0, ["'not'", "reserved"], id="python-keyword-not"),
+    pytest.param("True*x", SYNTAX, 0, ["'True'", "reserved"], id="python-keyword-True"),
+    pytest.param("x*import", SYNTAX, 2, ["'import'", "reserved"], id="python-keyword-import"),
+    pytest.param('__import__("os")', SYNTAX, 0, ["'_'", "start with a letter"], id="dunder-import"),
+    pytest.param("_x+1", SYNTAX, 0, ["'_'", "start with a letter"], id="underscore-name"),
+    pytest.param("x.y", SYNTAX, 1, ["'.'", "column 2"], id="attribute-access"),
+    pytest.param("x[0]", SYNTAX, 1, ["'['"], id="subscript"),
+    pytest.param("x=1", SYNTAX, 1, ["'='", "variable values go in their own fields"], id="assignment"),
+    pytest.param("x;y", SYNTAX, 1, ["';'", "one expression"], id="semicolon"),
+    pytest.param("'x'", SYNTAX, 0, ['"\'"'], id="string-quote"),
+    pytest.param("\u0445+1", SYNTAX, 0, ["CYRILLIC SMALL LETTER HA", "ASCII"], id="cyrillic-ha"),
+    pytest.param("x\u22121", SYNTAX, 1, ["MINUS SIGN", "Did you mean '-'"], id="unicode-minus"),
+    pytest.param("x\u00d7y", SYNTAX, 1, ["MULTIPLICATION SIGN", "Did you mean '*'"], id="times-sign"),
+    pytest.param("x\u00b2", SYNTAX, 1, ["SUPERSCRIPT TWO", "'**2'"], id="superscript-two"),
+    pytest.param("", SYNTAX, 0, ["Type an expression"], id="empty"),
+    pytest.param("  \t ", SYNTAX, 0, ["Type an expression"], id="blank"),
+    pytest.param("2+3", SYNTAX, 0, ["constant", "variable"], id="constant-only"),
+    pytest.param("pi", SYNTAX, 0, ["constant", "variable"], id="named-constant-only"),
+    pytest.param("(-8)**(1/3)", SYNTAX, 0, ["constant", "nan"], id="constant-only-nan"),
+    pytest.param("x*1e999", SYNTAX, 2, ["1e999", "too large", "float64"], id="number-overflows"),
+    pytest.param("x" * (MAX_LENGTH + 1), LIMIT, MAX_LENGTH,
+                 [f"{MAX_LENGTH + 1} characters", f"limit is {MAX_LENGTH}"], id="too-long"),
+    pytest.param("x*" + "1" * (MAX_TOKEN_LENGTH + 1), LIMIT, 2,
+                 ["number", f"{MAX_TOKEN_LENGTH + 1} characters", f"limit is {MAX_TOKEN_LENGTH}"],
+                 id="number-literal-too-long"),
+    pytest.param("a" * (MAX_TOKEN_LENGTH + 1), LIMIT, 0,
+                 ["name", f"limit is {MAX_TOKEN_LENGTH}"], id="name-too-long"),
+    pytest.param("+".join(f"v{i}" for i in range(MAX_VARIABLES + 1)), LIMIT,
+                 len("+".join(f"v{i}" for i in range(MAX_VARIABLES))) + 1,
+                 ["Too many variables", f"'v{MAX_VARIABLES}'", f"limit is {MAX_VARIABLES}"],
+                 id="too-many-variables"),
+    pytest.param("(" * (MAX_DEPTH + 1) + "x" + ")" * (MAX_DEPTH + 1), LIMIT, MAX_DEPTH,
+                 ["nests too deeply", f"limit is {MAX_DEPTH}"], id="too-deep-brackets"),
+    pytest.param("-" * (MAX_DEPTH + 1) + "x", LIMIT, MAX_DEPTH,
+                 ["nests too deeply"], id="too-deep-signs"),
+    pytest.param("x" + "**x" * (MAX_DEPTH + 1), LIMIT, 1 + 3 * MAX_DEPTH,
+                 ["nests too deeply"], id="too-deep-powers"),
+    pytest.param("exp(" * (MAX_DEPTH + 1) + "x" + ")" * (MAX_DEPTH + 1), LIMIT, 4 * MAX_DEPTH + 3,
+                 ["nests too deeply"], id="too-deep-calls"),
+    pytest.param("(" * (MAX_LENGTH - 1) + "x", LIMIT, MAX_DEPTH,
+                 ["nests too deeply"], id="deep-within-length-limit"),
+    pytest.param("(" * 10000, LIMIT, MAX_LENGTH, ["10000 characters"], id="ten-thousand-brackets"),
+]
+
+
+@pytest.mark.parametrize("source, error, position, fragments", ERRORS)
+def test_bad_expressions_are_refused_with_a_precise_error(source, error, position, fragments):
+    with pytest.raises(error) as raised:
+        parse(source)
+    assert type(raised.value) is error
+    assert raised.value.position == position, str(raised.value)
+    assert raised.value.field == "expr"
+    for fragment in fragments:
+        assert fragment in raised.value.message, f"{fragment!r} not in {raised.value.message!r}"
+    assert str(raised.value) == raised.value.message
+
+
+# A message that names a fix must not suggest something that is itself refused.
+MISLEADING_HINTS = [
+    pytest.param("x if y else z", "'if'", "x*if", id="python-keyword-if-after-operand"),
+    pytest.param("x,y", "','", "x*,", id="top-level-comma"),
+]
+
+
+@pytest.mark.parametrize("source, culprit, bad_hint", MISLEADING_HINTS)
+def test_messages_do_not_suggest_invalid_fixes(source, culprit, bad_hint):
+    with pytest.raises(ExpressionSyntaxError) as raised:
+        parse(source)
+    assert culprit in raised.value.message
+    assert bad_hint not in raised.value.message, raised.value.message
+
+
+def test_too_many_gates_points_at_the_operation_over_the_limit():
+    source = "x" + "+x" * (MAX_GATES + 1)
+    with pytest.raises(LimitError) as raised:
+        parse(source)
+    message = raised.value.message
+    assert "Too many gates" in message and f"limit is {MAX_GATES}" in message
+    # The gate over the limit is the last '+': that is the culprit to show, not column 1.
+    last_plus = source.rindex("+")
+    assert raised.value.position == last_plus, message
+    assert f"column {last_plus + 1}" in message
+
+
+def test_too_many_gates_in_a_call_points_at_the_function():
+    # MAX_GATES additions, then exp(x) would be gate number MAX_GATES + 1.
+    source = "x" + "+x" * MAX_GATES + "+exp(x)"
+    with pytest.raises(LimitError) as raised:
+        parse(source)
+    assert "Too many gates" in raised.value.message
+    assert raised.value.position == source.index("exp")
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        pytest.param("(" * 10000, id="10000-open-brackets"),
+        pytest.param("(" * (MAX_LENGTH - 1) + "x", id="999-open-brackets"),
+        pytest.param("-" * (MAX_LENGTH - 1) + "x", id="999-minus-signs"),
+        pytest.param("x" + "**x" * 333, id="333-powers"),
+    ],
+)
+def test_deep_input_is_a_limit_error_never_a_recursion_error(source):
+    # The depth is counted while parsing, so the refusal comes long before Python's recursion
+    # limit (a RecursionError would fail this test, not satisfy pytest.raises).
+    with pytest.raises(LimitError):
+        parse(source)
+
+
+def test_every_error_is_a_circuit_error_with_a_position_inside_the_text():
+    for case in ERRORS:
+        source = case.values[0]
+        with pytest.raises(CircuitError) as raised:
+            parse(source)
+        assert 0 <= raised.value.position <= len(source), (source, raised.value.position)
+
+
+def test_limits_are_exported_as_module_constants():
+    for name in ("MAX_LENGTH", "MAX_GATES", "MAX_DEPTH", "MAX_VARIABLES", "MAX_TOKEN_LENGTH"):
+        assert isinstance(getattr(parse_module, name), int)

@@ -1,0 +1,362 @@
+"""The diagram: number formatting, DOT generation, and SVG from the real `dot` (DESIGN §2, §7).
+
+SVG text is read with an XML parser, so that Graphviz's entities (`&#45;` for '-') read as the
+characters a viewer shows.
+"""
+
+import base64
+import collections
+import html
+import math
+import os
+import re
+import shutil
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from graphlib import render
+from graphlib.errors import RenderError
+from graphlib.evaluate import evaluate
+from graphlib.graph import Const, Graph, Node
+from graphlib.parse import parse
+from graphlib.render import GRADIENT_COLOR, format_number, render_svg, to_dot
+
+VALUE_GREEN = "#008000"  # DESIGN §2: SVG "green", not X11 lime
+SVG = "{http://www.w3.org/2000/svg}"
+
+needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz dot is not installed")
+
+
+# ---------------------------------------------------------------------------------------------
+# format_number
+
+FORMATS = [
+    pytest.param(0.7310585786, {}, "0.73", id="two-decimals-by-default"),
+    pytest.param(-0.19661193, {}, "-0.20", id="negative-rounded"),
+    pytest.param(1.0, {}, "1.00", id="one"),
+    pytest.param(-12.0, {}, "-12.00", id="integer-value"),
+    pytest.param(0.0, {}, "0.00", id="zero"),
+    pytest.param(-0.0, {}, "0.00", id="negative-zero"),
+    pytest.param(-0.001, {}, "0.00", id="rounds-to-negative-zero"),
+    pytest.param(1e-9, {}, "0.00", id="tiny"),
+    pytest.param(-12.0, {"precision": 0}, "-12", id="precision-0-integer"),
+    pytest.param(-0.4, {"precision": 0}, "0", id="precision-0-negative-zero"),
+    pytest.param(1.5456451, {"precision": 6}, "1.545645", id="precision-6"),
+    pytest.param(-0.19661193, {"precision": 4}, "-0.1966", id="precision-4"),
+    pytest.param(math.inf, {}, "inf", id="inf"),
+    pytest.param(-math.inf, {}, "-inf", id="minus-inf"),
+    pytest.param(math.nan, {}, "nan", id="nan"),
+    pytest.param(math.inf, {"precision": 5}, "inf", id="inf-any-precision"),
+    pytest.param(123456789.0, {}, "123456789.00", id="below-a-billion-fixed"),
+    pytest.param(1e9, {}, "1.00e+09", id="a-billion-e-notation"),
+    pytest.param(-2.5e12, {}, "-2.50e+12", id="large-negative"),
+    pytest.param(1e300, {"precision": 3}, "1.000e+300", id="huge-with-precision"),
+]
+
+
+@pytest.mark.parametrize("value, options, expected", FORMATS)
+def test_format_number(value, options, expected):
+    assert format_number(value, **options) == expected
+
+
+# ---------------------------------------------------------------------------------------------
+# Helpers: draw a circuit and read the SVG back.
+
+def draw(source, **inputs):
+    graph = parse(source)
+    evaluation = evaluate(graph, {name: float(value) for name, value in inputs.items()})
+    dot = to_dot(graph, evaluation)
+    return graph, dot, render_svg(dot)
+
+
+def svg_texts(svg):
+    """(fill colour or None, text) of every <text> element, in document order."""
+    root = ET.fromstring(svg.encode())
+    return [(element.get("fill"), element.text or "") for element in root.iter(f"{SVG}text")]
+
+
+def svg_node_texts(svg, title):
+    """The texts drawn for one DOT node, found by its <title>."""
+    root = ET.fromstring(svg.encode())
+    for group in root.iter(f"{SVG}g"):
+        heading = group.find(f"{SVG}title")
+        if group.get("class") == "node" and heading is not None and heading.text == title:
+            return [(element.get("fill"), element.text or "") for element in group.iter(f"{SVG}text")]
+    raise AssertionError(f"no node titled {title!r} in the SVG")
+
+
+def coloured(texts, colour):
+    return collections.Counter(text for fill, text in texts if fill == colour)
+
+
+FIGURE_2 = "1/(1+exp(-(w0*x0+w1*x1+w2)))"
+FIGURE_2_INPUTS = dict(w0=2, x0=-1, w1=-3, x1=-2, w2=-3)
+# Every number of the notes' figure 2: inputs w0 x0 w1 x1 w2, then the gates in order.
+FIGURE_2_VALUES = ["2.00", "-1.00", "-3.00", "-2.00", "-3.00",
+                   "-2.00", "6.00", "4.00", "1.00", "-1.00", "0.37", "1.37", "0.73"]
+FIGURE_2_GRADS = ["-0.20", "0.39", "-0.39", "-0.59", "0.20",
+                  "0.20", "0.20", "0.20", "0.20", "-0.20", "-0.53", "-0.53", "1.00"]
+FIGURE_2_LABELS = ["w0", "x0", "w1", "x1", "w2", "*", "*", "+", "+", "*-1", "exp", "+1", "1/x"]
+
+
+@pytest.fixture(scope="module")
+def figure_2():
+    if shutil.which("dot") is None:
+        pytest.skip("Graphviz dot is not installed")
+    return draw(FIGURE_2, **FIGURE_2_INPUTS)
+
+
+# ---------------------------------------------------------------------------------------------
+# The lecture's figure 2, from the real dot.
+
+def test_figure_2_svg_shows_every_value_in_green(figure_2):
+    _, _, svg = figure_2
+    assert coloured(svg_texts(svg), VALUE_GREEN) == collections.Counter(FIGURE_2_VALUES)
+
+
+def test_figure_2_svg_shows_every_gradient_in_the_gradient_colour(figure_2):
+    _, _, svg = figure_2
+    assert coloured(svg_texts(svg), GRADIENT_COLOR) == collections.Counter(FIGURE_2_GRADS)
+
+
+def test_figure_2_svg_shows_the_gate_labels_and_input_names(figure_2):
+    _, _, svg = figure_2
+    plain = [text for fill, text in svg_texts(svg) if fill in (None, "black", "#000000")]
+    assert collections.Counter(plain) == collections.Counter(FIGURE_2_LABELS)
+
+
+def test_figure_2_raw_svg_text_contains_the_golden_numbers(figure_2):
+    _, _, svg = figure_2
+    readable = html.unescape(svg)
+    for number in set(FIGURE_2_VALUES) | set(FIGURE_2_GRADS):
+        assert f">{number}<" in readable, number
+    assert VALUE_GREEN in svg and GRADIENT_COLOR in svg
+
+
+def test_output_wire_shows_value_and_gradient_one(figure_2):
+    graph, _, svg = figure_2
+    texts = svg_node_texts(svg, f"{graph.output.id}_wire")
+    assert texts == [(VALUE_GREEN, "0.73"), (GRADIENT_COLOR, "1.00")]
+
+
+def test_gradient_colour_is_a_red():
+    red, green, blue = (int(GRADIENT_COLOR[i:i + 2], 16) for i in (1, 3, 5))
+    assert red >= 0xa0 and green <= 0x40 and blue <= 0x40
+    assert GRADIENT_COLOR.lower() != VALUE_GREEN
+
+
+# ---------------------------------------------------------------------------------------------
+# Forks: the total before the fork, each branch's share after it.
+
+@needs_dot
+def test_fork_shows_summed_gradient_and_each_branch_share():
+    # d(x*y+x)/dx = y + 1 = 3: 2 through the product, 1 straight into the sum.
+    graph, dot, svg = draw("x*y+x", x=-1.5, y=2)
+    x = graph.inputs[0]
+    assert svg_node_texts(svg, f"{x.id}_wire") == [(None, "x"), (VALUE_GREEN, "-1.50"), (GRADIENT_COLOR, "3.00")]
+    product, total = graph.gates
+    branch_to_product = svg_node_texts(svg, f"{x.id}_to_{product.id}_0")
+    branch_to_sum = svg_node_texts(svg, f"{x.id}_to_{total.id}_1")
+    assert branch_to_product == [(VALUE_GREEN, "-1.50"), (GRADIENT_COLOR, "2.00")]
+    assert branch_to_sum == [(VALUE_GREEN, "-1.50"), (GRADIENT_COLOR, "1.00")]
+    assert f"{x.id}_fork" in dot
+
+
+@needs_dot
+def test_single_use_wires_have_no_fork():
+    _, dot, _ = draw("(x+y)*z", x=-2, y=5, z=-4)
+    assert "_fork" not in dot
+    assert "_to_" not in dot
+
+
+# ---------------------------------------------------------------------------------------------
+# Non-finite numbers: by name, and flagged.
+
+NON_FINITE = [
+    pytest.param("log(x)", dict(x=-1), "nan", "nan", id="log(-1)"),
+    pytest.param("1/x", dict(x=0), "inf", "-inf", id="1/0"),
+    pytest.param("log(x)", dict(x=0), "-inf", "inf", id="log(0)"),
+]
+
+
+@needs_dot
+@pytest.mark.parametrize("source, inputs, value, grad", NON_FINITE)
+def test_non_finite_numbers_are_named_and_flagged(source, inputs, value, grad):
+    graph, dot, svg = draw(source, **inputs)
+    texts = svg_node_texts(svg, f"{graph.output.id}_wire")
+    assert (VALUE_GREEN, value) in texts
+    assert texts[-1] == (GRADIENT_COLOR, "1.00")
+    assert (GRADIENT_COLOR, grad) in svg_node_texts(svg, f"{graph.inputs[0].id}_wire")
+    assert render.FLAG_COLOR in svg
+    assert 'font-weight="bold"' in svg
+
+
+@needs_dot
+def test_finite_numbers_are_not_flagged(figure_2):
+    _, dot, svg = figure_2
+    assert render.FLAG_COLOR not in dot
+    assert render.FLAG_COLOR not in svg
+
+
+# ---------------------------------------------------------------------------------------------
+# Escaping and generated ids.
+
+ESCAPES = [
+    pytest.param("x", "x", id="plain"),
+    pytest.param("<b>", "&lt;b&gt;", id="angle-brackets"),
+    pytest.param("a&b", "a&amp;b", id="ampersand"),
+    pytest.param('"q"', "&quot;q&quot;", id="double-quote"),
+    pytest.param("'", "&#x27;", id="single-quote"),
+    pytest.param("1/x", "1/x", id="gate-label-unchanged"),
+]
+
+
+@pytest.mark.parametrize("text, expected", ESCAPES)
+def test_escape(text, expected):
+    assert render._escape(text) == expected
+
+
+HOSTILE_NAME = '<b>x</b>&"'
+
+
+def hostile_graph():
+    """A graph the parser cannot produce: a name and a constant text full of markup."""
+    nodes = (
+        Node("n0", "input", name=HOSTILE_NAME),
+        Node("n1", "add", ("n0", Const(1.0, "<1>&"))),
+    )
+    return Graph("hand-built", nodes)
+
+
+def test_labels_are_escaped_in_the_dot_source():
+    graph = hostile_graph()
+    dot = to_dot(graph, evaluate(graph, {HOSTILE_NAME: -1.0}))
+    assert HOSTILE_NAME not in dot
+    assert "<1>" not in dot
+    assert "&lt;b&gt;x&lt;/b&gt;&amp;&quot;" in dot
+    assert "&lt;1&gt;&amp;" in dot
+
+
+@needs_dot
+def test_escaped_labels_render_as_literal_text():
+    graph = hostile_graph()
+    svg = render_svg(to_dot(graph, evaluate(graph, {HOSTILE_NAME: -1.0})))
+    texts = [text for _, text in svg_texts(svg)]
+    assert HOSTILE_NAME in texts
+    assert "+(<1>&)" in texts
+    assert not list(ET.fromstring(svg.encode()).iter(f"{SVG}b"))
+
+
+GENERATED_ID = re.compile(r"n\d+(?:_wire|_fork|_to_n\d+_\d+)?")
+
+
+def statement_ids(dot):
+    """Every node id used in a node or edge statement of the DOT source (ports dropped)."""
+    ids = []
+    for line in dot.splitlines():
+        line = line.strip()
+        edge = re.match(r"(\S+) -> (\S+)", line)
+        if edge:
+            ids += [part.split(":")[0] for part in edge.groups()]
+            continue
+        node = re.match(r"(\S+) \[", line)
+        if node and node.group(1) not in ("graph", "node", "edge"):
+            ids.append(node.group(1))
+    return ids
+
+
+def strip_labels(dot):
+    dot = re.sub(r"<<table.*?</table>>", "", dot, flags=re.S)
+    return re.sub(r'"(?:[^"\\]|\\.)*"', '""', dot)
+
+
+@needs_dot
+@pytest.mark.parametrize("source", [
+    pytest.param("alpha*beta_2 + max(Gamma, alpha)", id="ordinary-names"),
+    pytest.param("node*edge + graph - digraph/subgraph**strict", id="dot-keywords-as-names"),
+])
+def test_node_ids_are_generated_and_user_text_stays_inside_labels(source):
+    graph = parse(source)
+    evaluation = evaluate(graph, {name: 1.5 + i for i, name in enumerate(graph.variables)})
+    dot = to_dot(graph, evaluation)
+    assert [node.id for node in graph.nodes] == [f"n{i}" for i in range(len(graph.nodes))]
+    ids = statement_ids(dot)
+    assert ids and all(GENERATED_ID.fullmatch(node_id) for node_id in ids), ids
+    outside = strip_labels(dot)
+    for name in graph.variables:
+        if name not in ("node", "edge", "graph", "digraph", "subgraph", "strict"):
+            assert not re.search(rf"\b{name}\b", outside), name
+    texts = [text for _, text in svg_texts(render_svg(dot))]
+    assert set(graph.variables) <= set(texts)
+
+
+def test_dot_source_is_deterministic():
+    graph = parse(FIGURE_2)
+    evaluation = evaluate(graph, {k: float(v) for k, v in FIGURE_2_INPUTS.items()})
+    assert to_dot(graph, evaluation) == to_dot(graph, evaluation)
+
+
+def test_precision_option_reaches_the_labels():
+    graph = parse("(x+sigmoid(y))/(sigmoid(x)+(x+y)**2)")
+    dot = to_dot(graph, evaluate(graph, {"x": 3.0, "y": -4.0}), precision=6)
+    assert ">1.545645<" in dot and ">2.059570<" in dot and ">1.592233<" in dot
+
+
+# ---------------------------------------------------------------------------------------------
+# Running dot: timeout, missing program, failures, no file access.
+
+def big_dot():
+    source = "+".join(f"sigmoid(v{i % 20}*v{(i + 1) % 20})" for i in range(40))
+    graph = parse(source)
+    return to_dot(graph, evaluate(graph, {name: 0.5 for name in graph.variables}))
+
+
+@needs_dot
+def test_real_dot_is_stopped_by_the_timeout():
+    with pytest.raises(RenderError, match="longer than"):
+        render_svg(big_dot(), timeout=0.001)
+
+
+def test_a_dot_that_hangs_is_stopped_by_the_timeout(tmp_path, monkeypatch):
+    fake = tmp_path / "dot"
+    fake.write_text(f"#!{sys.executable}\nimport time\ntime.sleep(30)\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(RenderError) as raised:
+        render_svg("digraph { a }", timeout=0.3)
+    assert "longer than 0.3 seconds" in str(raised.value)
+
+
+@pytest.mark.parametrize("path", [pytest.param("", id="empty-PATH"), pytest.param(None, id="dir-without-dot")])
+def test_missing_dot_is_a_render_error_with_a_clear_message(path, tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path) if path is None else path)
+    with pytest.raises(RenderError) as raised:
+        render_svg("digraph { a }")
+    assert "dot" in str(raised.value) and "not installed" in str(raised.value)
+
+
+@needs_dot
+def test_invalid_dot_is_a_render_error():
+    with pytest.raises(RenderError, match="Graphviz failed"):
+        render_svg("digraph { a -> }")
+
+
+# A 1x1 PNG, to show that dot could include the file if it were allowed to read it.
+PNG = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg=="
+)
+
+
+@needs_dot
+def test_dot_reads_no_files(tmp_path):
+    image = tmp_path / "secret.png"
+    image.write_bytes(PNG)
+    source = f'digraph {{ a [image="{image}" label=""] }}'
+    unrestricted = subprocess.run(["dot", "-Tsvg"], input=source.encode(), capture_output=True,
+                                  env={"PATH": os.environ.get("PATH", "")}, check=False)
+    if b"<image" not in unrestricted.stdout:
+        pytest.skip("this Graphviz does not embed images in SVG; nothing to compare")
+    assert "<image" not in render_svg(source)
