@@ -17,7 +17,7 @@ run:
 	exec $(VENV)/bin/gunicorn --bind 127.0.0.1:$(PORT) --workers 2 --timeout 30 'app:create_app()'
 
 test:
-	bash scripts/bootstrap.sh requirements-dev.txt
+	bash scripts/bootstrap.sh --browser requirements-dev.txt
 	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
 
 clean:
