@@ -33,6 +33,12 @@ class Circuit:
         return self.evaluation.values[self.graph.output.id]
 
     @property
+    def non_finite(self):
+        """Whether any wire carries inf or nan, which the diagram flags."""
+        numbers = list(self.evaluation.values.values()) + list(self.evaluation.grads.values())
+        return not all(math.isfinite(number) for number in numbers)
+
+    @property
     def gradients(self):
         return {node.name: self.evaluation.grads[node.id] for node in self.graph.inputs}
 
