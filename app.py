@@ -3,10 +3,11 @@
 Run it with `make run` (gunicorn serves `create_app()`); every circuit lives in its URL.
 """
 
+import json
 from urllib.parse import urlencode
 
 from flask import Flask, Response, jsonify, render_template, request
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, UnsupportedMediaType
 
 from graphlib.circuit import DEFAULT_VALUE, MAX_PRECISION, build_circuit, to_json
 from graphlib.errors import CircuitError, LimitError, RenderError
@@ -87,12 +88,29 @@ def _query_fields():
     return request.args.to_dict(flat=False)
 
 
+JSON_BODY_EXAMPLE = '{"expr": "(x+y)*z", "x": -2}'
+
+
 def _json_fields():
-    body = request.get_json(silent=True)
+    # Reading the body ourselves catches what get_json(silent=True) does not: deep nesting
+    # raises RecursionError.
+    if not request.is_json:
+        raise UnsupportedMediaType(
+            f"Send the body as JSON with Content-Type: application/json, for example {JSON_BODY_EXAMPLE}."
+        )
+    body_text = request.get_data(cache=False)
+    try:
+        body = json.loads(body_text)
+    except (ValueError, RecursionError) as error:
+        reason = "it nests too deeply" if isinstance(error, RecursionError) else str(error)[:200]
+        raise CircuitError(
+            f"The request body must be a JSON object, for example {JSON_BODY_EXAMPLE}; "
+            f"this body is not valid JSON ({reason}).",
+            field=None,
+        ) from None
     if not isinstance(body, dict):
         raise CircuitError(
-            'The request body must be a JSON object, for example {"expr": "(x+y)*z", "x": -2}.',
-            field=None,
+            f"The request body must be a JSON object, for example {JSON_BODY_EXAMPLE}.", field=None
         )
     return {name: [value] for name, value in body.items()}
 

@@ -76,32 +76,41 @@ def parse_value(name, given):
     if isinstance(given, bool) or not isinstance(given, (str, int, float)):
         raise ValueInputError(f"The value of {name} must be a number.", field=name)
     if isinstance(given, str):
-        text = given.strip()
-        if not text:
-            raise ValueInputError(
-                f"The value of {name} is empty; type a number such as -2 or 0.5.", field=name
-            )
-        if len(text) > MAX_TOKEN_LENGTH or not VALUE_PATTERN.fullmatch(text):
-            shown = text if len(text) <= MAX_TOKEN_LENGTH else text[:MAX_TOKEN_LENGTH] + "..."
-            raise ValueInputError(
-                f"The value of {name} ({shown!r}) is not a number; type a decimal number such "
-                "as -2, 0.5 or 1.5e-3.",
-                field=name,
-            )
-        given = float(text)
-    if not math.isfinite(given):
+        given = _decimal_text(name, given)
+    try:
+        value = float(given)
+    except OverflowError:  # a JSON integer with hundreds of digits
+        value = math.inf
+    if not math.isfinite(value):
         raise ValueInputError(
             f"The value of {name} must be a finite number (at most about 1.8e308 in size).",
             field=name,
         )
-    return float(given)
+    return value
+
+
+def _decimal_text(name, given):
+    text = given.strip()
+    if not text:
+        raise ValueInputError(
+            f"The value of {name} is empty; type a number such as -2 or 0.5.", field=name
+        )
+    if len(text) > MAX_TOKEN_LENGTH or not VALUE_PATTERN.fullmatch(text):
+        shown = text if len(text) <= MAX_TOKEN_LENGTH else text[:MAX_TOKEN_LENGTH] + "..."
+        raise ValueInputError(
+            f"The value of {name} ({shown!r}) is not a number; type a decimal number such "
+            "as -2, 0.5 or 1.5e-3.",
+            field=name,
+        )
+    return text
 
 
 def parse_precision(given):
     if given is None or given == "":
         return DEFAULT_PRECISION
-    text = str(given).strip()
-    if not text.isdigit() or int(text) > MAX_PRECISION:
+    text = str(given).strip() if isinstance(given, (str, int)) and not isinstance(given, bool) else ""
+    # ASCII digits only: str.isdigit() would also take "²" and other scripts' digits.
+    if not re.fullmatch(r"[0-9]{1,2}", text) or int(text) > MAX_PRECISION:
         raise ValueInputError(
             f"precision must be a whole number of decimals from 0 to {MAX_PRECISION}.",
             field="precision",

@@ -1,0 +1,900 @@
+"""The HTTP interface, end to end, through Flask's test client and the real `dot` program.
+
+Read as a specification (DESIGN.md §2 golden vectors, §4 numbers, §6 HTTP interface, §7 safety):
+
+1. The lecture's four circuits, through GET and POST /api/graph and in the SVG of /graph.svg.
+2. The page: the empty form and its gallery, a drawn circuit, errors beside their fields.
+3. Hostile and broken input: one table row per input, each with its exact outcome.
+4. Non-finite results: JSON strings "Infinity" and "NaN", highlighted `inf`/`nan` on the figure.
+5. The permalink: the page's "Link to this circuit" reproduces the same circuit.
+"""
+
+import json
+import math
+import time
+import xml.etree.ElementTree as ET
+from collections import Counter
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+import pytest
+
+SVG = "{http://www.w3.org/2000/svg}"
+GREEN = "#008000"  # values, above the wire
+RED = "#d00000"  # gradients, below the wire
+FLAG = "#ffe08a"  # background behind inf and nan
+
+
+# --- helpers -----------------------------------------------------------------------------------
+
+
+def _refuse_constant(token):
+    raise AssertionError(f"the JSON body contains a raw {token} token, which is not JSON")
+
+
+def strict_json(response):
+    """The body as JSON, refusing the NaN / Infinity tokens that Python's json would accept."""
+    assert response.mimetype == "application/json", response.mimetype
+    return json.loads(response.get_data(as_text=True), parse_constant=_refuse_constant)
+
+
+def get(client, path, pairs=()):
+    """GET with the query built from (name, value) pairs, so that a name may repeat."""
+    query = pairs if isinstance(pairs, str) else urlencode(list(pairs))
+    return client.get(f"{path}?{query}" if query else path)
+
+
+def svg_texts(response):
+    """(fill colour, text) of every <text> of a well-formed SVG document."""
+    assert response.mimetype == "image/svg+xml", response.mimetype
+    root = ET.fromstring(response.data)
+    return [(element.get("fill"), "".join(element.itertext())) for element in root.iter(f"{SVG}text")]
+
+
+def svg_gate_labels(response):
+    """The text inside each gate's circle."""
+    root = ET.fromstring(response.data)
+    labels = []
+    for group in root.iter(f"{SVG}g"):
+        if group.get("class") == "node" and group.find(f"{SVG}ellipse") is not None:
+            labels.extend("".join(text.itertext()) for text in group.iter(f"{SVG}text"))
+    return labels
+
+
+def contains_all(actual, expected):
+    """Every expected item occurs in `actual` at least as often as in `expected`."""
+    missing = Counter(expected) - Counter(actual)
+    assert not missing, f"missing {dict(missing)} in {sorted(Counter(actual).items())}"
+
+
+def squeeze(text):
+    return "".join(text.split())
+
+
+@dataclass
+class FormField:
+    name: str = None
+    value: str = None  # an input's value attribute, or a select's selected option
+    notes: list = field(default_factory=list)
+    errors: list = field(default_factory=list)
+    caret: str = None
+
+
+class Page(HTMLParser):
+    """The parts of the page the tests read: form fields, images, links, errors, every tag."""
+
+    VOID = {"input", "img", "meta", "link", "br", "hr", "source", "wbr"}
+
+    def __init__(self, response):
+        super().__init__(convert_charrefs=True)
+        assert response.mimetype == "text/html", response.mimetype
+        self.source = response.get_data(as_text=True)
+        self.tags = []
+        self.fields = []
+        self.images = []
+        self.links = []
+        self.general_errors = []
+        self._open = []
+        self.feed(self.source)
+        self.close()
+
+    def _current_field(self):
+        for entry in reversed(self._open):
+            if entry["field"] is not None:
+                return entry["field"]
+        return None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        self.tags.append((tag, attrs))
+        current = self._current_field()
+        if tag in ("input", "select") and current is not None and current.name is None:
+            current.name, current.value = attrs.get("name"), attrs.get("value")
+        if tag == "option" and "selected" in attrs and current is not None:
+            current.value = attrs.get("value")
+        if tag == "img":
+            self.images.append(attrs.get("src"))
+        if tag in self.VOID:
+            return
+        classes = (attrs.get("class") or "").split()
+        is_field = tag == "div" and "field" in classes
+        self._open.append({"tag": tag, "attrs": attrs, "classes": classes, "text": [],
+                           "field": FormField() if is_field else None})
+
+    def handle_data(self, data):
+        for entry in self._open:
+            entry["text"].append(data)
+
+    def handle_endtag(self, tag):
+        if tag in self.VOID or not any(entry["tag"] == tag for entry in self._open):
+            return
+        while True:
+            entry = self._open.pop()
+            self._closed(entry)
+            if entry["tag"] == tag:
+                return
+
+    def _closed(self, entry):
+        text = "".join(entry["text"])
+        current = self._current_field()
+        if entry["field"] is not None:
+            self.fields.append(entry["field"])
+        if "error" in entry["classes"]:
+            (current.errors if current is not None else self.general_errors).append(text)
+        if "caret" in entry["classes"] and current is not None:
+            current.caret = text
+        if "note" in entry["classes"] and current is not None:
+            current.notes.append(text.strip())
+        if entry["tag"] == "a":
+            self.links.append((entry["attrs"].get("href"), text.strip()))
+
+    def field(self, name):
+        matches = [f for f in self.fields if f.name == name]
+        assert len(matches) == 1, f"expected one field {name!r}, found {len(matches)}"
+        return matches[0]
+
+    @property
+    def variables(self):
+        """(name, value) of the variable fields, in page order."""
+        return [(f.name, f.value) for f in self.fields if f.name not in ("expr", "precision")]
+
+    def link(self, text):
+        hrefs = [href for href, label in self.links if label == text]
+        assert len(hrefs) == 1, f"expected one link {text!r}, found {hrefs}"
+        return hrefs[0]
+
+
+def same_query(url_a, url_b):
+    return parse_qsl(urlsplit(url_a).query, keep_blank_values=True) == parse_qsl(
+        urlsplit(url_b).query, keep_blank_values=True)
+
+
+def assert_draws(page, query):
+    """The page shows one image: /graph.svg with the same query as the page's."""
+    [image] = page.images
+    assert urlsplit(image).path == "/graph.svg"
+    assert same_query(image, "?" + urlencode(query))
+
+
+# --- 1. the lecture's circuits ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Golden:
+    expr: str
+    values: dict  # in typed order
+    output: float
+    gradients: dict
+    gates: tuple  # (label, value, gradient) per gate in typed order; () where DESIGN lists none
+    tolerance: float  # DESIGN's numbers are rounded to this
+    precision: int  # decimals asked of the figure
+    green: tuple  # number strings drawn as values
+    red: tuple  # number strings drawn as gradients
+
+    @property
+    def query(self):
+        return [("expr", self.expr), *((name, str(value)) for name, value in self.values.items()),
+                ("precision", str(self.precision))]
+
+
+GOLDEN = {
+    "figure-1": Golden(
+        "(x+y)*z", {"x": -2, "y": 5, "z": -4}, -12, {"x": -4, "y": -4, "z": 3},
+        gates=(("+", 3, -4), ("*", -12, 1)), tolerance=1e-12, precision=2,
+        green=("-2.00", "5.00", "-4.00", "3.00", "-12.00"),
+        red=("-4.00", "-4.00", "3.00", "-4.00", "1.00"),
+    ),
+    "figure-2": Golden(
+        "1/(1+exp(-(w0*x0+w1*x1+w2)))", {"w0": 2, "x0": -1, "w1": -3, "x1": -2, "w2": -3}, 0.73,
+        {"w0": -0.20, "x0": 0.39, "w1": -0.39, "x1": -0.59, "w2": 0.20},
+        gates=(("*", -2.00, 0.20), ("*", 6.00, 0.20), ("+", 4.00, 0.20), ("+", 1.00, 0.20),
+               ("*-1", -1.00, -0.20), ("exp", 0.37, -0.53), ("+1", 1.37, -0.53),
+               ("1/x", 0.73, 1.00)),
+        tolerance=0.005, precision=2,
+        green=("2.00", "-1.00", "-3.00", "-2.00", "-3.00",
+               "-2.00", "6.00", "4.00", "1.00", "-1.00", "0.37", "1.37", "0.73"),
+        red=("-0.20", "0.39", "-0.39", "-0.59", "0.20",
+             "0.20", "0.20", "0.20", "0.20", "-0.20", "-0.53", "-0.53", "1.00"),
+    ),
+    "figure-3": Golden(
+        "2*(x*y + max(z,w))", {"x": 3, "y": -4, "z": 2, "w": -1}, -20,
+        {"x": -8, "y": 6, "z": 2, "w": 0},
+        gates=(("*", -12, 2), ("max", 2, 2), ("+", -10, 2), ("*2", -20, 1)),
+        tolerance=1e-12, precision=2,
+        green=("3.00", "-4.00", "2.00", "-1.00", "-12.00", "2.00", "-10.00", "-20.00"),
+        red=("-8.00", "6.00", "2.00", "0.00", "2.00", "2.00", "2.00", "1.00"),
+    ),
+    "staged-backprop": Golden(
+        "(x+sigmoid(y))/(sigmoid(x)+(x+y)**2)", {"x": 3, "y": -4}, 1.545645,
+        {"x": 2.059570, "y": 1.592233},
+        gates=(), tolerance=5e-7, precision=6,
+        green=("3.000000", "-4.000000", "1.545645"),
+        red=("2.059570", "1.592233", "1.000000"),
+    ),
+}
+golden_circuits = pytest.mark.parametrize("golden", GOLDEN.values(), ids=GOLDEN.keys())
+
+
+@golden_circuits
+def test_golden_circuit_as_json(client, golden):
+    response = get(client, "/api/graph", golden.query)
+    assert response.status_code == 200
+    body = strict_json(response)
+    close = lambda number: pytest.approx(number, abs=golden.tolerance)  # noqa: E731
+
+    assert body["expr"] == golden.expr
+    assert body["value"] == close(golden.output)
+    assert body["gradients"] == {name: close(grad) for name, grad in golden.gradients.items()}
+    assert body["variables"] == {name: float(value) for name, value in golden.values.items()}
+    assert body["defaults"] == {}
+    assert body["precision"] == golden.precision
+
+    nodes = body["nodes"]
+    assert body["output"] == nodes[-1]["id"]
+    assert nodes[-1]["value"] == close(golden.output) and nodes[-1]["grad"] == 1
+    seen = set()
+    for node in nodes:  # topological order: a node's inputs come before it
+        assert set(node["inputs"]) <= seen, node
+        seen.add(node["id"])
+
+    inputs = [node for node in nodes if node["op"] == "input"]
+    assert [node["label"] for node in inputs] == list(golden.values)  # in the order typed
+    for node in inputs:
+        assert node["value"] == golden.values[node["label"]]
+        assert node["grad"] == close(golden.gradients[node["label"]])
+
+    if golden.gates:
+        gates = [node for node in nodes if node["op"] != "input"]
+        assert [node["label"] for node in gates] == [label for label, _, _ in golden.gates]
+        assert [(node["value"], node["grad"]) for node in gates] == [
+            (close(value), close(grad)) for _, value, grad in golden.gates]
+
+
+def test_figure_2_draws_the_gates_as_typed(client):
+    body = strict_json(get(client, "/api/graph", GOLDEN["figure-2"].query))
+    labels = [node["label"] for node in body["nodes"] if node["op"] != "input"]
+    assert labels == ["*", "*", "+", "+", "*-1", "exp", "+1", "1/x"]
+
+
+@golden_circuits
+def test_golden_circuit_posted_as_json_gives_the_same_answer(client, golden):
+    posted = client.post("/api/graph", json={"expr": golden.expr, **golden.values,
+                                             "precision": golden.precision})
+    assert posted.status_code == 200
+    assert strict_json(posted) == strict_json(get(client, "/api/graph", golden.query))
+
+
+@golden_circuits
+def test_golden_circuit_in_the_svg(client, golden):
+    response = get(client, "/graph.svg", golden.query)
+    assert response.status_code == 200
+    assert response.mimetype == "image/svg+xml"
+    texts = svg_texts(response)
+    contains_all([text for fill, text in texts if fill == GREEN], golden.green)
+    contains_all([text for fill, text in texts if fill == RED], golden.red)
+    unlabelled = [text for fill, text in texts if fill is None]
+    contains_all(unlabelled, list(golden.values))  # each input named at the left end of its wire
+    if golden.gates:
+        assert Counter(svg_gate_labels(response)) == Counter(label for label, _, _ in golden.gates)
+
+
+def test_figure_1_with_zero_decimals_shows_plain_integers(client):
+    query = [("expr", "(x+y)*z"), ("x", "-2"), ("y", "5"), ("z", "-4"), ("precision", "0")]
+    texts = svg_texts(get(client, "/graph.svg", query))
+    assert Counter(text for fill, text in texts if fill == GREEN) == Counter(["-2", "5", "-4", "3", "-12"])
+    assert Counter(text for fill, text in texts if fill == RED) == Counter(["-4", "-4", "3", "-4", "1"])
+
+
+@golden_circuits
+def test_golden_circuit_page(client, golden):
+    response = get(client, "/", golden.query)
+    assert response.status_code == 200
+    page = Page(response)
+    assert_draws(page, golden.query)
+    assert page.variables == [(name, str(value)) for name, value in golden.values.items()]
+
+
+# --- 2. the page ---------------------------------------------------------------------------------
+
+
+def test_page_without_query_shows_the_empty_form_and_the_gallery(client):
+    response = client.get("/")
+    assert response.status_code == 200
+    page = Page(response)
+    assert page.field("expr").value == ""
+    assert page.field("precision").value == "2"
+    assert page.variables == []
+    assert page.images == []
+    assert not page.general_errors and not any(f.errors for f in page.fields)
+    gallery = [dict(parse_qsl(urlsplit(href).query))["expr"] for href, _ in page.links
+               if urlsplit(href).path == "/" and "expr=" in href]
+    assert gallery == [golden.expr for golden in GOLDEN.values()]
+
+
+@golden_circuits
+def test_gallery_link_draws_its_circuit(client, golden):
+    [href] = [href for href, _ in Page(client.get("/")).links
+              if dict(parse_qsl(urlsplit(href).query)).get("expr") == golden.expr]
+    response = client.get(href)
+    assert response.status_code == 200
+    [image] = Page(response).images
+    assert urlsplit(image).path == "/graph.svg"
+    assert same_query(image, href)
+    drawn = client.get(image)
+    assert drawn.status_code == 200 and drawn.mimetype == "image/svg+xml"
+
+
+def test_page_keeps_values_exactly_as_typed(client):
+    query = [("expr", "(x+y)*z"), ("x", "1.50"), ("y", "-0"), ("z", "1e-3")]
+    response = get(client, "/", query)
+    assert response.status_code == 200
+    page = Page(response)
+    assert page.field("expr").value == "(x+y)*z"
+    assert page.variables == [("x", "1.50"), ("y", "-0"), ("z", "1e-3")]
+    assert not any(f.notes for f in page.fields)
+    assert_draws(page, query)
+
+
+def test_page_shows_one_field_per_variable_in_typed_order(client):
+    query = [("expr", "b*a + c*b"), ("a", "2"), ("b", "3"), ("c", "4")]
+    page = Page(get(client, "/", query))
+    assert page.variables == [("b", "3"), ("a", "2"), ("c", "4")]
+    body = strict_json(get(client, "/api/graph", query))
+    assert [node["label"] for node in body["nodes"] if node["op"] == "input"] == ["b", "a", "c"]
+
+
+def test_missing_values_get_the_default_and_say_so(client):
+    query = [("expr", "(x+y)*z"), ("x", "-2")]
+    response = get(client, "/", query)
+    assert response.status_code == 200
+    page = Page(response)
+    assert page.variables == [("x", "-2"), ("y", "1"), ("z", "1")]
+    assert [page.field(name).notes for name in "xyz"] == [[], ["default"], ["default"]]
+    assert_draws(page, query)
+    assert "No value was given for y, z" in page.source
+    body = strict_json(get(client, "/api/graph", query))
+    assert body["defaults"] == {"y": 1.0, "z": 1.0}
+    assert body["variables"] == {"x": -2.0, "y": 1.0, "z": 1.0}
+    assert body["value"] == -1.0
+
+
+def test_syntax_error_is_shown_beside_the_expression_with_a_caret(client):
+    query = [("expr", "(x+y)*$z"), ("x", "-2"), ("y", "5"), ("z", "-4")]
+    response = get(client, "/", query)
+    assert response.status_code == 400
+    page = Page(response)
+    expr = page.field("expr")
+    assert expr.value == "(x+y)*$z"
+    [error] = expr.errors
+    assert "Unexpected character '$' (DOLLAR SIGN) at column 7." in error
+    assert expr.caret.split("\n") == ["(x+y)*$z", "      ^"]
+    assert page.variables == [("x", "-2"), ("y", "5"), ("z", "-4")]  # nothing typed is lost
+    assert page.images == []
+
+
+def test_unclosed_bracket_points_at_the_end(client):
+    page = Page(get(client, "/", [("expr", "(x+y*z"), ("x", "1"), ("y", "2"), ("z", "3")]))
+    expr = page.field("expr")
+    assert ("Expected ')' to close the '(' at column 1 at column 7, but found the end of the "
+            "expression.") in expr.errors[0]
+    assert expr.caret.split("\n") == ["(x+y*z", "      ^"]
+    assert page.variables == [("x", "1"), ("y", "2"), ("z", "3")]
+
+
+def test_bad_value_is_shown_beside_its_field_and_keeps_everything_typed(client):
+    query = [("expr", "(x+y)*z"), ("x", "abc"), ("y", "1.50"), ("z", "-0"), ("precision", "3")]
+    response = get(client, "/", query)
+    assert response.status_code == 400
+    page = Page(response)
+    assert page.field("x").errors == [
+        "The value of x ('abc') is not a number; type a decimal number such as -2, 0.5 or 1.5e-3."]
+    assert [f.name for f in page.fields if f.errors] == ["x"]
+    assert page.field("expr").value == "(x+y)*z"
+    assert page.variables == [("x", "abc"), ("y", "1.50"), ("z", "-0")]
+    assert page.field("precision").value == "3"
+    assert page.images == []
+
+
+def test_markup_in_a_value_is_escaped_and_kept_in_its_field(client):
+    hostile = '"><img src=x onerror=alert(1)>'
+    response = get(client, "/", [("expr", "x*y"), ("x", hostile), ("y", "2")])
+    assert response.status_code == 400
+    page = Page(response)
+    assert page.variables == [("x", hostile), ("y", "2")]
+    assert page.images == []
+    assert not [(tag, name) for tag, attrs in page.tags for name in attrs if name.startswith("on")]
+
+
+SECURED = {
+    "page": "/",
+    "page-with-circuit": "/?expr=x*2",
+    "page-with-error": "/?expr=)",
+    "svg": "/graph.svg?expr=x*2",
+    "svg-with-error": "/graph.svg?expr=)",
+    "json": "/api/graph?expr=x*2",
+    "json-with-error": "/api/graph?expr=)",
+    "not-found": "/api/nope",
+}
+
+
+@pytest.mark.parametrize("url", SECURED.values(), ids=SECURED.keys())
+def test_security_headers(client, url):
+    response = client.get(url)
+    assert "default-src 'none'" in response.headers["Content-Security-Policy"]
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+# --- 3. hostile and broken input ---------------------------------------------------------------
+
+ALLOWED = "Allowed are numbers, names, + - * / ** ^, parentheses and commas."
+KNOWN_FUNCTIONS = "Known functions: abs, cos, exp, log, max, min, relu, sigmoid, sin, sqrt, tan, tanh."
+ONE_EXPRESSION = "Type one expression, such as (x+y)*z; variable values go in their own fields."
+NESTED_AT_41 = ("The expression nests too deeply at column 41; the limit is 40 levels of brackets, "
+                "signs and powers.")
+NOT_A_NUMBER = "is not a number; type a decimal number such as -2, 0.5 or 1.5e-3."
+NOT_FINITE = "The value of x must be a finite number (at most about 1.8e308 in size)."
+EMPTY_VALUE = "The value of x is empty; type a number such as -2 or 0.5."
+PRECISION = "precision must be a whole number of decimals from 0 to 10."
+JSON_OBJECT = 'The request body must be a JSON object, for example {"expr": "(x+y)*z", "x": -2}.'
+JSON_CONTENT_TYPE = 'Send the body as JSON with Content-Type: application/json, for example {"expr": "(x+y)*z", "x": -2}.'
+NOT_JSON = 'The request body must be a JSON object, for example {"expr": "(x+y)*z", "x": -2}; this body is not valid JSON'
+RESERVED = "is a reserved word and cannot be a variable name; choose another name."
+NO_EXPR = "Give an expression in the field expr, for example (x+y)*z."
+
+
+@dataclass(frozen=True)
+class Refused:
+    """A request the app must refuse: its status, and the error's message, field and position."""
+
+    id: str
+    status: int
+    message: str  # a fragment of error.message
+    field: str = None
+    position: int = None
+    method: str = "GET"
+    path: str = "/api/graph"
+    query: object = ()  # (name, value) pairs, or the raw query text
+    body: object = None  # for POST: bytes/str sent as is, with `content_type`
+    content_type: str = "application/json"
+    views: bool = False  # also through the page / and /graph.svg
+
+    def send(self, client, path=None):
+        path = path or self.path
+        if self.method == "GET":
+            return get(client, path, self.query)
+        return client.open(path, method=self.method, data=self.body, content_type=self.content_type)
+
+
+def expr_error(id, expr, message, position, **values):
+    return Refused(id, 400, message, "expr", position, query=[("expr", expr), *values.items()],
+                   views=True)
+
+
+def value_error(id, value, message):
+    """`value` typed for x in x*y (y=2): refused beside x's field."""
+    return Refused(id, 400, message, "x", query=[("expr", "x*y"), ("x", value), ("y", "2")],
+                   views=True)
+
+
+def not_a_number(id, value):
+    return value_error(id, value, f"The value of x ({value!r}) {NOT_A_NUMBER}")
+
+
+def precision_error(id, precision):
+    return Refused(id, 400, PRECISION, "precision",
+                   query=[("expr", "x*2"), ("x", "1"), ("precision", precision)], views=True)
+
+
+def posted(id, body, message, field=None, status=400, content_type="application/json",
+           position=None):
+    if not isinstance(body, (str, bytes)):
+        body = json.dumps(body)
+    return Refused(id, status, message, field, position, method="POST", body=body,
+                   content_type=content_type)
+
+
+REFUSED = [
+    # Code execution: none of it is Python; it stops at the first character or name not ours.
+    expr_error("code-import-os-system", "__import__('os').system('id')",
+               "Unexpected character '_' (LOW LINE) at column 1. Names start with a letter, such as x_1.", 0),
+    expr_error("code-eval-call", "eval(1)", f"Unknown function 'eval' at column 1. {KNOWN_FUNCTIONS}", 0),
+    expr_error("code-exec-call", "exec(x)", "Unknown function 'exec' at column 1.", 0),
+    expr_error("code-exec-string", "exec('id')",
+               "Unexpected character \"'\" (APOSTROPHE) at column 6.", 5),
+    expr_error("code-lambda", "lambda: 1", f"Unexpected character ':' (COLON) at column 7. {ALLOWED}", 6),
+    expr_error("code-attribute-of-variable", "x.__class__",
+               "Unexpected character '.' (FULL STOP) at column 2.", 1),
+    expr_error("code-list-class", "[].__class__",
+               "Unexpected character '[' (LEFT SQUARE BRACKET) at column 1.", 0),
+    expr_error("code-tuple-bases", "().__class__.__bases__",
+               "Unexpected character '.' (FULL STOP) at column 3.", 2),
+    expr_error("code-open-file", "open('/etc/passwd')",
+               "Unexpected character \"'\" (APOSTROPHE) at column 6.", 5),
+    expr_error("code-globals", "globals()", "Unknown function 'globals' at column 1.", 0),
+    expr_error("code-f-string", "f'{x}'", "Unexpected character \"'\" (APOSTROPHE) at column 2.", 1),
+    expr_error("code-backticks", "`x`", "Unexpected character '`' (GRAVE ACCENT) at column 1.", 0),
+    expr_error("code-statement-separator", "x;import os",
+               f"Unexpected character ';' (SEMICOLON) at column 2. {ONE_EXPRESSION}", 1),
+    expr_error("code-assignment", "x=1",
+               f"Unexpected character '=' (EQUALS SIGN) at column 2. {ONE_EXPRESSION}", 1),
+    expr_error("code-conditional", "x if x else 1",
+               "'if' at column 3 is a reserved word, not part of the expression language.", 2),
+    # Huge numbers.
+    expr_error("huge-power-tower-alone-is-a-constant", "9**9**9**9",
+               "The expression is a constant (inf): it has no variable to take a gradient with "
+               "respect to. Use at least one variable, for example 2*x.", 0),
+    expr_error("huge-literal-1e999", "1e999*x",
+               "The number 1e999 at column 1 is too large for float64 (the largest is about 1.8e308).", 0),
+    expr_error("constant-arithmetic-only", "1+2", "The expression is a constant (3)", 0),
+    # Nesting.
+    expr_error("nesting-50-parentheses", "(" * 50 + "x" + ")" * 50, NESTED_AT_41, 40),
+    expr_error("nesting-500-unary-minuses", "-" * 500 + "x", NESTED_AT_41, 40),
+    expr_error("nesting-500-unary-pluses", "+" * 500 + "x", NESTED_AT_41, 40),
+    expr_error("nesting-50-powers", "x**" * 50 + "x", "nests too deeply at column 122", 121),
+    expr_error("nesting-50-function-calls", "exp(" * 50 + "x" + ")" * 50,
+               "nests too deeply at column 164", 163),
+    expr_error("nesting-2000-parentheses", "(" * 2000 + "x",
+               "The expression is 2001 characters long; the limit is 1000.", 1000),
+    Refused("nesting-10000-parentheses-in-the-url", 400,
+            "The URL's query is 30006 bytes; the limit is 8192.", None,
+            query=[("expr", "(" * 10000 + "x")], views=True),
+    posted("nesting-10000-parentheses-posted", {"expr": "(" * 5000 + "x" + ")" * 5000},
+           "The expression is 10001 characters long; the limit is 1000.", "expr", position=1000),
+    # Sizes.
+    expr_error("too-long-expression", "x+" * 500 + "x",
+               "The expression is 1001 characters long; the limit is 1000.", 1000),
+    expr_error("too-many-gates", "x+" * 121 + "x",
+               "Too many gates: the operation at column 242 would be gate number 121; the limit is 120.",
+               241),
+    expr_error("too-many-variables", "+".join(f"v{i}" for i in range(21)),
+               "Too many variables: 'v20' at column 71 would be number 21; the limit is 20.", 70),
+    expr_error("too-long-name", "a" * 31 + "*2",
+               "The name at column 1 is 31 characters long; the limit is 30.", 0),
+    expr_error("too-long-literal", "1" * 31 + "*x",
+               "The number at column 1 is 31 characters long; the limit is 30.", 0),
+    value_error("too-long-value", "1" * 40, f"The value of x ('{'1' * 30}...') {NOT_A_NUMBER}"),
+    Refused("too-long-url", 400, "The URL's query is 8215 bytes; the limit is 8192.", None,
+            query=[("expr", "x*2"), ("pad", "p" * 8200)], views=True),
+    # Non-ASCII look-alikes and invisible characters.
+    expr_error("cyrillic-ha-looks-like-x", "\u0445*2",
+               "(CYRILLIC SMALL LETTER HA) at column 1. Variable names use the ASCII letters A-Z, "
+               "a-z, digits and _.", 0),
+    expr_error("greek-omicron-looks-like-o", "x*\u03bf", "(GREEK SMALL LETTER OMICRON) at column 3.", 2),
+    expr_error("unicode-minus-sign", "x\u22122", "(MINUS SIGN) at column 2. Did you mean '-'?", 1),
+    expr_error("multiplication-sign", "x\u00d72", "(MULTIPLICATION SIGN) at column 2. Did you mean '*'?", 1),
+    expr_error("fullwidth-digits", "x*\uff11\uff12", f"(FULLWIDTH DIGIT ONE) at column 3. {ALLOWED}", 2),
+    expr_error("zero-width-space", "x\u200b*2", "(ZERO WIDTH SPACE) at column 2.", 1),
+    expr_error("right-to-left-override", "x\u202e*2", "(RIGHT-TO-LEFT OVERRIDE) at column 2.", 1),
+    expr_error("nul-byte", "x\x00", "(U+0000) at column 2.", 1),
+    expr_error("emoji", "x*\U0001f600", "(GRINNING FACE) at column 3.", 2),
+    Refused("invalid-utf8-escape-in-the-url", 400, "Unexpected character", "expr", 1,
+            query="expr=x%FF", views=True),
+    not_a_number("value-fullwidth-digit", "\uff12"),
+    not_a_number("value-unicode-minus", "\u22122"),
+    not_a_number("value-arabic-indic-digit", "\u0663"),
+    # Markup and label injection, in the expression and in values.
+    expr_error("markup-script-tag-in-expression", "<script>alert(1)</script>",
+               "(LESS-THAN SIGN) at column 1.", 0),
+    expr_error("markup-quote-in-expression", 'x"', "(QUOTATION MARK) at column 2.", 1),
+    expr_error("markup-ampersand-in-expression", "x&y", "(AMPERSAND) at column 2.", 1),
+    expr_error("markup-bracket-in-expression", "x]", "(RIGHT SQUARE BRACKET) at column 2.", 1),
+    expr_error("dot-arrow-in-expression", "x->y", "(GREATER-THAN SIGN) at column 3.", 2),
+    expr_error("dot-braces-in-expression", "x}{y", "(RIGHT CURLY BRACKET) at column 2.", 1),
+    not_a_number("markup-script-tag-in-value", "<script>alert(1)</script>"),
+    not_a_number("markup-attribute-breakout-in-value", '"><img src=x onerror=alert(1)>'),
+    not_a_number("markup-entity-in-value", "&amp;"),
+    not_a_number("dot-label-breakout-in-value", '1"; x [label='),
+    not_a_number("dot-html-label-breakout-in-value", "1</font></td>"),
+    not_a_number("dot-edge-in-value", "1] -> y ["),
+    not_a_number("dot-new-graph-in-value", "1\n}\ndigraph{"),
+    # Values that are not finite decimal numbers.
+    not_a_number("value-nan", "nan"),
+    not_a_number("value-inf", "inf"),
+    not_a_number("value-minus-inf", "-inf"),
+    not_a_number("value-Infinity", "Infinity"),
+    value_error("value-1e999-overflows", "1e999", NOT_FINITE),
+    value_error("value-empty", "", EMPTY_VALUE),
+    value_error("value-whitespace", "   ", EMPTY_VALUE),
+    not_a_number("value-hexadecimal", "0x10"),
+    not_a_number("value-underscore-separator", "1_000"),
+    not_a_number("value-fraction", "1/2"),
+    not_a_number("value-double-minus", "--1"),
+    not_a_number("value-decimal-comma", "1,5"),
+    not_a_number("value-expression", "2*3"),
+    # Missing or malformed expression.
+    Refused("missing-expr", 400, NO_EXPR, "expr", query=[("x", "1")]),
+    expr_error("empty-expr", "", "Type an expression, for example (x+y)*z.", 0),
+    expr_error("whitespace-expr", "   ", "Type an expression, for example (x+y)*z.", 0),
+    expr_error("operator-without-operand", "x+*y",
+               "Expected a number, a variable, a function or '(' at column 3, but found '*'.", 2),
+    expr_error("unclosed-parenthesis", "(x+y",
+               "Expected ')' to close the '(' at column 1 at column 5, but found the end of the "
+               "expression.", 4),
+    expr_error("unmatched-parenthesis", "x)", "Unmatched ')' at column 2.", 1),
+    expr_error("implicit-product", "2x",
+               "Missing operator between '2' and 'x' at column 2; for a product write 2*x.", 1),
+    expr_error("tuple-outside-a-function", "x, y",
+               "Unexpected ',' at column 2: commas only separate a function's arguments, as in "
+               "max(x, y).", 1),
+    expr_error("max-with-one-argument", "max(x)", "max takes 2 arguments, but got 1 at column 1.", 0),
+    expr_error("sin-with-two-arguments", "sin(x, y)", "sin takes 1 argument, but got 2 at column 1.", 0),
+    # Repeated parameters.
+    Refused("duplicate-value", 400, "x is given 2 times; give it once.", "x",
+            query=[("expr", "x*2"), ("x", "1"), ("x", "2")], views=True),
+    Refused("duplicate-expr", 400, "expr is given 2 times; give it once.", "expr",
+            query=[("expr", "x*2"), ("expr", "x*3"), ("x", "1")], views=True),
+    Refused("duplicate-precision", 400, "precision is given 2 times; give it once.", "precision",
+            query=[("expr", "x*2"), ("precision", "1"), ("precision", "2")], views=True),
+    # Reserved names.
+    expr_error("reserved-expr", "expr*2", f"'expr' at column 1 {RESERVED}", 0),
+    expr_error("reserved-precision", "precision*x", f"'precision' at column 1 {RESERVED}", 0),
+    expr_error("reserved-format", "format+x", f"'format' at column 1 {RESERVED}", 0),
+    expr_error("reserved-lambda", "lambda*x", f"'lambda' at column 1 {RESERVED}", 0),
+    expr_error("reserved-None", "None*x", f"'None' at column 1 {RESERVED}", 0),
+    expr_error("reserved-function-exp", "exp*x", "exp at column 1 is a function: write exp(...).", 0),
+    expr_error("reserved-constant-pi-alone", "pi", "The expression is a constant (3.14159)", 0, pi="2"),
+    expr_error("reserved-constant-e", "e*2", "The expression is a constant (5.43656)", 0),
+    # Display precision.
+    precision_error("precision-negative", "-1"),
+    precision_error("precision-too-large", "11"),
+    precision_error("precision-word", "abc"),
+    precision_error("precision-fraction", "2.5"),
+    precision_error("precision-superscript-two", "\u00b2"),
+    precision_error("precision-5000-digits", "9" * 5000),
+    # POST bodies.
+    posted("post-form-encoded-body", "expr=x&x=1", JSON_CONTENT_TYPE, status=415,
+           content_type="application/x-www-form-urlencoded"),
+    posted("post-json-as-text-plain", '{"expr": "x"}', JSON_CONTENT_TYPE, status=415,
+           content_type="text/plain"),
+    posted("post-malformed-json", '{"expr": ', NOT_JSON),
+    posted("post-json-array", ["x*2"], JSON_OBJECT),
+    posted("post-json-string", "x*2", NOT_JSON),
+    posted("post-json-null", None, JSON_OBJECT),
+    posted("post-deeply-nested-json", "[" * 8000 + "]" * 8000, NOT_JSON + " (it nests too deeply)."),
+    posted("post-expr-a-number", {"expr": 5}, "The field expr must be text.", "expr"),
+    posted("post-expr-a-list", {"expr": ["x"]}, "The field expr must be text.", "expr"),
+    posted("post-expr-null", {"expr": None, "x": 1}, NO_EXPR, "expr"),
+    posted("post-value-true", {"expr": "x*2", "x": True}, "The value of x must be a number.", "x"),
+    posted("post-value-list", {"expr": "x*2", "x": [1]}, "The value of x must be a number.", "x"),
+    posted("post-value-object", {"expr": "x*2", "x": {"value": 1}}, "The value of x must be a number.", "x"),
+    posted("post-value-word", {"expr": "x*2", "x": "abc"}, f"The value of x ('abc') {NOT_A_NUMBER}", "x"),
+    posted("post-value-NaN-token", '{"expr": "x*2", "x": NaN}', NOT_FINITE, "x"),
+    posted("post-value-Infinity-token", '{"expr": "x*2", "x": -Infinity}', NOT_FINITE, "x"),
+    posted("post-value-1e999", '{"expr": "x*2", "x": 1e999}', NOT_FINITE, "x"),
+    posted("post-value-400-digit-integer", '{"expr": "x*2", "x": 1%s}' % ("0" * 400), NOT_FINITE, "x"),
+    posted("post-precision-true", {"expr": "x*2", "precision": True}, PRECISION, "precision"),
+    posted("post-precision-fraction", {"expr": "x*2", "precision": 2.5}, PRECISION, "precision"),
+    posted("post-oversized-body", {"expr": "x*2", "pad": "p" * 17000},
+           "The data value transmitted exceeds the capacity limit.", status=413),
+    # Routes and methods.
+    Refused("route-unknown-api-path", 404, "The requested URL was not found on the server.",
+            path="/api/nope"),
+    Refused("route-put", 405, "The method is not allowed for the requested URL.", method="PUT",
+            body=b"", content_type=None),
+    Refused("route-delete", 405, "The method is not allowed for the requested URL.", method="DELETE",
+            body=b"", content_type=None),
+]
+refused_inputs = pytest.mark.parametrize("case", REFUSED, ids=[case.id for case in REFUSED])
+
+
+def test_the_table_covers_enough_hostile_inputs():
+    assert len(REFUSED) >= 45
+    assert len({case.id for case in REFUSED}) == len(REFUSED)
+
+
+@refused_inputs
+def test_refused_through_the_api(client, case):
+    response = case.send(client)
+    assert response.status_code == case.status
+    body = strict_json(response)
+    assert body == {"error": {"message": body["error"]["message"], "field": case.field,
+                              "position": case.position}}
+    assert case.message in body["error"]["message"]
+
+
+@pytest.mark.parametrize("case", [case for case in REFUSED if case.views],
+                         ids=[case.id for case in REFUSED if case.views])
+def test_refused_on_the_page_beside_its_field(client, case):
+    response = case.send(client, "/")
+    assert response.status_code == case.status
+    page = Page(response)
+    assert "Traceback" not in page.source and 'File "' not in page.source
+    assert page.images == []
+    assert not [tag for tag, _ in page.tags if tag == "script"]
+    assert not [(tag, name) for tag, attrs in page.tags for name in attrs if name.startswith("on")]
+    shown_fields = {f.name for f in page.fields}
+    if case.field in shown_fields:
+        errors = page.field(case.field).errors
+        assert [f.name for f in page.fields if f.errors] == [case.field]
+    else:
+        errors = page.general_errors
+    assert any(case.message in error for error in errors), errors
+    if case.position is not None:
+        assert page.field("expr").caret.split("\n")[-1] == " " * case.position + "^"
+
+
+@pytest.mark.parametrize("case", [case for case in REFUSED if case.views],
+                         ids=[case.id for case in REFUSED if case.views])
+def test_refused_as_an_svg_error_image(client, case):
+    response = case.send(client, "/graph.svg")
+    assert response.status_code == case.status
+    text = " ".join(text for _, text in svg_texts(response))
+    assert squeeze(case.message) in squeeze(text)
+
+
+def test_missing_expression_on_the_page_shows_the_empty_form(client):
+    response = client.get("/?x=1")
+    assert response.status_code == 200
+    assert Page(response).field("expr").value == ""
+
+
+def test_wrong_method_on_the_page_is_an_html_405(client):
+    response = client.put("/")
+    assert response.status_code == 405
+    assert Page(response).general_errors == ["The method is not allowed for the requested URL."]
+
+
+# Inputs that look odd but are fine: the exact answer each one gets.
+
+@dataclass(frozen=True)
+class Accepted:
+    id: str
+    query: object  # (name, value) pairs for GET, or a dict to POST as JSON
+    expect: dict  # top-level fields of the JSON answer
+
+
+ACCEPTED = [
+    Accepted("exec-is-only-a-variable-name", [("expr", "exec*2")],
+             {"value": 2.0, "defaults": {"exec": 1.0}}),
+    Accepted("power-tower-times-a-variable-is-inf", [("expr", "x*9**9**9**9"), ("x", "2")],
+             {"value": "Infinity", "gradients": {"x": "Infinity"}}),
+    Accepted("unknown-parameters-are-ignored",
+             [("expr", "x*y"), ("x", "2"), ("y", "3"), ("color", "red"), ("callback", "alert(1)"),
+              ('x"] [label=<b>', "1")],
+             {"value": 6.0, "defaults": {}}),
+    Accepted("pi-is-the-constant-not-a-parameter", [("expr", "pi*x"), ("pi", "2"), ("x", "2")],
+             {"value": pytest.approx(2 * math.pi), "variables": {"x": 2.0}}),
+    Accepted("value-with-surrounding-spaces", [("expr", "x*2"), ("x", " 2 ")], {"value": 4.0}),
+    Accepted("value-with-plus-sign", [("expr", "x*2"), ("x", "+1.5")], {"value": 3.0}),
+    Accepted("value-with-leading-dot", [("expr", "x*2"), ("x", ".5")], {"value": 1.0}),
+    Accepted("value-with-trailing-dot", [("expr", "x*2"), ("x", "5.")], {"value": 10.0}),
+    Accepted("value-with-exponent", [("expr", "x*2"), ("x", "1E3")], {"value": 2000.0}),
+    Accepted("precision-empty-is-the-default", [("expr", "x*2"), ("precision", "")], {"precision": 2}),
+    Accepted("precision-0", [("expr", "x*2"), ("precision", "0")], {"precision": 0}),
+    Accepted("precision-10", [("expr", "x*2"), ("precision", "10")], {"precision": 10}),
+    Accepted("exactly-120-gates", [("expr", "x+" * 120 + "x")], {"value": 121.0}),
+    Accepted("exactly-20-variables", [("expr", "+".join(f"v{i}" for i in range(20)))], {"value": 20.0}),
+    Accepted("exactly-40-levels-of-nesting", [("expr", "(" * 40 + "x" + ")" * 40), ("x", "3")],
+             {"value": 3.0}),
+    Accepted("name-of-30-characters", [("expr", "a" * 30 + "*2")], {"value": 2.0}),
+    Accepted("expression-of-1000-characters", [("expr", "x" + " " * 997 + "+x")], {"value": 2.0}),
+    Accepted("tabs-and-newlines-are-spaces", [("expr", "x\n*\t2")], {"value": 2.0}),
+    Accepted("no-break-space-is-a-space", [("expr", "x\u00a0*\u00a02")], {"value": 2.0}),
+    Accepted("post-value-null-gets-the-default", {"expr": "x*2", "x": None},
+             {"value": 2.0, "defaults": {"x": 1.0}}),
+    Accepted("post-value-as-text", {"expr": "x*2", "x": "-2"}, {"value": -4.0}),
+    Accepted("post-precision-as-number", {"expr": "x*2", "precision": 3}, {"precision": 3}),
+    Accepted("post-unknown-fields-are-ignored", {"expr": "x*2", "x": 1, "color": [1, {"a": None}]},
+             {"value": 2.0}),
+]
+
+
+@pytest.mark.parametrize("case", ACCEPTED, ids=[case.id for case in ACCEPTED])
+def test_accepted_with_its_exact_answer(client, case):
+    if isinstance(case.query, dict):
+        response = client.post("/api/graph", json=case.query)
+    else:
+        response = get(client, "/api/graph", case.query)
+    assert response.status_code == 200
+    body = strict_json(response)
+    assert {name: body[name] for name in case.expect} == case.expect
+
+
+def test_huge_constant_is_drawn_as_inf_without_hanging(client):
+    started = time.monotonic()
+    response = get(client, "/graph.svg", [("expr", "x*9**9**9**9"), ("x", "2")])
+    assert time.monotonic() - started < 5
+    assert response.status_code == 200
+    assert (GREEN, "inf") in svg_texts(response)
+    page = get(client, "/", [("expr", "x*9**9**9**9"), ("x", "2")])
+    assert page.status_code == 200
+
+
+LARGEST = {
+    "120-gates-over-20-variables": "+".join(f"a{i % 20}" for i in range(121)),
+    "120-gates-over-one-variable": "*".join(["x"] * 121),
+}
+
+
+@pytest.mark.parametrize("expr", LARGEST.values(), ids=LARGEST.keys())
+def test_largest_circuits_within_the_limits_are_drawn(client, expr):
+    """At the gate limit, with every variable forking many times: still drawn, not a 503."""
+    response = get(client, "/graph.svg", [("expr", expr)])
+    assert response.status_code == 200
+    assert response.mimetype == "image/svg+xml"
+
+
+# --- 4. non-finite results -----------------------------------------------------------------------
+
+
+def flagged_cells(response):
+    root = ET.fromstring(response.data)
+    return [polygon for polygon in root.iter(f"{SVG}polygon") if polygon.get("fill") == FLAG]
+
+
+def bold_texts(response):
+    root = ET.fromstring(response.data)
+    return sorted("".join(text.itertext()) for text in root.iter(f"{SVG}text")
+                  if text.get("font-weight") == "bold")
+
+
+def test_one_over_zero_is_infinity(client):
+    query = [("expr", "1/x"), ("x", "0")]
+    body = strict_json(get(client, "/api/graph", query))
+    assert body["value"] == "Infinity"
+    assert body["gradients"] == {"x": "-Infinity"}
+    svg = get(client, "/graph.svg", query)
+    assert svg.status_code == 200
+    texts = svg_texts(svg)
+    assert (GREEN, "inf") in texts and (RED, "-inf") in texts
+    assert bold_texts(svg) == ["-inf", "inf"]
+    assert len(flagged_cells(svg)) == 2  # only the two non-finite numbers are highlighted
+
+
+def test_log_of_a_negative_number_is_nan(client):
+    query = [("expr", "log(x)"), ("x", "-1")]
+    body = strict_json(get(client, "/api/graph", query))
+    assert body["value"] == "NaN"
+    assert body["gradients"] == {"x": "NaN"}
+    svg = get(client, "/graph.svg", query)
+    assert (GREEN, "nan") in svg_texts(svg) and (RED, "nan") in svg_texts(svg)
+    assert bold_texts(svg) == ["nan", "nan"]
+
+
+def test_finite_circuit_has_nothing_highlighted(client):
+    svg = get(client, "/graph.svg", GOLDEN["figure-2"].query)
+    assert flagged_cells(svg) == [] and bold_texts(svg) == []
+
+
+# --- 5. the permalink ----------------------------------------------------------------------------
+
+PERMALINKS = {
+    "figure-2": GOLDEN["figure-2"].query,
+    "typed-values-and-a-default": [("expr", "max(x, y)*z"), ("x", "1.50"), ("y", "-0"),
+                                   ("precision", "4")],
+}
+
+
+@pytest.mark.parametrize("query", PERMALINKS.values(), ids=PERMALINKS.keys())
+def test_link_to_this_circuit_reproduces_it(client, query):
+    page = Page(get(client, "/", query))
+    link = page.link("Link to this circuit")
+    assert urlsplit(link).path == "/"
+    again = client.get(link)
+    assert again.status_code == 200
+    assert Page(again).variables == page.variables
+    linked_query = urlsplit(link).query
+    assert strict_json(client.get(f"/api/graph?{linked_query}")) == strict_json(
+        get(client, "/api/graph", query))
+    assert same_query(page.link("JSON"), link) and same_query(page.link("SVG"), link)
