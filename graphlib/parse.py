@@ -202,20 +202,18 @@ class _Parser:
         return self.token.kind == "op" and self.token.text in texts
 
     def expression(self):
-        start = self.token.start
-        left = self.term()
-        while self.at("+", "-"):
-            operator = self.advance()
-            right = self.term()
-            left = self.binary(operator, left, right, start)
-        return left
+        return self.left_associative(self.term, "+", "-")
 
     def term(self):
+        return self.left_associative(self.factor, "*", "/")
+
+    def left_associative(self, operand_rule, *operators):
+        """operand (operator operand)*, each operator a gate on what came before it."""
         start = self.token.start
-        left = self.factor()
-        while self.at("*", "/"):
+        left = operand_rule()
+        while self.at(*operators):
             operator = self.advance()
-            right = self.factor()
+            right = operand_rule()
             left = self.binary(operator, left, right, start)
         return left
 

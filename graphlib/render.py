@@ -63,24 +63,24 @@ def to_dot(graph, evaluation, precision=DEFAULT_PRECISION):
         dot.node(node.id, _escape(node.label), shape="circle",
                  width="0.55", margin="0.02", penwidth="1.2")
         dot.node(_wire(node.id), numbers.wire_label(node.id, evaluation.grads[node.id]), **_WIRE_NODE)
-        dot.edge(node.id, f"{_wire(node.id)}:w:w")
+        dot.edge(node.id, _left_end(_wire(node.id)))
 
     for node in graph.nodes:
         if len(consumers[node.id]) > 1:
             dot.node(_fork(node.id), "", shape="point", width="0.06")
-            dot.edge(f"{_wire(node.id)}:w:e", _fork(node.id))
+            dot.edge(_right_end(_wire(node.id)), _fork(node.id))
 
     # Edges into each gate in operand order, so that with ordering=in the first operand is on top.
     for node in graph.gates:
         for index, source_id in node.wires:
             if len(consumers[source_id]) == 1:
-                dot.edge(f"{_wire(source_id)}:w:e", node.id)
+                dot.edge(_right_end(_wire(source_id)), node.id)
                 continue
             branch = f"{source_id}_to_{node.id}_{index}"
             grad = evaluation.wire_grads[(node.id, index)]
             dot.node(branch, numbers.wire_label(source_id, grad), **_WIRE_NODE)
-            dot.edge(_fork(source_id), f"{branch}:w:w")
-            dot.edge(f"{branch}:w:e", node.id)
+            dot.edge(_fork(source_id), _left_end(branch))
+            dot.edge(_right_end(branch), node.id)
     return dot.source
 
 
@@ -90,6 +90,15 @@ def _wire(node_id):
 
 def _fork(node_id):
     return f"{node_id}_fork"
+
+
+def _left_end(wire_table):
+    """Where a wire enters its table: the west side of the row drawn as the wire."""
+    return f"{wire_table}:line:w"
+
+
+def _right_end(wire_table):
+    return f"{wire_table}:line:e"
 
 
 _WIRE_NODE = {"shape": "plaintext", "margin": "0"}
@@ -114,7 +123,7 @@ class _Numbers:
         return (
             '<<table border="0" cellborder="0" cellspacing="0" cellpadding="1">'
             f"<tr>{name_cell}{self.cell(self.values[node_id], VALUE_COLOR)}</tr>"
-            '<tr><td port="w" height="1" width="36" cellpadding="0" bgcolor="black"></td></tr>'
+            '<tr><td port="line" height="1" width="36" cellpadding="0" bgcolor="black"></td></tr>'
             f"<tr>{self.cell(grad, GRADIENT_COLOR)}</tr>"
             "</table>>"
         )
