@@ -14,8 +14,18 @@ from graphlib.errors import CircuitError, LimitError, RenderError
 from graphlib.gallery import GALLERY
 from graphlib.ops import CONVENTIONS
 from graphlib.parse import NAME_PATTERN, OPTION_NAMES, RESERVED_NAMES, parse
-from graphlib.render import DEFAULT_PRECISION, error_svg, render_svg, to_dot
+from graphlib.render import (COLOR_SCHEMES, DEFAULT_PRECISION, DIRECTIONS, THEMES, error_svg,
+                             run_dot, to_dot)
 
+# (field, label, [(value, text)], default) for each display option of the form.
+DISPLAY_OPTIONS = [
+    ("precision", "Decimals", [(str(digits), str(digits)) for digits in range(MAX_PRECISION + 1)],
+     str(DEFAULT_PRECISION)),
+    ("colors", "Colours", list(zip(COLOR_SCHEMES, ["green and red, as the lecture",
+                                                   "blue and orange, colour-blind safe"])), "lecture"),
+    ("direction", "Layout", list(zip(DIRECTIONS, ["left to right", "top to bottom"])), "LR"),
+    ("theme", "Page", list(zip(THEMES, ["light", "dark"])), "light"),
+]
 MAX_QUERY_BYTES = 8 * 1024
 MAX_BODY_BYTES = 16 * 1024
 SECURITY_HEADERS = {
@@ -44,9 +54,15 @@ def create_app(test_config=None):
 
     @app.get("/graph.svg")
     def graph_svg():
-        circuit = build_circuit(_query_fields())
-        svg = render_svg(to_dot(circuit.graph, circuit.evaluation, circuit.precision))
-        return Response(svg, mimetype="image/svg+xml")
+        return Response(run_dot(_dot_source(), "svg"), mimetype="image/svg+xml")
+
+    @app.get("/graph.png")
+    def graph_png():
+        return Response(run_dot(_dot_source(), "png"), mimetype="image/png")
+
+    @app.get("/graph.dot")
+    def graph_dot():
+        return Response(_dot_source(), mimetype="text/vnd.graphviz")
 
     @app.route("/api/graph", methods=["GET", "POST"])
     def api_graph():
@@ -76,6 +92,11 @@ def create_app(test_config=None):
         return response
 
     return app
+
+
+def _dot_source():
+    circuit = build_circuit(_query_fields())
+    return to_dot(circuit.graph, circuit.evaluation, circuit.style)
 
 
 def _query_fields():
@@ -118,7 +139,7 @@ def _json_fields():
 def _error_response(message, status, field=None, position=None):
     if request.path.startswith("/api/"):
         return jsonify({"error": {"message": message, "field": field, "position": position}}), status
-    if request.path == "/graph.svg":
+    if request.path in ("/graph.svg", "/graph.png", "/graph.dot"):
         return Response(error_svg(message), status=status, mimetype="image/svg+xml")
     return _page(error={"message": message, "field": field, "position": position}), status
 
@@ -131,8 +152,9 @@ def _page(circuit=None, error=None):
         "index.html",
         expression=expression,
         variables=_form_variables(expression, fields, circuit),
-        precision=fields.get("precision", str(DEFAULT_PRECISION)),
-        precisions=range(MAX_PRECISION + 1),
+        options=[(name, label, choices, fields.get(name, default))
+                 for name, label, choices, default in DISPLAY_OPTIONS],
+        theme=fields.get("theme") if fields.get("theme") in THEMES else "light",
         circuit=circuit,
         error=error,
         query=urlencode(request.args.to_dict(flat=False), doseq=True),

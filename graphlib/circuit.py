@@ -13,7 +13,8 @@ from graphlib.evaluate import evaluate
 from graphlib.graph import Const
 from graphlib.ops import CONVENTIONS
 from graphlib.parse import MAX_TOKEN_LENGTH, parse
-from graphlib.render import DEFAULT_PRECISION
+from graphlib.render import COLOR_SCHEMES, DEFAULT_PRECISION, DIRECTIONS, THEMES, Style, format_number, wires
+from graphlib.symbolic import gate_formulas
 
 DEFAULT_VALUE = 1.0
 MAX_PRECISION = 10
@@ -26,7 +27,7 @@ class Circuit:
     evaluation: object
     values: dict  # variable name -> the float used
     defaulted: tuple  # names of the variables that got DEFAULT_VALUE
-    precision: int
+    style: Style
 
     @property
     def output_value(self):
@@ -50,7 +51,7 @@ def build_circuit(fields):
         raise ValueInputError("Give an expression in the field expr, for example (x+y)*z.")
     if not isinstance(expression, str):
         raise ValueInputError("The field expr must be text.")
-    precision = parse_precision(_single(fields, "precision"))
+    style = parse_style(fields)
     graph = parse(expression)
     values = {}
     defaulted = []
@@ -61,7 +62,7 @@ def build_circuit(fields):
             defaulted.append(name)
         else:
             values[name] = parse_value(name, given)
-    return Circuit(graph, evaluate(graph, values), values, tuple(defaulted), precision)
+    return Circuit(graph, evaluate(graph, values), values, tuple(defaulted), style)
 
 
 def _single(fields, name):
@@ -105,6 +106,24 @@ def _decimal_text(name, given):
     return text
 
 
+CHOICES = {"colors": COLOR_SCHEMES, "theme": THEMES, "direction": DIRECTIONS}
+
+
+def parse_style(fields):
+    """The display options of the URL; each may be left out for its default."""
+    chosen = {"precision": parse_precision(_single(fields, "precision"))}
+    for option, allowed in CHOICES.items():
+        given = _single(fields, option)
+        if given is None or given == "":
+            continue
+        if given not in allowed:
+            raise ValueInputError(
+                f"{option} must be one of {', '.join(allowed)}; got {str(given)[:40]!r}.", field=option
+            )
+        chosen[option] = given
+    return Style(**chosen)
+
+
 def parse_precision(given):
     if given is None or given == "":
         return DEFAULT_PRECISION
@@ -119,20 +138,11 @@ def parse_precision(given):
 
 
 def to_json(circuit):
-    """Plain data for the API; non-finite numbers become "Infinity", "-Infinity" or "NaN"."""
-    graph, evaluation = circuit.graph, circuit.evaluation
-    nodes = []
-    for node in graph.nodes:
-        nodes.append({
-            "id": node.id,
-            "op": node.op,
-            "label": node.label,
-            "expr": graph.text(node),
-            "inputs": [source_id for _, source_id in node.wires],
-            "operands": [_operand_json(node, index, arg, evaluation) for index, arg in enumerate(node.args)],
-            "value": json_number(evaluation.values[node.id]),
-            "grad": json_number(evaluation.grads[node.id]),
-        })
+    """Plain data for the API; non-finite numbers become "Infinity", "-Infinity" or "NaN".
+
+    `wires` holds every drawn wire with its numbers as the diagram shows them, so that a page
+    can update an SVG it already has without laying it out again."""
+    graph, evaluation, style = circuit.graph, circuit.evaluation, circuit.style
     return {
         "expr": graph.source,
         "value": json_number(circuit.output_value),
@@ -140,16 +150,53 @@ def to_json(circuit):
         "variables": {name: json_number(value) for name, value in circuit.values.items()},
         "defaults": {name: circuit.values[name] for name in circuit.defaulted},
         "output": graph.output.id,
-        "nodes": nodes,
-        "precision": circuit.precision,
+        "nodes": [_node_json(graph, node, evaluation) for node in graph.nodes],
+        "wires": [_wire_json(wire, evaluation, style.precision) for wire in wires(graph)],
+        "options": {"precision": style.precision, "colors": style.colors, "theme": style.theme,
+                    "direction": style.direction},
         "conventions": list(CONVENTIONS),
     }
 
 
-def _operand_json(node, index, arg, evaluation):
-    if isinstance(arg, Const):
-        return {"const": json_number(arg.value), "text": arg.text}
-    return {"node": arg, "grad": json_number(evaluation.wire_grads[(node.id, index)])}
+def _node_json(graph, node, evaluation):
+    formula, derivatives = ("", []) if node.is_input else gate_formulas(node)
+    derivative_of = dict(zip([index for index, _ in node.wires], derivatives))
+    operands = []
+    for index, arg in enumerate(node.args):
+        if isinstance(arg, Const):
+            operands.append({"const": json_number(arg.value), "text": arg.text})
+            continue
+        operands.append({
+            "node": arg,
+            "local": json_number(evaluation.local_grads[(node.id, index)]),
+            "local_formula": derivative_of[index],
+            "grad": json_number(evaluation.wire_grads[(node.id, index)]),
+        })
+    return {
+        "id": node.id,
+        "op": node.op,
+        "label": node.label,
+        "expr": graph.text(node),
+        "formula": formula,
+        "inputs": [source_id for _, source_id in node.wires],
+        "operands": operands,
+        "value": json_number(evaluation.values[node.id]),
+        "grad": json_number(evaluation.grads[node.id]),
+    }
+
+
+def _wire_json(wire, evaluation, precision):
+    value = evaluation.values[wire.source]
+    grad = wire.grad(evaluation)
+    return {
+        "id": wire.id,
+        "node": wire.source,
+        "consumer": wire.consumer,
+        "operand": wire.operand,
+        "value": format_number(value, precision),
+        "grad": format_number(grad, precision),
+        "flagged": [not math.isfinite(value), not math.isfinite(grad)],
+    }
 
 
 def json_number(value):

@@ -16,19 +16,21 @@ from graphlib.ops import OPS
 class Evaluation:
     """`values[id]` and `grads[id]` (d output / d node) per node; `wire_grads[(gate id, operand)]`
     is the part of the gradient that flows back through that one wire, so a fork's branches
-    add up to the gradient of the node they leave."""
+    add up to the gradient of the node they leave; `local_grads[(gate id, operand)]` is
+    d gate / d operand, the factor of the chain rule at that gate."""
 
     values: dict
     grads: dict
     wire_grads: dict
+    local_grads: dict
 
 
 def evaluate(graph, inputs):
     """Forward and backward pass; `inputs` maps every variable name to a float."""
     with np.errstate(all="ignore"):
         values = forward(graph, inputs)
-        grads, wire_grads = backward(graph, values)
-    return Evaluation(values, grads, wire_grads)
+        grads, wire_grads, local_grads = backward(graph, values)
+    return Evaluation(values, grads, wire_grads, local_grads)
 
 
 def forward(graph, inputs):
@@ -42,23 +44,21 @@ def forward(graph, inputs):
 
 
 def backward(graph, values):
+    """Gradients per node, the share of each wire, and each gate's local derivatives."""
     grads = {node.id: 0.0 for node in graph.nodes}
     grads[graph.output.id] = 1.0
     wire_grads = {}
+    local_grads = {}
     for node in reversed(graph.gates):
         upstream = grads[node.id]
-        local = None
+        local = _local_grads(node, values)
         for index, source_id in node.wires:
-            if upstream == 0.0:
-                # An unused branch must not turn 0 * inf into nan upstream.
-                contribution = 0.0
-            else:
-                if local is None:
-                    local = _local_grads(node, values)
-                contribution = float(upstream * local[index])
+            local_grads[(node.id, index)] = float(local[index])
+            # An unused branch must not turn 0 * inf into nan upstream.
+            contribution = 0.0 if upstream == 0.0 else float(upstream * local[index])
             wire_grads[(node.id, index)] = contribution
             grads[source_id] += contribution
-    return grads, wire_grads
+    return grads, wire_grads, local_grads
 
 
 def _local_grads(node, values):

@@ -13,17 +13,79 @@ import shutil
 import subprocess
 import tempfile
 import textwrap
+from dataclasses import dataclass
 
 import graphviz
 
 from graphlib.errors import RenderError
 
-VALUE_COLOR = "#008000"  # SVG "green", as in the notes; X11's green is lime
-GRADIENT_COLOR = "#d00000"
-FLAG_COLOR = "#ffe08a"  # background behind inf and nan
-FONT = "Helvetica,Arial,sans-serif"
 DOT_TIMEOUT_SECONDS = 10
 DEFAULT_PRECISION = 2
+FONT = "Helvetica,Arial,sans-serif"
+ERROR_COLOR = "#b00020"
+
+
+@dataclass(frozen=True)
+class Palette:
+    value: str
+    gradient: str
+    flag: str  # background behind inf and nan
+    ink: str  # wires, gate outlines, names
+    paper: str  # background
+
+
+# The lecture's SVG "green" (#008000, not X11's lime) and red; Okabe and Ito's blue and
+# vermillion for readers with red-green colour blindness, the most common kind.
+PALETTES = {
+    ("lecture", "light"): Palette("#008000", "#d00000", "#ffe08a", "#000000", "#ffffff"),
+    ("lecture", "dark"): Palette("#5fd35f", "#ff7070", "#6b5600", "#e8e8e8", "#16181d"),
+    ("colorblind", "light"): Palette("#0072b2", "#d55e00", "#ffe08a", "#000000", "#ffffff"),
+    ("colorblind", "dark"): Palette("#56b4e9", "#f0a35e", "#6b5600", "#e8e8e8", "#16181d"),
+}
+COLOR_SCHEMES = ("lecture", "colorblind")
+THEMES = ("light", "dark")
+DIRECTIONS = ("LR", "TB")
+
+
+@dataclass(frozen=True)
+class Style:
+    """How a circuit is drawn; every field is a URL option."""
+
+    precision: int = DEFAULT_PRECISION
+    colors: str = "lecture"
+    theme: str = "light"
+    direction: str = "LR"
+
+    @property
+    def palette(self):
+        return PALETTES[(self.colors, self.theme)]
+
+
+@dataclass(frozen=True)
+class Wire:
+    """One drawn wire: a node's own (trunk) wire, or when the node feeds several operands, the
+    branch from its fork to one of them. `id` names it in the DOT source, the SVG and the JSON."""
+
+    id: str
+    source: str
+    consumer: str | None = None
+    operand: int | None = None
+
+    def grad(self, evaluation):
+        if self.consumer is None:
+            return evaluation.grads[self.source]
+        return evaluation.wire_grads[(self.consumer, self.operand)]
+
+
+def wires(graph):
+    """Every wire of the diagram: each node's trunk, then each fork's branches in operand order."""
+    consumers = graph.consumers()
+    drawn = [Wire(f"wire-{node.id}", node.id) for node in graph.nodes]
+    for node in graph.gates:
+        for index, source_id in node.wires:
+            if len(consumers[source_id]) > 1:
+                drawn.append(Wire(f"wire-{source_id}-{node.id}-{index}", source_id, node.id, index))
+    return drawn
 
 
 def format_number(value, precision=DEFAULT_PRECISION):
@@ -40,107 +102,125 @@ def format_number(value, precision=DEFAULT_PRECISION):
     return text
 
 
-def to_dot(graph, evaluation, precision=DEFAULT_PRECISION):
-    """DOT source of the circuit: node ids are generated, every label is escaped."""
+def to_dot(graph, evaluation, style=Style()):
+    """DOT source of the circuit: ids are generated, every label is escaped.
+
+    SVG hooks for the page's script: gates are `gate-nK`, wires `wire-...` (the last two texts
+    of a wire are its value and gradient, each right after its cell's background), forks
+    `fork-nK`; every element of node K's outgoing wire, edges included, has the class `of-nK`.
+    """
+    palette = style.palette
     dot = graphviz.Digraph("circuit")
     # nslimit bounds dot's network-simplex passes: a variable feeding dozens of gates otherwise
     # takes minutes to place, for no visible gain (bench/bench_render.py measures it).
-    dot.attr("graph", rankdir="LR", nodesep="0.15", ranksep="0.25", bgcolor="white",
-             fontname=FONT, ordering="in", nslimit="1")
-    dot.attr("node", fontname=FONT, fontsize="14")
-    dot.attr("edge", arrowhead="none", penwidth="1.2")
-    numbers = _Numbers(evaluation, precision)
+    dot.attr("graph", rankdir=style.direction, nodesep="0.15", ranksep="0.25",
+             bgcolor=palette.paper, fontname=FONT, ordering="in", nslimit="1")
+    dot.attr("node", fontname=FONT, fontsize="14", fontcolor=palette.ink, color=palette.ink)
+    dot.attr("edge", arrowhead="none", penwidth="1.2", color=palette.ink)
+    tables = _WireTables(graph, evaluation, style)
     consumers = graph.consumers()
+    drawn = wires(graph)
+    trunks = {wire.source: wire for wire in drawn if wire.consumer is None}
 
     with dot.subgraph(name="inputs") as inputs:
         inputs.attr(rank="source")
         for node in graph.inputs:
-            inputs.node(_wire(node.id), numbers.wire_label(node.id, evaluation.grads[node.id], node.name),
-                        **_WIRE_NODE)
-        _keep_typed_order(inputs, [_wire(node.id) for node in graph.inputs])
+            tables.add(inputs, trunks[node.id], name=node.name)
+        _keep_typed_order(inputs, [trunks[node.id].id for node in graph.inputs])
 
     for node in graph.gates:
-        dot.node(node.id, _escape(node.label), shape="circle",
-                 width="0.55", margin="0.02", penwidth="1.2")
-        dot.node(_wire(node.id), numbers.wire_label(node.id, evaluation.grads[node.id]), **_WIRE_NODE)
-        dot.edge(node.id, _left_end(_wire(node.id)))
+        dot.node(f"gate-{node.id}", _escape(node.label), id=f"gate-{node.id}", **{"class": "gate"},
+                 shape="circle", width="0.55", margin="0.02", penwidth="1.2",
+                 style="filled", fillcolor=palette.paper)
+        tables.add(dot, trunks[node.id])
+        _edge(dot, f"gate-{node.id}", tables.entry(trunks[node.id].id), node.id)
 
     for node in graph.nodes:
         if len(consumers[node.id]) > 1:
-            dot.node(_fork(node.id), "", shape="point", width="0.06")
-            dot.edge(_right_end(_wire(node.id)), _fork(node.id))
+            fork = f"fork-{node.id}"
+            dot.node(fork, "", id=fork, **{"class": f"fork of-{node.id}"}, shape="point",
+                     width="0.06", color=palette.ink)
+            _edge(dot, tables.exit(trunks[node.id].id), fork, node.id)
 
-    # Edges into each gate in operand order, so that with ordering=in the first operand is on top.
+    # Edges into each gate in operand order, so that with ordering=in the first operand comes first.
+    branches = {(wire.consumer, wire.operand): wire for wire in drawn if wire.consumer is not None}
     for node in graph.gates:
         for index, source_id in node.wires:
-            if len(consumers[source_id]) == 1:
-                dot.edge(_right_end(_wire(source_id)), node.id)
+            branch = branches.get((node.id, index))
+            if branch is None:
+                _edge(dot, tables.exit(trunks[source_id].id), f"gate-{node.id}", source_id)
                 continue
-            branch = f"{source_id}_to_{node.id}_{index}"
-            grad = evaluation.wire_grads[(node.id, index)]
-            dot.node(branch, numbers.wire_label(source_id, grad), **_WIRE_NODE)
-            dot.edge(_fork(source_id), _left_end(branch))
-            dot.edge(_right_end(branch), node.id)
+            tables.add(dot, branch)
+            _edge(dot, f"fork-{source_id}", tables.entry(branch.id), source_id)
+            _edge(dot, tables.exit(branch.id), f"gate-{node.id}", source_id)
     return dot.source
 
 
-def _wire(node_id):
-    return f"{node_id}_wire"
+def _edge(dot, tail, head, owner):
+    dot.edge(tail, head, **{"class": f"of-{owner}"})
 
 
-def _fork(node_id):
-    return f"{node_id}_fork"
+def _keep_typed_order(subgraph, node_names):
+    """Invisible edges inside the rank ask dot to keep the inputs in the order typed."""
+    for first, second in zip(node_names, node_names[1:]):
+        subgraph.edge(first, second, style="invis")
 
 
-def _left_end(wire_table):
-    """Where a wire enters its table: the west side of the row drawn as the wire."""
-    return f"{wire_table}:line:w"
+class _WireTables:
+    """Draws each wire through a small table whose middle cell is the wire itself, with the value
+    before it (above, or left when the circuit runs top to bottom) and the gradient after it."""
 
+    def __init__(self, graph, evaluation, style):
+        self.evaluation = evaluation
+        self.style = style
+        self.palette = style.palette
+        self.across = style.direction == "LR"
 
-def _right_end(wire_table):
-    return f"{wire_table}:line:e"
+    def add(self, dot, wire, name=None):
+        classes = f"wire of-{wire.source}" + (" branch" if wire.consumer else "")
+        dot.node(wire.id, self.label(wire, name), id=wire.id, **{"class": classes},
+                 shape="plaintext", margin="0")
 
+    def entry(self, table):
+        return f"{table}:line:{'w' if self.across else 'n'}"
 
-_WIRE_NODE = {"shape": "plaintext", "margin": "0"}
+    def exit(self, table):
+        return f"{table}:line:{'e' if self.across else 's'}"
 
-
-def _keep_typed_order(subgraph, node_ids):
-    """Invisible edges inside the rank ask dot to stack the inputs in the order typed."""
-    for upper, lower in zip(node_ids, node_ids[1:]):
-        subgraph.edge(upper, lower, style="invis")
-
-
-class _Numbers:
-    """Formats a wire's value and gradient into the HTML-like table drawn around the wire."""
-
-    def __init__(self, evaluation, precision):
-        self.values = evaluation.values
-        self.precision = precision
-
-    def wire_label(self, node_id, grad, name=None):
-        """The wire with its value above and gradient below; an input's name at its left end."""
-        name_cell = f'<td rowspan="3" cellpadding="4">{_escape(name)}</td>' if name else ""
-        return (
-            '<<table border="0" cellborder="0" cellspacing="0" cellpadding="1">'
-            f"<tr>{name_cell}{self.cell(self.values[node_id], VALUE_COLOR)}</tr>"
-            '<tr><td port="line" height="1" width="36" cellpadding="0" bgcolor="black"></td></tr>'
-            f"<tr>{self.cell(grad, GRADIENT_COLOR)}</tr>"
-            "</table>>"
-        )
+    def label(self, wire, name):
+        value = self.cell(self.evaluation.values[wire.source], self.palette.value)
+        grad = self.cell(wire.grad(self.evaluation), self.palette.gradient)
+        name_text = _escape(name) if name else ""
+        if self.across:
+            line = f'<td port="line" height="1" width="36" cellpadding="0" bgcolor="{self.palette.ink}"></td>'
+            name_cell = f'<td rowspan="3" cellpadding="4">{name_text}</td>' if name else ""
+            rows = f"<tr>{name_cell}{value}</tr><tr>{line}</tr><tr>{grad}</tr>"
+        else:
+            line = f'<td port="line" width="1" height="28" cellpadding="0" bgcolor="{self.palette.ink}"></td>'
+            name_row = f'<tr><td colspan="3" cellpadding="3">{name_text}</td></tr>' if name else ""
+            rows = f"{name_row}<tr>{value}{line}{grad}</tr>"
+        return f'<<table border="0" cellborder="0" cellspacing="0" cellpadding="1">{rows}</table>>'
 
     def cell(self, number, color):
-        text = _escape(format_number(number, self.precision))
-        flag = "" if math.isfinite(number) else f' bgcolor="{FLAG_COLOR}"'
-        weight = ("<b>", "</b>") if flag else ("", "")
-        return f'<td{flag}><font color="{color}">{weight[0]}{text}{weight[1]}</font></td>'
+        text = _escape(format_number(number, self.style.precision))
+        if math.isfinite(number):
+            return f'<td bgcolor="transparent"><font color="{color}">{text}</font></td>'
+        return f'<td bgcolor="{self.palette.flag}"><font color="{color}"><b>{text}</b></font></td>'
 
 
 def _escape(text):
     return html.escape(text, quote=True)
 
 
+OUTPUT_FORMATS = {"svg": ["-Tsvg"], "png": ["-Tpng", "-Gdpi=144"]}
+
+
 def render_svg(dot_source, timeout=DOT_TIMEOUT_SECONDS):
-    """Run `dot -Tsvg` with a timeout, in an empty directory, allowed to read no files."""
+    return run_dot(dot_source, "svg", timeout).decode()
+
+
+def run_dot(dot_source, output_format, timeout=DOT_TIMEOUT_SECONDS):
+    """Run `dot` with a timeout, in an empty directory, allowed to read no files."""
     dot_program = shutil.which("dot")
     if dot_program is None:
         raise RenderError("Graphviz's dot program is not installed on the server.")
@@ -150,8 +230,8 @@ def render_svg(dot_source, timeout=DOT_TIMEOUT_SECONDS):
                        "GV_FILE_PATH": empty_dir}
         try:
             result = subprocess.run(
-                [dot_program, "-Tsvg"], input=dot_source.encode(), capture_output=True,
-                timeout=timeout, env=environment, cwd=empty_dir, check=False,
+                [dot_program, *OUTPUT_FORMATS[output_format]], input=dot_source.encode(),
+                capture_output=True, timeout=timeout, env=environment, cwd=empty_dir, check=False,
             )
         except subprocess.TimeoutExpired:
             raise RenderError(
@@ -159,7 +239,7 @@ def render_svg(dot_source, timeout=DOT_TIMEOUT_SECONDS):
             ) from None
     if result.returncode != 0:
         raise RenderError(f"Graphviz failed: {result.stderr.decode(errors='replace').strip()[:300]}")
-    return result.stdout.decode()
+    return result.stdout
 
 
 def error_svg(message):
@@ -171,6 +251,6 @@ def error_svg(message):
     )
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" width="560" height="{height}" '
-        f'font-family="{FONT}" font-size="14" fill="{GRADIENT_COLOR}">'
-        f'<rect width="100%" height="100%" fill="white" stroke="{GRADIENT_COLOR}"/>{texts}</svg>'
+        f'font-family="{FONT}" font-size="14" fill="{ERROR_COLOR}">'
+        f'<rect width="100%" height="100%" fill="white" stroke="{ERROR_COLOR}"/>{texts}</svg>'
     )

@@ -1,5 +1,7 @@
 """Graph to SymPy expressions, built node by node (never by parsing text), for formulas and checks."""
 
+import functools
+
 import sympy
 
 from graphlib.graph import Const
@@ -37,3 +39,22 @@ def _constant(const):
     if float(const.value).is_integer() and abs(const.value) < 2**53:
         return sympy.Integer(int(const.value))
     return sympy.Float(const.value)
+
+
+def gate_formulas(node):
+    """The gate as a formula of its wires and the derivative with respect to each wire, as text:
+    `("exp(x)", ["exp(x)"])`, `("a*b", ["b", "a"])`, `("1/x", ["-1/x**2"])`."""
+    constants = tuple(arg if isinstance(arg, Const) else None for arg in node.args)
+    return _gate_formulas(node.op, constants)
+
+
+@functools.lru_cache(maxsize=1024)
+def _gate_formulas(op_name, constants):
+    wire_count = sum(const is None for const in constants)
+    names = iter(("x",) if wire_count == 1 else ("a", "b"))
+    operands = [_constant(const) if const is not None else sympy.Symbol(next(names), real=True)
+                for const in constants]
+    formula = OPS[op_name].formula(*operands)
+    wires = [operand for operand, const in zip(operands, constants) if const is None]
+    derivatives = [sympy.sstr(sympy.diff(formula, wire)) for wire in wires]
+    return sympy.sstr(formula), derivatives

@@ -24,6 +24,8 @@ SVG = "{http://www.w3.org/2000/svg}"
 GREEN = "#008000"  # values, above the wire
 RED = "#d00000"  # gradients, below the wire
 FLAG = "#ffe08a"  # background behind inf and nan
+INK = "#000000"  # names, gate labels and wires
+DISPLAY_OPTIONS = ("precision", "colors", "direction", "theme")
 
 
 # --- helpers -----------------------------------------------------------------------------------
@@ -57,7 +59,7 @@ def svg_gate_labels(response):
     root = ET.fromstring(response.data)
     labels = []
     for group in root.iter(f"{SVG}g"):
-        if group.get("class") == "node" and group.find(f"{SVG}ellipse") is not None:
+        if "node" in group.get("class", "").split() and group.find(f"{SVG}ellipse") is not None:
             labels.extend("".join(text.itertext()) for text in group.iter(f"{SVG}text"))
     return labels
 
@@ -157,7 +159,7 @@ class Page(HTMLParser):
     @property
     def variables(self):
         """(name, value) of the variable fields, in page order."""
-        return [(f.name, f.value) for f in self.fields if f.name not in ("expr", "precision")]
+        return [(f.name, f.value) for f in self.fields if f.name not in ("expr", *DISPLAY_OPTIONS)]
 
     def link(self, text):
         hrefs = [href for href, label in self.links if label == text]
@@ -248,7 +250,7 @@ def test_golden_circuit_as_json(client, golden):
     assert body["gradients"] == {name: close(grad) for name, grad in golden.gradients.items()}
     assert body["variables"] == {name: float(value) for name, value in golden.values.items()}
     assert body["defaults"] == {}
-    assert body["precision"] == golden.precision
+    assert body["options"]["precision"] == golden.precision
 
     nodes = body["nodes"]
     assert body["output"] == nodes[-1]["id"]
@@ -293,7 +295,7 @@ def test_golden_circuit_in_the_svg(client, golden):
     texts = svg_texts(response)
     contains_all([text for fill, text in texts if fill == GREEN], golden.green)
     contains_all([text for fill, text in texts if fill == RED], golden.red)
-    unlabelled = [text for fill, text in texts if fill is None]
+    unlabelled = [text for fill, text in texts if fill == INK]
     contains_all(unlabelled, list(golden.values))  # each input named at the left end of its wire
     if golden.gates:
         assert Counter(svg_gate_labels(response)) == Counter(label for label, _, _ in golden.gates)
@@ -780,9 +782,9 @@ ACCEPTED = [
     Accepted("value-with-leading-dot", [("expr", "x*2"), ("x", ".5")], {"value": 1.0}),
     Accepted("value-with-trailing-dot", [("expr", "x*2"), ("x", "5.")], {"value": 10.0}),
     Accepted("value-with-exponent", [("expr", "x*2"), ("x", "1E3")], {"value": 2000.0}),
-    Accepted("precision-empty-is-the-default", [("expr", "x*2"), ("precision", "")], {"precision": 2}),
-    Accepted("precision-0", [("expr", "x*2"), ("precision", "0")], {"precision": 0}),
-    Accepted("precision-10", [("expr", "x*2"), ("precision", "10")], {"precision": 10}),
+    Accepted("precision-empty-is-the-default", [("expr", "x*2"), ("precision", "")], {"options": {"precision": 2, "colors": "lecture", "theme": "light", "direction": "LR"}}),
+    Accepted("precision-0", [("expr", "x*2"), ("precision", "0")], {"options": {"precision": 0, "colors": "lecture", "theme": "light", "direction": "LR"}}),
+    Accepted("precision-10", [("expr", "x*2"), ("precision", "10")], {"options": {"precision": 10, "colors": "lecture", "theme": "light", "direction": "LR"}}),
     Accepted("exactly-120-gates", [("expr", "x+" * 120 + "x")], {"value": 121.0}),
     Accepted("exactly-20-variables", [("expr", "+".join(f"v{i}" for i in range(20)))], {"value": 20.0}),
     Accepted("exactly-40-levels-of-nesting", [("expr", "(" * 40 + "x" + ")" * 40), ("x", "3")],
@@ -794,7 +796,7 @@ ACCEPTED = [
     Accepted("post-value-null-gets-the-default", {"expr": "x*2", "x": None},
              {"value": 2.0, "defaults": {"x": 1.0}}),
     Accepted("post-value-as-text", {"expr": "x*2", "x": "-2"}, {"value": -4.0}),
-    Accepted("post-precision-as-number", {"expr": "x*2", "precision": 3}, {"precision": 3}),
+    Accepted("post-precision-as-number", {"expr": "x*2", "precision": 3}, {"options": {"precision": 3, "colors": "lecture", "theme": "light", "direction": "LR"}}),
     Accepted("post-unknown-fields-are-ignored", {"expr": "x*2", "x": 1, "color": [1, {"a": None}]},
              {"value": 2.0}),
 ]

@@ -22,9 +22,11 @@ from graphlib.errors import RenderError
 from graphlib.evaluate import evaluate
 from graphlib.graph import Const, Graph, Node
 from graphlib.parse import parse
-from graphlib.render import GRADIENT_COLOR, format_number, render_svg, to_dot
+from graphlib.render import PALETTES, Style, format_number, render_svg, to_dot
 
 VALUE_GREEN = "#008000"  # DESIGN §2: SVG "green", not X11 lime
+LECTURE = PALETTES[("lecture", "light")]
+GRADIENT_COLOR = LECTURE.gradient
 SVG = "{http://www.w3.org/2000/svg}"
 
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz dot is not installed")
@@ -83,7 +85,7 @@ def svg_node_texts(svg, title):
     root = ET.fromstring(svg.encode())
     for group in root.iter(f"{SVG}g"):
         heading = group.find(f"{SVG}title")
-        if group.get("class") == "node" and heading is not None and heading.text == title:
+        if "node" in group.get("class", "").split() and heading is not None and heading.text == title:
             return [(element.get("fill"), element.text or "") for element in group.iter(f"{SVG}text")]
     raise AssertionError(f"no node titled {title!r} in the SVG")
 
@@ -138,7 +140,7 @@ def test_figure_2_raw_svg_text_contains_the_golden_numbers(figure_2):
 
 def test_output_wire_shows_value_and_gradient_one(figure_2):
     graph, _, svg = figure_2
-    texts = svg_node_texts(svg, f"{graph.output.id}_wire")
+    texts = svg_node_texts(svg, f"wire-{graph.output.id}")
     assert texts == [(VALUE_GREEN, "0.73"), (GRADIENT_COLOR, "1.00")]
 
 
@@ -156,20 +158,20 @@ def test_fork_shows_summed_gradient_and_each_branch_share():
     # d(x*y+x)/dx = y + 1 = 3: 2 through the product, 1 straight into the sum.
     graph, dot, svg = draw("x*y+x", x=-1.5, y=2)
     x = graph.inputs[0]
-    assert svg_node_texts(svg, f"{x.id}_wire") == [(None, "x"), (VALUE_GREEN, "-1.50"), (GRADIENT_COLOR, "3.00")]
+    assert svg_node_texts(svg, f"wire-{x.id}") == [(LECTURE.ink, "x"), (VALUE_GREEN, "-1.50"), (GRADIENT_COLOR, "3.00")]
     product, total = graph.gates
-    branch_to_product = svg_node_texts(svg, f"{x.id}_to_{product.id}_0")
-    branch_to_sum = svg_node_texts(svg, f"{x.id}_to_{total.id}_1")
+    branch_to_product = svg_node_texts(svg, f"wire-{x.id}-{product.id}-0")
+    branch_to_sum = svg_node_texts(svg, f"wire-{x.id}-{total.id}-1")
     assert branch_to_product == [(VALUE_GREEN, "-1.50"), (GRADIENT_COLOR, "2.00")]
     assert branch_to_sum == [(VALUE_GREEN, "-1.50"), (GRADIENT_COLOR, "1.00")]
-    assert f"{x.id}_fork" in dot
+    assert f"fork-{x.id}" in dot
 
 
 @needs_dot
 def test_single_use_wires_have_no_fork():
     _, dot, _ = draw("(x+y)*z", x=-2, y=5, z=-4)
-    assert "_fork" not in dot
-    assert "_to_" not in dot
+    assert "fork-" not in dot
+    assert not re.search(r"wire-n\d+-", dot)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -186,19 +188,19 @@ NON_FINITE = [
 @pytest.mark.parametrize("source, inputs, value, grad", NON_FINITE)
 def test_non_finite_numbers_are_named_and_flagged(source, inputs, value, grad):
     graph, dot, svg = draw(source, **inputs)
-    texts = svg_node_texts(svg, f"{graph.output.id}_wire")
+    texts = svg_node_texts(svg, f"wire-{graph.output.id}")
     assert (VALUE_GREEN, value) in texts
     assert texts[-1] == (GRADIENT_COLOR, "1.00")
-    assert (GRADIENT_COLOR, grad) in svg_node_texts(svg, f"{graph.inputs[0].id}_wire")
-    assert render.FLAG_COLOR in svg
+    assert (GRADIENT_COLOR, grad) in svg_node_texts(svg, f"wire-{graph.inputs[0].id}")
+    assert LECTURE.flag in svg
     assert 'font-weight="bold"' in svg
 
 
 @needs_dot
 def test_finite_numbers_are_not_flagged(figure_2):
     _, dot, svg = figure_2
-    assert render.FLAG_COLOR not in dot
-    assert render.FLAG_COLOR not in svg
+    assert LECTURE.flag not in dot
+    assert LECTURE.flag not in svg
 
 
 # ---------------------------------------------------------------------------------------------
@@ -250,7 +252,7 @@ def test_escaped_labels_render_as_literal_text():
     assert not list(ET.fromstring(svg.encode()).iter(f"{SVG}b"))
 
 
-GENERATED_ID = re.compile(r"n\d+(?:_wire|_fork|_to_n\d+_\d+)?")
+GENERATED_ID = re.compile(r"(?:gate|fork|wire)-n\d+(?:-n\d+-\d+)?")
 
 
 def statement_ids(dot):
@@ -260,11 +262,11 @@ def statement_ids(dot):
         line = line.strip()
         edge = re.match(r"(\S+) -> (\S+)", line)
         if edge:
-            ids += [part.split(":")[0] for part in edge.groups()]
+            ids += [part.split(":")[0].strip('"') for part in edge.groups()]
             continue
         node = re.match(r"(\S+) \[", line)
         if node and node.group(1) not in ("graph", "node", "edge"):
-            ids.append(node.group(1))
+            ids.append(node.group(1).strip('"'))
     return ids
 
 
@@ -301,7 +303,7 @@ def test_dot_source_is_deterministic():
 
 def test_precision_option_reaches_the_labels():
     graph = parse("(x+sigmoid(y))/(sigmoid(x)+(x+y)**2)")
-    dot = to_dot(graph, evaluate(graph, {"x": 3.0, "y": -4.0}), precision=6)
+    dot = to_dot(graph, evaluate(graph, {"x": 3.0, "y": -4.0}), Style(precision=6))
     assert ">1.545645<" in dot and ">2.059570<" in dot and ">1.592233<" in dot
 
 
