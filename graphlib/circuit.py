@@ -4,6 +4,7 @@ The one entry point the web layer calls: it knows nothing of HTTP, only of named
 given as the list of texts (or JSON numbers) that arrived for it.
 """
 
+import functools
 import math
 import re
 from dataclasses import dataclass
@@ -52,7 +53,7 @@ def build_circuit(fields):
     if not isinstance(expression, str):
         raise ValueInputError("The field expr must be text.")
     style = parse_style(fields)
-    graph = parse(expression)
+    graph = _parse_cached(expression)
     values = {}
     defaulted = []
     for name in graph.variables:
@@ -63,6 +64,10 @@ def build_circuit(fields):
         else:
             values[name] = parse_value(name, given)
     return Circuit(graph, evaluate(graph, values), values, tuple(defaulted), style)
+
+
+# Graphs are immutable, and a page scrubbing a value asks for the same expression many times.
+_parse_cached = functools.lru_cache(maxsize=512)(parse)
 
 
 def _single(fields, name):

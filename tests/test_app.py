@@ -508,6 +508,11 @@ def precision_error(id, precision):
                    query=[("expr", "x*2"), ("x", "1"), ("precision", precision)], views=True)
 
 
+def option_error(id, option, value, message):
+    return Refused(id, 400, message, option,
+                   query=[("expr", "x*2"), ("x", "1"), (option, value)], views=True)
+
+
 def posted(id, body, message, field=None, status=400, content_type="application/json",
            position=None):
     if not isinstance(body, (str, bytes)):
@@ -664,6 +669,15 @@ REFUSED = [
     precision_error("precision-fraction", "2.5"),
     precision_error("precision-superscript-two", "\u00b2"),
     precision_error("precision-5000-digits", "9" * 5000),
+    # Display options other than precision.
+    option_error("colors-unknown", "colors", "rainbow", "colors must be one of lecture, colorblind; got 'rainbow'."),
+    option_error("theme-unknown", "theme", "solarized", "theme must be one of light, dark; got 'solarized'."),
+    option_error("direction-unknown", "direction", "RL", "direction must be one of LR, TB; got 'RL'."),
+    option_error("direction-lowercase", "direction", "lr", "direction must be one of LR, TB; got 'lr'."),
+    option_error("theme-markup", "theme", "<b>dark</b>", "theme must be one of light, dark; got '<b>dark</b>'."),
+    expr_error("reserved-colors", "colors*x", f"'colors' at column 1 {RESERVED}", 0),
+    expr_error("reserved-theme", "theme+x", f"'theme' at column 1 {RESERVED}", 0),
+    expr_error("reserved-direction", "x-direction", f"'direction' at column 3 {RESERVED}", 2),
     # POST bodies.
     posted("post-form-encoded-body", "expr=x&x=1", JSON_CONTENT_TYPE, status=415,
            content_type="application/x-www-form-urlencoded"),
@@ -900,3 +914,106 @@ def test_link_to_this_circuit_reproduces_it(client, query):
     assert strict_json(client.get(f"/api/graph?{linked_query}")) == strict_json(
         get(client, "/api/graph", query))
     assert same_query(page.link("JSON"), link) and same_query(page.link("SVG"), link)
+
+
+# --- 6. display options, exports, and the numbers the page patches into its SVG ------------------
+
+
+FIGURE_2_QUERY = GOLDEN["figure-2"].query
+
+PALETTES = {  # option values -> (value colour, gradient colour, background)
+    (("colors", "lecture"), ("theme", "light")): ("#008000", "#d00000", "#ffffff"),
+    (("colors", "colorblind"), ("theme", "light")): ("#0072b2", "#d55e00", "#ffffff"),
+    (("colors", "lecture"), ("theme", "dark")): ("#5fd35f", "#ff7070", "#16181d"),
+    (("colors", "colorblind"), ("theme", "dark")): ("#56b4e9", "#f0a35e", "#16181d"),
+}
+
+
+@pytest.mark.parametrize("options, colours", PALETTES.items(),
+                         ids=["-".join(value for _, value in key) for key in PALETTES])
+def test_colour_options_colour_the_numbers_and_the_page(client, options, colours):
+    value_colour, gradient_colour, background = colours
+    response = get(client, "/graph.svg", [*FIGURE_2_QUERY, *options])
+    texts = svg_texts(response)
+    contains_all([text for fill, text in texts if fill == value_colour], GOLDEN["figure-2"].green)
+    contains_all([text for fill, text in texts if fill == gradient_colour], GOLDEN["figure-2"].red)
+    assert f'fill="{background}"' in response.text
+    page = get(client, "/", [*FIGURE_2_QUERY, *options])
+    assert f'data-theme="{dict(options)["theme"]}"' in page.text
+
+
+@pytest.mark.parametrize("direction", ["LR", "TB"])
+def test_direction_option_sets_the_layout(client, direction):
+    dot = get(client, "/graph.dot", [*FIGURE_2_QUERY, ("direction", direction)])
+    assert f"rankdir={direction}" in dot.text
+    texts = [text for _, text in svg_texts(get(client, "/graph.svg", [*FIGURE_2_QUERY, ("direction", direction)]))]
+    contains_all(texts, GOLDEN["figure-2"].green + GOLDEN["figure-2"].red)
+
+
+def test_options_round_trip_through_the_json(client):
+    body = strict_json(get(client, "/api/graph", [*FIGURE_2_QUERY, ("colors", "colorblind"),
+                                                  ("theme", "dark"), ("direction", "TB")]))
+    assert body["options"] == {"precision": 2, "colors": "colorblind", "theme": "dark", "direction": "TB"}
+
+
+def test_png_export_is_a_png(client):
+    response = get(client, "/graph.png", FIGURE_2_QUERY)
+    assert response.status_code == 200
+    assert response.mimetype == "image/png"
+    assert response.data.startswith(b"\x89PNG\r\n\x1a\n")
+
+
+def test_dot_export_is_the_dot_source(client):
+    response = get(client, "/graph.dot", FIGURE_2_QUERY)
+    assert response.status_code == 200
+    assert response.mimetype == "text/vnd.graphviz"
+    assert response.text.startswith("digraph circuit {")
+    assert ">0.73<" in response.text and ">-0.53<" in response.text
+
+
+@pytest.mark.parametrize("path", ["/graph.png", "/graph.dot"])
+def test_exports_refuse_bad_input_with_an_error_image(client, path):
+    response = get(client, path, [("expr", "x+"), ("x", "1")])
+    assert response.status_code == 400
+    assert response.mimetype == "image/svg+xml"
+    assert "column 3" in response.text
+
+
+def svg_wire_numbers(response):
+    """{wire id: [texts]} for every wire table of the SVG, by its `id` attribute."""
+    root = ET.fromstring(response.data)
+    return {group.get("id"): ["".join(text.itertext()) for text in group.iter(f"{SVG}text")]
+            for group in root.iter(f"{SVG}g") if "wire" in (group.get("class") or "").split()}
+
+
+@pytest.mark.parametrize("expr, values", [
+    pytest.param("1/(1+exp(-(w0*x0+w1*x1+w2)))", GOLDEN["figure-2"].values, id="figure-2"),
+    pytest.param("x*y+x*max(x,y)", {"x": 2, "y": -3}, id="forks"),
+    pytest.param("log(x)/y", {"x": -1, "y": 0}, id="non-finite"),
+])
+def test_json_wires_match_the_svg_the_page_patches(client, expr, values):
+    query = [("expr", expr), *((name, str(value)) for name, value in values.items())]
+    body = strict_json(get(client, "/api/graph", query))
+    drawn = svg_wire_numbers(get(client, "/graph.svg", query))
+    assert sorted(wire["id"] for wire in body["wires"]) == sorted(drawn)
+    for wire in body["wires"]:
+        # The page relies on this: a wire's last two texts are its value and its gradient.
+        assert drawn[wire["id"]][-2:] == [wire["value"], wire["grad"]]
+        assert wire["flagged"] == [wire["value"] in ("inf", "-inf", "nan"),
+                                   wire["grad"] in ("inf", "-inf", "nan")]
+
+
+def test_json_gives_each_gates_chain_rule_factors(client):
+    body = strict_json(get(client, "/api/graph", FIGURE_2_QUERY))
+    nodes = {node["label"]: node for node in body["nodes"]}
+    exp_gate = nodes["exp"]
+    assert exp_gate["formula"] == "exp(x)"
+    [operand] = exp_gate["operands"]
+    assert operand["local_formula"] == "exp(x)"
+    assert operand["local"] == pytest.approx(math.exp(-1))
+    # upstream x local = downstream, the lecture's -0.53 x 0.37 = -0.20
+    assert exp_gate["grad"] * operand["local"] == pytest.approx(operand["grad"])
+    assert round(exp_gate["grad"], 2) == -0.53 and round(operand["grad"], 2) == -0.20
+    inverse = nodes["1/x"]
+    assert inverse["formula"] == "1/x" and inverse["operands"][1]["local_formula"] == "-1/x**2"
+    assert inverse["operands"][0] == {"const": 1.0, "text": "1"}
