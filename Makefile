@@ -14,7 +14,7 @@ VENV := .venv
 
 run:
 	bash scripts/bootstrap.sh requirements.txt
-	exec $(VENV)/bin/gunicorn --bind 127.0.0.1:$(PORT) --workers 2 --timeout 30 'app:create_app()'
+	PORT=$(PORT) exec $(VENV)/bin/gunicorn --config gunicorn.conf.py 'app:create_app()'
 
 test:
 	bash scripts/bootstrap.sh --browser requirements-dev.txt

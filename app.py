@@ -3,19 +3,24 @@
 Run it with `make run` (gunicorn serves `create_app()`); every circuit lives in its URL.
 """
 
+import functools
 import json
 from urllib.parse import urlencode
 
 from flask import Flask, Response, jsonify, render_template, request
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from werkzeug.exceptions import HTTPException, UnsupportedMediaType
+from werkzeug.middleware.proxy_fix import ProxyFix
 
-from graphlib.circuit import DEFAULT_VALUE, MAX_PRECISION, build_circuit, to_json
-from graphlib.errors import CircuitError, LimitError, RenderError
+from graphlib.cache import RenderCache
+from graphlib.circuit import DEFAULT_VALUE, MAX_PRECISION, build_circuit, draw, to_json
+from graphlib.deadline import deadline
+from graphlib.errors import CircuitError, LimitError, ServiceError
 from graphlib.gallery import GALLERY
 from graphlib.ops import CONVENTIONS
 from graphlib.parse import NAME_PATTERN, OPTION_NAMES, RESERVED_NAMES, parse
-from graphlib.render import (COLOR_SCHEMES, DEFAULT_PRECISION, DIRECTIONS, THEMES, error_svg,
-                             run_dot, to_dot)
+from graphlib.render import COLOR_SCHEMES, DEFAULT_PRECISION, DIRECTIONS, THEMES, error_svg
 
 # (field, label, [(value, text)], default) for each display option of the form.
 DISPLAY_OPTIONS = [
@@ -26,7 +31,7 @@ DISPLAY_OPTIONS = [
     ("direction", "Layout", list(zip(DIRECTIONS, ["left to right", "top to bottom"])), "LR"),
     ("theme", "Page", list(zip(THEMES, ["light", "dark"])), "light"),
 ]
-MAX_QUERY_BYTES = 8 * 1024
+MAX_QUERY_BYTES = 6 * 1024  # below gunicorn's 8190-byte request line, so our message wins
 MAX_BODY_BYTES = 16 * 1024
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
@@ -41,11 +46,37 @@ SECURITY_HEADERS = {
 
 def create_app(test_config=None):
     app = Flask(__name__)
-    app.config.from_mapping(MAX_CONTENT_LENGTH=MAX_BODY_BYTES)
+    app.config.from_mapping(
+        MAX_CONTENT_LENGTH=MAX_BODY_BYTES,
+        TIME_LIMIT_SECONDS=15,  # the whole request; drawing alone stops at DOT_TIMEOUT_SECONDS
+        RATE_LIMIT="120 per minute;20 per second",  # per client address, over the compute routes
+        RATELIMIT_STORAGE_URI="memory://",  # one worker's memory; redis://host:6379 to share
+        RATELIMIT_HEADERS_ENABLED=True,
+        PROXY_HOPS=0,  # reverse proxies in front whose X-Forwarded-For is to be believed
+        RENDER_CACHE_ENTRIES=512,
+        RENDER_CACHE_BYTES=64 * 1024 * 1024,
+    )
+    # BACKPROP_RATE_LIMIT="10 per minute", BACKPROP_RATELIMIT_STORAGE_URI=redis://..., and so on.
+    app.config.from_prefixed_env("BACKPROP")
     if test_config:
         app.config.update(test_config)
+    if app.config["PROXY_HOPS"]:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_HOPS"])
+    limiter = Limiter(get_remote_address, app=app)
+    rate_limit = limiter.shared_limit(lambda: app.config["RATE_LIMIT"], scope="compute")
+    cache = RenderCache(app.config["RENDER_CACHE_ENTRIES"], app.config["RENDER_CACHE_BYTES"])
+    app.extensions["render_cache"] = cache
+
+    def compute(view):
+        """A route that computes a circuit: rate-limited per client, and stopped at the time limit."""
+        @functools.wraps(view)
+        def within_limits(*args, **kwargs):
+            with deadline(app.config["TIME_LIMIT_SECONDS"]):
+                return view(*args, **kwargs)
+        return rate_limit(within_limits)
 
     @app.get("/")
+    @compute
     def index():
         fields = _query_fields()
         if "expr" not in fields:
@@ -53,18 +84,22 @@ def create_app(test_config=None):
         return _page(circuit=build_circuit(fields))
 
     @app.get("/graph.svg")
+    @compute
     def graph_svg():
-        return Response(run_dot(_dot_source(), "svg"), mimetype="image/svg+xml")
+        return Response(_drawing(cache, "svg"), mimetype="image/svg+xml")
 
     @app.get("/graph.png")
+    @compute
     def graph_png():
-        return Response(run_dot(_dot_source(), "png"), mimetype="image/png")
+        return Response(_drawing(cache, "png"), mimetype="image/png")
 
     @app.get("/graph.dot")
+    @compute
     def graph_dot():
-        return Response(_dot_source(), mimetype="text/vnd.graphviz")
+        return Response(_drawing(cache, "dot"), mimetype="text/vnd.graphviz")
 
     @app.route("/api/graph", methods=["GET", "POST"])
+    @compute
     def api_graph():
         fields = _json_fields() if request.method == "POST" else _query_fields()
         return jsonify(to_json(build_circuit(fields)))
@@ -73,13 +108,20 @@ def create_app(test_config=None):
     def bad_input(error):
         return _error_response(error.message, 400, field=error.field, position=error.position)
 
-    @app.errorhandler(RenderError)
-    def render_failed(error):
+    @app.errorhandler(ServiceError)
+    def could_not_finish(error):
         return _error_response(str(error), 503)
+
+    @app.errorhandler(MemoryError)
+    def out_of_memory(error):
+        return _error_response("The circuit needed more memory than the server allows; try a smaller one.", 503)
 
     @app.errorhandler(HTTPException)
     def http_error(error):
-        return _error_response(error.description, error.code)
+        message = error.description
+        if error.code == 429:
+            message = f"Too many requests from your address (the limit is {message}); wait a moment and try again."
+        return _error_response(message, error.code)
 
     @app.errorhandler(Exception)
     def unexpected(error):
@@ -94,9 +136,10 @@ def create_app(test_config=None):
     return app
 
 
-def _dot_source():
+def _drawing(cache, output_format):
+    """The circuit of the query drawn as svg, png or dot, from the cache when it was drawn before."""
     circuit = build_circuit(_query_fields())
-    return to_dot(circuit.graph, circuit.evaluation, circuit.style)
+    return cache.get_or_make((circuit.key, output_format), lambda: draw(circuit, output_format))
 
 
 def _query_fields():

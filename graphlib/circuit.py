@@ -14,7 +14,8 @@ from graphlib.evaluate import evaluate
 from graphlib.graph import Const
 from graphlib.ops import CONVENTIONS
 from graphlib.parse import MAX_TOKEN_LENGTH, parse
-from graphlib.render import COLOR_SCHEMES, DEFAULT_PRECISION, DIRECTIONS, THEMES, Style, format_number, wires
+from graphlib.render import (COLOR_SCHEMES, DEFAULT_PRECISION, DIRECTIONS, THEMES, Style,
+                             format_number, run_dot, to_dot, wires)
 from graphlib.symbolic import gate_formulas
 
 DEFAULT_VALUE = 1.0
@@ -29,6 +30,13 @@ class Circuit:
     values: dict  # variable name -> the float used
     defaulted: tuple  # names of the variables that got DEFAULT_VALUE
     style: Style
+
+    @property
+    def key(self):
+        """The canonical request: what the drawing depends on, and nothing else. Values by their
+        exact bits (float.hex), so 1, 1.0 and 1e0 share an entry but -0.0 and 0.0 do not."""
+        values = tuple(self.values[name].hex() for name in self.graph.variables)
+        return (self.graph.source, values, self.style)
 
     @property
     def output_value(self):
@@ -140,6 +148,14 @@ def parse_precision(given):
             field="precision",
         )
     return int(text)
+
+
+def draw(circuit, output_format):
+    """The circuit as "svg" or "png" bytes drawn by dot, or its "dot" source."""
+    source = to_dot(circuit.graph, circuit.evaluation, circuit.style)
+    if output_format == "dot":
+        return source.encode()
+    return run_dot(source, output_format)
 
 
 def to_json(circuit):

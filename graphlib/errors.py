@@ -29,5 +29,13 @@ class ValueInputError(CircuitError):
     """A variable's value or a display option is not acceptable."""
 
 
-class RenderError(Exception):
-    """Graphviz failed or ran out of time; not the user's fault, so it is not a CircuitError."""
+class ServiceError(Exception):
+    """The server could not finish the work: not the input's fault, answered with 503."""
+
+
+class RenderError(ServiceError):
+    """Graphviz is missing, failed, or ran out of time."""
+
+
+class TimeLimitError(ServiceError):
+    """The request's work ran past its wall-clock limit and was stopped."""

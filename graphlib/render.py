@@ -9,6 +9,7 @@ each branch its own share.
 import html
 import math
 import os
+import resource
 import shutil
 import subprocess
 import tempfile
@@ -20,6 +21,7 @@ import graphviz
 from graphlib.errors import RenderError
 
 DOT_TIMEOUT_SECONDS = 10
+DOT_MEMORY_BYTES = 1024 * 1024 * 1024
 DEFAULT_PRECISION = 2
 FONT = "Helvetica,Arial,sans-serif"
 ERROR_COLOR = "#b00020"
@@ -232,6 +234,7 @@ def run_dot(dot_source, output_format, timeout=DOT_TIMEOUT_SECONDS):
             result = subprocess.run(
                 [dot_program, *OUTPUT_FORMATS[output_format]], input=dot_source.encode(),
                 capture_output=True, timeout=timeout, env=environment, cwd=empty_dir, check=False,
+                preexec_fn=_limit_dot_memory,
             )
         except subprocess.TimeoutExpired:
             raise RenderError(
@@ -240,6 +243,11 @@ def run_dot(dot_source, output_format, timeout=DOT_TIMEOUT_SECONDS):
     if result.returncode != 0:
         raise RenderError(f"Graphviz failed: {result.stderr.decode(errors='replace').strip()[:300]}")
     return result.stdout
+
+
+def _limit_dot_memory():
+    """Runs in the child before exec: a layout that balloons fails inside dot, not the machine."""
+    resource.setrlimit(resource.RLIMIT_AS, (DOT_MEMORY_BYTES, DOT_MEMORY_BYTES))
 
 
 def error_svg(message):

@@ -564,7 +564,7 @@ REFUSED = [
     expr_error("nesting-2000-parentheses", "(" * 2000 + "x",
                "The expression is 2001 characters long; the limit is 1000.", 1000),
     Refused("nesting-10000-parentheses-in-the-url", 400,
-            "The URL's query is 30006 bytes; the limit is 8192.", None,
+            "The URL's query is 30006 bytes; the limit is 6144.", None,
             query=[("expr", "(" * 10000 + "x")], views=True),
     posted("nesting-10000-parentheses-posted", {"expr": "(" * 5000 + "x" + ")" * 5000},
            "The expression is 10001 characters long; the limit is 1000.", "expr", position=1000),
@@ -581,7 +581,7 @@ REFUSED = [
     expr_error("too-long-literal", "1" * 31 + "*x",
                "The number at column 1 is 31 characters long; the limit is 30.", 0),
     value_error("too-long-value", "1" * 40, f"The value of x ('{'1' * 30}...') {NOT_A_NUMBER}"),
-    Refused("too-long-url", 400, "The URL's query is 8215 bytes; the limit is 8192.", None,
+    Refused("too-long-url", 400, "The URL's query is 8215 bytes; the limit is 6144.", None,
             query=[("expr", "x*2"), ("pad", "p" * 8200)], views=True),
     # Non-ASCII look-alikes and invisible characters.
     expr_error("cyrillic-ha-looks-like-x", "\u0445*2",

@@ -1,0 +1,31 @@
+"""gunicorn's settings for `make run`: the request and worker limits the README promises."""
+
+import os
+import resource
+
+bind = f"127.0.0.1:{os.environ.get('PORT', '5000')}"
+workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+worker_class = "sync"
+
+# A worker busy longer than this (stuck in C code, past the app's own 15 s limit) is killed
+# and replaced; its client gets a 502 from any proxy, and the other workers carry on.
+timeout = 30
+graceful_timeout = 10
+keepalive = 2
+
+# Request size limits, checked before the app sees anything.
+limit_request_line = 8190
+limit_request_fields = 50
+limit_request_field_size = 8190
+
+# Recycle workers now and then, so that slow leaks (in any library) cannot accumulate.
+max_requests = 2000
+max_requests_jitter = 200
+
+WORKER_MEMORY_BYTES = 1024 * 1024 * 1024
+
+
+def post_fork(server, worker):
+    """Each worker may use at most 1 GiB: past it, allocations fail (MemoryError, a 503) instead
+    of the machine swapping."""
+    resource.setrlimit(resource.RLIMIT_AS, (WORKER_MEMORY_BYTES, WORKER_MEMORY_BYTES))

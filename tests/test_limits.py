@@ -1,0 +1,105 @@
+"""What keeps the service steady: the time limit, the rate limit, the render cache, memory."""
+
+import time
+
+import pytest
+
+from app import create_app
+from graphlib.cache import RenderCache
+from graphlib.deadline import deadline
+from graphlib.errors import TimeLimitError
+
+# The heaviest circuit the limits accept takes dot about 2 s: a real, legitimate slow request.
+HEAVY = "*".join((["a", "b", "c", "d"] * 40)[:121])
+
+
+def test_deadline_interrupts_python_work_and_disarms_afterwards():
+    with pytest.raises(TimeLimitError, match="longer than 0.05 seconds"):
+        with deadline(0.05):
+            while True:
+                pass
+    time.sleep(0.1)  # an alarm left armed would fire here
+
+
+def test_a_request_past_the_time_limit_is_stopped_and_the_next_one_works():
+    client = create_app({"TIME_LIMIT_SECONDS": 0.3}).test_client()
+    started = time.monotonic()
+    slow = client.get("/graph.svg", query_string={"expr": HEAVY})
+    assert time.monotonic() - started < 2
+    assert slow.status_code == 503
+    assert "took longer than 0.3 seconds" in slow.text
+    quick = client.get("/graph.svg", query_string={"expr": "(x+y)*z"})
+    assert quick.status_code == 200
+
+
+@pytest.mark.parametrize("path, kind", [
+    ("/api/graph", "application/json"),
+    ("/graph.svg", "image/svg+xml"),
+    ("/", "text/html"),
+])
+def test_too_many_requests_get_a_429_with_a_message(path, kind):
+    client = create_app({"RATE_LIMIT": "3 per minute"}).test_client()
+    answers = [client.get(path, query_string={"expr": "x*2"}) for _ in range(4)]
+    assert [answer.status_code for answer in answers] == [200, 200, 200, 429]
+    refused = answers[-1]
+    assert refused.mimetype == kind
+    assert "Too many requests from your address (the limit is 3 per 1 minute)" in refused.text
+    assert int(refused.headers["Retry-After"]) > 0
+
+
+def test_the_rate_limit_is_shared_by_the_compute_routes_and_spares_static_files():
+    client = create_app({"RATE_LIMIT": "2 per minute"}).test_client()
+    assert client.get("/api/graph?expr=x").status_code == 200
+    assert client.get("/graph.svg?expr=x").status_code == 200
+    assert client.get("/graph.png?expr=x").status_code == 429
+    assert client.get("/static/style.css").status_code == 200
+
+
+def test_the_rate_limit_can_be_set_from_the_environment(monkeypatch):
+    monkeypatch.setenv("BACKPROP_RATE_LIMIT", "1 per minute")
+    client = create_app().test_client()
+    assert [client.get("/api/graph?expr=x").status_code for _ in range(2)] == [200, 429]
+
+
+CANONICAL = [
+    pytest.param("x=1", "x=1.0", True, id="same-number-differently-written"),
+    pytest.param("x=1", "x=1e0", True, id="exponent-form"),
+    pytest.param("x=0", "x=-0", False, id="signed-zero-differs"),
+    pytest.param("x=1", "x=1&precision=3", False, id="option-differs"),
+    pytest.param("x=1", "x=1&unused=7", True, id="unknown-parameter-ignored"),
+]
+
+
+@pytest.mark.parametrize("first, second, shared", CANONICAL)
+def test_identical_requests_are_served_from_the_cache(first, second, shared):
+    app = create_app()
+    client = app.test_client()
+    cache = app.extensions["render_cache"]
+    one = client.get(f"/graph.svg?expr=1/x&{first}")
+    two = client.get(f"/graph.svg?expr=1/x&{second}")
+    assert (cache.hits, cache.misses) == ((1, 1) if shared else (0, 2))
+    assert (one.data == two.data) == shared
+
+
+def test_the_cache_is_bounded_in_entries_and_bytes():
+    cache = RenderCache(max_entries=3, max_bytes=10)
+    for key in "abcd":
+        cache.get_or_make(key, lambda: b"12")
+    assert list(cache.entries) == ["b", "c", "d"]
+    cache.get_or_make("big", lambda: b"123456789")
+    assert list(cache.entries) == ["big"] and cache.size == 9
+    assert cache.get_or_make("huge", lambda: b"x" * 11) == b"x" * 11
+    assert "huge" not in cache.entries
+
+
+def test_running_out_of_memory_is_a_503_not_a_crash(monkeypatch):
+    app = create_app()
+
+    def exhausted(*args):
+        raise MemoryError
+
+    # A real allocation failure needs a memory limit on the test process; simulate its effect.
+    monkeypatch.setattr("graphlib.circuit.evaluate", exhausted)
+    answer = app.test_client().get("/api/graph?expr=x")
+    assert answer.status_code == 503
+    assert answer.json["error"]["message"].startswith("The circuit needed more memory")
