@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Set up everything the app and its tests need, on a fresh machine or an old one.
 #
-#   scripts/bootstrap.sh [--browser] [REQUIREMENTS_FILE]
+#   scripts/bootstrap.sh [--browser] [--redis] [REQUIREMENTS_FILE]
 #
 #   REQUIREMENTS_FILE  requirements.txt (default, to run the app) or
 #                      requirements-dev.txt (to run the tests)
 #   --browser          also make sure Debian's Chromium is there (browser tests)
+#   --redis            also make sure redis-server is there (the shared rate-limit test)
 #   PYTHON=/path/to/python3.X  use that interpreter to create .venv (default: python3)
 #
 # `make run` and `make test` call this every time, so a run where everything is
@@ -37,11 +38,13 @@ say() {
 # ---- arguments -----------------------------------------------------------
 
 want_browser=no
+want_redis=no
 requirements=requirements.txt
 for arg in "$@"; do
     case "$arg" in
         --browser) want_browser=yes ;;
-        -h | --help) sed -n '3,9s/^# \{0,1\}//p' "$0"; exit 0 ;;
+        --redis) want_redis=yes ;;
+        -h | --help) sed -n '3,10s/^# \{0,1\}//p' "$0"; exit 0 ;;
         -*) die "unknown option: $arg (see scripts/bootstrap.sh --help)" ;;
         *) requirements=$arg ;;
     esac
@@ -117,6 +120,12 @@ fi
 if [[ $want_browser == yes ]] && ! have chromium; then
     need chromium \
         "Chromium for the browser tests (Debian: sudo apt-get install chromium; Ubuntu's chromium is a snap: use Debian's, or set the tests' browser path)"
+fi
+
+# The rate limit's shared storage is tested against a real Redis; only wanted with --redis.
+if [[ $want_redis == yes ]] && ! have redis-server; then
+    need redis-server \
+        "Redis for the shared rate-limit test (Debian/Ubuntu: sudo apt-get install redis-server; Fedora: sudo dnf install redis; macOS: brew install redis)"
 fi
 
 if ((${#apt_packages[@]})); then

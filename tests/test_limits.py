@@ -1,5 +1,8 @@
 """What keeps the service steady: the time limit, the rate limit, the render cache, memory."""
 
+import shutil
+import socket
+import subprocess
 import time
 
 import pytest
@@ -103,3 +106,33 @@ def test_running_out_of_memory_is_a_503_not_a_crash(monkeypatch):
     answer = app.test_client().get("/api/graph?expr=x")
     assert answer.status_code == 503
     assert answer.json["error"]["message"].startswith("The circuit needed more memory")
+
+
+@pytest.fixture
+def redis_url():
+    """A throwaway redis-server on a free loopback port, as a deployment would share one."""
+    if shutil.which("redis-server") is None:
+        pytest.fail("redis-server is missing: `make test` installs it (scripts/bootstrap.sh --redis)")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1",
+                               "--save", "", "--appendonly", "no"], stdout=subprocess.DEVNULL)
+    deadline_at = time.monotonic() + 10
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            break
+        except OSError:
+            assert time.monotonic() < deadline_at, "redis-server did not start"
+            time.sleep(0.05)
+    yield f"redis://127.0.0.1:{port}"
+    server.terminate()
+    server.wait(timeout=10)
+
+
+def test_workers_sharing_redis_share_one_rate_limit(redis_url):
+    settings = {"RATE_LIMIT": "3 per minute", "RATELIMIT_STORAGE_URI": redis_url}
+    first, second = create_app(settings).test_client(), create_app(settings).test_client()
+    answers = [client.get("/api/graph?expr=x").status_code for client in (first, second, first, second)]
+    assert answers == [200, 200, 200, 429]
