@@ -1,0 +1,140 @@
+"""Numeric gradient check: centred finite differences against the backward pass, with the cs231n verdicts.
+
+For each input variable, the analytic gradient (the backward pass of `evaluate`) is compared with
+the centred difference (f(x + h) - f(x - h)) / 2h of the forward pass, by the relative error
+|a - n| / max(|a|, |n|), and judged by the thresholds of the cs231n notes ("Gradient checks").
+A centred difference that straddles a kink (relu or abs at 0, a max or min tie) is not a
+derivative, so an input at or near a kink of a gate it feeds gets a warning.
+"""
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from graphlib.evaluate import evaluate, forward
+from graphlib.graph import Const
+
+STEP = 1e-5
+
+# The notes: above 1e-2 the gradient is probably wrong; 1e-2 to 1e-4 should make you
+# uncomfortable; below 1e-4 is usually okay for objectives with kinks (too high without);
+# 1e-7 and less, be happy. A verdict applies above its bound, so an error equal to a bound gets
+# the better verdict.
+VERDICTS = (
+    (1e-2, "wrong"),
+    (1e-4, "suspicious"),
+    (1e-7, "ok near kinks"),
+)
+GOOD = "good"
+UNDEFINED = "undefined"  # the analytic or the numeric gradient is nan: nothing to compare
+
+# The gates with a kink, as the function of their operands that is zero at the kink.
+KINKS = {
+    "relu": lambda a: a,
+    "abs": lambda a: a,
+    "max": lambda a, b: a - b,
+    "min": lambda a, b: a - b,
+}
+# "Near" a kink: within this many steps of it, a step being how far the gate's kink function
+# moves when the input moves by h (so a kink behind a steep or flat wire is judged fairly).
+KINK_STEPS = 2
+
+
+@dataclass(frozen=True)
+class GradientCheck:
+    """The check of one input variable. `kinks` holds the ids of the gates it feeds that sit at or
+    near their kink; `warning` says so in words, or is "" when there is none."""
+
+    name: str
+    value: float
+    analytic: float
+    numeric: float
+    relative_error: float
+    verdict: str
+    kinks: tuple
+    warning: str
+
+
+def check_gradients(graph, inputs, h=STEP):
+    """One GradientCheck per input variable, in the graph's order; `inputs` maps each variable
+    name to a number."""
+    point = {node.name: float(inputs[node.name]) for node in graph.inputs}
+    evaluation = evaluate(graph, point)
+    checks = []
+    for node in graph.inputs:
+        up = {**point, node.name: point[node.name] + h}
+        down = {**point, node.name: point[node.name] - h}
+        with np.errstate(all="ignore"):
+            above, below = forward(graph, up), forward(graph, down)
+        # The step as the floats hold it: x + h and x - h are rounded, 2h is not.
+        numeric = _quotient(above[graph.output.id] - below[graph.output.id], up[node.name] - down[node.name])
+        analytic = evaluation.grads[node.id]
+        error = relative_error(analytic, numeric)
+        kinks = kinks_near(graph, node.id, evaluation.values, above, below)
+        checks.append(GradientCheck(
+            node.name, point[node.name], analytic, numeric, error, verdict(error), kinks,
+            _warning(graph, node.name, kinks),
+        ))
+    return tuple(checks)
+
+
+def relative_error(analytic, numeric):
+    """|a - n| / max(|a|, |n|); 0 when they are equal (both 0, or the same infinity), nan when
+    either is nan, and where one is infinite the formula's limit: 1 against a finite number,
+    2 between opposite infinities."""
+    if analytic == numeric:
+        return 0.0
+    if math.isnan(analytic) or math.isnan(numeric):
+        return math.nan
+    if math.isinf(analytic) or math.isinf(numeric):
+        return 2.0 if math.isinf(analytic) and math.isinf(numeric) else 1.0
+    scale = max(abs(analytic), abs(numeric))
+    # Divided before subtracting, so that gradients near 1e308 of opposite signs do not overflow.
+    return abs(analytic / scale - numeric / scale)
+
+
+def verdict(error):
+    if math.isnan(error):
+        return UNDEFINED
+    for bound, name in VERDICTS:
+        if error > bound:
+            return name
+    return GOOD
+
+
+def kinks_near(graph, input_id, centre, above, below):
+    """Ids of the kinked gates downstream of `input_id` whose kink lies within KINK_STEPS steps,
+    given the node values at the point (`centre`) and with the input moved up and down by h."""
+    downstream = {input_id}
+    near = []
+    for node in graph.gates:
+        if not any(source_id in downstream for _, source_id in node.wires):
+            continue
+        downstream.add(node.id)
+        if node.op not in KINKS:
+            continue
+        at = _kink_distance(node, centre)
+        step = max(abs(_kink_distance(node, above) - at), abs(_kink_distance(node, below) - at))
+        if abs(at) <= KINK_STEPS * step:
+            near.append(node.id)
+    return tuple(near)
+
+
+def _kink_distance(node, values):
+    operands = [arg.value if isinstance(arg, Const) else values[arg] for arg in node.args]
+    return KINKS[node.op](*operands)
+
+
+def _quotient(difference, step):
+    # Past about 1e11, x + h rounds back to x: no step, no estimate. (Float division only
+    # raises for a zero divisor; an overflow gives inf.)
+    return difference / step if step != 0.0 else math.nan
+
+
+def _warning(graph, name, kinks):
+    if not kinks:
+        return ""
+    gates = ", ".join(graph.text(graph.node(node_id)) for node_id in kinks)
+    return (f"{name} is at or near a kink of {gates}: a finite difference across a kink is not "
+            "the derivative, so the numeric gradient and the verdict are unreliable there.")

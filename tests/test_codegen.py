@@ -1,0 +1,588 @@
+"""Staged code (issue 4): the generated Python, which imports only `math`, and the generated
+PyTorch program, run here in the test process, reproduce the evaluator's output and every input's
+gradient: for a table of expressions that uses every gate, forks, constants and nesting, for the
+golden circuits of DESIGN §2, for the evaluator's conventions, and for 200 random expressions of
+the grammar. Nothing outside the tests ever runs generated code."""
+
+import ast
+import builtins
+import math
+import operator
+import pathlib
+import random
+import re
+import types
+
+import numpy as np
+import pytest
+
+from graphlib.codegen import HELPERS, PYTHON_GATES, TORCH_GATES, program_names, pytorch_code, staged_python
+from graphlib.errors import CircuitError
+from graphlib.evaluate import evaluate
+from graphlib.graph import Const, Graph, Node
+from graphlib.gradcheck import KINKS
+from graphlib.ops import FUNCTIONS, OPS
+from graphlib.parse import parse
+
+FIGURE_1 = "(x+y)*z"
+FIGURE_2 = "1/(1+exp(-(w0*x0+w1*x1+w2)))"
+FIGURE_2_INPUTS = dict(w0=2, x0=-1, w1=-3, x1=-2, w2=-3)
+FIGURE_3 = "2*(x*y + max(z,w))"
+STAGED = "(x+sigmoid(y))/(sigmoid(x)+(x+y)**2)"
+
+# ---------------------------------------------------------------------------------------------
+# The expressions, each at a point away from kinks and singularities (checked below).
+
+TABLE = [
+    # every gate alone
+    pytest.param("x + y", dict(x=0.3, y=-1.2), id="add"),
+    pytest.param("x - y", dict(x=0.3, y=-1.2), id="sub"),
+    pytest.param("x * y", dict(x=0.3, y=-1.2), id="mul"),
+    pytest.param("x / y", dict(x=0.3, y=-1.2), id="div"),
+    pytest.param("x ** y", dict(x=1.7, y=2.3), id="pow"),
+    pytest.param("x ^ 3", dict(x=-1.4), id="caret-negative-base"),
+    pytest.param("exp(x)", dict(x=0.8), id="exp"),
+    pytest.param("log(x)", dict(x=2.5), id="log"),
+    pytest.param("sqrt(x)", dict(x=2.5), id="sqrt"),
+    pytest.param("sin(x)", dict(x=0.4), id="sin"),
+    pytest.param("cos(x)", dict(x=0.4), id="cos"),
+    pytest.param("tan(x)", dict(x=0.4), id="tan"),
+    pytest.param("tanh(x)", dict(x=0.4), id="tanh"),
+    pytest.param("sigmoid(x)", dict(x=-0.6), id="sigmoid"),
+    pytest.param("relu(x)", dict(x=0.7), id="relu-open"),
+    pytest.param("relu(x)", dict(x=-0.7), id="relu-closed"),
+    pytest.param("abs(x)", dict(x=-1.3), id="abs"),
+    pytest.param("max(x, y)", dict(x=0.3, y=-1.2), id="max"),
+    pytest.param("min(x, y)", dict(x=0.3, y=-1.2), id="min"),
+    # constants on either side, negative constants, named constants, folding
+    pytest.param("2 - x", dict(x=0.6), id="constant-minus"),
+    pytest.param("x - 2", dict(x=0.6), id="minus-constant"),
+    pytest.param("x - -2", dict(x=0.6), id="minus-negative-constant"),
+    pytest.param("2 / x", dict(x=0.6), id="constant-over"),
+    pytest.param("x / 2", dict(x=0.6), id="over-constant"),
+    pytest.param("1 / x", dict(x=1.37), id="reciprocal"),
+    pytest.param("-1 / x", dict(x=1.37), id="negative-reciprocal"),
+    pytest.param("2 ** x", dict(x=0.6), id="constant-base"),
+    pytest.param("x ** 0.5", dict(x=0.6), id="fractional-exponent"),
+    pytest.param("x ** -1", dict(x=0.6), id="negative-exponent"),
+    pytest.param("-x", dict(x=0.6), id="negate"),
+    pytest.param("-(x + y)", dict(x=0.6, y=0.1), id="negate-sum"),
+    pytest.param("x + 1", dict(x=0.6), id="plus-one"),
+    pytest.param("-2 * x", dict(x=0.6), id="negative-factor"),
+    pytest.param("max(x, 0)", dict(x=0.6), id="max-constant"),
+    pytest.param("min(1, x)", dict(x=0.6), id="constant-min"),
+    pytest.param("pi * x + e", dict(x=0.6), id="named-constants"),
+    pytest.param("1.5e-3 * x", dict(x=0.6), id="exponent-notation"),
+    pytest.param("x * (2 * pi)", dict(x=0.6), id="folded-constant"),
+    # forks: gradients add up
+    pytest.param("x * x", dict(x=3.0), id="square-by-fork"),
+    pytest.param("x * y + x", dict(x=-1.5, y=2.0), id="fork-into-two-gates"),
+    pytest.param("x + x + x", dict(x=0.7), id="three-way-fork"),
+    pytest.param("(x + y) * (x - y)", dict(x=0.7, y=0.2), id="two-forks"),
+    pytest.param("x ** x", dict(x=1.3), id="fork-into-base-and-exponent"),
+    pytest.param("max(x, x * y)", dict(x=0.7, y=0.5), id="fork-into-max"),
+    pytest.param("sigmoid(x) * (1 - sigmoid(x))", dict(x=0.3), id="sigmoid-slope"),
+    pytest.param("exp(x) / (1 + exp(x))", dict(x=-0.3), id="logistic-by-hand"),
+    pytest.param("x * (x * (x * (x + 1) + 1) + 1)", dict(x=0.7), id="horner-nested-forks"),
+    pytest.param("cos(x * y * z) + x * y * z", dict(x=0.5, y=-1.1, z=2.0), id="repeated-subexpression"),
+    pytest.param("log(x) * sqrt(x) + x", dict(x=1.9), id="log-sqrt-fork"),
+    # nesting
+    pytest.param("tanh(tanh(tanh(x))) * x", dict(x=0.35), id="deep-chain-with-fork"),
+    pytest.param("exp(sin(cos(tan(x))))", dict(x=0.35), id="four-functions-deep"),
+    pytest.param("sqrt(x * x + y * y)", dict(x=3.0, y=4.0), id="norm"),
+    pytest.param("log(1 + exp(x))", dict(x=-0.4), id="softplus"),
+    pytest.param("sigmoid(w * x + b)", dict(x=0.5, w=-1.2, b=0.3), id="neuron"),
+    pytest.param("relu(x * w1 + b1) * w2 + b2", dict(x=0.5, w1=1.2, b1=0.3, w2=-0.8, b2=0.1),
+                 id="two-layers"),
+    pytest.param("abs(x - y) / (1 + x ^ 2)", dict(x=-0.7, y=1.1), id="abs-quotient"),
+    pytest.param("max(min(x, y), z)", dict(x=0.7, y=0.2, z=-0.5), id="max-of-min"),
+    pytest.param("min(x, y) * max(x * y, 1)", dict(x=2.0, y=3.0), id="min-max"),
+    pytest.param("x / y / z", dict(x=2.0, y=-3.0, z=0.5), id="left-associative-division"),
+    pytest.param("x - y - z", dict(x=1.0, y=2.0, z=4.0), id="left-associative-subtraction"),
+    pytest.param("x ** y ** z", dict(x=1.2, y=1.5, z=0.5), id="right-associative-power"),
+    pytest.param("exp(-x * x / 2) / sqrt(2 * pi)", dict(x=-0.8), id="gaussian"),
+    pytest.param("tan(x) / (x ^ 2 + 1) ^ 0.5", dict(x=0.3), id="fractional-power-of-sum"),
+    pytest.param("relu(x) * relu(-x) + abs(x)", dict(x=0.9), id="relu-both-sides"),
+    # the golden circuits of DESIGN §2
+    pytest.param(FIGURE_1, dict(x=-2, y=5, z=-4), id="figure-1"),
+    pytest.param(FIGURE_2, FIGURE_2_INPUTS, id="figure-2"),
+    pytest.param(FIGURE_3, dict(x=3, y=-4, z=2, w=-1), id="figure-3"),
+    pytest.param(STAGED, dict(x=3, y=-4), id="staged-sigmoid-example"),
+    # variable names that clash with the program's own names
+    pytest.param("f * 2", dict(f=0.5), id="variable-called-f"),
+    pytest.param("df + f", dict(f=0.5, df=1.5), id="variables-called-f-and-df"),
+    pytest.param("x * dx", dict(x=0.5, dx=1.5), id="variables-called-x-and-dx"),
+    pytest.param("el * 2 + ef", dict(el=0.5, ef=1.5), id="gradients-would-be-keywords"),
+    pytest.param("mul0 * y + dmul0", dict(mul0=0.5, y=1.5, dmul0=2.0), id="variables-called-like-gates"),
+    pytest.param("exp(math) * 2", dict(math=0.5), id="variable-called-math"),
+    pytest.param("exp(torch) * 2", dict(torch=0.5), id="variable-called-torch"),
+    pytest.param("x", dict(x=2.5), id="lone-variable"),
+]
+
+# ---------------------------------------------------------------------------------------------
+# Random expressions of the grammar, each at a random point away from kinks and singularities.
+
+UNARY = [name for name, op in FUNCTIONS.items() if op.arity == 1]
+BINARY = [name for name, op in FUNCTIONS.items() if op.arity == 2]
+OPERATORS = ["+", "-", "*", "/", "**", "^"]
+CONSTANTS = ["2", "3", "0.5", "1.5e-1", "10", "pi", "e"]
+VARIABLES = ["x", "y", "z", "w"]
+RANDOM_COUNT = 200
+
+# Where a gate is singular (its operand or value blows up), as the function of its operands
+# that is zero there; kinks come from graphlib.gradcheck.
+SINGULAR = {"log": lambda a: a, "sqrt": lambda a: a, "div": lambda a, b: b, "pow": lambda a, b: a}
+MARGIN = 1e-3
+# Values stay below this size so that no `math.exp` (nor the sigmoid's) overflows.
+LARGEST = 700.0
+
+
+def random_expression(rng, depth, top=True):
+    if depth == 0 or (not top and rng.random() < 0.2):
+        return rng.choice(VARIABLES) if rng.random() < 0.8 else rng.choice(CONSTANTS)
+    kind = rng.random()
+    if kind < 0.45:
+        operator = rng.choice(OPERATORS)
+        left = random_expression(rng, depth - 1, top=False)
+        # Powers mostly get a constant exponent: a variable one needs a positive base.
+        if operator in ("**", "^") and rng.random() < 0.6:
+            right = rng.choice(["2", "3", "0.5"])
+        else:
+            right = random_expression(rng, depth - 1, top=False)
+        return f"({left} {operator} {right})"
+    if kind < 0.8:
+        return f"{rng.choice(UNARY)}({random_expression(rng, depth - 1, top=False)})"
+    if kind < 0.9:
+        arguments = [random_expression(rng, depth - 1, top=False) for _ in range(2)]
+        return f"{rng.choice(BINARY)}({arguments[0]}, {arguments[1]})"
+    return f"-{random_expression(rng, depth - 1, top=False)}"
+
+
+def is_tame(graph, result):
+    """Every value and gradient finite, no value large enough to overflow `math.exp`, and every
+    gate at least MARGIN away from a kink or a singularity."""
+    numbers = [*result.values.values(), *result.grads.values()]
+    if not all(math.isfinite(number) for number in numbers):
+        return False
+    if any(abs(value) > LARGEST for value in result.values.values()):
+        return False
+    for node in graph.gates:
+        operands = [arg.value if isinstance(arg, Const) else result.values[arg] for arg in node.args]
+        for table in (KINKS, SINGULAR):
+            if node.op in table and abs(table[node.op](*operands)) < MARGIN:
+                return False
+    return True
+
+
+def random_cases(seed=231, count=RANDOM_COUNT):
+    """`count` distinct random expressions, each with the first of up to 20 random points that
+    is tame; expressions without one are passed over. Deterministic for a seed."""
+    rng = random.Random(seed)
+    seen = set()
+    cases = []
+    while len(cases) < count:
+        text = random_expression(rng, rng.randint(2, 5))
+        if text in seen:
+            continue
+        seen.add(text)
+        try:
+            graph = parse(text)
+        except CircuitError:  # a constant expression such as (2 + pi): not a circuit
+            continue
+        for _ in range(20):
+            point = {name: round(rng.uniform(-2.0, 2.0), 3) for name in graph.variables}
+            result = evaluate(graph, point)
+            if is_tame(graph, result):
+                cases.append(pytest.param(text, point, id=f"random-{len(cases):03d}"))
+                break
+    return cases
+
+
+RANDOM = random_cases()
+ALL = TABLE + RANDOM
+
+# ---------------------------------------------------------------------------------------------
+# Running the programs.
+
+
+def numpy_math():
+    """The `math` module with numpy's exp, log, ... in place of the C library's: those are the
+    evaluator's functions, and they may differ from the C library's in the last bit. (The
+    evaluator's a**b is numpy's scalar power, which is not always the ufunc np.power.)"""
+    module = types.ModuleType("math")
+    vars(module).update(vars(math))
+    for name, function in [("exp", np.exp), ("log", np.log), ("sqrt", np.sqrt), ("sin", np.sin),
+                           ("cos", np.cos), ("tan", np.tan), ("tanh", np.tanh), ("fabs", np.abs),
+                           ("pow", operator.pow)]:
+        setattr(module, name, lambda *args, function=function: float(function(*map(np.float64, args))))
+    return module
+
+
+def run(source, math_module=None):
+    """Run a generated program in a fresh namespace; `math_module` replaces what `import math`
+    gives it."""
+    namespace = {}
+    if math_module is not None:
+        own = dict(vars(builtins))
+        real_import = builtins.__import__
+        own["__import__"] = lambda name, *rest: math_module if name == "math" else real_import(name, *rest)
+        namespace["__builtins__"] = own
+    exec(source, namespace)
+    return namespace
+
+
+def staged_results(source, point, math_module=None):
+    """(graph, evaluation, {what: (got, expected)}) for the output and every input's gradient."""
+    graph = parse(source)
+    result = evaluate(graph, point)
+    names = program_names(graph, "math")
+    namespace = run(staged_python(graph, point), math_module)
+    pairs = {"f": (namespace[names.output], result.values[graph.output.id])}
+    for node in graph.inputs:
+        pairs["d" + node.name] = (namespace[names.grads[node.id]], result.grads[node.id])
+    return graph, result, pairs
+
+
+def same_number(got, expected):
+    if math.isnan(expected):
+        return math.isnan(got)
+    return got == expected
+
+
+def close(got, expected, result):
+    """Equal to rel 1e-12, or to 1e-12 of the circuit's largest number where a sum cancels
+    (a last-bit difference in one term is then all that is left)."""
+    scale = max([1.0] + [abs(number) for number in [*result.values.values(), *result.grads.values()]])
+    return math.isclose(got, expected, rel_tol=1e-12, abs_tol=1e-12 * scale)
+
+
+# ---------------------------------------------------------------------------------------------
+# The tables themselves.
+
+def test_the_gate_tables_cover_every_gate_of_ops():
+    assert set(PYTHON_GATES) == set(OPS), set(OPS) ^ set(PYTHON_GATES)
+    assert set(TORCH_GATES) == set(OPS), set(OPS) ^ set(TORCH_GATES)
+
+
+@pytest.mark.parametrize("op", sorted(PYTHON_GATES))
+def test_each_gate_has_one_local_gradient_per_operand_and_known_helpers(op):
+    gate = PYTHON_GATES[op]
+    assert len(gate.slopes) == OPS[op].arity
+    assert set(gate.helpers) <= set(HELPERS)
+    called = re.findall(r"\b(_\w+)\(", " ".join([gate.forward, *gate.slopes]))
+    assert set(called) == set(gate.helpers)
+
+
+def test_a_gate_without_an_entry_is_refused_by_name():
+    graph = Graph("softplus(x)", (Node("n0", "input", name="x"), Node("n1", "softplus", ("n0",))))
+    with pytest.raises(KeyError, match="softplus.*PYTHON_GATES"):
+        staged_python(graph, {"x": 1.0})
+    with pytest.raises(KeyError, match="softplus.*TORCH_GATES"):
+        pytorch_code(graph, {"x": 1.0})
+
+
+def test_the_table_uses_every_gate():
+    used = {node.op for case in TABLE for node in parse(case.values[0]).gates}
+    assert used == set(OPS), set(OPS) - used
+
+
+def test_the_random_expressions_use_every_gate_and_are_distinct():
+    sources = [case.values[0] for case in RANDOM]
+    assert len(RANDOM) == RANDOM_COUNT and len(set(sources)) == RANDOM_COUNT
+    assert {node.op for source in sources for node in parse(source).gates} == set(OPS)
+
+
+def test_the_random_expressions_are_not_trivial():
+    gate_counts = [len(parse(case.values[0]).gates) for case in RANDOM]
+    assert sum(gate_counts) >= 3 * RANDOM_COUNT
+    assert max(gate_counts) >= 10
+
+
+@pytest.mark.parametrize("source, point", TABLE)
+def test_table_points_are_away_from_kinks_and_singularities(source, point):
+    graph = parse(source)
+    assert is_tame(graph, evaluate(graph, point))
+
+
+# ---------------------------------------------------------------------------------------------
+# The staged Python reproduces the evaluator.
+
+@pytest.mark.parametrize("source, point", ALL)
+def test_staged_python_does_the_evaluators_arithmetic_bit_for_bit(source, point):
+    # With numpy's functions behind `math`, every operation is the evaluator's, in its order.
+    _, _, pairs = staged_results(source, point, numpy_math())
+    for what, (got, expected) in pairs.items():
+        assert got == expected, f"{what} of {source} at {point}: program {got!r}, evaluator {expected!r}"
+
+
+@pytest.mark.parametrize("source, point", ALL)
+def test_staged_python_with_the_real_math_module_matches_the_evaluator(source, point):
+    _, result, pairs = staged_results(source, point)
+    for what, (got, expected) in pairs.items():
+        assert type(got) is float
+        assert close(got, expected, result), (
+            f"{what} of {source} at {point}: program {got!r}, evaluator {expected!r}")
+
+
+@pytest.mark.parametrize("source, point", ALL)
+def test_staged_python_imports_only_math(source, point):
+    tree = ast.parse(staged_python(parse(source), point))
+    imports = [node for node in ast.walk(tree) if isinstance(node, (ast.Import, ast.ImportFrom))]
+    assert [(type(node), [alias.name for alias in node.names]) for node in imports] == [
+        (ast.Import, ["math"])]
+
+
+@pytest.mark.parametrize("source, point", ALL)
+def test_each_gradient_is_assigned_once_then_added_to_once_per_further_use(source, point):
+    graph = parse(source)
+    names = program_names(graph, "math")
+    lines = staged_python(graph, point).splitlines()
+    for node_id, uses in graph.consumers().items():
+        if node_id == graph.output.id:
+            continue
+        grad = names.grads[node_id]
+        operators = [words[1] for words in map(str.split, lines)
+                     if words[:1] == [grad] and words[1] in ("=", "+=")]
+        assert operators == ["="] + ["+="] * (len(uses) - 1), (grad, operators)
+
+
+@pytest.mark.parametrize("source, point", ALL)
+def test_each_gate_has_a_backprop_block_in_reverse_order(source, point):
+    graph = parse(source)
+    names = program_names(graph, "math")
+    lines = staged_python(graph, point).splitlines()
+    headers = [line.split()[2] for line in lines if line.startswith("# backprop ")]
+    assert headers == [names.values[node.id] for node in reversed(graph.gates)]
+
+
+def test_plain_names_where_nothing_clashes():
+    """The program ends with `f` and `d` + name for every input; gates are named after their op."""
+    graph = parse(FIGURE_2)
+    names = program_names(graph, "math")
+    assert names.output == "f" and names.output_grad == "df" and names.module == "math"
+    assert [names.grads[node.id] for node in graph.inputs] == ["dw0", "dx0", "dw1", "dx1", "dw2"]
+    assert [names.values[node.id] for node in graph.gates] == [
+        "mul0", "mul1", "add0", "add1", "mul2", "exp0", "add2", "f"]
+
+
+CLASHES = [
+    pytest.param("f * 2", {"f": "df"}, "f_", id="variable-f"),
+    pytest.param("x * dx", {"x": "dx_", "dx": "ddx"}, "f", id="variables-x-and-dx"),
+    pytest.param("el * 2 + ef", {"el": "del_", "ef": "def_"}, "f", id="keywords"),
+    pytest.param("df + f", {"f": "df_", "df": "ddf"}, "f__", id="variables-f-and-df"),
+]
+
+
+@pytest.mark.parametrize("source, grads, output", CLASHES)
+def test_a_clash_is_resolved_by_appending_underscores(source, grads, output):
+    graph = parse(source)
+    names = program_names(graph, "math")
+    assert {node.name: names.grads[node.id] for node in graph.inputs} == grads
+    assert names.output == output
+    every = [*names.values.values(), *names.grads.values(), names.module]
+    assert len(every) == len(set(every))
+
+
+def test_a_variable_called_math_moves_the_module_aside():
+    source = staged_python(parse("exp(math) * 2"), {"math": 0.5})
+    assert "import math as math_\n" in source
+    assert "exp0 = math_.exp(math)" in source
+
+
+def test_helpers_are_printed_only_when_a_gate_needs_them():
+    assert "def " not in staged_python(parse(FIGURE_2), FIGURE_2_INPUTS)
+    source = staged_python(parse("relu(x) + max(x, y)"), dict(x=1.0, y=2.0))
+    assert re.findall(r"^def (\w+)", source, re.MULTILINE) == ["_step", "_routed"]
+
+
+NUMBERS = [
+    pytest.param("x + 0.1", dict(x=0.1 + 0.2), ["x = 0.30000000000000004", "f = x + 0.1"],
+                 id="repr-round-trips"),
+    pytest.param("x * pi", dict(x=1.0), ["f = x * 3.141592653589793"], id="pi"),
+    pytest.param("x * exp(1000)", dict(x=1.0), ["f = x * math.inf"], id="folded-inf"),
+    pytest.param("x - exp(1000)", dict(x=1.0), ["f = x - math.inf"], id="folded-inf-subtracted"),
+    pytest.param("x * (0/0)", dict(x=1.0), ["f = x * math.nan"], id="folded-nan"),
+    pytest.param("-1/x", dict(x=2.0), ["dx = (1.0 / (x * x)) * df"], id="constant-negated-as-a-number"),
+]
+
+
+@pytest.mark.parametrize("source, point, lines", NUMBERS)
+def test_numbers_are_printed_so_that_they_read_back_the_same(source, point, lines):
+    program = staged_python(parse(source), point)
+    for line in lines:
+        assert line in program.splitlines()
+    graph, result, pairs = staged_results(source, point, numpy_math())
+    for what, (got, expected) in pairs.items():
+        assert same_number(got, expected), (what, got, expected)
+
+
+# ---------------------------------------------------------------------------------------------
+# The golden circuits of DESIGN §2, every number, read off the program's own variables.
+
+def fixed(number, decimals):
+    return f"{number:.{decimals}f}"
+
+
+def staged_namespace(source, **point):
+    return run(staged_python(parse(source), {name: float(value) for name, value in point.items()}))
+
+
+def test_figure_1_as_staged_code():
+    ns = staged_namespace(FIGURE_1, x=-2, y=5, z=-4)
+    assert (ns["add0"], ns["f"]) == (3.0, -12.0)
+    assert (ns["dx"], ns["dy"], ns["dz"], ns["dadd0"], ns["df"]) == (-4.0, -4.0, 3.0, -4.0, 1.0)
+
+
+def test_figure_2_as_staged_code():
+    ns = staged_namespace(FIGURE_2, **FIGURE_2_INPUTS)
+    gates = ["mul0", "mul1", "add0", "add1", "mul2", "exp0", "add2", "f"]
+    assert [fixed(ns[name], 2) for name in gates] == [
+        "-2.00", "6.00", "4.00", "1.00", "-1.00", "0.37", "1.37", "0.73"]
+    assert [fixed(ns["d" + name], 2) for name in gates] == [
+        "0.20", "0.20", "0.20", "0.20", "-0.20", "-0.53", "-0.53", "1.00"]
+    assert {name: fixed(ns["d" + name], 2) for name in FIGURE_2_INPUTS} == {
+        "w0": "-0.20", "x0": "0.39", "w1": "-0.39", "x1": "-0.59", "w2": "0.20"}
+
+
+def test_figure_3_as_staged_code():
+    ns = staged_namespace(FIGURE_3, x=3, y=-4, z=2, w=-1)
+    assert [fixed(ns[name], 2) for name in ["mul0", "max0", "add0", "f"]] == [
+        "-12.00", "2.00", "-10.00", "-20.00"]
+    assert {name: fixed(ns["d" + name], 2) for name in "xyzw"} == {
+        "x": "-8.00", "y": "6.00", "z": "2.00", "w": "0.00"}
+
+
+def test_staged_sigmoid_example_as_the_lecture_writes_it():
+    graph = parse(STAGED)
+    source = staged_python(graph, dict(x=3.0, y=-4.0))
+    ns = run(source)
+    assert fixed(ns["f"], 6) == "1.545645"
+    assert (fixed(ns["dx"], 6), fixed(ns["dy"], 6)) == ("2.059570", "1.592233")
+    # The lecture's shape: x + y is backpropagated first (dx =, dy =), then sigmoid(x) and
+    # x + sigmoid(y) add to dx, then sigmoid(y) adds to dy.
+    assignments = [" ".join(line.split()[:2]) for line in source.splitlines()
+                   if re.match(r"d[xy] \+?=", line)]
+    assert assignments == ["dx =", "dy =", "dx +=", "dx +=", "dy +="]
+    assert "dx += (sig1 * (1.0 - sig1)) * dsig1" in source.splitlines()
+
+
+# ---------------------------------------------------------------------------------------------
+# The evaluator's conventions (DESIGN §4), where the numbers are finite but a gate is at its
+# kink or singularity: exact expected numbers.
+
+CONVENTIONS = [
+    pytest.param("relu(x)", dict(x=0.0), dict(x=0.0), id="relu'(0)=0"),
+    pytest.param("abs(x)", dict(x=0.0), dict(x=0.0), id="abs'(0)=0"),
+    pytest.param("max(x, y)", dict(x=1.0, y=1.0), dict(x=0.5, y=0.5), id="max-tie"),
+    pytest.param("min(x, y)", dict(x=1.0, y=1.0), dict(x=0.5, y=0.5), id="min-tie"),
+    pytest.param("max(x, 1)", dict(x=1.0), dict(x=0.5), id="max-tie-with-constant"),
+    pytest.param("max(x, x)", dict(x=-2.0), dict(x=1.0), id="max-tie-with-itself"),
+    pytest.param("sqrt(x)", dict(x=0.0), dict(x=math.inf), id="sqrt'(0)=inf"),
+    pytest.param("max(sqrt(x), y)", dict(x=0.0, y=1.0), dict(x=0.0, y=1.0),
+                 id="zero-upstream-through-sqrt'(0)"),
+    pytest.param("0*sqrt(x)", dict(x=0.0), dict(x=0.0), id="zero-times-sqrt-at-0"),
+    pytest.param("relu(sqrt(x) - 1)", dict(x=0.0), dict(x=0.0), id="relu-blocks-sqrt'(0)"),
+    pytest.param("sqrt(x)*0 + x", dict(x=0.0), dict(x=1.0), id="fork-with-one-dead-branch"),
+    pytest.param("max(x ** 0.5, y)", dict(x=0.0, y=1.0), dict(x=0.0, y=1.0),
+                 id="zero-upstream-through-pow-at-0"),
+    pytest.param("relu(x ** y)", dict(x=-2.0, y=3.0), dict(x=0.0, y=0.0),
+                 id="zero-upstream-skips-log-of-negative"),
+    pytest.param(FIGURE_3, dict(x=3, y=-4, z=2, w=-1), dict(w=0.0), id="figure-3-loser"),
+]
+
+
+@pytest.mark.parametrize("source, point, grads", CONVENTIONS)
+def test_staged_python_follows_the_evaluators_conventions(source, point, grads):
+    graph, result, pairs = staged_results(source, point)
+    for what, (got, expected) in pairs.items():
+        assert same_number(got, expected), (what, got, expected)
+    for name, expected in grads.items():
+        assert pairs["d" + name][0] == expected
+
+
+# Where the evaluator gives inf or nan, plain Python raises instead (module docstring): with
+# one exception, the sigmoid far below zero, where the evaluator's value is an exact 0.
+RAISES = [
+    pytest.param("1/x", dict(x=0.0), ZeroDivisionError, id="division-by-zero"),
+    pytest.param("log(x)", dict(x=0.0), ValueError, id="log-of-zero"),
+    pytest.param("log(x)", dict(x=-1.0), ValueError, id="log-of-negative"),
+    pytest.param("sqrt(x)", dict(x=-4.0), ValueError, id="sqrt-of-negative"),
+    pytest.param("x ** y", dict(x=-8.0, y=1 / 3), ValueError, id="fractional-power-of-negative"),
+    pytest.param("x ** 0.5 * 2", dict(x=0.0), ValueError, id="fractional-power-slope-at-0"),
+    pytest.param("exp(x)", dict(x=1000.0), OverflowError, id="exp-overflow"),
+    pytest.param("sigmoid(x)", dict(x=-1000.0), OverflowError, id="sigmoid-far-below-zero"),
+]
+
+
+@pytest.mark.parametrize("source, point, error", RAISES)
+def test_staged_python_raises_where_math_does(source, point, error):
+    with pytest.raises(error):
+        run(staged_python(parse(source), point))
+
+
+# ---------------------------------------------------------------------------------------------
+# PyTorch: optional (torch is not a dependency); these tests skip where it is not installed.
+
+def run_torch(source, point):
+    torch = pytest.importorskip("torch")
+    graph = parse(source)
+    result = evaluate(graph, point)
+    names = program_names(graph, "torch")
+    namespace = run(pytorch_code(graph, point))
+    output = namespace[names.output]
+    assert isinstance(output, torch.Tensor) and output.dtype == torch.float64
+    pairs = {"f": (output.item(), result.values[graph.output.id])}
+    for node in graph.inputs:
+        pairs["d" + node.name] = (namespace[node.name].grad.item(), result.grads[node.id])
+    return result, pairs
+
+
+@pytest.mark.parametrize("source, point", ALL)
+def test_pytorch_code_matches_the_evaluator(source, point):
+    result, pairs = run_torch(source, point)
+    for what, (got, expected) in pairs.items():
+        assert close(got, expected, result), (
+            f"{what} of {source} at {point}: torch {got!r}, evaluator {expected!r}")
+
+
+@pytest.mark.parametrize("source, point", ALL)
+def test_pytorch_code_imports_only_torch(source, point):
+    tree = ast.parse(pytorch_code(parse(source), point))
+    imports = [node for node in ast.walk(tree) if isinstance(node, (ast.Import, ast.ImportFrom))]
+    assert [[alias.name for alias in node.names] for node in imports] == [["torch"]]
+
+
+TORCH_CONVENTIONS = [
+    pytest.param("relu(x)", dict(x=0.0), dict(x=0.0), id="relu'(0)=0"),
+    pytest.param("abs(x)", dict(x=0.0), dict(x=0.0), id="abs'(0)=0"),
+    pytest.param("max(x, y)", dict(x=1.0, y=1.0), dict(x=0.5, y=0.5), id="max-tie-splits"),
+    pytest.param("min(x, 1)", dict(x=1.0), dict(x=0.5), id="min-tie-with-constant-splits"),
+    pytest.param("sqrt(x)", dict(x=0.0), dict(x=math.inf), id="sqrt'(0)=inf"),
+    # The one documented difference: torch multiplies a zero upstream by sqrt'(0) = inf.
+    pytest.param("max(sqrt(x), y)", dict(x=0.0, y=1.0), dict(x=math.nan), id="zero-upstream-gives-nan"),
+]
+
+
+@pytest.mark.parametrize("source, point, grads", TORCH_CONVENTIONS)
+def test_pytorch_conventions_at_kinks_as_documented(source, point, grads):
+    _, pairs = run_torch(source, point)
+    for name, expected in grads.items():
+        assert same_number(pairs["d" + name][0], expected), (name, pairs["d" + name])
+
+
+def test_pytorch_code_for_figure_2_reads_like_the_staged_code():
+    source = pytorch_code(parse(FIGURE_2), FIGURE_2_INPUTS)
+    assert "w0 = torch.tensor(2.0, dtype=torch.float64, requires_grad=True)" in source
+    assert "exp0 = torch.exp(mul2)" in source and "f = 1.0 / add2" in source
+    assert source.rstrip().endswith("f.backward()")
+
+
+# ---------------------------------------------------------------------------------------------
+# Generated code is only ever run by the tests.
+
+def test_no_module_of_graphlib_runs_code():
+    for path in sorted((pathlib.Path(__file__).parent.parent / "graphlib").glob("*.py")):
+        tree = ast.parse(path.read_text(), filename=str(path))
+        calls = {node.func.id for node in ast.walk(tree)
+                 if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)}
+        assert not calls & {"exec", "eval", "compile"}, path
