@@ -217,8 +217,8 @@ def program_names(graph, module):
     """Python names for every node and its gradient, none clashing with another, the module,
     a keyword or a builtin the program calls.
 
-    Input variables keep the names typed; their gradients are `d` + name. The output is `f`,
-    the other gates are named after their op and counted per op (`mul0`, `mul1`, `add0`).
+    Input variables and named steps keep the names typed; gradients are `d` + name. An unnamed
+    output is `f`, the other gates are named after their op and counted per op (`mul0`, `add0`).
     A clash (a variable called `f`, or both `x` and `dx`) is resolved by appending `_`.
     """
     taken = {node.name for node in graph.inputs} | {"max", "min"}
@@ -227,7 +227,9 @@ def program_names(graph, module):
     grads = {node.id: _free("d" + node.name, taken) for node in graph.inputs}
     counts = {}
     for node in graph.gates:
-        if node is graph.output:
+        if node.name:  # a named step keeps its name, as typed
+            name = node.name
+        elif node is graph.output:
             name = OUTPUT_NAME
         else:
             name = _python_gate(node.op).stem + str(counts.get(node.op, 0))
@@ -279,8 +281,11 @@ def _helpers(graph):
 def _header(graph, names, title, module):
     # The expression as typed, on one line: the parser allows only names, numbers, operators
     # and whitespace in it, so once the whitespace is collapsed it cannot end the comment.
-    typed = " ".join(graph.source.split())
-    lines = [title.format(f"{names.output} = {typed}")]
+    statements = [" ".join(part.split()) for part in re.split(r"[;\n]", graph.source)]
+    statements = [statement for statement in statements if statement]
+    if not graph.output.name:
+        statements[-1] = f"{names.output} = {statements[-1]}"
+    lines = [title.format("; ".join(statements))]
     alias = names.module
     if alias == module:
         return lines + [f"import {module}"]

@@ -4,8 +4,13 @@ Nothing here evaluates the text as code: the grammar is ours and allows only num
 the constants pi and e, the operators + - * / ** ^, parentheses, and the functions of `ops.OPS`.
 One gate per operator typed, in the order typed; nothing is simplified or reordered, except that
 an operation on constants alone is folded into a constant (constants carry no wire and no gradient).
+
+A program may also be staged as in the lecture, one named step per line or per `;`:
+`q = x + y; f = q * z`. A step's wire carries its name, a step used twice forks, and the last
+statement is the output.
 """
 
+import dataclasses
 import keyword
 import re
 import unicodedata
@@ -31,7 +36,7 @@ RESERVED_NAMES = frozenset(FUNCTIONS) | frozenset(CONSTANTS) | OPTION_NAMES | fr
 
 NAME_PATTERN = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 NUMBER_PATTERN = re.compile(r"(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
-OPERATOR_PATTERN = re.compile(r"\*\*|[-+*/^(),]")
+OPERATOR_PATTERN = re.compile(r"\*\*|[-+*/^(),=]")
 
 LOOKALIKES = {
     "\u2212": "-", "\u2013": "-", "\u2014": "-", "\u00d7": "*", "\u00b7": "*", "\u22c5": "*",
@@ -61,22 +66,36 @@ def parse(source):
     if not source.strip():
         raise ExpressionSyntaxError("Type an expression, for example (x+y)*z.", position=0)
     parser = _Parser(source, tokenize(source))
-    result = parser.expression()
-    parser.expect_end()
+    result = parser.program()
     if isinstance(result, Const):
+        hint = " The values of variables go in their own fields." if parser.builder.steps else ""
         raise ExpressionSyntaxError(
             f"The expression is a constant ({result.value:g}): it has no variable to take a "
-            "gradient with respect to. Use at least one variable, for example 2*x.",
+            f"gradient with respect to. Use at least one variable, for example 2*x.{hint}",
             position=0,
         )
-    return parser.builder.finish(source)
+    return parser.builder.finish(source, result)
+
+
+def where(source, position):
+    """`column 7`, or `line 2, column 3` once the text has several lines."""
+    if "\n" not in source:
+        return f"column {position + 1}"
+    line = source.count("\n", 0, position) + 1
+    column = position - (source.rfind("\n", 0, position) + 1) + 1
+    return f"line {line}, column {column}"
 
 
 def tokenize(source):
     tokens = []
     position = 0
+    depth = 0  # as in Python, a line break inside brackets continues the expression
     while position < len(source):
         char = source[position]
+        if char == ";" or (char == "\n" and depth == 0):
+            tokens.append(Token("sep", char, position))
+            position += 1
+            continue
         if char.isspace():
             position += 1
             continue
@@ -89,11 +108,12 @@ def tokenize(source):
         text = match.group()
         if kind != "op" and len(text) > MAX_TOKEN_LENGTH:
             raise LimitError(
-                f"The {kind} at column {position + 1} is {len(text)} characters long; "
+                f"The {kind} at {where(source, position)} is {len(text)} characters long; "
                 f"the limit is {MAX_TOKEN_LENGTH}.",
                 position=position,
             )
         tokens.append(Token(kind, "**" if text == "^" else text, position))
+        depth += {"(": 1, ")": -1}.get(text, 0)
         position = match.end()
     tokens.append(Token("end", "", len(source)))
     return tokens
@@ -102,15 +122,13 @@ def tokenize(source):
 def _unexpected_character(source, position):
     char = source[position]
     name = unicodedata.name(char, f"U+{ord(char):04X}")
-    message = f"Unexpected character {char!r} ({name}) at column {position + 1}."
+    message = f"Unexpected character {char!r} ({name}) at {where(source, position)}."
     if char in LOOKALIKES:
         message += f" Did you mean {LOOKALIKES[char]!r}?"
     elif char == "_":
         message += " Names start with a letter, such as x_1."
     elif not char.isascii() and char.isalpha():
         message += " Variable names use the ASCII letters A-Z, a-z, digits and _."
-    elif char in "=;":
-        message += " Type one expression, such as (x+y)*z; variable values go in their own fields."
     else:
         message += " Allowed are numbers, names, + - * / ** ^, parentheses and commas."
     return ExpressionSyntaxError(message, position=position)
@@ -119,15 +137,17 @@ def _unexpected_character(source, position):
 class _GraphBuilder:
     """Collects nodes as the parser reduces them, which is already evaluation order."""
 
-    def __init__(self):
+    def __init__(self, source):
+        self.source = source
         self.inputs = {}  # variable name -> Node, in the order first typed
         self.gates = []
+        self.steps = {}  # step name -> the gate id (or Const) it names
 
     def variable(self, token):
         if token.text not in self.inputs:
             if len(self.inputs) == MAX_VARIABLES:
                 raise LimitError(
-                    f"Too many variables: {token.text!r} at column {token.start + 1} would be "
+                    f"Too many variables: {token.text!r} at {where(self.source, token.start)} would be "
                     f"number {MAX_VARIABLES + 1}; the limit is {MAX_VARIABLES}.",
                     position=token.start,
                 )
@@ -135,17 +155,17 @@ class _GraphBuilder:
             self.inputs[token.text] = Node(key, "input", name=token.text, span=(token.start, token.end))
         return self.inputs[token.text].id
 
-    def gate(self, op, args, span, source, typed_at):
+    def gate(self, op, args, span, typed_at):
         """A gate applying `op` to `args` (wires or constants), or a Const if all are constant.
 
         `typed_at` is the column of the operator or function name, for error messages."""
         if all(isinstance(arg, Const) for arg in args):
             with np.errstate(all="ignore"):
                 value = float(op.forward(*(np.float64(arg.value) for arg in args)))
-            return Const(value, source[span[0]:span[1]].strip())
+            return Const(value, self.source[span[0]:span[1]].strip())
         if len(self.gates) == MAX_GATES:
             raise LimitError(
-                f"Too many gates: the operation at column {typed_at + 1} would be gate number "
+                f"Too many gates: the operation at {where(self.source, typed_at)} would be gate number "
                 f"{MAX_GATES + 1}; the limit is {MAX_GATES}.",
                 position=typed_at,
             )
@@ -153,8 +173,24 @@ class _GraphBuilder:
         self.gates.append(Node(key, op.name, tuple(args), span=span))
         return key
 
-    def finish(self, source):
+    def name_step(self, name, result):
+        """Give a step's name to the gate it computes; a constant step stays a constant."""
+        if isinstance(result, Const):
+            self.steps[name.text] = Const(result.value, name.text)
+            return
+        if not result.startswith("g") or any(result == step for step in self.steps.values()):
+            raise ExpressionSyntaxError(
+                f"{name.text} = ... at {where(self.source, name.start)} only renames a value that "
+                "already has a name; use that name instead.",
+                position=name.start,
+            )
+        index = int(result[1:])
+        self.gates[index] = dataclasses.replace(self.gates[index], name=name.text)
+        self.steps[name.text] = result
+
+    def finish(self, source, output):
         """Number the nodes n0, n1, ... with the inputs first, and rewrite the references."""
+        self._check_every_step_is_used(output)
         ordered = list(self.inputs.values()) + self.gates
         new_id = {node.id: f"n{index}" for index, node in enumerate(ordered)}
         nodes = tuple(
@@ -168,6 +204,19 @@ class _GraphBuilder:
             for node in ordered
         )
         return Graph(source, nodes)
+
+    def _check_every_step_is_used(self, output):
+        used = {output}
+        for node in reversed(self.gates):
+            if node.id in used:
+                used.update(arg for arg in node.args if isinstance(arg, str))
+        for node in self.gates:
+            if node.name and node.id not in used:
+                raise ExpressionSyntaxError(
+                    f"The step {node.name} at {where(self.source, node.span[0])} is never used: "
+                    "every step must lead to the output, the last line.",
+                    position=node.span[0],
+                )
 
 
 class _Parser:
@@ -187,7 +236,13 @@ class _Parser:
         self.tokens = tokens
         self.index = 0
         self.depth = 0
-        self.builder = _GraphBuilder()
+        self.builder = _GraphBuilder(source)
+        self.statement_name = None  # the name token of the step being parsed
+        # Names assigned anywhere, so that using one before its definition is an error, not an input.
+        self.assigned = {
+            token.text: token for before, token, after in zip([None] + tokens, tokens, tokens[1:])
+            if token.kind == "name" and after.text == "=" and (before is None or before.kind == "sep")
+        }
 
     @property
     def token(self):
@@ -200,6 +255,65 @@ class _Parser:
 
     def at(self, *texts):
         return self.token.kind == "op" and self.token.text in texts
+
+    def program(self):
+        """statement ((";" | newline) statement)*; returns the last statement's operand."""
+        result = None
+        start = None
+        while True:
+            while self.token.kind == "sep":
+                self.advance()
+            if self.token.kind == "end":
+                return result
+            if result is not None and self.statement_name is None:
+                raise ExpressionSyntaxError(
+                    f"The statement at {where(self.source, start)} is not the last one, so it must "
+                    "be a named step, as in q = x + y.",
+                    position=start,
+                )
+            start = self.token.start
+            result = self.statement()
+            self.expect_end_of_statement()
+
+    def statement(self):
+        """name "=" expression, or (as the last statement only) an expression."""
+        self.statement_name = None
+        is_step = self.token.kind == "name" and self.tokens[self.index + 1].text == "="
+        if not is_step:
+            return self.expression()
+        name = self.advance()
+        self.check_step_name(name)
+        self.advance()
+        self.statement_name = name
+        result = self.expression()
+        self.builder.name_step(name, result)
+        return result
+
+    def check_step_name(self, name):
+        if name.text in self.builder.steps:
+            raise ExpressionSyntaxError(
+                f"{name.text} is defined twice (again at {where(self.source, name.start)}); give "
+                "each step its own name.",
+                position=name.start,
+            )
+        if name.text in self.builder.inputs:
+            raise ExpressionSyntaxError(
+                f"{name.text} is used as an input before it is defined at "
+                f"{where(self.source, name.start)}; define a step before using it.",
+                position=name.start,
+            )
+        if name.text in RESERVED_NAMES or name.text in FUNCTIONS or name.text in CONSTANTS:
+            raise ExpressionSyntaxError(
+                f"{name.text!r} at {where(self.source, name.start)} is a reserved word and cannot "
+                "be a step name; choose another name.",
+                position=name.start,
+            )
+        if len(self.builder.steps) == MAX_VARIABLES:
+            raise LimitError(
+                f"Too many named steps: {name.text!r} at {where(self.source, name.start)} would be "
+                f"number {MAX_VARIABLES + 1}; the limit is {MAX_VARIABLES}.",
+                position=name.start,
+            )
 
     def expression(self):
         return self.left_associative(self.term, "+", "-")
@@ -229,7 +343,7 @@ class _Parser:
         if isinstance(operand, Const):
             return Const(-operand.value, self.source[span[0]:span[1]])
         # The lecture draws negation as the gate `*-1`.
-        return self.builder.gate(OPS["mul"], (operand, Const(-1.0, "-1")), span, self.source, sign.start)
+        return self.builder.gate(OPS["mul"], (operand, Const(-1.0, "-1")), span, sign.start)
 
     def power(self):
         start = self.token.start
@@ -263,23 +377,37 @@ class _Parser:
         value = float(token.text)
         if value == float("inf"):
             raise ExpressionSyntaxError(
-                f"The number {token.text} at column {token.start + 1} is too large for "
+                f"The number {token.text} at {where(self.source, token.start)} is too large for "
                 "float64 (the largest is about 1.8e308).",
                 position=token.start,
             )
         return Const(value, token.text)
 
     def name(self, token):
+        if token.text in self.builder.steps:
+            return self.builder.steps[token.text]
+        if self.statement_name is not None and token.text == self.statement_name.text:
+            raise ExpressionSyntaxError(
+                f"{token.text} at {where(self.source, token.start)} is defined in terms of itself; "
+                "a step can only use inputs and the steps before it.",
+                position=token.start,
+            )
+        if token.text in self.assigned:
+            raise ExpressionSyntaxError(
+                f"{token.text} at {where(self.source, token.start)} is used before it is defined at "
+                f"{where(self.source, self.assigned[token.text].start)}; move its step up.",
+                position=token.start,
+            )
         if token.text in CONSTANTS:
             return Const(CONSTANTS[token.text], token.text)
         if token.text in FUNCTIONS:
             raise ExpressionSyntaxError(
-                f"{token.text} at column {token.start + 1} is a function: write {token.text}(...).",
+                f"{token.text} at {where(self.source, token.start)} is a function: write {token.text}(...).",
                 position=token.start,
             )
         if token.text in RESERVED_NAMES:
             raise ExpressionSyntaxError(
-                f"{token.text!r} at column {token.start + 1} is a reserved word and cannot be a "
+                f"{token.text!r} at {where(self.source, token.start)} is a reserved word and cannot be a "
                 "variable name; choose another name.",
                 position=token.start,
             )
@@ -290,7 +418,7 @@ class _Parser:
         if op is None:
             known = ", ".join(sorted(FUNCTIONS))
             raise ExpressionSyntaxError(
-                f"Unknown function {name.text!r} at column {name.start + 1}. Known functions: {known}.",
+                f"Unknown function {name.text!r} at {where(self.source, name.start)}. Known functions: {known}.",
                 position=name.start,
             )
         opening = self.advance()
@@ -308,12 +436,12 @@ class _Parser:
                 f"{name.start + 1}.",
                 position=name.start,
             )
-        return self.builder.gate(op, args, (name.start, self.previous_end()), self.source, name.start)
+        return self.builder.gate(op, args, (name.start, self.previous_end()), name.start)
 
     def binary(self, operator, left, right, start):
         op = INFIX_OPS[operator.text]
         span = (start, self.previous_end())
-        return self.builder.gate(op, (left, right), span, self.source, operator.start)
+        return self.builder.gate(op, (left, right), span, operator.start)
 
     def previous_end(self):
         return self.tokens[self.index - 1].end
@@ -324,7 +452,7 @@ class _Parser:
         self.depth += 1
         if self.depth > MAX_DEPTH:
             raise LimitError(
-                f"The expression nests too deeply at column {token.start + 1}; the limit is "
+                f"The expression nests too deeply at {where(self.source, token.start)}; the limit is "
                 f"{MAX_DEPTH} levels of brackets, signs and powers.",
                 position=token.start,
             )
@@ -338,23 +466,26 @@ class _Parser:
             self.advance()
             return
         raise self.error_expecting(
-            f"{text!r} to close the {opened.text!r} at column {opened.start + 1}"
+            f"{text!r} to close the {opened.text!r} at {where(self.source, opened.start)}"
         )
 
-    def expect_end(self):
+    def expect_end_of_statement(self):
         token = self.token
-        if token.kind == "end":
+        if token.kind in ("end", "sep"):
             return
-        column = token.start + 1
+        place = where(self.source, token.start)
         if self.at(")"):
-            message = f"Unmatched ')' at column {column}."
+            message = f"Unmatched ')' at {place}."
+        elif self.at("="):
+            message = (f"Unexpected '=' at {place}: a step is a name, '=' and an expression, "
+                       "as in q = x + y, on a line of its own.")
         elif self.at(","):
-            message = f"Unexpected ',' at column {column}: commas only separate a function's arguments, as in max(x, y)."
+            message = f"Unexpected ',' at {place}: commas only separate a function's arguments, as in max(x, y)."
         elif token.kind == "name" and token.text in RESERVED_NAMES and token.text not in FUNCTIONS:
-            message = f"{token.text!r} at column {column} is a reserved word, not part of the expression language."
+            message = f"{token.text!r} at {place} is a reserved word, not part of the expression language."
         else:
             previous = self.tokens[self.index - 1]
-            message = f"Missing operator between {previous.text!r} and {token.text!r} at column {column}"
+            message = f"Missing operator between {previous.text!r} and {token.text!r} at {place}"
             if previous.kind != "op" and token.kind != "op":
                 message += f"; for a product write {previous.text}*{token.text}."
             else:
@@ -363,9 +494,11 @@ class _Parser:
 
     def error_expecting(self, what):
         token = self.token
-        found = "the end of the expression" if token.kind == "end" else repr(token.text)
+        found = {"end": "the end of the expression", "sep": "the end of the line"}.get(token.kind, repr(token.text))
+        if token.text == ";":
+            found = "';'"
         return ExpressionSyntaxError(
-            f"Expected {what} at column {token.start + 1}, but found {found}.",
+            f"Expected {what} at {where(self.source, token.start)}, but found {found}.",
             position=token.start,
         )
 

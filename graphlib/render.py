@@ -127,14 +127,14 @@ def to_dot(graph, evaluation, style=Style()):
     with dot.subgraph(name="inputs") as inputs:
         inputs.attr(rank="source")
         for node in graph.inputs:
-            tables.add(inputs, trunks[node.id], name=node.name)
+            tables.add(inputs, trunks[node.id], name=node.name, starts_here=True)
         _keep_typed_order(inputs, [trunks[node.id].id for node in graph.inputs])
 
     for node in graph.gates:
         dot.node(f"gate-{node.id}", _escape(node.label), id=f"gate-{node.id}", **{"class": "gate"},
                  shape="circle", width="0.55", margin="0.02", penwidth="1.2",
                  style="filled", fillcolor=palette.paper)
-        tables.add(dot, trunks[node.id])
+        tables.add(dot, trunks[node.id], name=node.name)
         _edge(dot, f"gate-{node.id}", tables.entry(trunks[node.id].id), node.id)
 
     for node in graph.nodes:
@@ -178,10 +178,12 @@ class _WireTables:
         self.palette = style.palette
         self.across = style.direction == "LR"
 
-    def add(self, dot, wire, name=None):
+    def add(self, dot, wire, name="", starts_here=False):
+        """`name` labels the wire: an input's at its start (`starts_here`, nothing enters from
+        that side), a named step's above its left end, clear of the wire arriving there."""
         classes = f"wire of-{wire.source}" + (" branch" if wire.consumer else "")
-        dot.node(wire.id, self.label(wire, name), id=wire.id, **{"class": classes},
-                 shape="plaintext", margin="0")
+        label = self.starting_label(wire, name) if starts_here else self.label(wire, name)
+        dot.node(wire.id, label, id=wire.id, **{"class": classes}, shape="plaintext", margin="0")
 
     def entry(self, table):
         return f"{table}:line:{'w' if self.across else 'n'}"
@@ -189,25 +191,44 @@ class _WireTables:
     def exit(self, table):
         return f"{table}:line:{'e' if self.across else 's'}"
 
+    def starting_label(self, wire, name):
+        value, line, grad = self.cells(wire)
+        name_cell = f'<td rowspan="3" cellpadding="4">{_escape(name)}</td>'
+        if self.across:
+            return _table(f"<tr>{name_cell}{value}</tr><tr>{line}</tr><tr>{grad}</tr>")
+        return _table(f'<tr><td colspan="3" cellpadding="3">{_escape(name)}</td></tr><tr>{value}{line}{grad}</tr>')
+
     def label(self, wire, name):
+        value, line, grad = self.cells(wire)
+        if not name:
+            if self.across:
+                return _table(f"<tr>{value}</tr><tr>{line}</tr><tr>{grad}</tr>")
+            return _table(f"<tr>{value}{line}{grad}</tr>")
+        name_cell = f'<td cellpadding="2"><i>{_escape(name)}</i></td>'
+        if self.across:
+            wide_line = line.replace("<td ", '<td colspan="2" ', 1)
+            return _table(f"<tr>{name_cell}{value}</tr><tr>{wide_line}</tr><tr><td></td>{grad}</tr>")
+        return _table(f"<tr>{name_cell}{value}{line}{grad}</tr>")
+
+    def cells(self, wire):
+        """The value, the wire itself, and the gradient, as table cells."""
         value = self.cell(self.evaluation.values[wire.source], self.palette.value)
         grad = self.cell(wire.grad(self.evaluation), self.palette.gradient)
-        name_text = _escape(name) if name else ""
         if self.across:
             line = f'<td port="line" height="1" width="36" cellpadding="0" bgcolor="{self.palette.ink}"></td>'
-            name_cell = f'<td rowspan="3" cellpadding="4">{name_text}</td>' if name else ""
-            rows = f"<tr>{name_cell}{value}</tr><tr>{line}</tr><tr>{grad}</tr>"
         else:
             line = f'<td port="line" width="1" height="28" cellpadding="0" bgcolor="{self.palette.ink}"></td>'
-            name_row = f'<tr><td colspan="3" cellpadding="3">{name_text}</td></tr>' if name else ""
-            rows = f"{name_row}<tr>{value}{line}{grad}</tr>"
-        return f'<<table border="0" cellborder="0" cellspacing="0" cellpadding="1">{rows}</table>>'
+        return value, line, grad
 
     def cell(self, number, color):
         text = _escape(format_number(number, self.style.precision))
         if math.isfinite(number):
             return f'<td bgcolor="transparent"><font color="{color}">{text}</font></td>'
         return f'<td bgcolor="{self.palette.flag}"><font color="{color}"><b>{text}</b></font></td>'
+
+
+def _table(rows):
+    return f'<<table border="0" cellborder="0" cellspacing="0" cellpadding="1">{rows}</table>>'
 
 
 def _escape(text):

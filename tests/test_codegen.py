@@ -586,3 +586,24 @@ def test_no_module_of_graphlib_runs_code():
         calls = {node.func.id for node in ast.walk(tree)
                  if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)}
         assert not calls & {"exec", "eval", "compile"}, path
+
+
+NAMED_PROGRAMS = [
+    pytest.param("q = x + y\nf = q * z", {"x": -2.0, "y": 5.0, "z": -4.0}, ["q = x + y", "f = q * z", "dq = "],
+                 id="figure-1-staged"),
+    pytest.param("a = x*y; a*a + a", {"x": 3.0, "y": -4.0}, ["a = x * y", "da += "], id="named-step-forks"),
+]
+
+
+@pytest.mark.parametrize("source, inputs, lines", NAMED_PROGRAMS)
+def test_named_steps_keep_their_names_in_the_staged_code(source, inputs, lines):
+    graph = parse(source)
+    program = staged_python(graph, inputs)
+    for line in lines:
+        assert line in program
+    namespace = {}
+    exec(program, namespace)  # the test process only: generated code never runs in the server
+    evaluation = evaluate(graph, inputs)
+    assert namespace["f"] == pytest.approx(evaluation.values[graph.output.id])
+    for node in graph.inputs:
+        assert namespace["d" + node.name] == pytest.approx(evaluation.grads[node.id])

@@ -7,6 +7,7 @@ import pytest
 
 from graphlib import parse as parse_module
 from graphlib.errors import CircuitError, ExpressionSyntaxError, LimitError
+from graphlib.evaluate import evaluate
 from graphlib.graph import Const, Graph
 from graphlib.ops import FUNCTIONS, OPS
 from graphlib.parse import MAX_DEPTH, MAX_GATES, MAX_LENGTH, MAX_TOKEN_LENGTH, MAX_VARIABLES, parse
@@ -262,8 +263,10 @@ ERRORS = [
     pytest.param("_x+1", SYNTAX, 0, ["'_'", "start with a letter"], id="underscore-name"),
     pytest.param("x.y", SYNTAX, 1, ["'.'", "column 2"], id="attribute-access"),
     pytest.param("x[0]", SYNTAX, 1, ["'['"], id="subscript"),
-    pytest.param("x=1", SYNTAX, 1, ["'='", "variable values go in their own fields"], id="assignment"),
-    pytest.param("x;y", SYNTAX, 1, ["';'", "one expression"], id="semicolon"),
+    pytest.param("x=1", SYNTAX, 0, ["constant (1)", "values of variables go in their own fields"],
+                 id="assignment-of-a-constant"),
+    pytest.param("x;y", SYNTAX, 0, ["statement at column 1 is not the last one", "named step"],
+                 id="bare-expression-before-the-last"),
     pytest.param("'x'", SYNTAX, 0, ['"\'"'], id="string-quote"),
     pytest.param("\u0445+1", SYNTAX, 0, ["CYRILLIC SMALL LETTER HA", "ASCII"], id="cyrillic-ha"),
     pytest.param("x\u22121", SYNTAX, 1, ["MINUS SIGN", "Did you mean '-'"], id="unicode-minus"),
@@ -375,3 +378,80 @@ def test_every_error_is_a_circuit_error_with_a_position_inside_the_text():
 def test_limits_are_exported_as_module_constants():
     for name in ("MAX_LENGTH", "MAX_GATES", "MAX_DEPTH", "MAX_VARIABLES", "MAX_TOKEN_LENGTH"):
         assert isinstance(getattr(parse_module, name), int)
+
+
+# ---------------------------------------------------------------------------------------------
+# Named steps: the lecture's staged form, one step per line or per ';'.
+
+STAGED_FIGURE_1 = "q = x + y\nf = q * z"
+STAGED_APPENDIX = ("sigy = sigmoid(y); num = x + sigy; sigx = sigmoid(x); xpy = x + y; "
+                   "xpysqr = xpy**2; den = sigx + xpysqr; invden = 1/den; f = num*invden")
+
+NAMED_STEPS = [
+    pytest.param(STAGED_FIGURE_1, "+ *", ["q", "f"], id="figure-1-on-two-lines"),
+    pytest.param("q = x + y; f = q * z", "+ *", ["q", "f"], id="semicolons"),
+    pytest.param("q = x + y; q * z", "+ *", ["q", ""], id="last-statement-unnamed"),
+    pytest.param("q = x + y;\n\n f = q * z;", "+ *", ["q", "f"], id="blank-lines-and-trailing-separator"),
+    pytest.param(STAGED_APPENDIX, "sigmoid + sigmoid + **2 + 1/x *",
+                 ["sigy", "num", "sigx", "xpy", "xpysqr", "den", "invden", "f"], id="appendix-staged"),
+    pytest.param("a = x*y; f = a*a + a", "* * +", ["a", "", "f"], id="step-used-three-times-forks"),
+    pytest.param("k = 2; f = k*x", "*k", ["f"], id="named-constant-joins-its-gate"),
+    pytest.param("f = (x\n+ y)", "+", ["f"], id="line-break-inside-brackets-continues"),
+]
+
+
+@pytest.mark.parametrize("source, expected_labels, names", NAMED_STEPS)
+def test_named_steps_name_their_wires(source, expected_labels, names):
+    graph = parse(source)
+    assert labels(graph) == expected_labels
+    assert [gate.name for gate in graph.gates] == names
+
+
+def test_a_step_used_several_times_is_one_node_with_a_fork():
+    graph = parse("a = x*y; f = a*a + a")
+    product = graph.gates[0]
+    assert [use for use, _ in graph.consumers()[product.id]] == [graph.gates[1].id] * 2 + [graph.gates[2].id]
+
+
+def test_staged_and_inline_forms_compute_the_same():
+    staged = evaluate(parse(STAGED_APPENDIX), {"x": 3.0, "y": -4.0})
+    inline = evaluate(parse("(x+sigmoid(y))/(sigmoid(x)+(x+y)**2)"), {"x": 3.0, "y": -4.0})
+    assert max(staged.values.values()) == pytest.approx(max(inline.values.values()))
+    assert staged.grads["n0"] == pytest.approx(inline.grads["n1"])  # y is typed first when staged
+    assert staged.grads["n1"] == pytest.approx(inline.grads["n0"])
+
+
+STEP_ERRORS = [
+    pytest.param("q = x + y; q = q * z", 11, ["q is defined twice", "column 12"], id="defined-twice"),
+    pytest.param("f = q * z; q = x + y", 4, ["q at column 5 is used before it is defined at column 12"],
+                 id="used-before-definition"),
+    pytest.param("q = q + 1; f = q*x", 4, ["defined in terms of itself"], id="self-reference-cycle"),
+    pytest.param("a = b + 1; b = a * 2; f = a*b", 4, ["b at column 5 is used before it is defined"],
+                 id="mutual-cycle"),
+    pytest.param("q = x + y; f = x * 2", 4, ["The step q at column 5 is never used"], id="unused-step"),
+    pytest.param("q = x; f = q*2", 0, ["only renames a value"], id="renaming-an-input"),
+    pytest.param("x*2; f = x", 0, ["statement at column 1 is not the last one"], id="bare-expression-first"),
+    pytest.param("exp = x + 1; f = exp*2", 0, ["'exp' at column 1 is a reserved word", "step name"],
+                 id="function-name-as-step"),
+    pytest.param("y = x*2; x = 3", 4, ["x at column 5 is used before it is defined"], id="input-later-defined"),
+    pytest.param("q = x +\ny", 7, ["line 1, column 8, but found the end of the line"],
+                 id="line-break-after-an-operator"),
+    pytest.param("q = x + y\nf = q * $", 18, ["'$'", "line 2, column 9"], id="line-and-column-in-messages"),
+    pytest.param("q = = x", 4, ["Expected a number"], id="double-equals"),
+    pytest.param("q = x + y f = q", 10, ["Missing operator"], id="missing-separator"),
+]
+
+
+@pytest.mark.parametrize("source, position, fragments", STEP_ERRORS)
+def test_bad_steps_are_refused_with_a_precise_error(source, position, fragments):
+    with pytest.raises(ExpressionSyntaxError) as raised:
+        parse(source)
+    assert raised.value.position == position, str(raised.value)
+    for fragment in fragments:
+        assert fragment in str(raised.value)
+
+
+def test_too_many_named_steps():
+    source = "; ".join(f"s{i} = x*{i + 2}" for i in range(21)) + "; f = " + "+".join(f"s{i}" for i in range(21))
+    with pytest.raises(LimitError, match="Too many named steps"):
+        parse(source)
