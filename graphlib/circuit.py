@@ -4,11 +4,13 @@ The one entry point the web layer calls: it knows nothing of HTTP, only of named
 given as the list of texts (or JSON numbers) that arrived for it.
 """
 
+import dataclasses
 import functools
 import math
 import re
 from dataclasses import dataclass
 
+from graphlib.composite import MODES, transform
 from graphlib.errors import ValueInputError
 from graphlib.evaluate import evaluate
 from graphlib.graph import Const
@@ -61,7 +63,7 @@ def build_circuit(fields):
     if not isinstance(expression, str):
         raise ValueInputError("The field expr must be text.")
     style = parse_style(fields)
-    graph = _parse_cached(expression)
+    graph = transform(_parse_cached(expression), style.composites)
     values = {}
     defaulted = []
     for name in graph.variables:
@@ -119,7 +121,7 @@ def _decimal_text(name, given):
     return text
 
 
-CHOICES = {"colors": COLOR_SCHEMES, "theme": THEMES, "direction": DIRECTIONS}
+CHOICES = {"colors": COLOR_SCHEMES, "theme": THEMES, "direction": DIRECTIONS, "composites": MODES}
 
 
 def parse_style(fields):
@@ -173,8 +175,7 @@ def to_json(circuit):
         "output": graph.output.id,
         "nodes": [_node_json(graph, node, evaluation) for node in graph.nodes],
         "wires": [_wire_json(wire, evaluation, style.precision) for wire in wires(graph)],
-        "options": {"precision": style.precision, "colors": style.colors, "theme": style.theme,
-                    "direction": style.direction},
+        "options": dataclasses.asdict(style),
         "conventions": list(CONVENTIONS),
     }
 

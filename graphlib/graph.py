@@ -83,3 +83,16 @@ class Graph:
         """The sub-expression a node computes, as typed."""
         start, end = node.span
         return self.source[start:end]
+
+
+def numbered(source, nodes):
+    """A Graph of `nodes` (in topological order, under any unique ids), renumbered n0, n1, ...
+    with every reference rewritten, so that ids are deterministic whatever produced them."""
+    new_id = {node.id: f"n{index}" for index, node in enumerate(nodes)}
+    renumbered = tuple(
+        Node(new_id[node.id], node.op,
+             tuple(new_id[arg] if isinstance(arg, str) else arg for arg in node.args),
+             node.name, node.span)
+        for node in nodes
+    )
+    return Graph(source, renumbered)

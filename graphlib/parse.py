@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from graphlib.errors import ExpressionSyntaxError, LimitError
-from graphlib.graph import Const, Graph, Node
+from graphlib.graph import Const, Node, numbered
 from graphlib.ops import CONSTANTS, FUNCTIONS, INFIX_OPS, OPS
 
 MAX_LENGTH = 1000
@@ -31,7 +31,7 @@ MAX_TOKEN_LENGTH = 30
 
 # Names that may not be variables: they would clash with functions, constants, the URL's
 # option parameters, or read as Python code to whoever reads the expression.
-OPTION_NAMES = frozenset({"expr", "precision", "colors", "theme", "direction", "format"})
+OPTION_NAMES = frozenset({"expr", "precision", "colors", "theme", "direction", "composites", "format"})
 RESERVED_NAMES = frozenset(FUNCTIONS) | frozenset(CONSTANTS) | OPTION_NAMES | frozenset(keyword.kwlist)
 
 NAME_PATTERN = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
@@ -191,19 +191,7 @@ class _GraphBuilder:
     def finish(self, source, output):
         """Number the nodes n0, n1, ... with the inputs first, and rewrite the references."""
         self._check_every_step_is_used(output)
-        ordered = list(self.inputs.values()) + self.gates
-        new_id = {node.id: f"n{index}" for index, node in enumerate(ordered)}
-        nodes = tuple(
-            Node(
-                new_id[node.id],
-                node.op,
-                tuple(new_id[arg] if isinstance(arg, str) else arg for arg in node.args),
-                node.name,
-                node.span,
-            )
-            for node in ordered
-        )
-        return Graph(source, nodes)
+        return numbered(source, list(self.inputs.values()) + self.gates)
 
     def _check_every_step_is_used(self, output):
         used = {output}

@@ -57,6 +57,7 @@ class Style:
     colors: str = "lecture"
     theme: str = "light"
     direction: str = "LR"
+    composites: str = "typed"  # or "collapsed", "expanded": see composite.py
 
     @property
     def palette(self):

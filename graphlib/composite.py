@@ -1,0 +1,109 @@
+"""Graph to graph: composite gates expanded into chains of simple gates, or such chains, as
+typed, collapsed into one composite gate (`1/(1+exp(-z))` becomes `sigmoid`).
+
+A composite is data: the chain of one-wire gates it stands for, each step an op with the
+constant it carries and the side the constant is on.
+"""
+
+from dataclasses import dataclass, replace
+
+from graphlib.graph import Const, Node, numbered
+from graphlib.ops import OPS
+
+MODES = ("typed", "collapsed", "expanded")
+
+
+@dataclass(frozen=True)
+class Step:
+    op: str
+    constant: float | None = None  # None: a one-input function such as exp
+    constant_first: bool = False  # 1/x has its constant before the wire
+
+    def matches(self, node):
+        wires = node.wires
+        if node.op != self.op or len(wires) != 1:
+            return False
+        if self.constant is None:
+            return len(node.args) == 1
+        [(wire_index, _)] = wires
+        constant = node.args[1 - wire_index]
+        same_side = (wire_index == 1) == self.constant_first
+        return constant.value == self.constant and (same_side or OPS[self.op].commutative)
+
+    def gate(self, node_id, wire, span):
+        if self.constant is None:
+            return Node(node_id, self.op, (wire,), span=span)
+        constant = Const(self.constant, f"{self.constant:g}")
+        args = (constant, wire) if self.constant_first else (wire, constant)
+        return Node(node_id, self.op, args, span=span)
+
+
+COMPOSITES = {
+    # sigmoid(z) = 1/(1+exp(-z)), the lecture's figure 2
+    "sigmoid": (Step("mul", -1.0), Step("exp"), Step("add", 1.0, True), Step("div", 1.0, True)),
+    # tanh(z) = 2/(1+exp(-2z)) - 1, the same chain with a factor 2 in and out
+    "tanh": (Step("mul", -2.0), Step("exp"), Step("add", 1.0, True), Step("div", 2.0, True),
+             Step("sub", 1.0)),
+}
+
+
+def transform(graph, mode):
+    """The graph with its composites as typed, collapsed, or expanded."""
+    if mode == "collapsed":
+        return collapse(graph)
+    if mode == "expanded":
+        return expand(graph)
+    return graph
+
+
+def expand(graph):
+    nodes = []
+    renamed = {}  # a composite's id -> the id of the last gate of its chain
+    for node in graph.nodes:
+        args = tuple(renamed.get(arg, arg) if isinstance(arg, str) else arg for arg in node.args)
+        chain = COMPOSITES.get(node.op)
+        if chain is None:
+            nodes.append(replace(node, args=args))
+            continue
+        wire = args[0]
+        for index, step in enumerate(chain):
+            gate = step.gate(f"{node.id}.{index}", wire, node.span)
+            nodes.append(gate)
+            wire = gate.id
+        nodes[-1] = replace(nodes[-1], name=node.name)
+        renamed[node.id] = wire
+    return numbered(graph.source, nodes)
+
+
+def collapse(graph):
+    consumers = graph.consumers()
+    collapsed = {}  # id of a chain's last gate -> the composite gate replacing the chain
+    swallowed = set()
+    for node in graph.gates:
+        for op, chain in COMPOSITES.items():
+            members = _chain_from(graph, consumers, node, chain)
+            if members and not swallowed.intersection(member.id for member in members):
+                first, last = members[0], members[-1]
+                [(_, wire)] = first.wires
+                collapsed[last.id] = Node(last.id, op, (wire,), last.name, last.span)
+                swallowed.update(member.id for member in members[:-1])
+    nodes = [collapsed.get(node.id, node) for node in graph.nodes if node.id not in swallowed]
+    return numbered(graph.source, nodes)
+
+
+def _chain_from(graph, consumers, first, chain):
+    """The gates, starting at `first`, that spell `chain`, each feeding only the next and none
+    named but the last (collapsing must not lose a fork or a name); None if they do not."""
+    members = [first]
+    if not chain[0].matches(first):
+        return None
+    for step in chain[1:]:
+        previous = members[-1]
+        uses = consumers[previous.id]
+        if len(uses) != 1 or previous.name:
+            return None
+        following = graph.node(uses[0][0])
+        if not step.matches(following):
+            return None
+        members.append(following)
+    return members
