@@ -794,9 +794,9 @@ ACCEPTED = [
     Accepted("value-with-leading-dot", [("expr", "x*2"), ("x", ".5")], {"value": 1.0}),
     Accepted("value-with-trailing-dot", [("expr", "x*2"), ("x", "5.")], {"value": 10.0}),
     Accepted("value-with-exponent", [("expr", "x*2"), ("x", "1E3")], {"value": 2000.0}),
-    Accepted("precision-empty-is-the-default", [("expr", "x*2"), ("precision", "")], {"options": {"precision": 2, "colors": "lecture", "theme": "light", "direction": "LR"}}),
-    Accepted("precision-0", [("expr", "x*2"), ("precision", "0")], {"options": {"precision": 0, "colors": "lecture", "theme": "light", "direction": "LR"}}),
-    Accepted("precision-10", [("expr", "x*2"), ("precision", "10")], {"options": {"precision": 10, "colors": "lecture", "theme": "light", "direction": "LR"}}),
+    Accepted("precision-empty-is-the-default", [("expr", "x*2"), ("precision", "")], {"options": {"precision": 2, "colors": "lecture", "theme": "light", "direction": "LR", "composites": "typed"}}),
+    Accepted("precision-0", [("expr", "x*2"), ("precision", "0")], {"options": {"precision": 0, "colors": "lecture", "theme": "light", "direction": "LR", "composites": "typed"}}),
+    Accepted("precision-10", [("expr", "x*2"), ("precision", "10")], {"options": {"precision": 10, "colors": "lecture", "theme": "light", "direction": "LR", "composites": "typed"}}),
     Accepted("exactly-120-gates", [("expr", "x+" * 120 + "x")], {"value": 121.0}),
     Accepted("exactly-20-variables", [("expr", "+".join(f"v{i}" for i in range(20)))], {"value": 20.0}),
     Accepted("exactly-40-levels-of-nesting", [("expr", "(" * 40 + "x" + ")" * 40), ("x", "3")],
@@ -808,7 +808,7 @@ ACCEPTED = [
     Accepted("post-value-null-gets-the-default", {"expr": "x*2", "x": None},
              {"value": 2.0, "defaults": {"x": 1.0}}),
     Accepted("post-value-as-text", {"expr": "x*2", "x": "-2"}, {"value": -4.0}),
-    Accepted("post-precision-as-number", {"expr": "x*2", "precision": 3}, {"options": {"precision": 3, "colors": "lecture", "theme": "light", "direction": "LR"}}),
+    Accepted("post-precision-as-number", {"expr": "x*2", "precision": 3}, {"options": {"precision": 3, "colors": "lecture", "theme": "light", "direction": "LR", "composites": "typed"}}),
     Accepted("post-unknown-fields-are-ignored", {"expr": "x*2", "x": 1, "color": [1, {"a": None}]},
              {"value": 2.0}),
 ]
@@ -951,7 +951,7 @@ def test_direction_option_sets_the_layout(client, direction):
 def test_options_round_trip_through_the_json(client):
     body = strict_json(get(client, "/api/graph", [*FIGURE_2_QUERY, ("colors", "colorblind"),
                                                   ("theme", "dark"), ("direction", "TB")]))
-    assert body["options"] == {"precision": 2, "colors": "colorblind", "theme": "dark", "direction": "TB"}
+    assert body["options"] == {"precision": 2, "colors": "colorblind", "theme": "dark", "direction": "TB", "composites": "typed"}
 
 
 def test_png_export_is_a_png(client):
