@@ -14,7 +14,8 @@ from werkzeug.exceptions import HTTPException, UnsupportedMediaType
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from graphlib.cache import RenderCache
-from graphlib.circuit import DEFAULT_VALUE, MAX_PRECISION, build_circuit, draw, to_json
+from graphlib.circuit import DEFAULT_VALUE, MAX_PRECISION, build_circuit, draw, explain_json, to_json
+from graphlib.codegen import pytorch_code, staged_python
 from graphlib.deadline import deadline
 from graphlib.errors import CircuitError, LimitError, ServiceError
 from graphlib.gallery import GALLERY
@@ -35,7 +36,7 @@ MAX_QUERY_BYTES = 6 * 1024  # below gunicorn's 8190-byte request line, so our me
 MAX_BODY_BYTES = 16 * 1024
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
-        "default-src 'none'; img-src 'self'; style-src 'self'; form-action 'self'; "
+        "default-src 'none'; script-src 'self'; connect-src 'self'; img-src 'self'; style-src 'self'; form-action 'self'; "
         "base-uri 'none'; frame-ancestors 'none'"
     ),
     "X-Content-Type-Options": "nosniff",
@@ -103,6 +104,24 @@ def create_app(test_config=None):
     def api_graph():
         fields = _json_fields() if request.method == "POST" else _query_fields()
         return jsonify(to_json(build_circuit(fields)))
+
+    @app.route("/api/explain", methods=["GET", "POST"])
+    @compute
+    def api_explain():
+        fields = _json_fields() if request.method == "POST" else _query_fields()
+        return jsonify(explain_json(build_circuit(fields)))
+
+    @app.get("/code/staged.py")
+    @compute
+    def staged_code():
+        circuit = build_circuit(_query_fields())
+        return Response(staged_python(circuit.graph, circuit.values), mimetype="text/x-python")
+
+    @app.get("/code/pytorch.py")
+    @compute
+    def pytorch_program():
+        circuit = build_circuit(_query_fields())
+        return Response(pytorch_code(circuit.graph, circuit.values), mimetype="text/x-python")
 
     @app.errorhandler(CircuitError)
     def bad_input(error):

@@ -12,13 +12,16 @@ from dataclasses import dataclass
 
 from graphlib.composite import MODES, transform
 from graphlib.errors import ValueInputError
-from graphlib.evaluate import evaluate
+from graphlib.evaluate import evaluate, forward_mode
 from graphlib.graph import Const
 from graphlib.ops import CONVENTIONS
 from graphlib.parse import MAX_TOKEN_LENGTH, parse
 from graphlib.render import (COLOR_SCHEMES, DEFAULT_PRECISION, DIRECTIONS, THEMES, Style,
                              format_number, run_dot, to_dot, wires)
-from graphlib.symbolic import gate_formulas
+from graphlib.codegen import pytorch_code, staged_python
+from graphlib.gradcheck import check_gradients
+from graphlib.ops import OPS
+from graphlib.symbolic import gate_formulas, symbolic_gradients
 
 DEFAULT_VALUE = 1.0
 MAX_PRECISION = 10
@@ -64,6 +67,11 @@ def build_circuit(fields):
         raise ValueInputError("The field expr must be text.")
     style = parse_style(fields)
     graph = transform(_parse_cached(expression), style.composites)
+    if style.wrt and style.wrt not in graph.variables:
+        raise ValueInputError(
+            f"wrt must be one of the variables: {', '.join(graph.variables)}; got {style.wrt[:40]!r}.",
+            field="wrt",
+        )
     values = {}
     defaulted = []
     for name in graph.variables:
@@ -136,6 +144,11 @@ def parse_style(fields):
                 f"{option} must be one of {', '.join(allowed)}; got {str(given)[:40]!r}.", field=option
             )
         chosen[option] = given
+    wrt = _single(fields, "wrt")
+    if wrt:
+        if not isinstance(wrt, str):
+            raise ValueInputError("wrt must be the name of an input variable.", field="wrt")
+        chosen["wrt"] = wrt
     return Style(**chosen)
 
 
@@ -166,7 +179,8 @@ def to_json(circuit):
     `wires` holds every drawn wire with its numbers as the diagram shows them, so that a page
     can update an SVG it already has without laying it out again."""
     graph, evaluation, style = circuit.graph, circuit.evaluation, circuit.style
-    return {
+    tangents = forward_mode(graph, evaluation, style.wrt) if style.wrt else None
+    answer = {
         "expr": graph.source,
         "value": json_number(circuit.output_value),
         "gradients": {name: json_number(grad) for name, grad in circuit.gradients.items()},
@@ -174,10 +188,13 @@ def to_json(circuit):
         "defaults": {name: circuit.values[name] for name in circuit.defaulted},
         "output": graph.output.id,
         "nodes": [_node_json(graph, node, evaluation) for node in graph.nodes],
-        "wires": [_wire_json(wire, evaluation, style.precision) for wire in wires(graph)],
+        "wires": [_wire_json(wire, evaluation, style.precision, tangents) for wire in wires(graph)],
         "options": dataclasses.asdict(style),
         "conventions": list(CONVENTIONS),
     }
+    if tangents is not None:
+        answer["tangents"] = {node.id: json_number(tangents[node.id]) for node in graph.nodes}
+    return answer
 
 
 def _node_json(graph, node, evaluation):
@@ -207,18 +224,80 @@ def _node_json(graph, node, evaluation):
     }
 
 
-def _wire_json(wire, evaluation, precision):
-    value = evaluation.values[wire.source]
-    grad = wire.grad(evaluation)
-    return {
+def _wire_json(wire, evaluation, precision, tangents):
+    numbers = [evaluation.values[wire.source], wire.grad(evaluation)]
+    if tangents is not None:
+        numbers.append(tangents[wire.source])
+    drawn = {
         "id": wire.id,
         "node": wire.source,
         "consumer": wire.consumer,
         "operand": wire.operand,
-        "value": format_number(value, precision),
-        "grad": format_number(grad, precision),
-        "flagged": [not math.isfinite(value), not math.isfinite(grad)],
+        "value": format_number(numbers[0], precision),
+        "grad": format_number(numbers[1], precision),
+        "flagged": [not math.isfinite(number) for number in numbers],
     }
+    if tangents is not None:
+        drawn["tangent"] = format_number(numbers[2], precision)
+    return drawn
+
+
+def explain_json(circuit):
+    """The lecture's lessons for this circuit, from the same graph and numbers as the drawing:
+    the chain rule gate by gate, the sums at forks, the staged code, the gradient check, and
+    (for small circuits) the gradients as formulas."""
+    graph, evaluation = circuit.graph, circuit.evaluation
+    consumers = graph.consumers()
+    symbolic = symbolic_gradients(graph, circuit.values)
+    return {
+        "expr": graph.source,
+        "chain_rule": [_chain_rule_json(graph, node, evaluation) for node in reversed(graph.gates)],
+        "forks": [
+            {"node": node.id, "label": node.label or graph.text(node),
+             "branches": [json_number(evaluation.wire_grads[use]) for use in consumers[node.id]],
+             "total": json_number(evaluation.grads[node.id])}
+            for node in graph.nodes if len(consumers[node.id]) > 1
+        ],
+        "code": {"python": staged_python(graph, circuit.values),
+                 "pytorch": pytorch_code(graph, circuit.values)},
+        "gradcheck": [_gradcheck_json(check) for check in check_gradients(graph, circuit.values)],
+        "symbolic": None if symbolic is None else {
+            name: {"formula": gradient.formula, "value": _optional_number(gradient.value),
+                   "simplified": gradient.simplified}
+            for name, gradient in symbolic.items()
+        },
+    }
+
+
+def _chain_rule_json(graph, node, evaluation):
+    """upstream x local = downstream, for each wire into the gate."""
+    derivatives = dict(zip([index for index, _ in node.wires], gate_formulas(node)[1]))
+    return {
+        "gate": node.id,
+        "label": node.label,
+        "expr": graph.text(node),
+        "intuition": OPS[node.op].intuition,
+        "upstream": json_number(evaluation.grads[node.id]),
+        "operands": [
+            {"node": source_id, "label": graph.node(source_id).label or graph.text(graph.node(source_id)),
+             "local": json_number(evaluation.local_grads[(node.id, index)]),
+             "local_formula": derivatives[index],
+             "downstream": json_number(evaluation.wire_grads[(node.id, index)])}
+            for index, source_id in node.wires
+        ],
+    }
+
+
+def _gradcheck_json(check):
+    fields = dataclasses.asdict(check)
+    for key in ("value", "analytic", "numeric", "relative_error"):
+        fields[key] = json_number(fields[key])
+    fields["kinks"] = list(check.kinks)
+    return fields
+
+
+def _optional_number(value):
+    return None if value is None else json_number(value)
 
 
 def json_number(value):

@@ -68,3 +68,20 @@ def _local_grads(node, values):
 
 def _operands(node, values):
     return [np.float64(arg.value if isinstance(arg, Const) else values[arg]) for arg in node.args]
+
+
+def forward_mode(graph, evaluation, variable):
+    """d node / d `variable` for every node, carried forward from the inputs: one pass per input,
+    where the backward pass gives every input's gradient at once."""
+    tangents = {}
+    for node in graph.nodes:
+        if node.is_input:
+            tangents[node.id] = 1.0 if node.name == variable else 0.0
+            continue
+        total = 0.0
+        for index, source_id in node.wires:
+            # As backward: a zero tangent contributes exactly 0, even through an infinite slope.
+            if tangents[source_id] != 0.0:
+                total += evaluation.local_grads[(node.id, index)] * tangents[source_id]
+        tangents[node.id] = total
+    return tangents

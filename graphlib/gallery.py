@@ -1,4 +1,8 @@
-"""The lecture's circuits, as (title, expression, values): the page's gallery and the README figures."""
+"""Example circuits, as (title, expression, values): the page's gallery and the README figures.
+
+First the lecture's three figures and the appendix expression of the seed notes, then three
+circuits every course meets next: a tanh neuron, an L2 loss and log-sum-exp.
+"""
 
 from dataclasses import dataclass
 from urllib.parse import urlencode
@@ -27,4 +31,14 @@ GALLERY = (
             {"x": "3", "y": "-4", "z": "2", "w": "-1"}),
     Example("staged", "The staged-backprop example", "(x+sigmoid(y))/(sigmoid(x)+(x+y)**2)",
             {"x": "3", "y": "-4"}),
+    # micrograd's neuron: b is chosen so that the output is tanh(0.8814) = 0.7071 and the
+    # gradients come out round (dx1 = -1.5, dw1 = 1, dx2 = 0.5, dw2 = 0, db = 0.5).
+    Example("tanh-neuron", "A tanh neuron", "tanh(x1*w1 + x2*w2 + b)",
+            {"x1": "2", "w1": "-3", "x2": "0", "w2": "1", "b": "6.8813735870195432"}, precision=4),
+    # Squared error of a linear prediction: w*x + b = 1.5 against the target 3, loss 2.25.
+    Example("l2-loss", "An L2 loss", "(w*x + b - y)**2",
+            {"w": "0.5", "x": "2", "b": "0.5", "y": "3"}),
+    # The gradients of log-sum-exp are the softmax of its inputs: 0.09, 0.24, 0.67.
+    Example("log-sum-exp", "Log-sum-exp", "log(exp(a) + exp(b) + exp(c))",
+            {"a": "1", "b": "2", "c": "3"}),
 )

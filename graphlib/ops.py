@@ -32,6 +32,7 @@ class Op:
     formula: Callable[..., sympy.Expr]
     infix: str | None = None
     commutative: bool = False
+    intuition: str = ""  # what the lecture says this gate does to the gradient, where it says it
 
     def label(self, constants):
         """The text in the gate's circle, as the lecture writes it: `+`, `*-1`, `1/x`, `max`.
@@ -104,16 +105,21 @@ OPS = {
     op.name: op
     for op in [
         Op("add", 2, lambda a, b: a + b, lambda a, b, out: (ONE, ONE),
-           lambda a, b: a + b, infix="+", commutative=True),
+           lambda a, b: a + b, infix="+", commutative=True,
+           intuition="An add gate distributes: every input gets the upstream gradient unchanged."),
         Op("sub", 2, lambda a, b: a - b, lambda a, b, out: (ONE, -ONE),
-           lambda a, b: a - b, infix="-"),
+           lambda a, b: a - b, infix="-",
+           intuition="A subtract gate distributes too, with the sign flipped for the second input."),
         Op("mul", 2, lambda a, b: a * b, lambda a, b, out: (b, a),
-           lambda a, b: a * b, infix="*", commutative=True),
+           lambda a, b: a * b, infix="*", commutative=True,
+           intuition="A multiply gate swaps: each input gets the other input's value times the "
+                     "upstream gradient."),
         Op("div", 2, lambda a, b: a / b, lambda a, b, out: (1.0 / b, -a / (b * b)),
            lambda a, b: a / b, infix="/"),
         Op("pow", 2, lambda a, b: a**b, _pow_grads,
            lambda a, b: a**b, infix="**"),
-        Op("exp", 1, np.exp, lambda a, out: (out,), sympy.exp),
+        Op("exp", 1, np.exp, lambda a, out: (out,), sympy.exp,
+           intuition="exp is its own derivative: the local gradient is the gate's output."),
         Op("log", 1, np.log, _log_grad, sympy.log),
         Op("sqrt", 1, np.sqrt, lambda a, out: (0.5 / out,), sympy.sqrt),
         Op("sin", 1, np.sin, lambda a, out: (np.cos(a),), sympy.sin),
@@ -121,11 +127,18 @@ OPS = {
         Op("tan", 1, np.tan, lambda a, out: (1.0 + out * out,), sympy.tan),
         Op("tanh", 1, np.tanh, lambda a, out: (1.0 - out * out,), sympy.tanh),
         Op("sigmoid", 1, _sigmoid, lambda a, out: (out * (1.0 - out),),
-           lambda a: 1 / (1 + sympy.exp(-a))),
-        Op("relu", 1, _relu, lambda a, out: (_step(a),), lambda a: sympy.Max(0, a)),
+           lambda a: 1 / (1 + sympy.exp(-a)),
+           intuition="The sigmoid's local gradient is s(1-s), from its own output s."),
+        Op("relu", 1, _relu, lambda a, out: (_step(a),), lambda a: sympy.Max(0, a),
+           intuition="A relu gate routes: it passes the gradient where its input is positive and "
+                     "blocks it elsewhere."),
         Op("abs", 1, np.abs, lambda a, out: (np.sign(a),), sympy.Abs),
-        Op("max", 2, np.maximum, _routing_grads, sympy.Max, commutative=True),
-        Op("min", 2, np.minimum, _routing_grads, sympy.Min, commutative=True),
+        Op("max", 2, np.maximum, _routing_grads, sympy.Max, commutative=True,
+           intuition="A max gate routes: the larger input gets all of the upstream gradient, the "
+                     "other none."),
+        Op("min", 2, np.minimum, _routing_grads, sympy.Min, commutative=True,
+           intuition="A min gate routes: the smaller input gets all of the upstream gradient, the "
+                     "other none."),
     ]
 }
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import graphviz
 
 from graphlib.errors import RenderError
+from graphlib.evaluate import forward_mode
 
 DOT_TIMEOUT_SECONDS = 10
 DOT_MEMORY_BYTES = 1024 * 1024 * 1024
@@ -31,6 +32,7 @@ ERROR_COLOR = "#b00020"
 class Palette:
     value: str
     gradient: str
+    tangent: str  # forward mode's d wire / d input, when asked for
     flag: str  # background behind inf and nan
     ink: str  # wires, gate outlines, names
     paper: str  # background
@@ -39,10 +41,10 @@ class Palette:
 # The lecture's SVG "green" (#008000, not X11's lime) and red; Okabe and Ito's blue and
 # vermillion for readers with red-green colour blindness, the most common kind.
 PALETTES = {
-    ("lecture", "light"): Palette("#008000", "#d00000", "#ffe08a", "#000000", "#ffffff"),
-    ("lecture", "dark"): Palette("#5fd35f", "#ff7070", "#6b5600", "#e8e8e8", "#16181d"),
-    ("colorblind", "light"): Palette("#0072b2", "#d55e00", "#ffe08a", "#000000", "#ffffff"),
-    ("colorblind", "dark"): Palette("#56b4e9", "#f0a35e", "#6b5600", "#e8e8e8", "#16181d"),
+    ("lecture", "light"): Palette("#008000", "#d00000", "#6a3d9a", "#ffe08a", "#000000", "#ffffff"),
+    ("lecture", "dark"): Palette("#5fd35f", "#ff7070", "#c7a4ff", "#6b5600", "#e8e8e8", "#16181d"),
+    ("colorblind", "light"): Palette("#0072b2", "#d55e00", "#cc79a7", "#ffe08a", "#000000", "#ffffff"),
+    ("colorblind", "dark"): Palette("#56b4e9", "#f0a35e", "#e59cc4", "#6b5600", "#e8e8e8", "#16181d"),
 }
 COLOR_SCHEMES = ("lecture", "colorblind")
 THEMES = ("light", "dark")
@@ -58,6 +60,7 @@ class Style:
     theme: str = "light"
     direction: str = "LR"
     composites: str = "typed"  # or "collapsed", "expanded": see composite.py
+    wrt: str = ""  # an input: each wire also shows its forward-mode derivative d wire / d wrt
 
     @property
     def palette(self):
@@ -108,8 +111,9 @@ def format_number(value, precision=DEFAULT_PRECISION):
 def to_dot(graph, evaluation, style=Style()):
     """DOT source of the circuit: ids are generated, every label is escaped.
 
-    SVG hooks for the page's script: gates are `gate-nK`, wires `wire-...` (the last two texts
-    of a wire are its value and gradient, each right after its cell's background), forks
+    SVG hooks for the page's script: gates are `gate-nK`, wires `wire-...` (a wire's last texts
+    are its value, its gradient and, with `wrt`, its tangent, each right after its cell's
+    background), forks
     `fork-nK`; every element of node K's outgoing wire, edges included, has the class `of-nK`.
     """
     palette = style.palette
@@ -178,6 +182,7 @@ class _WireTables:
         self.style = style
         self.palette = style.palette
         self.across = style.direction == "LR"
+        self.tangents = forward_mode(graph, evaluation, style.wrt) if style.wrt else None
 
     def add(self, dot, wire, name="", starts_here=False):
         """`name` labels the wire: an input's at its start (`starts_here`, nothing enters from
@@ -194,22 +199,24 @@ class _WireTables:
 
     def starting_label(self, wire, name):
         value, line, grad = self.cells(wire)
-        name_cell = f'<td rowspan="3" cellpadding="4">{_escape(name)}</td>'
         if self.across:
-            return _table(f"<tr>{name_cell}{value}</tr><tr>{line}</tr><tr>{grad}</tr>")
-        return _table(f'<tr><td colspan="3" cellpadding="3">{_escape(name)}</td></tr><tr>{value}{line}{grad}</tr>')
+            rows = f"<tr>{value}</tr><tr>{line}</tr><tr>{grad}</tr>{self.tangent_row(wire)}"
+            name_cell = f'<td rowspan="{4 if self.tangents else 3}" cellpadding="4">{_escape(name)}</td>'
+            return _table(rows.replace("<tr>", f"<tr>{name_cell}", 1))
+        return _table(f'<tr><td colspan="3" cellpadding="3">{_escape(name)}</td></tr>'
+                      f"<tr>{value}{line}{grad}{self.tangent_cell(wire)}</tr>")
 
     def label(self, wire, name):
         value, line, grad = self.cells(wire)
+        if not self.across:
+            name_cell = f'<td cellpadding="2"><i>{_escape(name)}</i></td>' if name else ""
+            return _table(f"<tr>{name_cell}{value}{line}{grad}{self.tangent_cell(wire)}</tr>")
         if not name:
-            if self.across:
-                return _table(f"<tr>{value}</tr><tr>{line}</tr><tr>{grad}</tr>")
-            return _table(f"<tr>{value}{line}{grad}</tr>")
+            return _table(f"<tr>{value}</tr><tr>{line}</tr><tr>{grad}</tr>{self.tangent_row(wire)}")
         name_cell = f'<td cellpadding="2"><i>{_escape(name)}</i></td>'
-        if self.across:
-            wide_line = line.replace("<td ", '<td colspan="2" ', 1)
-            return _table(f"<tr>{name_cell}{value}</tr><tr>{wide_line}</tr><tr><td></td>{grad}</tr>")
-        return _table(f"<tr>{name_cell}{value}{line}{grad}</tr>")
+        wide_line = line.replace("<td ", '<td colspan="2" ', 1)
+        tangent = self.tangent_row(wire).replace("<tr>", "<tr><td></td>", 1)
+        return _table(f"<tr>{name_cell}{value}</tr><tr>{wide_line}</tr><tr><td></td>{grad}</tr>{tangent}")
 
     def cells(self, wire):
         """The value, the wire itself, and the gradient, as table cells."""
@@ -220,6 +227,16 @@ class _WireTables:
         else:
             line = f'<td port="line" width="1" height="28" cellpadding="0" bgcolor="{self.palette.ink}"></td>'
         return value, line, grad
+
+    def tangent_cell(self, wire):
+        """Forward mode's d wire / d wrt, below the gradient, when the style asks for it."""
+        if self.tangents is None:
+            return ""
+        return self.cell(self.tangents[wire.source], self.palette.tangent)
+
+    def tangent_row(self, wire):
+        cell = self.tangent_cell(wire)
+        return f"<tr>{cell}</tr>" if cell else ""
 
     def cell(self, number, color):
         text = _escape(format_number(number, self.style.precision))

@@ -1,9 +1,12 @@
 """Graph to SymPy expressions, built node by node (never by parsing text), for formulas and checks."""
 
 import functools
+from dataclasses import dataclass
 
 import sympy
 
+from graphlib.deadline import deadline
+from graphlib.errors import TimeLimitError
 from graphlib.graph import Const
 from graphlib.ops import OPS
 
@@ -58,3 +61,50 @@ def _gate_formulas(op_name, constants):
     wires = [operand for operand, const in zip(operands, constants) if const is None]
     derivatives = [sympy.sstr(sympy.diff(formula, wire)) for wire in wires]
     return sympy.sstr(formula), derivatives
+
+
+SYMBOLIC_MAX_GATES = 40
+SIMPLIFY_SECONDS = 2.0
+
+
+@dataclass(frozen=True)
+class SymbolicGradient:
+    formula: str  # d output / d variable, simplified where SymPy managed within the time limit
+    value: float | None  # the formula at the point; None where SymPy gives no real number
+    simplified: bool
+
+
+def symbolic_gradients(graph, point):
+    """d output / d variable for each variable as a formula and its value at `point`, or None
+    for circuits over SYMBOLIC_MAX_GATES gates: simplification can take very long."""
+    if len(graph.gates) > SYMBOLIC_MAX_GATES:
+        return None
+    formulas = _gradient_formulas(graph)
+    symbols = variable_symbols(graph)
+    substitutions = {symbols[name]: sympy.Float(value, 17) for name, value in point.items()}
+    return {
+        name: SymbolicGradient(str(formula), _real_value(formula, substitutions), simplified)
+        for name, (formula, simplified) in formulas.items()
+    }
+
+
+@functools.lru_cache(maxsize=128)
+def _gradient_formulas(graph):
+    """Per variable, (formula, simplified?): simplify gets SIMPLIFY_SECONDS for all of them
+    together, and the variables it did not reach keep their raw derivative."""
+    raw = gradient_expressions(graph)
+    formulas = {name: (derivative, False) for name, derivative in raw.items()}
+    try:
+        with deadline(SIMPLIFY_SECONDS, "simplify"):
+            for name, derivative in raw.items():
+                formulas[name] = (sympy.simplify(derivative), True)
+    except TimeLimitError:
+        pass
+    return formulas
+
+
+def _real_value(formula, substitutions):
+    value = complex(formula.evalf(subs=substitutions))
+    if value.imag != 0:
+        return None
+    return value.real

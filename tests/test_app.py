@@ -1015,3 +1015,114 @@ def test_json_gives_each_gates_chain_rule_factors(client):
     inverse = nodes["1/x"]
     assert inverse["formula"] == "1/x" and inverse["operands"][1]["local_formula"] == "-1/x**2"
     assert inverse["operands"][0] == {"const": 1.0, "text": "1"}
+
+
+# --- 7. explaining the math: chain rule, staged code, gradient check, formulas, forward mode ---
+
+
+@golden_circuits
+def test_chain_rule_table_multiplies_upstream_by_local_at_every_gate(client, golden):
+    body = strict_json(get(client, "/api/explain", golden.query))
+    graph = strict_json(get(client, "/api/graph", golden.query))
+    grads = {node["id"]: node["grad"] for node in graph["nodes"]}
+    gate_ids = [node["id"] for node in graph["nodes"] if node["op"] != "input"]
+    assert [row["gate"] for row in body["chain_rule"]] == gate_ids[::-1]  # backward order
+    arriving = Counter()
+    for row in body["chain_rule"]:
+        assert row["upstream"] == pytest.approx(grads[row["gate"]])
+        for operand in row["operands"]:
+            assert operand["downstream"] == pytest.approx(row["upstream"] * operand["local"])
+            arriving[operand["node"]] += operand["downstream"]
+    for node_id, total in arriving.items():  # forks add up
+        assert total == pytest.approx(grads[node_id])
+
+
+def chain_rule_row(body, label):
+    [row] = [row for row in body["chain_rule"] if row["label"] == label]
+    return row
+
+
+def test_figure_2_chain_rule_has_the_lectures_numbers(client):
+    body = strict_json(get(client, "/api/explain", GOLDEN["figure-2"].query))
+    exp_row = chain_rule_row(body, "exp")
+    [operand] = exp_row["operands"]
+    assert (round(exp_row["upstream"], 2), round(operand["local"], 2), round(operand["downstream"], 2)) == (
+        -0.53, 0.37, -0.20)
+    assert operand["local_formula"] == "exp(x)"
+    assert "its own derivative" in exp_row["intuition"]
+    inverse = chain_rule_row(body, "1/x")
+    assert round(inverse["operands"][0]["local"], 2) == -0.53
+    assert inverse["operands"][0]["local_formula"] == "-1/x**2"
+
+
+def test_figure_3_chain_rule_shows_add_distributing_mul_swapping_max_routing(client):
+    body = strict_json(get(client, "/api/explain", GOLDEN["figure-3"].query))
+    add, mul, routed = (chain_rule_row(body, label) for label in ("+", "*", "max"))
+    assert "distributes" in add["intuition"]
+    assert [operand["downstream"] for operand in add["operands"]] == [2.0, 2.0]
+    assert "swaps" in mul["intuition"]
+    assert [operand["local"] for operand in mul["operands"]] == [-4.0, 3.0]  # x gets y, y gets x
+    assert "routes" in routed["intuition"]
+    assert [operand["downstream"] for operand in routed["operands"]] == [2.0, 0.0]
+
+
+def test_forks_show_their_sum(client):
+    body = strict_json(get(client, "/api/explain", [("expr", "x*y+x"), ("x", "-1.5"), ("y", "2")]))
+    assert body["forks"] == [{"node": "n0", "label": "x", "branches": [2.0, 1.0], "total": 3.0}]
+
+
+@golden_circuits
+def test_generated_staged_code_reproduces_every_gradient(client, golden):
+    body = strict_json(get(client, "/api/explain", golden.query))
+    gradients = strict_json(get(client, "/api/graph", golden.query))["gradients"]
+    namespace = {}
+    exec(body["code"]["python"], namespace)  # in the test process only, never in the server
+    for name, gradient in gradients.items():
+        assert namespace["d" + name] == pytest.approx(gradient, rel=1e-12)
+    download = get(client, "/code/staged.py", golden.query)
+    assert download.mimetype == "text/x-python" and download.text == body["code"]["python"]
+    assert "import torch" in get(client, "/code/pytorch.py", golden.query).text
+
+
+@golden_circuits
+def test_gradient_check_passes_and_formulas_agree_for_the_golden_circuits(client, golden):
+    body = strict_json(get(client, "/api/explain", golden.query))
+    gradients = strict_json(get(client, "/api/graph", golden.query))["gradients"]
+    assert [check["name"] for check in body["gradcheck"]] == list(golden.values)
+    for check in body["gradcheck"]:
+        assert check["verdict"] == "good", check
+        assert check["relative_error"] < 1e-7
+    for name, symbolic in body["symbolic"].items():
+        assert symbolic["value"] == pytest.approx(gradients[name], rel=1e-9)
+
+
+def test_gradient_check_warns_at_a_kink(client):
+    body = strict_json(get(client, "/api/explain", [("expr", "relu(x)*y"), ("x", "0"), ("y", "2")]))
+    [x_check, _] = body["gradcheck"]
+    assert x_check["kinks"] and "kink" in x_check["warning"]
+
+
+@pytest.mark.parametrize("golden", [GOLDEN["figure-1"], GOLDEN["figure-2"]], ids=["figure-1", "figure-2"])
+def test_forward_mode_gives_each_inputs_gradient_at_the_output(client, golden):
+    for name in golden.values:
+        body = strict_json(get(client, "/api/graph", [*golden.query, ("wrt", name)]))
+        assert body["tangents"][body["output"]] == pytest.approx(body["gradients"][name])
+        assert all("tangent" in wire for wire in body["wires"])
+        drawn = svg_wire_numbers(get(client, "/graph.svg", [*golden.query, ("wrt", name)]))
+        for wire in body["wires"]:
+            assert drawn[wire["id"]][-3:] == [wire["value"], wire["grad"], wire["tangent"]]
+
+
+@pytest.mark.parametrize("wrt, message", [
+    ("z", "wrt must be one of the variables: x, y; got 'z'."),
+    ("exp", "wrt must be one of the variables: x, y; got 'exp'."),
+])
+def test_forward_mode_needs_one_of_the_variables(client, wrt, message):
+    body = strict_json(get(client, "/api/graph", [("expr", "x*y"), ("wrt", wrt)]))
+    assert body["error"]["message"] == message and body["error"]["field"] == "wrt"
+
+
+def test_symbolic_gradients_are_left_out_for_large_circuits(client):
+    body = strict_json(get(client, "/api/explain", [("expr", "+".join(["x*y"] * 25))]))
+    assert body["symbolic"] is None
+    assert body["gradcheck"][0]["verdict"] == "good"

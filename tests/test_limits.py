@@ -136,3 +136,14 @@ def test_workers_sharing_redis_share_one_rate_limit(redis_url):
     first, second = create_app(settings).test_client(), create_app(settings).test_client()
     answers = [client.get("/api/graph?expr=x").status_code for client in (first, second, first, second)]
     assert answers == [200, 200, 200, 429]
+
+
+def test_an_inner_deadline_stops_its_own_work_and_the_outer_one_resumes():
+    with pytest.raises(TimeLimitError, match="outer"):
+        with deadline(0.3, "outer"):
+            with pytest.raises(TimeLimitError, match="inner"):
+                with deadline(0.05, "inner"):
+                    while True:
+                        pass
+            while True:  # the outer deadline still fires, with the time it had left
+                pass
