@@ -300,3 +300,26 @@ def test_a_lone_variable_is_its_own_output_with_gradient_one():
     assert result.values == {"n0": 2.5}
     assert result.grads == {"n0": 1.0}
     assert result.wire_grads == {}
+
+
+FORWARD_MODE = [
+    "(x+y)*z", "1/(1+exp(-(w0*x0+w1*x1+w2)))", "2*(x*y + max(z,w))", "x*x + sin(x*y)",
+    "(x+sigmoid(y))/(sigmoid(x)+(x+y)**2)", "a = x*y; a*a + tanh(a)",
+]
+
+
+@pytest.mark.parametrize("source", FORWARD_MODE)
+def test_forward_mode_at_the_output_equals_the_backward_gradient(source):
+    graph = parse(source)
+    point = {name: 0.7 - 0.45 * index for index, name in enumerate(graph.variables)}
+    evaluation = evaluate(graph, point)
+    for node in graph.inputs:
+        tangents = forward_mode(graph, evaluation, node.name)
+        assert tangents[node.id] == 1.0
+        assert tangents[graph.output.id] == pytest.approx(evaluation.grads[node.id], rel=1e-12)
+
+
+def test_forward_mode_skips_a_zero_tangent_through_an_infinite_slope():
+    graph = parse("sqrt(x) + y")
+    evaluation = evaluate(graph, {"x": 0.0, "y": 1.0})
+    assert forward_mode(graph, evaluation, "y")[graph.output.id] == 1.0  # not 0 * inf = nan
