@@ -8,7 +8,7 @@ import warnings
 import pytest
 import sympy
 
-from graphlib.evaluate import Evaluation, evaluate
+from graphlib.evaluate import Evaluation, evaluate, forward_mode
 from graphlib.ops import FUNCTIONS
 from graphlib.parse import parse
 from graphlib.symbolic import gradient_expressions, node_expressions
