@@ -14,6 +14,7 @@ from werkzeug.exceptions import HTTPException, UnsupportedMediaType
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from graphlib.cache import RenderCache
+from graphlib.composite import MODES as COMPOSITES_MODES
 from graphlib.circuit import DEFAULT_VALUE, MAX_PRECISION, build_circuit, draw, explain_json, to_json
 from graphlib.codegen import pytorch_code, staged_python
 from graphlib.deadline import deadline
@@ -31,13 +32,15 @@ DISPLAY_OPTIONS = [
                                                    "blue and orange, colour-blind safe"])), "lecture"),
     ("direction", "Layout", list(zip(DIRECTIONS, ["left to right", "top to bottom"])), "LR"),
     ("theme", "Page", list(zip(THEMES, ["light", "dark"])), "light"),
+    ("composites", "Sigmoid and tanh", list(zip(COMPOSITES_MODES, ["as typed", "as one gate",
+                                                                   "as simple gates"])), "typed"),
 ]
 MAX_QUERY_BYTES = 6 * 1024  # below gunicorn's 8190-byte request line, so our message wins
 MAX_BODY_BYTES = 16 * 1024
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
-        "default-src 'none'; script-src 'self'; connect-src 'self'; img-src 'self'; style-src 'self'; form-action 'self'; "
-        "base-uri 'none'; frame-ancestors 'none'"
+        "default-src 'none'; script-src 'self'; connect-src 'self'; img-src 'self'; "
+        "style-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
     ),
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
@@ -51,6 +54,8 @@ def create_app(test_config=None):
         MAX_CONTENT_LENGTH=MAX_BODY_BYTES,
         TIME_LIMIT_SECONDS=15,  # the whole request; drawing alone stops at DOT_TIMEOUT_SECONDS
         RATE_LIMIT="120 per minute;20 per second",  # per client address, over the compute routes
+        # The page's value-only updates while a slider moves: no dot, about 3 ms each.
+        NUMBERS_RATE_LIMIT="1200 per minute;30 per second",
         RATELIMIT_STORAGE_URI="memory://",  # one worker's memory; redis://host:6379 to share
         RATELIMIT_HEADERS_ENABLED=True,
         PROXY_HOPS=0,  # reverse proxies in front whose X-Forwarded-For is to be believed
@@ -64,17 +69,21 @@ def create_app(test_config=None):
     if app.config["PROXY_HOPS"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_HOPS"])
     limiter = Limiter(get_remote_address, app=app)
+    # Flask-Limiter keeps only a weak reference; with RATELIMIT_ENABLED off nothing else would
+    # keep the limiter alive, and the decorated views would fail.
+    app.extensions["rate_limiter"] = limiter
     rate_limit = limiter.shared_limit(lambda: app.config["RATE_LIMIT"], scope="compute")
+    numbers_rate_limit = limiter.limit(lambda: app.config["NUMBERS_RATE_LIMIT"])
     cache = RenderCache(app.config["RENDER_CACHE_ENTRIES"], app.config["RENDER_CACHE_BYTES"])
     app.extensions["render_cache"] = cache
 
-    def compute(view):
+    def compute(view, limit=rate_limit):
         """A route that computes a circuit: rate-limited per client, and stopped at the time limit."""
         @functools.wraps(view)
         def within_limits(*args, **kwargs):
             with deadline(app.config["TIME_LIMIT_SECONDS"]):
                 return view(*args, **kwargs)
-        return rate_limit(within_limits)
+        return limit(within_limits)
 
     @app.get("/")
     @compute
@@ -100,7 +109,7 @@ def create_app(test_config=None):
         return Response(_drawing(cache, "dot"), mimetype="text/vnd.graphviz")
 
     @app.route("/api/graph", methods=["GET", "POST"])
-    @compute
+    @functools.partial(compute, limit=numbers_rate_limit)
     def api_graph():
         fields = _json_fields() if request.method == "POST" else _query_fields()
         return jsonify(to_json(build_circuit(fields)))

@@ -187,7 +187,7 @@ def to_json(circuit):
         "variables": {name: json_number(value) for name, value in circuit.values.items()},
         "defaults": {name: circuit.values[name] for name in circuit.defaulted},
         "output": graph.output.id,
-        "nodes": [_node_json(graph, node, evaluation) for node in graph.nodes],
+        "nodes": [_node_json(graph, node, evaluation, style.precision) for node in graph.nodes],
         "wires": [_wire_json(wire, evaluation, style.precision, tangents) for wire in wires(graph)],
         "options": dataclasses.asdict(style),
         "conventions": list(CONVENTIONS),
@@ -197,7 +197,7 @@ def to_json(circuit):
     return answer
 
 
-def _node_json(graph, node, evaluation):
+def _node_json(graph, node, evaluation, precision):
     formula, derivatives = ("", []) if node.is_input else gate_formulas(node)
     derivative_of = dict(zip([index for index, _ in node.wires], derivatives))
     operands = []
@@ -208,6 +208,7 @@ def _node_json(graph, node, evaluation):
         operands.append({
             "node": arg,
             "local": json_number(evaluation.local_grads[(node.id, index)]),
+            "local_text": format_number(evaluation.local_grads[(node.id, index)], precision),
             "local_formula": derivative_of[index],
             "grad": json_number(evaluation.wire_grads[(node.id, index)]),
         })
@@ -215,6 +216,7 @@ def _node_json(graph, node, evaluation):
         "id": node.id,
         "op": node.op,
         "label": node.label,
+        "name": node.name,
         "expr": graph.text(node),
         "formula": formula,
         "inputs": [source_id for _, source_id in node.wires],

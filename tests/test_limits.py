@@ -147,3 +147,12 @@ def test_an_inner_deadline_stops_its_own_work_and_the_outer_one_resumes():
                         pass
             while True:  # the outer deadline still fires, with the time it had left
                 pass
+
+
+def test_the_rate_limit_can_be_switched_off():
+    import gc
+
+    client = create_app({"RATELIMIT_ENABLED": False, "RATE_LIMIT": "1 per minute"}).test_client()
+    gc.collect()  # the limiter must outlive create_app even when it registers no hooks
+    assert [client.get("/api/graph?expr=x").status_code for _ in range(3)] == [200, 200, 200]
+    assert client.get("/graph.svg?expr=x").status_code == 200

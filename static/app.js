@@ -1,0 +1,910 @@
+/* Backprop circuits: the page's interactive layer (an ES module; the rest is in static/js/).
+ *
+ * The page works without this file (the form submits, an <img> shows /graph.svg). With it:
+ * the diagram is the inline SVG, typing redraws it without a reload, values scrub by patching
+ * the numbers of the SVG already on screen, the passes can be stepped through, gates and wires
+ * inspected, and everything is exported or copied. The address bar always holds the permalink.
+ *
+ * Rules this file keeps:
+ * - Numbers on screen are the server's formatted strings (`wires[].value/grad` of /api/graph),
+ *   never floats formatted here: JavaScript rounds ties unlike Python, and the diagram, the JSON
+ *   and the tables must agree digit for digit.
+ * - User text reaches the DOM only through textContent, .value and setAttribute; the SVG is
+ *   parsed with DOMParser and imported as nodes. The CSP allows no inline script or style.
+ */
+
+import { $, $$, code, escapeHtml, h } from "./js/dom.js";
+import { reprLikePython } from "./js/numbers.js";
+import { buildSteps, downstream, model, readingOrder } from "./js/circuit.js";
+import { describeGate, describeWire, explainStep } from "./js/describe.js";
+
+const TYPE_DELAY_MS = 300; // pause after typing an expression before redrawing
+const VALUE_TYPE_DELAY_MS = 150; // pause after typing in a value field
+const SCRUB_DELAY_MS = 50; // sliders: redraw nearly at once, one request at a time, under 20 a second
+const HISTORY_MERGE_MS = 1500; // edits closer together than this share one history entry
+const PLAY_STEP_MS = 900;
+const MIN_FIT_SCALE = 0.6; // below this the numbers get too small to read: scroll instead
+const NAME_PATTERN = /^[A-Za-z][A-Za-z0-9_]*$/;
+
+const page = {}; // the page's fixed elements, found once in init()
+const state = {
+  data: null, // the last good /api/graph answer
+  query: null, // its query
+  svgKey: null, // layoutKey() of the SVG on screen
+  parts: new Map(), // wire id -> {group, value, grad, valueCell, gradCell}
+  edges: [], // [{element, tail, head}] from the SVG edges' titles
+  busy: false, // a request is in flight: the next one waits for it (no pile-up while scrubbing)
+  again: false, // something changed while busy: run once more when done
+  timer: null,
+  historyMode: "none",
+  blockedUntil: 0, // no requests before this time (the server said 429)
+  lastHistoryWrite: 0,
+  memory: new Map(), // variable name -> text typed, kept while the name is out of the expression
+  extras: new URLSearchParams(), // the address's options that the form has no field for
+  steps: [],
+  step: null, // null: every number shown; else the index into steps
+  player: null,
+  pinned: null, // id of the SVG element inspected by click
+  inspected: undefined, // id of the element the inspect panel shows
+  fullSize: false,
+};
+
+// --- the query and the address bar --------------------------------------------------------
+
+/** The query as the form's own GET submission would send it, plus the URL options the form
+ * has no field for (state.extras), so that a link's options survive editing. */
+function formQuery() {
+  const params = new URLSearchParams();
+  for (const [name, value] of new FormData(page.form)) params.append(name, value);
+  for (const [name, value] of state.extras) if (!params.has(name)) params.append(name, value);
+  return params.toString();
+}
+
+/** Keeps a query's parameters that no field of the form holds: options the server knows and
+ * the form does not show, or variables not yet drawn (pruned once the server has answered). */
+function keepExtras(query) {
+  const fixed = layoutFields();
+  const fields = variableFields().map((field) => field.dataset.variable);
+  state.extras = new URLSearchParams();
+  for (const [name, value] of new URLSearchParams(query)) {
+    if (!fixed.includes(name) && !fields.includes(name)) state.extras.append(name, value);
+  }
+}
+
+/** The form's fields other than the variables' values: the expression and the display
+ * options, read from the form so that an option added on the server needs nothing here. */
+function layoutFields() {
+  return Array.from(page.form.elements).filter((element) => element.name && !element.closest("[data-variable]"))
+    .map((element) => element.name);
+}
+
+function optionSelects() {
+  return $$(".options select", page.form);
+}
+
+/** What the drawing's layout depends on: everything but the variables' values. */
+function layoutKey(query) {
+  const params = new URLSearchParams(query);
+  return [...layoutFields(), ...state.extras.keys()].map((name) => params.get(name) || "").join("\n");
+}
+
+const HISTORY_RANK = { none: 0, replace: 1, merge: 2, push: 3 };
+
+/** Keeps the address bar on the permalink. A burst of edits shares one history entry, so that
+ * back goes to the previous circuit, not the previous keystroke. */
+function writeHistory(query, mode) {
+  const url = location.pathname + "?" + query;
+  if (mode === "none" || location.pathname + location.search === url) return;
+  const now = Date.now();
+  const push = mode === "push" || (mode === "merge" && now - state.lastHistoryWrite > HISTORY_MERGE_MS);
+  if (push) history.pushState({ query }, "", url);
+  else history.replaceState({ query }, "", url);
+  state.lastHistoryWrite = now;
+}
+
+// --- requests ---------------------------------------------------------------------------------
+
+/** Schedules a redraw from the form; `mode` says how the address bar follows. */
+function schedule(delay, mode) {
+  if (HISTORY_RANK[mode] > HISTORY_RANK[state.historyMode]) state.historyMode = mode;
+  if (Date.now() < state.blockedUntil) return; // told to slow down: the retry takes the latest form
+  clearTimeout(state.timer);
+  state.timer = setTimeout(run, delay);
+}
+
+async function run() {
+  if (state.busy) {
+    state.again = true;
+    return;
+  }
+  state.busy = true;
+  try {
+    do {
+      state.again = false;
+      await updateOnce();
+    } while (state.again);
+  } catch (error) {
+    showGeneralError("The page could not update: " + error.message);
+  } finally {
+    state.busy = false;
+  }
+}
+
+async function updateOnce() {
+  const mode = state.historyMode;
+  state.historyMode = "none";
+  let query = formQuery();
+  writeHistory(query, mode); // what was typed, even with a mistake in it: a reload keeps it
+
+  const answer = await request("/api/graph?" + query, "json");
+  // Still typing a new expression: skip this answer, the next request follows at once.
+  if (state.again && layoutKey(formQuery()) !== layoutKey(query)) return;
+  if (!answer.ok) {
+    if (answer.status === 429) retryLater(answer.retryAfter);
+    if (answer.error.field === "wrt" && page.form.elements.namedItem("wrt")) {
+      // The input chosen for forward mode left the expression: turn forward mode off.
+      page.form.elements.namedItem("wrt").value = "";
+      state.again = true;
+      return;
+    }
+    if (!state.again) showError(answer.error, new URLSearchParams(query).get("expr") || "");
+    return;
+  }
+  const data = answer.body;
+  // Of the parameters no field holds, keep the server's options; variables get fields below.
+  for (const name of [...state.extras.keys()]) if (!(name in data.options)) state.extras.delete(name);
+  if (syncVariables(data)) {
+    // A variable came back with the value it had before it left the expression: ask again
+    // with it, so that the numbers drawn are the ones in the fields.
+    state.historyMode = "replace";
+    state.again = true;
+    return;
+  }
+  const sent = query;
+  query = formQuery(); // fields may have been added with their defaults: name them in the link
+  if (query !== sent && mode !== "none") writeHistory(query, "replace");
+  if (layoutKey(query) !== state.svgKey) {
+    const drawing = await request("/graph.svg?" + query, "text");
+    if (state.again && layoutKey(formQuery()) !== layoutKey(query)) return;
+    if (!drawing.ok) {
+      if (drawing.status === 429) retryLater(drawing.retryAfter);
+      showGeneralError(drawing.error.message);
+      return;
+    }
+    installSvg(drawing.body, data);
+    state.svgKey = layoutKey(query);
+  }
+  clearErrors();
+  applyData(data, query);
+}
+
+/** GET url; the answer as {ok, status, body} or {ok: false, status, error: {message, ...}}. */
+async function request(url, kind) {
+  let response;
+  try {
+    response = await fetch(url, { headers: { Accept: kind === "json" ? "application/json" : "image/svg+xml" } });
+  } catch (error) {
+    return { ok: false, status: 0, error: { message: "The server could not be reached; check the connection and try again." } };
+  }
+  const retryAfter = Number(response.headers.get("Retry-After")) || 2;
+  if (response.ok) {
+    return { ok: true, status: response.status, body: kind === "json" ? await response.json() : await response.text() };
+  }
+  let error = { message: `The server answered ${response.status}.` };
+  if (url.startsWith("/api/")) {
+    try {
+      error = (await response.json()).error || error;
+    } catch (ignored) {
+      // not JSON (a proxy's page, say): keep the status message
+    }
+  } else if (response.status === 429) {
+    error = { message: "Too many requests in a short time; the page will try again in a moment." };
+  } else {
+    // The drawing routes answer an error as a small SVG that states it: read its text.
+    const parsed = new DOMParser().parseFromString(await response.text(), "image/svg+xml");
+    const said = $$("text", parsed).map((line) => line.textContent).join(" ").trim();
+    if (said) error = { message: said };
+  }
+  return { ok: false, status: response.status, error, retryAfter };
+}
+
+/** After a 429: send nothing until the server's Retry-After has passed, then one request. */
+function retryLater(seconds) {
+  const wait = Math.min(seconds, 60) * 1000;
+  state.blockedUntil = Date.now() + wait;
+  clearTimeout(state.retry);
+  state.retry = setTimeout(() => {
+    state.blockedUntil = 0;
+    schedule(0, "replace");
+  }, wait);
+}
+
+// --- variables ------------------------------------------------------------------------------
+
+function variableFields() {
+  return $$(".field[data-variable]", page.variables);
+}
+
+/** Makes the variable fields those of the expression, in its order, keeping every text typed.
+ * Returns true when a field came back with a remembered value (the numbers must be asked again). */
+function syncVariables(data) {
+  const names = data.nodes.filter((node) => node.op === "input").map((node) => node.label);
+  const existing = new Map(variableFields().map((field) => [field.dataset.variable, field]));
+  let remembered = false;
+  for (const [name, field] of existing) {
+    if (names.includes(name)) continue;
+    state.memory.set(name, $("input[name]", field).value);
+    field.remove();
+  }
+  names.forEach((name, index) => {
+    let field = existing.get(name);
+    if (!field || !field.isConnected) {
+      const defaultText = name in data.defaults ? String(data.defaults[name]) : "1";
+      const text = state.memory.has(name) ? state.memory.get(name) : defaultText;
+      remembered = remembered || text !== defaultText;
+      field = variableField(name, text, text === defaultText && !state.memory.has(name));
+    }
+    // Move only what is out of place: moving the focused field would take the focus away.
+    const fields = variableFields();
+    if (fields[index] !== field) page.variables.insertBefore(field, fields[index] || null);
+  });
+  page.variables.hidden = names.length === 0;
+  fillWrt();
+  return remembered;
+}
+
+/** Forward mode's choices are the inputs; the choice stays while its input does. */
+function fillWrt(chosen) {
+  const select = page.form.elements.namedItem("wrt");
+  if (!select) return;
+  const wanted = chosen === undefined ? select.value : chosen;
+  const names = variableFields().map((field) => field.dataset.variable);
+  if (names.join() !== Array.from(select.options).slice(1).map((option) => option.value).join()) {
+    select.replaceChildren(h("option", { value: "" }, "off"), ...names.map((name) => h("option", { value: name }, "d/d" + name)));
+  }
+  select.value = names.includes(wanted) ? wanted : "";
+}
+
+/** A variable's field, as the template draws it, plus its slider. */
+function variableField(name, text, isDefault) {
+  const id = "var-" + name;
+  const field = h("div", { class: "field", "data-variable": name },
+    h("label", { for: id }, name),
+    h("input", { id, name, value: text, inputmode: "decimal", spellcheck: "false", autocomplete: "off", size: "8" }),
+    isDefault ? h("span", { class: "note" }, "default") : null);
+  enhanceVariable(field);
+  return field;
+}
+
+function enhanceVariable(field) {
+  const input = $("input[name]", field);
+  const name = field.dataset.variable;
+  const slider = h("input", { type: "range", class: "scrub", "aria-label": name + " slider", tabindex: "0" });
+  fitSlider(slider, input.value, true);
+  input.after(slider);
+  const edited = () => {
+    state.memory.set(name, input.value);
+    const note = $(".note", field);
+    if (note) note.remove();
+  };
+  slider.addEventListener("input", () => {
+    input.value = slider.value; // the browser's own decimal text of the slider's position
+    edited();
+    schedule(SCRUB_DELAY_MS, "merge");
+  });
+  input.addEventListener("input", () => {
+    edited();
+    fitSlider(slider, input.value, false);
+    schedule(VALUE_TYPE_DELAY_MS, "merge");
+  });
+}
+
+/** Sets the slider to the typed value; its range is ±10^k around zero, wide enough for the
+ * value with room to move, in steps of 10^(k-3). It changes only when the value leaves it,
+ * so that the slider does not jump under the user's finger. */
+function fitSlider(slider, text, initial) {
+  const value = Number(text);
+  if (text.trim() === "" || !Number.isFinite(value)) return;
+  const limit = Number(slider.max || 0);
+  if (initial || Math.abs(value) > limit) {
+    const k = Math.max(1, Math.ceil(Math.log10(Math.abs(value) * 2 || 1)));
+    slider.min = "-1e" + k;
+    slider.max = "1e" + k;
+    slider.step = "1e" + (k - 3);
+  }
+  slider.value = text;
+}
+
+/** Puts a permalink's fields into the form (gallery links, back and forward). */
+function loadQuery(query, keepOptions) {
+  const params = new URLSearchParams(query);
+  page.expr.value = params.get("expr") || "";
+  for (const select of optionSelects()) {
+    if (params.has(select.name)) select.value = params.get(select.name);
+    // Only the first entry's address can lack an option: the server drew this page from it,
+    // so the option it marked selected is that address's own.
+    else if (!keepOptions) select.selectedIndex = Array.from(select.options).findIndex((option) => option.defaultSelected);
+  }
+  applyPageOptions();
+  const fixed = layoutFields();
+  const given = [...new Set(params.keys())].filter((name) => NAME_PATTERN.test(name) && !fixed.includes(name));
+  for (const name of given) state.memory.set(name, params.get(name));
+  for (const field of variableFields()) {
+    const name = field.dataset.variable;
+    if (params.has(name)) {
+      const input = $("input[name]", field);
+      input.value = params.get(name);
+      fitSlider($("input.scrub", field), input.value, false);
+    } else {
+      state.memory.set(name, $("input[name]", field).value);
+      field.remove();
+    }
+  }
+  for (const name of given) {
+    if (!page.variables.querySelector(`[data-variable="${name}"]`)) page.variables.append(variableField(name, params.get(name), false));
+  }
+  fillWrt(params.get("wrt") || "");
+  if (!keepOptions) keepExtras(query);
+  stopStepping();
+  unpin();
+}
+
+// --- errors ---------------------------------------------------------------------------------
+
+function clearErrors() {
+  for (const element of $$(".error")) element.remove();
+  for (const field of $$(".has-error")) field.classList.remove("has-error");
+  for (const input of $$("[aria-invalid]", page.form)) {
+    input.removeAttribute("aria-invalid");
+    input.removeAttribute("aria-describedby");
+  }
+  page.diagram.classList.remove("stale");
+}
+
+/** A mistake, next to its field and at its position; the last good diagram stays, dimmed. */
+function showError(error, expression) {
+  clearErrors();
+  const input = error.field ? page.form.elements.namedItem(error.field) : null;
+  const field = input && input.closest ? input.closest(".field, .option-field") : null;
+  if (!field) {
+    showGeneralError(error.message);
+    return;
+  }
+  const id = input.id + "-error";
+  const box = h("div", { id, class: "error", role: "alert" }, h("p", null, error.message));
+  if (error.field === "expr" && Number.isInteger(error.position)) {
+    box.append(h("pre", { class: "caret" }, expression + "\n" + " ".repeat(error.position) + "^"));
+  }
+  field.classList.add("has-error");
+  field.append(box);
+  input.setAttribute("aria-invalid", "true");
+  input.setAttribute("aria-describedby", id);
+  if (state.data) page.diagram.classList.add("stale");
+}
+
+function showGeneralError(message) {
+  clearErrors();
+  page.status.append(h("p", { class: "error", role: "alert" }, message));
+  if (state.data) page.diagram.classList.add("stale");
+}
+
+// --- the SVG --------------------------------------------------------------------------------
+
+/** Replaces the diagram by the SVG text, parsed as XML and imported node by node. */
+function installSvg(text, data) {
+  const parsed = new DOMParser().parseFromString(text, "image/svg+xml");
+  const root = parsed.documentElement;
+  if (root.localName !== "svg" || parsed.getElementsByTagName("parsererror").length) {
+    throw new Error("the drawing was not a valid SVG");
+  }
+  const svg = document.importNode(root, true);
+  svg.setAttribute("role", "group");
+  svg.classList.add("circuit");
+  state.naturalSize = ["width", "height"].map((name) => parseFloat(svg.getAttribute(name)) * 4 / 3); // pt to px
+
+  // Edges: remember their ends (from the titles) for highlighting a branch's own path.
+  state.edges = $$("g.edge", svg).map((element) => {
+    const title = $("title", element);
+    const [tail, head] = (title ? title.textContent : "").split("->").map((end) => end.split(":")[0]);
+    return { element, tail, head };
+  });
+  // Titles would show as tooltips reading "wire-n3"; the inspect panel says it better.
+  for (const title of $$("title", svg)) title.remove();
+
+  // A wire's last texts are its value, its gradient and, in forward mode, its tangent.
+  const kinds = "tangents" in data ? ["value", "grad", "tangent"] : ["value", "grad"];
+  state.parts = new Map();
+  for (const group of $$("g.wire", svg)) {
+    const texts = $$("text", group).slice(-kinds.length);
+    const part = { group };
+    kinds.forEach((kind, index) => {
+      const text = texts[index];
+      const cell = text.previousElementSibling; // the cell's background
+      centreInCell(text, cell);
+      cell.classList.add("cell");
+      text.classList.add("num-" + kind);
+      part[kind] = text;
+      part[kind + "Cell"] = cell;
+    });
+    if (part.value.nextElementSibling) part.value.nextElementSibling.classList.add("line"); // the wire itself
+    state.parts.set(group.id, part);
+  }
+  for (const item of $$("g.gate, g.wire", svg)) {
+    item.setAttribute("tabindex", "-1");
+    item.setAttribute("role", "button");
+  }
+  page.diagram.replaceChildren(svg);
+  sizeSvg();
+  state.pinned = null;
+  state.inspected = undefined;
+  pause();
+  state.step = null; // a new circuit: its steps start over
+}
+
+/** Numbers are drawn from their cell's centre, so that a longer number patched in later stays
+ * centred over its wire instead of running into the next one. */
+function centreInCell(text, cell) {
+  const xs = (cell.getAttribute("points") || "").trim().split(/\s+/).map((point) => parseFloat(point.split(",")[0]));
+  if (xs.length < 2 || xs.some(Number.isNaN)) return;
+  text.setAttribute("x", (Math.min(...xs) + Math.max(...xs)) / 2);
+  text.setAttribute("text-anchor", "middle");
+}
+
+/** Fit the width of the page, but never so small that the numbers become unreadable. */
+function sizeSvg() {
+  const svg = $("svg", page.diagram);
+  if (!svg || !state.naturalSize) return;
+  const [width, height] = state.naturalSize;
+  const room = page.diagram.clientWidth;
+  const scale = state.fullSize ? 1 : Math.min(1, Math.max(MIN_FIT_SCALE, room / width));
+  svg.setAttribute("width", Math.round(width * scale));
+  svg.setAttribute("height", Math.round(height * scale));
+  page.zoom.hidden = room >= width;
+}
+
+/** The server's numbers into the SVG already on screen: the gates do not move. */
+function patchNumbers(data) {
+  for (const wire of data.wires) {
+    const part = state.parts.get(wire.id);
+    if (!part) continue;
+    setNumber(part.value, part.valueCell, wire.value, wire.flagged[0]);
+    setNumber(part.grad, part.gradCell, wire.grad, wire.flagged[1]);
+    if (part.tangent && "tangent" in wire) setNumber(part.tangent, part.tangentCell, wire.tangent, wire.flagged[2]);
+  }
+}
+
+function setNumber(text, cell, shown, flagged) {
+  if (text.textContent !== shown) text.textContent = shown;
+  // Classes, not attributes: the page's style sheet knows the flag colour of each theme.
+  text.classList.toggle("num-flagged", flagged);
+  text.classList.toggle("num-plain", !flagged);
+  cell.classList.toggle("cell-flagged", flagged);
+  cell.classList.toggle("cell-plain", !flagged);
+}
+
+// --- the circuit's data ---------------------------------------------------------------------
+
+function applyData(data, query) {
+  state.data = data;
+  state.query = query;
+  state.model = model(data);
+  patchNumbers(data);
+  labelSvg();
+  if (!$('[tabindex="0"]', page.diagram)) {
+    const first = diagramItems()[0];
+    if (first) first.setAttribute("tabindex", "0"); // the diagram's one tab stop
+  }
+  fillSummary();
+  fillWireTable();
+  page.nonFinite.hidden = !data.wires.some((wire) => wire.flagged.some(Boolean));
+  page.tangentNote.hidden = !data.options.wrt;
+  if (data.options.wrt) {
+    page.tangentNote.replaceChildren("Forward mode: each wire's ", h("span", { class: "tangent" }, "third number"),
+      " is its derivative with respect to ", code(data.options.wrt),
+      ", computed in the forward pass; the output's equals the gradient of ", code(data.options.wrt), ".");
+  }
+  const defaulted = $("#defaulted");
+  if (defaulted) defaulted.remove(); // the fields say "default" themselves
+  updateExports(query);
+  document.title = data.expr + " · Backprop circuits";
+  page.result.hidden = false;
+  sizeSvg();
+  state.steps = buildSteps(state.model);
+  if (state.step !== null) state.step = Math.min(state.step, state.steps.length - 1);
+  showStep();
+  refreshInspect();
+}
+
+/** Accessible names for the diagram and each gate and wire, with their numbers. */
+function labelSvg() {
+  const { data, nodes } = state.model;
+  const svg = $("svg", page.diagram);
+  const output = state.model.trunks.get(data.output);
+  svg.setAttribute("aria-label", `Circuit of ${data.expr}: output ${output.value}, gradient ${output.grad}`);
+  for (const node of data.nodes) {
+    const gate = document.getElementById("gate-" + node.id);
+    const wire = state.model.trunks.get(node.id);
+    if (gate) gate.setAttribute("aria-label", `gate ${node.label} computing ${node.expr}: value ${wire.value}, gradient ${wire.grad}`);
+  }
+  for (const wire of data.wires) {
+    const group = document.getElementById(wire.id);
+    if (!group) continue;
+    const into = wire.consumer ? ` into gate ${nodes.get(wire.consumer).label}` : "";
+    group.setAttribute("aria-label", `wire ${nodes.get(wire.node).expr}${into}: value ${wire.value}, gradient ${wire.grad}`);
+  }
+}
+
+/** The server-drawn table of the output and the inputs' gradients, at full precision. */
+function fillSummary() {
+  const { data, nodes } = state.model;
+  const output = nodes.get(data.output);
+  const rows = [h("tr", null, h("th", { scope: "row" }, "output"),
+    h("td", { class: "value" }, reprLikePython(output.value)), h("td", { class: "gradient" }, "1"))];
+  for (const node of data.nodes.filter((node) => node.op === "input")) {
+    rows.push(h("tr", null, h("th", { scope: "row" }, node.label),
+      h("td", { class: "value" }, reprLikePython(node.value)), h("td", { class: "gradient" }, reprLikePython(node.grad))));
+  }
+  $("tbody", page.summary).replaceChildren(...rows);
+}
+
+/** Every wire's numbers as drawn, each node's own wire followed by its fork's branches. */
+function fillWireTable() {
+  const { data, nodes, trunks, branchesOf, uses } = state.model;
+  const rows = [];
+  for (const node of data.nodes) {
+    const trunk = trunks.get(node.id);
+    const forks = branchesOf.get(node.id) || [];
+    const consumers = uses.get(node.id);
+    let into = "output";
+    if (forks.length) into = `fork to ${forks.length}`;
+    else if (consumers.length) into = "gate " + consumers[0].gate.label;
+    rows.push(wireRow(trunk, h("th", { scope: "row" }, code(node.expr)), into));
+    for (const branch of forks) {
+      const gate = nodes.get(branch.consumer);
+      rows.push(wireRow(branch, h("th", { scope: "row", class: "branch" }, "↳ branch of ", code(node.label)),
+        `gate ${gate.label}, operand ${branch.operand + 1}`));
+    }
+  }
+  const columns = ["wire", "into", "value", "gradient"];
+  if (data.options.wrt) columns.push("d/d" + data.options.wrt);
+  $("thead", page.wireTable).replaceChildren(h("tr", null, columns.map((name, index) =>
+    h("th", { scope: "col", class: index === 1 ? "into" : null }, name))));
+  $("tbody", page.wireTable).replaceChildren(...rows);
+  page.wireTable.hidden = false;
+}
+
+function wireRow(wire, header, into) {
+  return h("tr", { "data-wire": wire.id }, header, h("td", { class: "into" }, into),
+    h("td", { class: "value" + (wire.flagged[0] ? " flagged" : "") }, wire.value),
+    h("td", { class: "gradient" + (wire.flagged[1] ? " flagged" : "") }, wire.grad),
+    "tangent" in wire ? h("td", { class: "tangent" + (wire.flagged[2] ? " flagged" : "") }, wire.tangent) : null);
+}
+
+// --- export and share -----------------------------------------------------------------------
+
+function updateExports(query) {
+  const paths = { svg: "/graph.svg", png: "/graph.png", dot: "/graph.dot", json: "/api/graph",
+    python: "/code/staged.py", pytorch: "/code/pytorch.py", page: "/" };
+  for (const link of $$("[data-export]")) link.href = paths[link.dataset.export] + "?" + query;
+  const image = new URL("/graph.svg?" + query, location.href).href;
+  const alt = "Circuit of " + state.data.expr;
+  page.markdown.value = `![${alt.replace(/[\\[\]]/g, "\\$&")}](${image})`;
+  page.html.value = `<img src="${escapeHtml(image)}" alt="${escapeHtml(alt)}">`;
+}
+
+async function copy(text, what, field) {
+  try {
+    await navigator.clipboard.writeText(text);
+    page.copyStatus.textContent = `${what} copied.`;
+  } catch (error) {
+    // No clipboard (a plain-http address, or permission refused): select it for Ctrl+C.
+    if (field) {
+      field.focus();
+      field.select();
+    }
+    page.copyStatus.textContent = `Copying was refused by the browser; ${field ? "the text is selected: " : ""}press Ctrl+C (⌘C on a Mac).`;
+  }
+}
+
+// --- step-through ---------------------------------------------------------------------------
+
+function stepTo(index) {
+  if (!state.data) return;
+  state.step = Math.max(0, Math.min(index, state.steps.length - 1));
+  showStep();
+}
+
+function stopStepping() {
+  pause();
+  state.step = null;
+  if (state.data) showStep();
+}
+
+function play() {
+  if (state.player) {
+    pause();
+    return;
+  }
+  if (state.step === null || state.step >= state.steps.length - 1) stepTo(0);
+  state.player = setInterval(() => {
+    if (state.step >= state.steps.length - 1) pause();
+    else stepTo(state.step + 1);
+  }, PLAY_STEP_MS);
+  setPlayButton(true);
+}
+
+function pause() {
+  clearInterval(state.player);
+  state.player = null;
+  setPlayButton(false);
+}
+
+function setPlayButton(playing) {
+  const button = $('[data-step="play"]');
+  button.replaceChildren(h("span", { "aria-hidden": "true" }, playing ? "❚❚" : "▶"), playing ? " Pause" : " Play");
+  button.setAttribute("aria-pressed", String(playing));
+}
+
+const stepActions = {
+  reset: () => { pause(); stepTo(0); },
+  back: () => { pause(); stepTo(state.step === null ? state.steps.length - 1 : state.step - 1); },
+  play: () => play(),
+  next: () => { pause(); stepTo(state.step === null ? 0 : state.step + 1); },
+  all: () => stopStepping(),
+};
+
+/** Shows the numbers known at the current step, marks its gate, and explains it. */
+function showStep() {
+  const svg = $("svg", page.diagram);
+  if (!svg) return;
+  const stepping = state.step !== null;
+  svg.classList.toggle("stepping", stepping);
+  for (const element of $$(".current, .pending, .step-hidden, .just-shown", svg)) {
+    element.classList.remove("current", "pending", "step-hidden", "just-shown");
+  }
+  if (!stepping) {
+    page.counter.textContent = "";
+    page.explain.replaceChildren(h("p", { class: "hint" },
+      "Step shows the forward pass gate by gate, then the backward pass with the chain rule at each gate."));
+    return;
+  }
+  const values = new Set();
+  const grads = new Set();
+  const current = state.steps[state.step];
+  state.steps.slice(0, state.step + 1).forEach((step) => {
+    step.values.forEach((id) => values.add(id));
+    step.grads.forEach((id) => grads.add(id));
+  });
+  for (const [id, part] of state.parts) {
+    const rows = [[values, current.values, part.value, part.valueCell], [grads, current.grads, part.grad, part.gradCell]];
+    // Forward mode's tangents are computed in the forward pass, alongside the values.
+    if (part.tangent) rows.push([values, current.values, part.tangent, part.tangentCell]);
+    for (const [known, justNow, text, cell] of rows) {
+      if (!known.has(id)) {
+        text.classList.add("step-hidden");
+        cell.classList.add("step-hidden");
+      } else if (justNow.includes(id)) {
+        text.classList.add("just-shown");
+      }
+    }
+  }
+  const computed = new Set(state.steps.slice(0, state.step + 1).filter((step) => step.kind === "forward").map((step) => step.node.id));
+  for (const gate of $$("g.gate", svg)) {
+    if (!computed.has(gate.id.slice("gate-".length))) gate.classList.add("pending");
+  }
+  if (current.node) {
+    const gate = document.getElementById("gate-" + current.node.id);
+    if (gate) gate.classList.add("current");
+  }
+  const forwardCount = state.steps.filter((step) => step.kind === "inputs" || step.kind === "forward").length;
+  page.counter.textContent = state.step < forwardCount
+    ? `Forward pass: step ${state.step + 1} of ${forwardCount}`
+    : `Backward pass: step ${state.step - forwardCount + 1} of ${state.steps.length - forwardCount}`;
+  page.explain.replaceChildren(...explainStep(current, state.model));
+}
+
+// --- inspect --------------------------------------------------------------------------------
+
+function inspectable(target) {
+  return target && target.closest ? target.closest("svg.circuit g.gate, svg.circuit g.wire") : null;
+}
+
+/** Shows what an element of the diagram is and computes, and highlights its path to the output. */
+function inspect(id, refresh) {
+  const svg = $("svg", page.diagram);
+  if (!svg || !state.data) return;
+  if (id === state.inspected && !refresh) return; // mouseover fires for every child element
+  state.inspected = id;
+  for (const element of $$(".on-path, .inspected", svg)) element.classList.remove("on-path", "inspected");
+  svg.classList.toggle("tracing", Boolean(id));
+  if (!id || !document.getElementById(id)) {
+    page.inspect.replaceChildren(h("p", { class: "hint" }, "Hover, click or focus a gate or a wire to see what it computes."));
+    svg.classList.remove("tracing");
+    return;
+  }
+  document.getElementById(id).classList.add("inspected");
+  const m = state.model;
+  let start; // the first node on the way to the output
+  if (id.startsWith("gate-")) {
+    start = id.slice("gate-".length);
+    page.inspect.replaceChildren(...describeGate(m.nodes.get(start), m));
+  } else {
+    const wire = m.wires.get(id);
+    if (!wire) return;
+    start = wire.consumer !== null ? wire.consumer : wire.node;
+    page.inspect.replaceChildren(...describeWire(wire, m));
+    // A branch leads only into its own gate: not through its fork's other branches.
+    if (wire.consumer !== null) markBranch(id);
+  }
+  for (const node of downstream(m, start)) markNode(node);
+}
+
+/** A node's gate and everything drawn for its value (wire, fork, branches, edges: the server
+ * gives them the class of-nK). Every use of a value leads to the output, so all are on the path. */
+function markNode(nodeId) {
+  const svg = $("svg", page.diagram);
+  for (const element of $$(".of-" + nodeId, svg)) element.classList.add("on-path");
+  const gate = document.getElementById("gate-" + nodeId);
+  if (gate) gate.classList.add("on-path");
+}
+
+function markBranch(wireId) {
+  document.getElementById(wireId).classList.add("on-path");
+  for (const edge of state.edges) if (edge.head === wireId || edge.tail === wireId) edge.element.classList.add("on-path");
+}
+
+function refreshInspect() {
+  const focused = inspectable(document.activeElement);
+  inspect(focused ? focused.id : state.pinned, true);
+}
+
+function unpin() {
+  state.pinned = null;
+  if (state.data) inspect(null);
+}
+
+/** Arrow keys move between gates and wires: the diagram is one tab stop, not dozens. */
+function moveFocus(from, key) {
+  const items = diagramItems();
+  let index = items.indexOf(from);
+  if (key === "Home") index = 0;
+  else if (key === "End") index = items.length - 1;
+  else index = (index + (key === "ArrowRight" || key === "ArrowDown" ? 1 : -1) + items.length) % items.length;
+  focusItem(items[index]);
+}
+
+  /** The diagram's gates and wires, in reading order. */
+function diagramItems() {
+  return readingOrder(state.model).map((id) => document.getElementById(id)).filter(Boolean);
+}
+
+function focusItem(item) {
+  for (const other of $$('[tabindex="0"]', page.diagram)) other.setAttribute("tabindex", "-1");
+  item.setAttribute("tabindex", "0");
+  item.focus();
+}
+
+// --- display options --------------------------------------------------------------------------
+
+/** The page follows the theme and colour options at once; the diagram follows when redrawn. */
+function applyPageOptions() {
+  const colors = page.form.elements.colors.value;
+  document.documentElement.dataset.theme = page.form.elements.theme.value;
+  document.documentElement.dataset.colors = colors;
+  const blind = colors === "colorblind";
+  $("#legend-value").textContent = (blind ? "blue" : "green") + ", above";
+  $("#legend-gradient").textContent = (blind ? "orange" : "red") + ", below";
+}
+
+// --- wiring ---------------------------------------------------------------------------------
+
+function init() {
+  page.form = $("#circuit-form");
+  page.expr = $("#expr");
+  page.variables = $("#variables");
+  page.status = $("#live-status");
+  page.result = $("#result");
+  page.diagram = $("#diagram");
+  page.explain = $("#step-explain");
+  page.inspect = $("#inspect");
+  page.counter = $("#step-counter");
+  page.summary = $("#summary");
+  page.wireTable = $("#wire-table");
+  page.nonFinite = $("#non-finite");
+  page.tangentNote = $("#tangent-note");
+  page.markdown = $("#snippet-markdown");
+  page.html = $("#snippet-html");
+  page.copyStatus = $("#copy-status");
+  page.zoom = $("[data-zoom]");
+  document.documentElement.classList.add("js");
+  for (const element of $$(".js-only")) element.hidden = false;
+  page.wireTable.hidden = true; // until there are numbers to put in it
+  for (const field of variableFields()) enhanceVariable(field);
+  keepExtras(location.search.slice(1));
+  history.replaceState({ query: location.search.slice(1) }, "", location.href);
+
+  page.expr.addEventListener("input", () => schedule(TYPE_DELAY_MS, "merge"));
+  for (const select of optionSelects()) {
+    select.addEventListener("change", () => {
+      applyPageOptions();
+      schedule(0, "push");
+    });
+  }
+  page.form.addEventListener("submit", (event) => {
+    event.preventDefault(); // Draw (or Enter) redraws at once, as a new history entry
+    schedule(0, "push");
+  });
+  window.addEventListener("popstate", (event) => {
+    loadQuery(event.state && event.state.query !== undefined ? event.state.query : location.search.slice(1), false);
+    schedule(0, "none");
+  });
+  $(".gallery").addEventListener("click", (event) => {
+    const link = event.target.closest("a");
+    if (!link || event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey || event.altKey) return;
+    event.preventDefault();
+    loadQuery(new URL(link.href).search.slice(1), true); // keep the reader's theme and colours
+    schedule(0, "push");
+    (page.result.hidden ? page.form : page.result).scrollIntoView({ block: "start" });
+  });
+
+  for (const button of $$("[data-step]")) button.addEventListener("click", () => stepActions[button.dataset.step]());
+  page.zoom.addEventListener("click", () => {
+    state.fullSize = !state.fullSize;
+    page.zoom.setAttribute("aria-pressed", String(state.fullSize));
+    sizeSvg();
+  });
+  window.addEventListener("resize", sizeSvg);
+  document.addEventListener("keydown", (event) => {
+    if (event.ctrlKey || event.metaKey || event.altKey || !state.data) return;
+    if (event.target.closest("input, select, textarea, [contenteditable]")) return;
+    const action = { n: "next", b: "back", p: "play", r: "reset" }[event.key.toLowerCase()];
+    if (action) {
+      event.preventDefault();
+      stepActions[action]();
+    } else if (event.key === "Escape") {
+      stepActions.all();
+      unpin();
+    }
+  });
+
+  page.diagram.addEventListener("mouseover", (event) => {
+    const item = inspectable(event.target);
+    if (item) inspect(item.id);
+  });
+  page.diagram.addEventListener("mouseleave", () => refreshInspect());
+  page.diagram.addEventListener("click", (event) => {
+    const item = inspectable(event.target);
+    state.pinned = item && state.pinned !== item.id ? item.id : null;
+    if (item) focusItem(item);
+    refreshInspect();
+  });
+  page.diagram.addEventListener("focusin", (event) => {
+    const item = inspectable(event.target);
+    if (item) inspect(item.id);
+  });
+  page.diagram.addEventListener("focusout", () => setTimeout(() => {
+    if (!inspectable(document.activeElement)) inspect(state.pinned);
+  }));
+  page.diagram.addEventListener("keydown", (event) => {
+    const item = inspectable(event.target);
+    if (!item) return;
+    if (["ArrowRight", "ArrowLeft", "ArrowUp", "ArrowDown", "Home", "End"].includes(event.key)) {
+      event.preventDefault();
+      moveFocus(item, event.key);
+    } else if (event.key === "Enter" || event.key === " ") {
+      event.preventDefault();
+      state.pinned = state.pinned === item.id ? null : item.id;
+    }
+  });
+
+  $("#copy-link").addEventListener("click", () => copy(new URL("/?" + (state.query || ""), location.href).href, "Link"));
+  for (const button of $$("[data-copy]")) {
+    const field = document.getElementById(button.dataset.copy);
+    button.addEventListener("click", () => copy(field.value, field.labels[0].textContent + " snippet", field));
+  }
+
+  // With a circuit on the page, take it over: the inline SVG and its numbers replace the <img>.
+  if ($("img", page.diagram)) schedule(0, "none");
+}
+
+init(); // a module runs once the document is parsed

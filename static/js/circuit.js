@@ -1,0 +1,106 @@
+/* The circuit as the page needs it: lookups over one /api/graph answer, the steps of the two
+ * passes, and the order gates and wires are visited in. Pure functions, no DOM. */
+
+
+/** Lookups over one /api/graph answer. */
+export function model(data) {
+  const nodes = new Map(data.nodes.map((node) => [node.id, node]));
+  const trunks = new Map();
+  const branches = new Map(); // "source consumer operand" -> wire
+  const branchesOf = new Map(); // source -> [wire]
+  for (const wire of data.wires) {
+    if (wire.consumer === null) trunks.set(wire.node, wire);
+    else {
+      branches.set(`${wire.node} ${wire.consumer} ${wire.operand}`, wire);
+      if (!branchesOf.has(wire.node)) branchesOf.set(wire.node, []);
+      branchesOf.get(wire.node).push(wire);
+    }
+  }
+  const uses = new Map(data.nodes.map((node) => [node.id, []])); // source -> [{gate, index, operand}]
+  for (const gate of data.nodes) {
+    gate.operands.forEach((operand, index) => {
+      if ("node" in operand) uses.get(operand.node).push({ gate, index, operand });
+    });
+  }
+  const wires = new Map(data.wires.map((wire) => [wire.id, wire]));
+  /** The wire that carries `operand` of `gate`: its fork's branch, or the source's own wire. */
+  const wireInto = (gate, index, source) => branches.get(`${source} ${gate.id} ${index}`) || trunks.get(source);
+  return { data, nodes, trunks, branchesOf, uses, wires, wireInto, precision: data.options.precision };
+}
+
+/** The names a gate's formula gives its wires: x for one, a and b for two (as the server's). */
+function operandNames(gate) {
+  const count = gate.operands.filter((operand) => "node" in operand).length;
+  return count === 1 ? ["x"] : ["a", "b"];
+}
+
+export function wiredOperands(gate) {
+  const names = operandNames(gate);
+  let next = 0;
+  return gate.operands.map((operand, index) => ({ operand, index })).filter(({ operand }) => "node" in operand)
+    .map((entry) => ({ ...entry, name: names[next++] }));
+}
+
+/** A local gradient as the server formats it (never formatted here: see numbers.js). */
+export function localText(operand) {
+  return operand.local_text;
+}
+
+/** The forward pass gate by gate in topological order, then the backward pass in reverse;
+ * each step says which numbers it reveals. */
+export function buildSteps(m) {
+  const { data, trunks, branchesOf } = m;
+  const gates = data.nodes.filter((node) => node.op !== "input");
+  const inputs = data.nodes.filter((node) => node.op === "input");
+  const ownWires = (node) => [trunks.get(node.id), ...(branchesOf.get(node.id) || [])].map((wire) => wire.id);
+  const steps = [{ kind: "inputs", values: inputs.flatMap(ownWires), grads: [] }];
+  for (const gate of gates) steps.push({ kind: "forward", node: gate, values: ownWires(gate), grads: [] });
+  const output = data.nodes.find((node) => node.id === data.output);
+  steps.push({ kind: "output", node: output, values: [], grads: [trunks.get(output.id).id] });
+  const arrived = new Map(); // source -> branches whose gradient is known
+  for (const gate of [...gates].reverse()) {
+    const step = { kind: "backward", node: gate, values: [], grads: [], chains: [], forks: [] };
+    for (const { operand, index, name } of wiredOperands(gate)) {
+      const wire = m.wireInto(gate, index, operand.node);
+      step.grads.push(wire.id);
+      step.chains.push({ operand, name, wire });
+      if (wire.consumer !== null) {
+        arrived.set(operand.node, (arrived.get(operand.node) || 0) + 1);
+        if (arrived.get(operand.node) === branchesOf.get(operand.node).length) {
+          // Gradients add up at a fork: once every branch has its share, the wire before it has the sum.
+          step.grads.push(trunks.get(operand.node).id);
+          step.forks.push(operand.node);
+        }
+      }
+    }
+    steps.push(step);
+  }
+  return steps;
+}
+
+/** The node and every node its value flows into, up to the output. */
+export function downstream(m, start) {
+  const seen = new Set([start]);
+  const queue = [start];
+  while (queue.length) {
+    for (const use of m.uses.get(queue.shift())) {
+      if (!seen.has(use.gate.id)) {
+        seen.add(use.gate.id);
+        queue.push(use.gate.id);
+      }
+    }
+  }
+  return seen;
+}
+
+/** The ids of the gates and wires in reading order: the inputs' wires, then each gate with its own wire and
+ * its fork's branches, in topological order (the SVG's own order is the layout's). */
+export function readingOrder(m) {
+  const { data, trunks, branchesOf } = m;
+  const ids = [];
+  for (const node of data.nodes) {
+    if (node.op !== "input") ids.push("gate-" + node.id);
+    ids.push(trunks.get(node.id).id, ...(branchesOf.get(node.id) || []).map((wire) => wire.id));
+  }
+  return ids;
+}

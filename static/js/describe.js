@@ -1,0 +1,99 @@
+/* What the step-through and inspect panels say: DOM nodes built from the circuit model, with the
+ * server's formatted numbers only. */
+
+import { code, h } from "./dom.js";
+import { localText, wiredOperands } from "./circuit.js";
+
+/** The explanation of one step of the passes: values forward, the chain rule backward. */
+export function explainStep(step, m) {
+  const trunk = (id) => m.trunks.get(id);
+  if (step.kind === "inputs") {
+    const inputs = m.data.nodes.filter((node) => node.op === "input");
+    return [h("p", null, h("strong", null, "Forward pass. "), "The inputs: ",
+      ...inputs.flatMap((node, index) => [index ? ", " : "", code(node.label), " = ", h("span", { class: "value" }, trunk(node.id).value)]), ".")];
+  }
+  const gate = step.node;
+  if (step.kind === "forward") {
+    const operands = wiredOperands(gate);
+    return [h("p", null, h("strong", null, "Forward. "), "Gate ", code(gate.label), " computes ", code(gate.formula),
+      operands.length ? " with " : "",
+      ...operands.flatMap(({ operand, name }, index) => [index ? ", " : "", code(name), " = ", h("span", { class: "value" }, trunk(operand.node).value)]),
+      ": ", code(gate.expr), " = ", h("span", { class: "value" }, trunk(gate.id).value), ".")];
+  }
+  if (step.kind === "output") {
+    return [h("p", null, h("strong", null, "Backward pass. "), "It starts at the output ", code(gate.expr),
+      ": its gradient with respect to itself is ", h("span", { class: "gradient" }, trunk(gate.id).grad), ".")];
+  }
+  const upstream = trunk(gate.id).grad;
+  const named = (name, node) => (node.expr === name ? [code(name)] : [code(name), " = ", code(node.expr)]);
+  const lines = step.chains.map(({ operand, name, wire }) => h("li", null,
+    ...named(name, m.nodes.get(operand.node)), ": ",
+    h("span", { class: "chain" }, `upstream ${upstream} × local ${localText(operand)} = ${wire.grad}`),
+    h("span", { class: "formula" }, ` (local gradient ∂/∂${name} = ${operand.local_formula})`)));
+  for (const source of step.forks) {
+    const shares = m.branchesOf.get(source).map((wire) => wire.grad);
+    lines.push(h("li", { class: "fork" }, "Gradients add up at the fork of ", code(m.nodes.get(source).expr), ": ",
+      h("span", { class: "chain" }, `${shares.join(" + ")} = ${trunk(source).grad}`)));
+  }
+  return [h("p", null, h("strong", null, "Backward. "), "Gate ", code(gate.label), " (", code(gate.formula), ") passes its upstream gradient ",
+    h("span", { class: "gradient" }, upstream), " back, times its local gradient for each input:"),
+  h("ul", { class: "chain-rule" }, lines)];
+}
+
+/** A term and its description; `wide` ones (long expressions) take a line of their own on phones. */
+function row(term, ...description) {
+  return [h("dt", null, term), h("dd", null, ...description)];
+}
+
+function wideRow(term, ...description) {
+  return [h("dt", { class: "wide" }, term), h("dd", { class: "wide" }, ...description)];
+}
+
+/** A gate: what it computes, its numbers, and the chain rule for each of its inputs. */
+export function describeGate(gate, m) {
+  const wire = m.trunks.get(gate.id);
+  const upstream = wire.grad;
+  const locals = wiredOperands(gate).map(({ operand, index, name }) => h("li", null,
+    "∂/∂", code(name), " = ", code(operand.local_formula), " = ", localText(operand),
+    "; ", code(name), " = ", code(m.nodes.get(operand.node).expr), " gets ",
+    h("span", { class: "chain" }, `upstream ${upstream} × local ${localText(operand)} = ${m.wireInto(gate, index, operand.node).grad}`)));
+  return [h("h3", null, "Gate ", code(gate.label)), h("dl", null,
+    wideRow("computes", code(gate.expr)),
+    row("formula", code(gate.formula)),
+    row("value", h("span", { class: "value" }, wire.value)),
+    row("gradient", h("span", { class: "gradient" }, upstream)),
+    tangentRow(wire, m),
+    wideRow("local gradients", h("ul", { class: "chain-rule" }, locals)))];
+}
+
+/** A wire: what it carries, its numbers, and where its gradient comes from. */
+export function describeWire(wire, m) {
+  const source = m.nodes.get(wire.node);
+  const rows = [wideRow("carries", code(source.expr)),
+    row("value", h("span", { class: "value" }, wire.value)),
+    row("gradient", h("span", { class: "gradient" }, wire.grad)), tangentRow(wire, m)];
+  const forks = m.branchesOf.get(wire.node) || [];
+  const uses = m.uses.get(wire.node);
+  if (wire.node === m.data.output) {
+    rows.push(wideRow("into", "the output: its gradient with respect to itself is ", wire.grad));
+  } else if (wire.consumer === null && forks.length) {
+    rows.push(wideRow("into", `a fork to ${forks.length} gates; gradients add up: `,
+      h("span", { class: "chain" }, `${forks.map((branch) => branch.grad).join(" + ")} = ${wire.grad}`)));
+  } else {
+    const use = wire.consumer === null ? uses[0] : uses.find((u) => u.gate.id === wire.consumer && u.index === wire.operand);
+    const name = wiredOperands(use.gate).find((entry) => entry.index === use.index).name;
+    const local = localText(use.operand);
+    rows.push(wideRow("into", "gate ", code(use.gate.label), " as ", code(name), " (", code(use.gate.formula), ")"),
+      wideRow("local gradient", "∂/∂", code(name), " = ", code(use.operand.local_formula), " = ", local),
+      wideRow("chain rule", h("span", { class: "chain" }, `upstream ${m.trunks.get(use.gate.id).grad} × local ${local} = ${wire.grad}`)));
+  }
+  const what = code(source.op === "input" ? source.label : source.expr);
+  const title = wire.consumer === null ? ["Wire ", what] : ["Branch of ", what, " into gate ", code(m.nodes.get(wire.consumer).label)];
+  return [h("h3", null, ...title), h("dl", null, ...rows.flat())];
+}
+
+/** Forward mode's number for a wire, as a row of the inspect panel, when it is on. */
+function tangentRow(wire, m) {
+  const wrt = m.data.options.wrt;
+  return wrt && "tangent" in wire ? row("d/d" + wrt, h("span", { class: "tangent" }, wire.tangent)) : [];
+}
