@@ -16,8 +16,8 @@ from graphlib.evaluate import evaluate, forward_mode
 from graphlib.graph import Const
 from graphlib.ops import CONVENTIONS
 from graphlib.parse import MAX_TOKEN_LENGTH, parse
-from graphlib.render import (COLOR_SCHEMES, DEFAULT_PRECISION, DIRECTIONS, THEMES, Style,
-                             format_number, run_dot, to_dot, wires)
+from graphlib.render import (COLOR_SCHEMES, DEFAULT_PRECISION, DIRECTIONS, PRACTICE_MODES, THEMES, Style,
+                             format_number, is_hidden, run_dot, to_dot, wires)
 from graphlib.codegen import pytorch_code, staged_python
 from graphlib.gradcheck import check_gradients
 from graphlib.ops import OPS
@@ -129,7 +129,8 @@ def _decimal_text(name, given):
     return text
 
 
-CHOICES = {"colors": COLOR_SCHEMES, "theme": THEMES, "direction": DIRECTIONS, "composites": MODES}
+CHOICES = {"colors": COLOR_SCHEMES, "theme": THEMES, "direction": DIRECTIONS, "composites": MODES,
+           "practice": PRACTICE_MODES}
 
 
 def parse_style(fields):
@@ -188,7 +189,7 @@ def to_json(circuit):
         "defaults": {name: circuit.values[name] for name in circuit.defaulted},
         "output": graph.output.id,
         "nodes": [_node_json(graph, node, evaluation, style.precision) for node in graph.nodes],
-        "wires": [_wire_json(wire, evaluation, style.precision, tangents) for wire in wires(graph)],
+        "wires": [_wire_json(graph, wire, evaluation, style, tangents) for wire in wires(graph)],
         "options": dataclasses.asdict(style),
         "conventions": list(CONVENTIONS),
     }
@@ -226,7 +227,7 @@ def _node_json(graph, node, evaluation, precision):
     }
 
 
-def _wire_json(wire, evaluation, precision, tangents):
+def _wire_json(graph, wire, evaluation, style, tangents):
     numbers = [evaluation.values[wire.source], wire.grad(evaluation)]
     if tangents is not None:
         numbers.append(tangents[wire.source])
@@ -235,12 +236,14 @@ def _wire_json(wire, evaluation, precision, tangents):
         "node": wire.source,
         "consumer": wire.consumer,
         "operand": wire.operand,
-        "value": format_number(numbers[0], precision),
-        "grad": format_number(numbers[1], precision),
+        "value": format_number(numbers[0], style.precision),
+        "grad": format_number(numbers[1], style.precision),
         "flagged": [not math.isfinite(number) for number in numbers],
     }
     if tangents is not None:
-        drawn["tangent"] = format_number(numbers[2], precision)
+        drawn["tangent"] = format_number(numbers[2], style.precision)
+    if style.practice:  # which numbers the diagram shows as "?", for the page to ask for
+        drawn["hidden"] = [is_hidden(graph, wire, kind, style.practice) for kind in ("values", "grads")]
     return drawn
 
 

@@ -49,6 +49,8 @@ PALETTES = {
 COLOR_SCHEMES = ("lecture", "colorblind")
 THEMES = ("light", "dark")
 DIRECTIONS = ("LR", "TB")
+PRACTICE_MODES = ("values", "grads")
+HIDDEN = "?"
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,7 @@ class Style:
     direction: str = "LR"
     composites: str = "typed"  # or "collapsed", "expanded": see composite.py
     wrt: str = ""  # an input: each wire also shows its forward-mode derivative d wire / d wrt
+    practice: str = ""  # "values" or "grads": those numbers are drawn as "?" for a student to find
 
     @property
     def palette(self):
@@ -92,6 +95,16 @@ def wires(graph):
             if len(consumers[source_id]) > 1:
                 drawn.append(Wire(f"wire-{source_id}-{node.id}-{index}", source_id, node.id, index))
     return drawn
+
+
+def is_hidden(graph, wire, kind, practice):
+    """In practice mode, the numbers a student works out: every gate's value (the inputs are
+    given), or every gradient but the output's 1."""
+    if practice != kind:
+        return False
+    if kind == "values":
+        return not graph.node(wire.source).is_input
+    return wire.source != graph.output.id or wire.consumer is not None
 
 
 def format_number(value, precision=DEFAULT_PRECISION):
@@ -183,6 +196,7 @@ class _WireTables:
         self.palette = style.palette
         self.across = style.direction == "LR"
         self.tangents = forward_mode(graph, evaluation, style.wrt) if style.wrt else None
+        self.graph = graph
 
     def add(self, dot, wire, name="", starts_here=False):
         """`name` labels the wire: an input's at its start (`starts_here`, nothing enters from
@@ -220,8 +234,10 @@ class _WireTables:
 
     def cells(self, wire):
         """The value, the wire itself, and the gradient, as table cells."""
-        value = self.cell(self.evaluation.values[wire.source], self.palette.value)
-        grad = self.cell(wire.grad(self.evaluation), self.palette.gradient)
+        value = self.cell(self.evaluation.values[wire.source], self.palette.value,
+                          hidden=is_hidden(self.graph, wire, "values", self.style.practice))
+        grad = self.cell(wire.grad(self.evaluation), self.palette.gradient,
+                         hidden=is_hidden(self.graph, wire, "grads", self.style.practice))
         if self.across:
             line = f'<td port="line" height="1" width="36" cellpadding="0" bgcolor="{self.palette.ink}"></td>'
         else:
@@ -238,7 +254,9 @@ class _WireTables:
         cell = self.tangent_cell(wire)
         return f"<tr>{cell}</tr>" if cell else ""
 
-    def cell(self, number, color):
+    def cell(self, number, color, hidden=False):
+        if hidden:
+            return f'<td bgcolor="transparent"><font color="{color}">{HIDDEN}</font></td>'
         text = _escape(format_number(number, self.style.precision))
         if math.isfinite(number):
             return f'<td bgcolor="transparent"><font color="{color}">{text}</font></td>'

@@ -795,9 +795,9 @@ ACCEPTED = [
     Accepted("value-with-leading-dot", [("expr", "x*2"), ("x", ".5")], {"value": 1.0}),
     Accepted("value-with-trailing-dot", [("expr", "x*2"), ("x", "5.")], {"value": 10.0}),
     Accepted("value-with-exponent", [("expr", "x*2"), ("x", "1E3")], {"value": 2000.0}),
-    Accepted("precision-empty-is-the-default", [("expr", "x*2"), ("precision", "")], {"options": {"precision": 2, "colors": "lecture", "theme": "light", "direction": "LR", "composites": "typed", "wrt": ""}}),
-    Accepted("precision-0", [("expr", "x*2"), ("precision", "0")], {"options": {"precision": 0, "colors": "lecture", "theme": "light", "direction": "LR", "composites": "typed", "wrt": ""}}),
-    Accepted("precision-10", [("expr", "x*2"), ("precision", "10")], {"options": {"precision": 10, "colors": "lecture", "theme": "light", "direction": "LR", "composites": "typed", "wrt": ""}}),
+    Accepted("precision-empty-is-the-default", [("expr", "x*2"), ("precision", "")], {"options": {"precision": 2, "colors": "lecture", "theme": "light", "direction": "LR", "composites": "typed", "wrt": "", "practice": ""}}),
+    Accepted("precision-0", [("expr", "x*2"), ("precision", "0")], {"options": {"precision": 0, "colors": "lecture", "theme": "light", "direction": "LR", "composites": "typed", "wrt": "", "practice": ""}}),
+    Accepted("precision-10", [("expr", "x*2"), ("precision", "10")], {"options": {"precision": 10, "colors": "lecture", "theme": "light", "direction": "LR", "composites": "typed", "wrt": "", "practice": ""}}),
     Accepted("exactly-120-gates", [("expr", "x+" * 120 + "x")], {"value": 121.0}),
     Accepted("exactly-20-variables", [("expr", "+".join(f"v{i}" for i in range(20)))], {"value": 20.0}),
     Accepted("exactly-40-levels-of-nesting", [("expr", "(" * 40 + "x" + ")" * 40), ("x", "3")],
@@ -809,7 +809,7 @@ ACCEPTED = [
     Accepted("post-value-null-gets-the-default", {"expr": "x*2", "x": None},
              {"value": 2.0, "defaults": {"x": 1.0}}),
     Accepted("post-value-as-text", {"expr": "x*2", "x": "-2"}, {"value": -4.0}),
-    Accepted("post-precision-as-number", {"expr": "x*2", "precision": 3}, {"options": {"precision": 3, "colors": "lecture", "theme": "light", "direction": "LR", "composites": "typed", "wrt": ""}}),
+    Accepted("post-precision-as-number", {"expr": "x*2", "precision": 3}, {"options": {"precision": 3, "colors": "lecture", "theme": "light", "direction": "LR", "composites": "typed", "wrt": "", "practice": ""}}),
     Accepted("post-unknown-fields-are-ignored", {"expr": "x*2", "x": 1, "color": [1, {"a": None}]},
              {"value": 2.0}),
 ]
@@ -952,7 +952,7 @@ def test_direction_option_sets_the_layout(client, direction):
 def test_options_round_trip_through_the_json(client):
     body = strict_json(get(client, "/api/graph", [*FIGURE_2_QUERY, ("colors", "colorblind"),
                                                   ("theme", "dark"), ("direction", "TB")]))
-    assert body["options"] == {"precision": 2, "colors": "colorblind", "theme": "dark", "direction": "TB", "composites": "typed", "wrt": ""}
+    assert body["options"] == {"precision": 2, "colors": "colorblind", "theme": "dark", "direction": "TB", "composites": "typed", "wrt": "", "practice": ""}
 
 
 def test_png_export_is_a_png(client):
@@ -1127,3 +1127,20 @@ def test_symbolic_gradients_are_left_out_for_large_circuits(client):
     body = strict_json(get(client, "/api/explain", [("expr", "+".join(["x*y"] * 25))]))
     assert body["symbolic"] is None
     assert body["gradcheck"][0]["verdict"] == "good"
+
+
+@pytest.mark.parametrize("mode, hidden_values, hidden_grads", [
+    ("grads", [], ["-4.00", "-4.00", "3.00", "-4.00"]),
+    ("values", ["3.00", "-12.00"], []),
+])
+def test_practice_mode_draws_the_numbers_to_find_as_question_marks(client, mode, hidden_values, hidden_grads):
+    query = [*GOLDEN["figure-1"].query, ("practice", mode)]
+    texts = svg_texts(get(client, "/graph.svg", query))
+    shown = [text for _, text in texts]
+    for number in hidden_values + hidden_grads:
+        assert shown.count(number) < [text for _, text in svg_texts(get(client, "/graph.svg", GOLDEN["figure-1"].query))].count(number)
+    assert shown.count("?") == len(hidden_values) + len(hidden_grads)
+    assert (RED, "1.00") in texts  # the output's gradient is given
+    body = strict_json(get(client, "/api/graph", query))
+    assert sum(wire["hidden"].count(True) for wire in body["wires"]) == shown.count("?")
+    assert body["options"]["practice"] == mode
