@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 from flask import Flask, Response, jsonify, render_template, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
-from werkzeug.exceptions import HTTPException, UnsupportedMediaType
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge, UnsupportedMediaType
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from graphlib.cache import RenderCache
@@ -190,7 +190,7 @@ def _json_fields():
         raise UnsupportedMediaType(
             f"Send the body as JSON with Content-Type: application/json, for example {JSON_BODY_EXAMPLE}."
         )
-    body_text = request.get_data(cache=False)
+    body_text = _read_body()
     try:
         body = json.loads(body_text)
     except (ValueError, RecursionError) as error:
@@ -205,6 +205,23 @@ def _json_fields():
             f"The request body must be a JSON object, for example {JSON_BODY_EXAMPLE}.", field=None
         )
     return {name: [value] for name, value in body.items()}
+
+
+def _read_body():
+    """The body, at most MAX_BODY_BYTES of it. A chunked body has no length to check up front,
+    and Werkzeug's stream would quietly cut it at the limit, so read the server's input, one
+    byte more than allowed, and see."""
+    if (request.content_length or 0) > MAX_BODY_BYTES:
+        raise RequestEntityTooLarge()
+    try:
+        body = request.environ["wsgi.input"].read(MAX_BODY_BYTES + 1)
+    except Exception:  # noqa: BLE001 - servers signal a broken chunked body in their own types
+        # (gunicorn: InvalidChunkSize, ChunkMissingTerminator, NoMoreData), with no common base.
+        raise CircuitError("The request body could not be read: its chunked encoding is broken.",
+                           field=None) from None
+    if len(body) > MAX_BODY_BYTES:
+        raise RequestEntityTooLarge()
+    return body
 
 
 def _error_response(message, status, field=None, position=None):

@@ -2,6 +2,8 @@
 
 import os
 import resource
+import socket
+import struct
 
 bind = f"127.0.0.1:{os.environ.get('PORT', '5000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
@@ -23,6 +25,19 @@ max_requests = 2000
 max_requests_jitter = 200
 
 WORKER_MEMORY_BYTES = 1024 * 1024 * 1024
+
+# A sync worker serves one connection at a time, so a client that sends half a request and then
+# waits would hold it. Connections inherit this receive timeout from the listening socket: a
+# client silent this long in the middle of its request is cut off. (A client dripping a byte at
+# a time still holds a worker until `timeout`; on the open internet, put a buffering proxy such
+# as nginx in front, as gunicorn's documentation advises.)
+CLIENT_SILENCE_SECONDS = 3
+
+
+def when_ready(server):
+    for listener in server.LISTENERS:
+        listener.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO,
+                                 struct.pack("ll", CLIENT_SILENCE_SECONDS, 0))
 
 
 def post_fork(server, worker):

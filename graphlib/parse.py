@@ -67,6 +67,8 @@ def parse(source):
         raise ExpressionSyntaxError("Type an expression, for example (x+y)*z.", position=0)
     parser = _Parser(source, tokenize(source))
     result = parser.program()
+    if result is None:  # only separators: ";" or blank lines
+        raise ExpressionSyntaxError("Type an expression, for example (x+y)*z.", position=0)
     if isinstance(result, Const):
         hint = " The values of variables go in their own fields." if parser.builder.steps else ""
         raise ExpressionSyntaxError(

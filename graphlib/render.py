@@ -9,7 +9,9 @@ each branch its own share.
 import html
 import math
 import os
+import ctypes
 import resource
+import signal
 import shutil
 import subprocess
 import tempfile
@@ -23,6 +25,8 @@ from graphlib.evaluate import forward_mode
 
 DOT_TIMEOUT_SECONDS = 10
 DOT_MEMORY_BYTES = 1024 * 1024 * 1024
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+_LIBC = ctypes.CDLL(None, use_errno=True)
 DEFAULT_PRECISION = 2
 FONT = "Helvetica,Arial,sans-serif"
 ERROR_COLOR = "#b00020"
@@ -297,14 +301,20 @@ def run_dot(dot_source, output_format, timeout=DOT_TIMEOUT_SECONDS):
             raise RenderError(
                 f"Drawing the circuit took longer than {timeout} seconds; try a smaller expression."
             ) from None
+    if result.returncode < 0:
+        raise RenderError(f"Graphviz failed: it was killed by the signal {signal.Signals(-result.returncode).name}; "
+                          "try again, or a smaller expression.")
     if result.returncode != 0:
         raise RenderError(f"Graphviz failed: {result.stderr.decode(errors='replace').strip()[:300]}")
     return result.stdout
 
 
 def _limit_dot_memory():
-    """Runs in the child before exec: a layout that balloons fails inside dot, not the machine."""
+    """Runs in the child before exec: a layout that balloons fails inside dot, not the machine;
+    and dot dies with the worker that started it (else nothing would enforce its timeout)."""
     resource.setrlimit(resource.RLIMIT_AS, (DOT_MEMORY_BYTES, DOT_MEMORY_BYTES))
+    if hasattr(_LIBC, "prctl"):  # Linux only
+        _LIBC.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 def error_svg(message):

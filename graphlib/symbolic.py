@@ -1,6 +1,7 @@
 """Graph to SymPy expressions, built node by node (never by parsing text), for formulas and checks."""
 
 import functools
+import time
 from dataclasses import dataclass
 
 import sympy
@@ -64,7 +65,7 @@ def _gate_formulas(op_name, constants):
 
 
 SYMBOLIC_MAX_GATES = 40
-SIMPLIFY_SECONDS = 2.0
+SYMBOLIC_SECONDS = 2.0  # once for the formulas (diff, simplify), once for their values
 
 
 @dataclass(frozen=True)
@@ -75,36 +76,58 @@ class SymbolicGradient:
 
 
 def symbolic_gradients(graph, point):
-    """d output / d variable for each variable as a formula and its value at `point`, or None
-    for circuits over SYMBOLIC_MAX_GATES gates: simplification can take very long."""
+    """d output / d variable for each variable as a formula and its value at `point`; None for
+    circuits over SYMBOLIC_MAX_GATES gates, or where SymPy does not finish in SYMBOLIC_SECONDS
+    (it can take minutes, or recurse past Python's limit, on a deep circuit)."""
     if len(graph.gates) > SYMBOLIC_MAX_GATES:
         return None
     formulas = _gradient_formulas(graph)
+    if formulas is None:
+        return None
     symbols = variable_symbols(graph)
     substitutions = {symbols[name]: sympy.Float(value, 17) for name, value in point.items()}
+    values = {name: None for name in formulas}
+    try:
+        with deadline(SYMBOLIC_SECONDS, "evaluate"):
+            for name, (formula, _, _) in formulas.items():
+                values[name] = _real_value(formula, substitutions)
+    except (TimeLimitError, RecursionError):
+        pass
     return {
-        name: SymbolicGradient(str(formula), _real_value(formula, substitutions), simplified)
-        for name, (formula, simplified) in formulas.items()
+        name: SymbolicGradient(text, values[name], simplified)
+        for name, (_, text, simplified) in formulas.items()
     }
 
 
 @functools.lru_cache(maxsize=128)
 def _gradient_formulas(graph):
-    """Per variable, (formula, simplified?): simplify gets SIMPLIFY_SECONDS for all of them
-    together, and the variables it did not reach keep their raw derivative."""
-    raw = gradient_expressions(graph)
-    formulas = {name: (derivative, False) for name, derivative in raw.items()}
+    """Per variable, (formula, its text, simplified?), or None when even the derivatives take
+    too long. Kept per graph, failures included, so that a hard circuit costs its time only
+    once. Simplification shares the time left; variables it did not reach keep the raw
+    derivative. Printing can be slow too, so the texts are made within the limit."""
+    started = time.monotonic()
     try:
-        with deadline(SIMPLIFY_SECONDS, "simplify"):
-            for name, derivative in raw.items():
-                formulas[name] = (sympy.simplify(derivative), True)
-    except TimeLimitError:
+        with deadline(SYMBOLIC_SECONDS, "differentiate"):
+            formulas = {name: (derivative, str(derivative), False)
+                        for name, derivative in gradient_expressions(graph).items()}
+    except (TimeLimitError, RecursionError):
+        return None
+    left = SYMBOLIC_SECONDS - (time.monotonic() - started)
+    try:
+        with deadline(max(left, 0.01), "simplify"):
+            for name, (derivative, _, _) in list(formulas.items()):
+                simple = sympy.simplify(derivative)
+                formulas[name] = (simple, str(simple), True)
+    except (TimeLimitError, RecursionError):
         pass
     return formulas
 
 
 def _real_value(formula, substitutions):
-    value = complex(formula.evalf(subs=substitutions))
+    try:
+        value = complex(formula.evalf(subs=substitutions))
+    except (TypeError, ValueError):  # not a number: SymPy's zoo, nan, or a leftover symbol
+        return None
     if value.imag != 0:
         return None
     return value.real
