@@ -41,7 +41,7 @@ def test_a_request_past_the_time_limit_is_stopped_and_the_next_one_works():
     ("/", "text/html"),
 ])
 def test_too_many_requests_get_a_429_with_a_message(path, kind):
-    client = create_app({"RATE_LIMIT": "3 per minute"}).test_client()
+    client = create_app({"RATE_LIMIT": "3 per minute", "NUMBERS_RATE_LIMIT": "3 per minute"}).test_client()
     answers = [client.get(path, query_string={"expr": "x*2"}) for _ in range(4)]
     assert [answer.status_code for answer in answers] == [200, 200, 200, 429]
     refused = answers[-1]
@@ -52,16 +52,22 @@ def test_too_many_requests_get_a_429_with_a_message(path, kind):
 
 def test_the_rate_limit_is_shared_by_the_compute_routes_and_spares_static_files():
     client = create_app({"RATE_LIMIT": "2 per minute"}).test_client()
-    assert client.get("/api/graph?expr=x").status_code == 200
+    assert client.get("/api/explain?expr=x").status_code == 200
     assert client.get("/graph.svg?expr=x").status_code == 200
     assert client.get("/graph.png?expr=x").status_code == 429
     assert client.get("/static/style.css").status_code == 200
 
 
+def test_value_only_updates_have_their_own_larger_allowance():
+    client = create_app({"RATE_LIMIT": "1 per minute", "NUMBERS_RATE_LIMIT": "3 per minute"}).test_client()
+    assert client.get("/graph.svg?expr=x").status_code == 200
+    assert [client.get("/api/graph?expr=x").status_code for _ in range(4)] == [200, 200, 200, 429]
+
+
 def test_the_rate_limit_can_be_set_from_the_environment(monkeypatch):
     monkeypatch.setenv("BACKPROP_RATE_LIMIT", "1 per minute")
     client = create_app().test_client()
-    assert [client.get("/api/graph?expr=x").status_code for _ in range(2)] == [200, 429]
+    assert [client.get("/graph.svg?expr=x").status_code for _ in range(2)] == [200, 429]
 
 
 CANONICAL = [
@@ -134,7 +140,7 @@ def redis_url():
 def test_workers_sharing_redis_share_one_rate_limit(redis_url):
     settings = {"RATE_LIMIT": "3 per minute", "RATELIMIT_STORAGE_URI": redis_url}
     first, second = create_app(settings).test_client(), create_app(settings).test_client()
-    answers = [client.get("/api/graph?expr=x").status_code for client in (first, second, first, second)]
+    answers = [client.get("/graph.dot?expr=x").status_code for client in (first, second, first, second)]
     assert answers == [200, 200, 200, 429]
 
 
