@@ -248,6 +248,8 @@ def _page(circuit=None, error=None):
         query=urlencode(request.args.to_dict(flat=False), doseq=True),
         gallery=GALLERY,
         conventions=CONVENTIONS,
+        # The lessons, for the page without JavaScript.
+        **({} if circuit is None else {"graph_json": to_json(circuit), "explain": explain_json(circuit)}),
     )
 
 

@@ -146,6 +146,8 @@ def parse_style(fields):
             )
         chosen[option] = given
     wrt = _single(fields, "wrt")
+    if wrt and chosen.get("practice"):
+        wrt = None  # forward mode's numbers would give the answers away
     if wrt:
         if not isinstance(wrt, str):
             raise ValueInputError("wrt must be the name of an input variable.", field="wrt")
@@ -281,7 +283,7 @@ def _chain_rule_json(graph, node, evaluation):
         "gate": node.id,
         "label": node.label,
         "expr": graph.text(node),
-        "intuition": OPS[node.op].intuition,
+        "intuition": OPS[node.op].explain([arg.text if isinstance(arg, Const) else None for arg in node.args]),
         "upstream": json_number(evaluation.grads[node.id]),
         "operands": [
             {"node": source_id, "label": graph.node(source_id).label or graph.text(graph.node(source_id)),
@@ -297,6 +299,7 @@ def _gradcheck_json(check):
     fields = dataclasses.asdict(check)
     for key in ("value", "analytic", "numeric", "relative_error"):
         fields[key] = json_number(fields[key])
+    fields["relative_error_text"] = f"{check.relative_error:.1e}"  # as the cs231n notes quote them
     fields["kinks"] = list(check.kinks)
     return fields
 

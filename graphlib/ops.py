@@ -33,6 +33,13 @@ class Op:
     infix: str | None = None
     commutative: bool = False
     intuition: str = ""  # what the lecture says this gate does to the gradient, where it says it
+    constant_intuition: str = ""  # the same, for the gate with one constant input (`*-1`, `+1`)
+
+    def explain(self, constants):
+        """The lecture's intuition for this gate, as it is wired: with a constant or not."""
+        if any(text is not None for text in constants):
+            return self.constant_intuition
+        return self.intuition
 
     def label(self, constants):
         """The text in the gate's circle, as the lecture writes it: `+`, `*-1`, `1/x`, `max`.
@@ -106,14 +113,19 @@ OPS = {
     for op in [
         Op("add", 2, lambda a, b: a + b, lambda a, b, out: (ONE, ONE),
            lambda a, b: a + b, infix="+", commutative=True,
-           intuition="An add gate distributes: every input gets the upstream gradient unchanged."),
+           intuition="An add gate distributes: every input gets the upstream gradient unchanged.",
+           constant_intuition="Adding a constant passes the gradient through unchanged."),
         Op("sub", 2, lambda a, b: a - b, lambda a, b, out: (ONE, -ONE),
            lambda a, b: a - b, infix="-",
-           intuition="A subtract gate distributes too, with the sign flipped for the second input."),
+           intuition="A subtract gate distributes too, with the sign flipped for the second input.",
+           constant_intuition="Subtracting a constant passes the gradient through; subtracting "
+                              "from a constant flips its sign."),
         Op("mul", 2, lambda a, b: a * b, lambda a, b, out: (b, a),
            lambda a, b: a * b, infix="*", commutative=True,
            intuition="A multiply gate swaps: each input gets the other input's value times the "
-                     "upstream gradient."),
+                     "upstream gradient.",
+           constant_intuition="Multiplying by a constant scales the gradient by that constant "
+                              "(*-1 flips its sign)."),
         Op("div", 2, lambda a, b: a / b, lambda a, b, out: (1.0 / b, -a / (b * b)),
            lambda a, b: a / b, infix="/"),
         Op("pow", 2, lambda a, b: a**b, _pow_grads,

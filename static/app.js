@@ -4,25 +4,37 @@
  * the diagram is the inline SVG, typing redraws it without a reload, values scrub by patching
  * the numbers of the SVG already on screen, the passes can be stepped through, gates and wires
  * inspected, and everything is exported or copied. The address bar always holds the permalink.
+ * Below the diagram, the lessons follow every change: the chain rule gate by gate (from
+ * /api/graph), the gradient check, the symbolic gradients and the staged code (from /api/explain,
+ * asked for once the numbers settle). In practice mode the student fills in the numbers the
+ * server drew as "?", and nothing else on the page shows them until found.
  *
  * Rules this file keeps:
  * - Numbers on screen are the server's formatted strings (`wires[].value/grad` of /api/graph),
  *   never floats formatted here: JavaScript rounds ties unlike Python, and the diagram, the JSON
- *   and the tables must agree digit for digit.
+ *   and the tables must agree digit for digit. (Full-precision floats are spelled by
+ *   reprLikePython, which only spells, never rounds.)
+ * - While practising, every number shown goes through known(): a number to find is "?".
  * - User text reaches the DOM only through textContent, .value and setAttribute; the SVG is
  *   parsed with DOMParser and imported as nodes. The CSP allows no inline script or style.
  */
 
 import { $, $$, code, escapeHtml, h } from "./js/dom.js";
 import { reprLikePython } from "./js/numbers.js";
-import { buildSteps, downstream, model, readingOrder } from "./js/circuit.js";
+import { buildSteps, downstream, model, nodeName, readingOrder } from "./js/circuit.js";
 import { describeGate, describeWire, explainStep } from "./js/describe.js";
+import { caretText, enhanceExpressionField, fitRows } from "./js/editor.js";
+import { chainRuleBodies, gradcheckRows, intuitionsOf, symbolicRows } from "./js/explain.js";
+import { KIND_NAMES, askedKind, checkAnswer, describePractice, hint, isHidden, trueNumber } from "./js/practice.js";
 
 const TYPE_DELAY_MS = 300; // pause after typing an expression before redrawing
 const VALUE_TYPE_DELAY_MS = 150; // pause after typing in a value field
 const SCRUB_DELAY_MS = 50; // sliders: redraw nearly at once, one request at a time, under 20 a second
 const HISTORY_MERGE_MS = 1500; // edits closer together than this share one history entry
 const PLAY_STEP_MS = 900;
+// /api/explain (gradient check, symbolic gradients, code) is slow next to /api/graph and counts
+// against the stricter limit: ask for it once the numbers have stopped changing for this long.
+const EXPLAIN_DELAY_MS = 400;
 const MIN_FIT_SCALE = 0.6; // below this the numbers get too small to read: scroll instead
 const NAME_PATTERN = /^[A-Za-z][A-Za-z0-9_]*$/;
 
@@ -47,6 +59,14 @@ const state = {
   pinned: null, // id of the SVG element inspected by click
   inspected: undefined, // id of the element the inspect panel shows
   fullSize: false,
+  explain: null, // the last /api/explain answer shown
+  explainQuery: null, // its query
+  explainAsked: null, // the query last sent to /api/explain (answered or not)
+  explainBusy: false,
+  explainTimer: null,
+  intuitions: new Map(), // gate label -> the lecture's intuition, from /api/explain
+  answers: new Map(), // practice: answerKey() -> the text the student typed
+  practiceTable: null, // the circuit and mode the practice table was built for
 };
 
 // --- the query and the address bar --------------------------------------------------------
@@ -319,6 +339,7 @@ function fitSlider(slider, text, initial) {
 function loadQuery(query, keepOptions) {
   const params = new URLSearchParams(query);
   page.expr.value = params.get("expr") || "";
+  fitRows(page.expr);
   for (const select of optionSelects()) {
     if (params.has(select.name)) select.value = params.get(select.name);
     // Only the first entry's address can lack an option: the server drew this page from it,
@@ -344,6 +365,7 @@ function loadQuery(query, keepOptions) {
     if (!page.variables.querySelector(`[data-variable="${name}"]`)) page.variables.append(variableField(name, params.get(name), false));
   }
   fillWrt(params.get("wrt") || "");
+  applyPracticeControls();
   if (!keepOptions) keepExtras(query);
   stopStepping();
   unpin();
@@ -356,9 +378,17 @@ function clearErrors() {
   for (const field of $$(".has-error")) field.classList.remove("has-error");
   for (const input of $$("[aria-invalid]", page.form)) {
     input.removeAttribute("aria-invalid");
-    input.removeAttribute("aria-describedby");
+    describeBy(input, input.id + "-error", false);
   }
   page.diagram.classList.remove("stale");
+}
+
+/** Adds or removes one id of aria-describedby, keeping the others (the expression's key help). */
+function describeBy(input, id, on) {
+  const ids = (input.getAttribute("aria-describedby") || "").split(/\s+/).filter((other) => other && other !== id);
+  if (on) ids.push(id);
+  if (ids.length) input.setAttribute("aria-describedby", ids.join(" "));
+  else input.removeAttribute("aria-describedby");
 }
 
 /** A mistake, next to its field and at its position; the last good diagram stays, dimmed. */
@@ -373,12 +403,13 @@ function showError(error, expression) {
   const id = input.id + "-error";
   const box = h("div", { id, class: "error", role: "alert" }, h("p", null, error.message));
   if (error.field === "expr" && Number.isInteger(error.position)) {
-    box.append(h("pre", { class: "caret" }, expression + "\n" + " ".repeat(error.position) + "^"));
+    // The message says "line 2, column 5"; the caret goes under that line.
+    box.append(h("pre", { class: "caret" }, caretText(expression, error.position)));
   }
   field.classList.add("has-error");
   field.append(box);
   input.setAttribute("aria-invalid", "true");
-  input.setAttribute("aria-describedby", id);
+  describeBy(input, id, true);
   if (state.data) page.diagram.classList.add("stale");
 }
 
@@ -467,8 +498,12 @@ function patchNumbers(data) {
   for (const wire of data.wires) {
     const part = state.parts.get(wire.id);
     if (!part) continue;
-    setNumber(part.value, part.valueCell, wire.value, wire.flagged[0]);
-    setNumber(part.grad, part.gradCell, wire.grad, wire.flagged[1]);
+    ["value", "grad"].forEach((kind, index) => {
+      // While practising, a number to find stays "?" (as the server drew it) until found.
+      const text = known(wire, kind);
+      setNumber(part[kind], part[kind + "Cell"], text === null ? "?" : text, text !== null && wire.flagged[index]);
+      part[kind].classList.toggle("answered", text !== null && isHidden(wire, kind));
+    });
     if (part.tangent && "tangent" in wire) setNumber(part.tangent, part.tangentCell, wire.tangent, wire.flagged[2]);
   }
 }
@@ -496,7 +531,14 @@ function applyData(data, query) {
   }
   fillSummary();
   fillWireTable();
-  page.nonFinite.hidden = !data.wires.some((wire) => wire.flagged.some(Boolean));
+  applyPracticeControls();
+  fillPractice();
+  fillChainRule();
+  fillExplainTables();
+  scheduleExplain();
+  // Only numbers the student can see: an inf among the answers would be a clue.
+  page.nonFinite.hidden = !data.wires.some((wire) => wire.flagged.some((flagged, index) =>
+    flagged && (index > 1 || known(wire, index ? "grad" : "value") !== null)));
   page.tangentNote.hidden = !data.options.wrt;
   if (data.options.wrt) {
     page.tangentNote.replaceChildren("Forward mode: each wire's ", h("span", { class: "tangent" }, "third number"),
@@ -520,51 +562,69 @@ function labelSvg() {
   const { data, nodes } = state.model;
   const svg = $("svg", page.diagram);
   const output = state.model.trunks.get(data.output);
-  svg.setAttribute("aria-label", `Circuit of ${data.expr}: output ${output.value}, gradient ${output.grad}`);
+  const numbers = (wire) => `value ${known(wire, "value") ?? "?"}, gradient ${known(wire, "grad") ?? "?"}`;
+  svg.setAttribute("aria-label", `Circuit of ${data.expr}: output ${known(output, "value") ?? "?"}, gradient ${output.grad}`);
   for (const node of data.nodes) {
     const gate = document.getElementById("gate-" + node.id);
     const wire = state.model.trunks.get(node.id);
-    if (gate) gate.setAttribute("aria-label", `gate ${node.label} computing ${node.expr}: value ${wire.value}, gradient ${wire.grad}`);
+    if (gate) gate.setAttribute("aria-label", `gate ${node.label} computing ${node.expr}: ${numbers(wire)}`);
   }
   for (const wire of data.wires) {
     const group = document.getElementById(wire.id);
     if (!group) continue;
     const into = wire.consumer ? ` into gate ${nodes.get(wire.consumer).label}` : "";
-    group.setAttribute("aria-label", `wire ${nodes.get(wire.node).expr}${into}: value ${wire.value}, gradient ${wire.grad}`);
+    group.setAttribute("aria-label", `wire ${nodes.get(wire.node).expr}${into}: ${numbers(wire)}`);
   }
 }
 
 /** The server-drawn table of the output and the inputs' gradients, at full precision. */
 function fillSummary() {
-  const { data, nodes } = state.model;
+  const { data, nodes, trunks } = state.model;
   const output = nodes.get(data.output);
+  // While practising, a number to find shows as "?" here too, until the student has found it.
+  const full = (node, kind) => (known(trunks.get(node.id), kind) === null ? "?" : reprLikePython(node[kind]));
   const rows = [h("tr", null, h("th", { scope: "row" }, "output"),
-    h("td", { class: "value" }, reprLikePython(output.value)), h("td", { class: "gradient" }, "1"))];
+    h("td", { class: "value" }, full(output, "value")), h("td", { class: "gradient" }, "1"))];
   for (const node of data.nodes.filter((node) => node.op === "input")) {
     rows.push(h("tr", null, h("th", { scope: "row" }, node.label),
-      h("td", { class: "value" }, reprLikePython(node.value)), h("td", { class: "gradient" }, reprLikePython(node.grad))));
+      h("td", { class: "value" }, full(node, "value")), h("td", { class: "gradient" }, full(node, "grad"))));
   }
   $("tbody", page.summary).replaceChildren(...rows);
 }
 
-/** Every wire's numbers as drawn, each node's own wire followed by its fork's branches. */
-function fillWireTable() {
+/** Every wire in table order, each node's own wire followed by its fork's branches, with the
+ * row header that names it and where it goes. */
+function wireEntries() {
   const { data, nodes, trunks, branchesOf, uses } = state.model;
-  const rows = [];
+  const entries = [];
   for (const node of data.nodes) {
-    const trunk = trunks.get(node.id);
     const forks = branchesOf.get(node.id) || [];
     const consumers = uses.get(node.id);
     let into = "output";
     if (forks.length) into = `fork to ${forks.length}`;
     else if (consumers.length) into = "gate " + consumers[0].gate.label;
-    rows.push(wireRow(trunk, h("th", { scope: "row" }, code(node.expr)), into));
+    // A named step reads as the program has it: q = x+y.
+    const carries = node.name && node.name !== node.expr ? `${node.name} = ${node.expr}` : node.expr;
+    entries.push({ wire: trunks.get(node.id), header: () => h("th", { scope: "row" }, code(carries)), into,
+      name: nodeName(node) });
     for (const branch of forks) {
       const gate = nodes.get(branch.consumer);
-      rows.push(wireRow(branch, h("th", { scope: "row", class: "branch" }, "↳ branch of ", code(node.label)),
-        `gate ${gate.label}, operand ${branch.operand + 1}`));
+      entries.push({ wire: branch, header: () => h("th", { scope: "row", class: "branch" }, "↳ branch of ", code(node.label)),
+        into: `gate ${gate.label}, operand ${branch.operand + 1}`, name: `${nodeName(node)} into gate ${gate.label}` });
     }
   }
+  return entries;
+}
+
+/** Every wire's numbers as drawn; while practising, the practice table takes its place. */
+function fillWireTable() {
+  const { data } = state.model;
+  if (practising()) {
+    page.wireTable.hidden = true;
+    $("tbody", page.wireTable).replaceChildren();
+    return;
+  }
+  const rows = wireEntries().map(({ wire, header, into }) => wireRow(wire, header(), into));
   const columns = ["wire", "into", "value", "gradient"];
   if (data.options.wrt) columns.push("d/d" + data.options.wrt);
   $("thead", page.wireTable).replaceChildren(h("tr", null, columns.map((name, index) =>
@@ -580,6 +640,296 @@ function wireRow(wire, header, into) {
     "tangent" in wire ? h("td", { class: "tangent" + (wire.flagged[2] ? " flagged" : "") }, wire.tangent) : null);
 }
 
+// --- practice -------------------------------------------------------------------------------
+
+function practising() {
+  return Boolean(state.data && state.data.options.practice);
+}
+
+/** The answers of one circuit: a new expression starts a new exercise, a new value does not. */
+function answerKey(wire, kind) {
+  return [state.data.expr, state.data.options.composites, wire.id, kind].join("\n");
+}
+
+/** true, false, or null when nothing was typed for this number. */
+function answerResult(wire, kind) {
+  const typed = state.answers.get(answerKey(wire, kind));
+  return typed === undefined ? null : checkAnswer(typed, wire[kind], trueNumber(state.model, wire, kind));
+}
+
+/** What the student may see of a wire's number: the server's string, or null while it is a
+ * number to find not yet found. Everything on the page that shows numbers asks this. */
+function known(wire, kind) {
+  if (!isHidden(wire, kind)) return wire[kind];
+  return answerResult(wire, kind) === true ? wire[kind] : null;
+}
+
+/** The controls that would give the answers away step aside while practising: forward mode
+ * (the output's derivative with respect to an input is that input's gradient) and the
+ * step-through. They follow the form's choice at once, before the server has answered. */
+function applyPracticeControls() {
+  const chosen = page.form.elements.practice.value;
+  const wrt = page.form.elements.namedItem("wrt");
+  if (wrt) {
+    if (chosen) wrt.value = "";
+    wrt.disabled = Boolean(chosen);
+  }
+  for (const button of $$("[data-step]")) button.disabled = Boolean(chosen);
+  if (chosen && state.step !== null) stopStepping();
+}
+
+function fillPractice() {
+  const mode = state.data.options.practice;
+  page.practice.hidden = !mode;
+  page.explainHidden.hidden = !mode;
+  if (!mode) {
+    state.practiceTable = null;
+    $("tbody", page.practiceTable).replaceChildren();
+    return;
+  }
+  // Rebuilt for a new exercise only: rebuilding while a value scrubs would take the focus away.
+  const exercise = [state.data.expr, state.data.options.composites, mode].join("\n");
+  if (state.practiceTable !== exercise) {
+    buildPracticeTable();
+    state.practiceTable = exercise;
+  }
+  const withoutPractice = new URLSearchParams(state.query);
+  withoutPractice.delete("practice");
+  $("#without-practice").href = "/?" + withoutPractice;
+  page.practiceTitle.textContent = `Practice: find the ${mode === "values" ? "values" : "gradients"}`;
+  page.practiceIntro.replaceChildren(...practiceIntro(mode, state.data.options.precision));
+  refreshPractice();
+}
+
+function practiceIntro(mode, precision) {
+  const task = mode === "values"
+    ? ["Every value drawn as ", h("strong", null, "?"), " is yours to find: go forward from the inputs, gate by gate."]
+    : ["Every gradient drawn as ", h("strong", null, "?"), " is yours to find: go backward from the output, whose gradient is 1; ",
+      "at each gate, upstream × local, and at a fork, add up the branches."];
+  return [...task, ` An answer counts when it rounds to the number the diagram would show (${precision} decimals).`];
+}
+
+/** One row per wire: the numbers given, an input for the one to find, its mark and a hint. */
+function buildPracticeTable() {
+  const rows = [];
+  for (const { wire, header, into, name } of wireEntries()) {
+    const asked = askedKind(wire);
+    const cells = ["value", "grad"].map((kind) => {
+      const cell = { class: kind === "grad" ? "gradient" : "value", "data-label": KIND_NAMES[kind] };
+      if (kind !== asked) return h("td", { ...cell, "data-given": kind });
+      const input = h("input", { class: "answer", "data-wire": wire.id, "data-kind": kind, inputmode: "decimal",
+        autocomplete: "off", spellcheck: "false", size: "7", "aria-label": `${KIND_NAMES[kind]} of ${name}`,
+        "aria-describedby": "mark-" + wire.id });
+      input.value = state.answers.get(answerKey(wire, kind)) || "";
+      return h("td", cell, input);
+    });
+    rows.push(h("tr", { "data-wire": wire.id }, header(), h("td", { class: "into" }, into), cells,
+      h("td", { class: "mark", id: "mark-" + wire.id }),
+      h("td", { class: "hint-cell" }, asked ? h("button", { type: "button", class: "tool", "data-hint": wire.id,
+        "aria-expanded": "false", "aria-controls": "hint-" + wire.id }, "Hint") : null)));
+    if (asked) rows.push(h("tr", { class: "hint-row", id: "hint-" + wire.id, hidden: true }, h("td", { colspan: "6" })));
+  }
+  $("tbody", page.practiceTable).replaceChildren(...rows);
+}
+
+/** The given numbers (they change as values scrub), each answer's mark, the score, open hints. */
+function refreshPractice() {
+  let asked = 0;
+  let found = 0;
+  for (const row of $$("tr[data-wire]", page.practiceTable)) {
+    const wire = state.model.wires.get(row.dataset.wire);
+    for (const cell of $$("td[data-given]", row)) {
+      const kind = cell.dataset.given;
+      cell.textContent = wire[kind];
+      cell.classList.toggle("flagged", wire.flagged[kind === "value" ? 0 : 1]);
+    }
+    const kind = askedKind(wire);
+    if (!kind) continue;
+    asked += 1;
+    const result = answerResult(wire, kind);
+    if (result === true) found += 1;
+    markAnswer(row, result);
+  }
+  page.practiceScore.textContent = found === asked
+    ? `All ${asked} found: every number is on the diagram now.`
+    : `${found} of ${asked} found.`;
+  for (const row of $$(".hint-row:not([hidden])", page.practiceTable)) fillHint(row);
+}
+
+/** Right or wrong in words and a sign, not in colour alone. */
+function markAnswer(row, result) {
+  const mark = $(".mark", row);
+  const input = $("input.answer", row);
+  mark.className = "mark" + (result === true ? " right" : result === false ? " wrong" : "");
+  mark.textContent = result === true ? "✓ right" : result === false ? "✗ not yet" : "";
+  input.classList.toggle("right", result === true);
+  if (result === false) input.setAttribute("aria-invalid", "true");
+  else input.removeAttribute("aria-invalid");
+}
+
+/** Checks what was typed, and shows a right answer everywhere its "?" was. */
+function checkField(input) {
+  const wire = state.model.wires.get(input.dataset.wire);
+  state.answers.set(answerKey(wire, input.dataset.kind), input.value);
+  patchNumbers(state.data);
+  labelSvg();
+  fillSummary();
+  refreshPractice();
+  refreshInspect();
+}
+
+/** After Enter: the next number still to find, so that a student can work through the table. */
+function nextOpenField(from) {
+  const fields = $$("input.answer", page.practiceTable);
+  const start = fields.indexOf(from);
+  const rest = [...fields.slice(start + 1), ...fields.slice(0, start)];
+  return rest.find((field) => !field.classList.contains("right")) || null;
+}
+
+function toggleHint(button) {
+  const row = document.getElementById(button.getAttribute("aria-controls"));
+  row.hidden = !row.hidden;
+  button.setAttribute("aria-expanded", String(!row.hidden));
+  if (!row.hidden) fillHint(row);
+}
+
+function fillHint(row) {
+  const wire = state.model.wires.get(row.id.slice("hint-".length));
+  $("td", row).replaceChildren(...hint(state.model, wire, askedKind(wire), known));
+}
+
+/** A click on a wire (or a gate: its own wire) while practising goes to its answer field. */
+function focusAnswer(id) {
+  const wireId = id.startsWith("gate-") ? "wire-" + id.slice("gate-".length) : id;
+  const field = $(`input.answer[data-wire="${CSS.escape(wireId)}"]`, page.practiceTable);
+  if (field) field.focus();
+}
+
+function stopPractising() {
+  page.form.elements.practice.value = "";
+  applyPracticeControls();
+  schedule(0, "push");
+}
+
+// --- the lessons: chain rule, gradient check, symbolic gradients, staged code ---------------
+
+/** From /api/graph, so it follows every change at once; only the intuitions wait for /api/explain. */
+function fillChainRule() {
+  const hide = practising();
+  page.chainRuleSection.hidden = hide;
+  if (!state.explain) intuitionsFromPage(state.model);
+  for (const body of $$("tbody", page.chainRule)) body.remove();
+  if (!hide) page.chainRule.append(...chainRuleBodies(state.model, state.intuitions));
+}
+
+/** The intuitions the server wrote into the page's own table (when it drew the lessons), so that
+ * the script's first table keeps them instead of flashing without them until /api/explain answers. */
+function intuitionsFromPage(m) {
+  for (const body of $$("tbody[data-gate]", page.chainRule)) {
+    const gate = m.nodes.get(body.dataset.gate);
+    const label = $(".gate-label", body);
+    const intuition = $(".intuition", body);
+    if (gate && label && intuition && label.textContent === gate.label) state.intuitions.set(gate.label, intuition.textContent);
+  }
+}
+
+/** Asks /api/explain for the circuit on screen once its numbers have settled; until the answer
+ * arrives, the panels it fills are marked out of date. */
+function scheduleExplain() {
+  // Before the first answer, what is there is the server's drawing of this very circuit.
+  const current = !state.explain || state.explainQuery === state.query;
+  for (const section of page.explainParts) {
+    section.classList.toggle("stale", !current);
+    section.setAttribute("aria-busy", String(!current));
+  }
+  if (state.query === state.explainAsked) return;
+  clearTimeout(state.explainTimer);
+  state.explainTimer = setTimeout(loadExplain, state.explain ? EXPLAIN_DELAY_MS : 0);
+}
+
+async function loadExplain() {
+  if (state.explainBusy || state.query === state.explainAsked) return; // one at a time; the latest follows
+  const query = state.query;
+  state.explainAsked = query;
+  state.explainBusy = true;
+  let answer;
+  try {
+    answer = await request("/api/explain?" + query, "json");
+  } finally {
+    state.explainBusy = false;
+  }
+  if (query === state.query) {
+    if (answer.ok) showExplain(answer.body, query);
+    else if (answer.status === 429) {
+      state.explainAsked = null;
+      setTimeout(scheduleExplain, Math.min(answer.retryAfter, 60) * 1000);
+    } else {
+      page.explainStatus.textContent = "The gradient check, formulas and code could not be computed: " + answer.error.message;
+    }
+  }
+  scheduleExplain(); // the circuit may have changed while this answer was computed
+}
+
+function showExplain(explain, query) {
+  state.explain = explain;
+  state.explainQuery = query;
+  page.explainStatus.textContent = "";
+  intuitionsOf(explain, state.model, state.intuitions);
+  fillChainRule();
+  fillExplainTables();
+  fillCode();
+}
+
+/** The gradient check and the formulas; hidden while practising, since they hold the gradients. */
+function fillExplainTables() {
+  if (!state.explain && !practising()) return; // until the first answer, the server's tables stay
+  const explain = practising() ? null : state.explain;
+  page.gradcheckSection.hidden = !explain;
+  page.symbolicSection.hidden = !explain;
+  $("tbody", page.gradcheck).replaceChildren(...(explain ? gradcheckRows(explain.gradcheck) : []));
+  const symbolic = explain && explain.symbolic;
+  page.symbolic.hidden = !symbolic;
+  page.symbolicNone.hidden = !explain || Boolean(symbolic);
+  $("tbody", page.symbolic).replaceChildren(...(symbolic ? symbolicRows(symbolic, state.model) : []));
+}
+
+function fillCode() {
+  page.codeSection.hidden = !state.explain;
+  for (const language of ["python", "pytorch"]) {
+    const pre = $(`#code-${language} pre`);
+    const text = state.explain.code[language];
+    if (pre.textContent !== text) pre.textContent = text; // untouched, a selection survives a scrub
+  }
+}
+
+/** Python and PyTorch as two tabs (without JavaScript both show, one under the other). */
+function setUpCodeTabs() {
+  const tabs = $$('[role="tab"]', page.codeSection);
+  const select = (chosen) => {
+    for (const tab of tabs) {
+      const on = tab === chosen;
+      tab.setAttribute("aria-selected", String(on));
+      tab.tabIndex = on ? 0 : -1;
+      document.getElementById(tab.getAttribute("aria-controls")).hidden = !on;
+    }
+  };
+  for (const tab of tabs) {
+    const panel = document.getElementById(tab.getAttribute("aria-controls"));
+    panel.setAttribute("role", "tabpanel");
+    panel.setAttribute("aria-labelledby", tab.id);
+    tab.addEventListener("click", () => select(tab));
+    tab.addEventListener("keydown", (event) => {
+      const step = { ArrowRight: 1, ArrowLeft: -1 }[event.key];
+      if (!step) return;
+      event.preventDefault();
+      const next = tabs[(tabs.indexOf(tab) + step + tabs.length) % tabs.length];
+      select(next);
+      next.focus();
+    });
+  }
+  select(tabs[0]);
+}
+
 // --- export and share -----------------------------------------------------------------------
 
 function updateExports(query) {
@@ -592,17 +942,18 @@ function updateExports(query) {
   page.html.value = `<img src="${escapeHtml(image)}" alt="${escapeHtml(alt)}">`;
 }
 
-async function copy(text, what, field) {
+async function copy(text, what, field, status = page.copyStatus) {
   try {
     await navigator.clipboard.writeText(text);
-    page.copyStatus.textContent = `${what} copied.`;
+    status.textContent = `${what} copied.`;
   } catch (error) {
     // No clipboard (a plain-http address, or permission refused): select it for Ctrl+C.
     if (field) {
       field.focus();
-      field.select();
+      if (field.select) field.select();
+      else getSelection().selectAllChildren(field); // a <pre>
     }
-    page.copyStatus.textContent = `Copying was refused by the browser; ${field ? "the text is selected: " : ""}press Ctrl+C (⌘C on a Mac).`;
+    status.textContent = `Copying was refused by the browser; ${field ? "the text is selected: " : ""}press Ctrl+C (⌘C on a Mac).`;
   }
 }
 
@@ -664,8 +1015,9 @@ function showStep() {
   }
   if (!stepping) {
     page.counter.textContent = "";
-    page.explain.replaceChildren(h("p", { class: "hint" },
-      "Step shows the forward pass gate by gate, then the backward pass with the chain rule at each gate."));
+    page.explain.replaceChildren(h("p", { class: "hint" }, practising()
+      ? "Step-through is off while practising: it would show the numbers to find."
+      : "Step shows the forward pass gate by gate, then the backward pass with the chain rule at each gate."));
     return;
   }
   const values = new Set();
@@ -727,12 +1079,12 @@ function inspect(id, refresh) {
   let start; // the first node on the way to the output
   if (id.startsWith("gate-")) {
     start = id.slice("gate-".length);
-    page.inspect.replaceChildren(...describeGate(m.nodes.get(start), m));
+    page.inspect.replaceChildren(...(practising() ? describePractice(id, m, known) : describeGate(m.nodes.get(start), m)));
   } else {
     const wire = m.wires.get(id);
     if (!wire) return;
     start = wire.consumer !== null ? wire.consumer : wire.node;
-    page.inspect.replaceChildren(...describeWire(wire, m));
+    page.inspect.replaceChildren(...(practising() ? describePractice(id, m, known) : describeWire(wire, m)));
     // A branch leads only into its own gate: not through its fork's other branches.
     if (wire.consumer !== null) markBranch(id);
   }
@@ -816,6 +1168,23 @@ function init() {
   page.html = $("#snippet-html");
   page.copyStatus = $("#copy-status");
   page.zoom = $("[data-zoom]");
+  page.practice = $("#practice");
+  page.practiceTable = $("#practice-table");
+  page.practiceScore = $("#practice-score");
+  page.practiceTitle = $("#practice-title");
+  page.practiceIntro = $("#practice-intro");
+  page.explainHidden = $("#explain-hidden");
+  page.explainStatus = $("#explain-status");
+  page.chainRuleSection = $("#chain-rule-section");
+  page.chainRule = $("#chain-rule");
+  page.gradcheckSection = $("#gradcheck-section");
+  page.gradcheck = $("#gradcheck");
+  page.symbolicSection = $("#symbolic-section");
+  page.symbolic = $("#symbolic");
+  page.symbolicNone = $("#symbolic-none");
+  page.codeSection = $("#code-section");
+  page.codeStatus = $("#code-status");
+  page.explainParts = [page.gradcheckSection, page.symbolicSection, page.codeSection]; // what /api/explain fills
   document.documentElement.classList.add("js");
   for (const element of $$(".js-only")) element.hidden = false;
   page.wireTable.hidden = true; // until there are numbers to put in it
@@ -824,9 +1193,11 @@ function init() {
   history.replaceState({ query: location.search.slice(1) }, "", location.href);
 
   page.expr.addEventListener("input", () => schedule(TYPE_DELAY_MS, "merge"));
+  enhanceExpressionField(page.expr, () => page.form.requestSubmit());
   for (const select of optionSelects()) {
     select.addEventListener("change", () => {
       applyPageOptions();
+      applyPracticeControls();
       schedule(0, "push");
     });
   }
@@ -858,6 +1229,7 @@ function init() {
     if (event.ctrlKey || event.metaKey || event.altKey || !state.data) return;
     if (event.target.closest("input, select, textarea, [contenteditable]")) return;
     const action = { n: "next", b: "back", p: "play", r: "reset" }[event.key.toLowerCase()];
+    if (action && practising()) return; // stepping would show the numbers to find
     if (action) {
       event.preventDefault();
       stepActions[action]();
@@ -877,6 +1249,7 @@ function init() {
     state.pinned = item && state.pinned !== item.id ? item.id : null;
     if (item) focusItem(item);
     refreshInspect();
+    if (item && practising()) focusAnswer(item.id);
   });
   page.diagram.addEventListener("focusin", (event) => {
     const item = inspectable(event.target);
@@ -894,8 +1267,41 @@ function init() {
     } else if (event.key === "Enter" || event.key === " ") {
       event.preventDefault();
       state.pinned = state.pinned === item.id ? null : item.id;
+      if (practising()) focusAnswer(item.id);
     }
   });
+
+  // Practice: answers are checked on Enter or on leaving the field, not at every keystroke
+  // (a half-typed "-0." is not wrong yet).
+  page.practiceTable.addEventListener("change", (event) => {
+    if (event.target.matches("input.answer")) checkField(event.target);
+  });
+  page.practiceTable.addEventListener("input", (event) => {
+    if (event.target.matches("input.answer")) markAnswer(event.target.closest("tr"), null);
+  });
+  page.practiceTable.addEventListener("keydown", (event) => {
+    if (event.key !== "Enter" || !event.target.matches("input.answer")) return;
+    event.preventDefault();
+    checkField(event.target);
+    const next = event.target.classList.contains("right") ? nextOpenField(event.target) : null;
+    if (next) next.focus();
+  });
+  page.practiceTable.addEventListener("click", (event) => {
+    const button = event.target.closest("[data-hint]");
+    if (button) toggleHint(button);
+  });
+  $("#practice-stop").addEventListener("click", stopPractising);
+  $("#without-practice").addEventListener("click", (event) => {
+    if (event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey || event.altKey) return;
+    event.preventDefault(); // the same circuit, drawn in place
+    stopPractising();
+  });
+
+  setUpCodeTabs();
+  for (const button of $$("[data-copy-code]")) {
+    const pre = $(`#code-${button.dataset.copyCode} pre`);
+    button.addEventListener("click", () => copy(pre.textContent, pre.getAttribute("aria-label"), pre, page.codeStatus));
+  }
 
   $("#copy-link").addEventListener("click", () => copy(new URL("/?" + (state.query || ""), location.href).href, "Link"));
   for (const button of $$("[data-copy]")) {

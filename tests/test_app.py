@@ -111,7 +111,7 @@ class Page(HTMLParser):
         attrs = dict(attrs)
         self.tags.append((tag, attrs))
         current = self._current_field()
-        if tag in ("input", "select") and current is not None and current.name is None:
+        if tag in ("input", "select", "textarea") and current is not None and current.name is None:
             current.name, current.value = attrs.get("name"), attrs.get("value")
         if tag == "option" and "selected" in attrs and current is not None:
             current.value = attrs.get("value")
@@ -140,6 +140,9 @@ class Page(HTMLParser):
     def _closed(self, entry):
         text = "".join(entry["text"])
         current = self._current_field()
+        if entry["tag"] == "textarea" and current is not None:
+            # A textarea's value is its text, less the one newline that follows the tag.
+            current.value = text[1:] if text.startswith("\n") else text
         if entry["field"] is not None:
             self.fields.append(entry["field"])
         if "error" in entry["classes"]:

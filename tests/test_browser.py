@@ -2,7 +2,8 @@
 
 First the page without JavaScript (the form and the <img> must work alone), then the live page
 of static/app.js: typing, the permalink, scrubbing, stepping, inspecting, exporting, the display
-options, a phone-sized screen and the keyboard. Every test checks the browser's console.
+options, the lessons (chain rule, gradient check, symbolic gradients, staged code), named steps,
+practice mode, a phone-sized screen and the keyboard. Every test checks the browser's console.
 """
 
 import json
@@ -34,6 +35,10 @@ FIGURE_2 = "1/(1+exp(-(w0*x0+w1*x1+w2)))"
 FIGURE_2_VALUES = {"w0": "2", "x0": "-1", "w1": "-3", "x1": "-2", "w2": "-3"}
 FIGURE_2_QUERY = "expr=1%2F(1%2Bexp(-(w0*x0%2Bw1*x1%2Bw2)))&w0=2&x0=-1&w1=-3&x1=-2&w2=-3&precision=2"
 FIGURE_1_QUERY = "expr=(x%2By)*z&x=-2&y=5&z=-4&precision=0"
+FIGURE_3_QUERY = "expr=2*(x*y%2Bmax(z,w))&x=3&y=-4&z=2&w=-1"
+STAGED_QUERY = "expr=(x%2Bsigmoid(y))%2F(sigmoid(x)%2B(x%2By)**2)&x=3&y=-4"
+# Figure 2's gates from the output back to the inputs: the chain rule's order.
+FIGURE_2_BACKWARD = ["1/x", "+1", "exp", "*-1", "+", "+", "*", "*"]
 # What Chromium logs for an answer of 400, which a mistake in the expression deliberately gets.
 BAD_REQUEST = "Failed to load resource: the server responded with a status of 400 (BAD REQUEST)"
 
@@ -140,6 +145,29 @@ def query_of(url):
     return {name: values[0] for name, values in parse_qs(urlsplit(url).query).items()}
 
 
+def wait_explained(page):
+    """Waits for /api/explain's panels to show the circuit on screen (not the one before it)."""
+    expect(page.locator("#code-section")).to_be_visible()
+    expect(page.locator("#code-section")).not_to_have_class(re.compile(r"\bstale\b"))
+
+
+def gate_rows(page, label):
+    """The chain-rule table's rows for the gates drawn with this label."""
+    return page.locator("#chain-rule tbody[data-gate]").filter(
+        has=page.locator(".gate-label", has_text=re.compile(f"^{re.escape(label)}$")))
+
+
+def verdicts(page):
+    """The gradient check's verdicts, each as its mark (drawn by CSS) and its word."""
+    return page.evaluate("""() => [...document.querySelectorAll('#gradcheck td.verdict')].map(cell =>
+        getComputedStyle(cell.querySelector('.verdict-mark'), '::before').content.replace(/"/g, '') + cell.textContent.trim())""")
+
+
+def fetch_text(url):
+    with urllib.request.urlopen(url) as response:
+        return response.read().decode()
+
+
 def visible_texts(page, selector):
     return page.evaluate(f"""() => [...document.querySelectorAll({json.dumps(selector)})]
         .filter(t => getComputedStyle(t).opacity !== '0').map(t => t.textContent)""")
@@ -169,7 +197,7 @@ def test_without_javascript_the_form_draws_figure_2_at_its_permalink(server, sta
     assert query["expr"] == [FIGURE_2]
     assert {name: query[name] for name in FIGURE_2_VALUES} == {k: [v] for k, v in FIGURE_2_VALUES.items()}
     assert _diagram_width(page) > 500
-    table = page.locator("table.numbers").first.inner_text()
+    table = page.locator("#summary").inner_text()
     for gradient in ("-0.196611", "0.393223", "-0.393223", "-0.589835", "0.196611"):
         assert gradient in table
     # The controls that need the script stay hidden.
@@ -180,12 +208,12 @@ def test_without_javascript_the_form_draws_figure_2_at_its_permalink(server, sta
 def test_without_javascript_the_permalink_shows_the_same_circuit_in_a_fresh_browser(server, browser, static_page):
     page = static_page
     page.goto(f"{server}/?{FIGURE_1_QUERY}")
-    first = page.locator("table.numbers").first.inner_text()
+    first = page.locator("#summary").inner_text()
     first_svg = page.get_attribute(".result img", "src")
 
     other = _open_page(browser, java_script_enabled=False)
     other.goto(page.url)
-    assert other.locator("table.numbers").first.inner_text() == first
+    assert other.locator("#summary").inner_text() == first
     assert other.get_attribute(".result img", "src") == first_svg
     assert other.input_value("#expr") == "(x+y)*z"
     other.context.close()
@@ -548,30 +576,336 @@ def test_dark_theme_colour_blind_scheme_layout_and_precision_apply_and_stay_in_t
     assert page.console_errors == []
 
 
+# --- the lessons: chain rule, gradient check, symbolic gradients, staged code --------------------
+
+def test_the_chain_rule_table_shows_every_gate_backward_and_follows_each_change(server, page):
+    open_circuit(page, server, FIGURE_2_QUERY, 8)
+    labels = page.locator("#chain-rule tbody[data-gate] .gate-label")
+    expect(labels).to_have_count(8)
+    assert labels.all_inner_texts() == FIGURE_2_BACKWARD
+    exp_gate = gate_rows(page, "exp")
+    expect(exp_gate).to_contain_text("-0.53 × 0.37 = -0.20")
+    expect(exp_gate).to_contain_text("∂/∂x = exp(x) = 0.37")
+    # The intuitions come with /api/explain, a moment later.
+    expect(exp_gate.locator(".intuition")).to_contain_text("exp is its own derivative")
+    expect(gate_rows(page, "*").last).to_contain_text("0.20 × 2.00 = 0.39")  # x0's gradient is w0 × upstream
+    wait_explained(page)
+    screenshot(page, "desktop-light-lessons")
+
+    # A new value: the table follows at once, from the same numbers as the diagram.
+    page.fill("#var-w0", "3")
+    expect(page.locator("#wire-n0 .num-value")).to_have_text("3.00")
+    # w0*x0 + w1*x1 + w2 = 0 now: the sigmoid's local gradient is 0.25, and x0 gets 0.25 × w0.
+    expect(gate_rows(page, "*").last).to_contain_text("0.25 × 3.00 = 0.75")
+
+    # Gradients add up at a fork: x*x sends x two branches.
+    open_circuit(page, server, "expr=x*x%2By&x=3&y=1", 2)
+    fork = page.locator("#chain-rule tbody.fork")
+    expect(fork).to_contain_text("Gradients add up at the fork of x")
+    expect(fork).to_contain_text("3.00 + 3.00 = 6.00")
+    # The fork's sum comes right after the gate its last branch leaves.
+    assert page.evaluate("document.querySelector('#chain-rule tbody.fork').previousElementSibling.dataset.gate") == "n2"
+    assert page.console_errors == []
+
+
+def test_composite_gates_and_forward_mode_keep_the_lessons(server, page):
+    open_circuit(page, server, "expr=1%2F(1%2Bexp(-z))*y&z=0.5&y=2&composites=collapsed", 2)
+    sigmoid = gate_rows(page, "sigmoid")
+    expect(sigmoid).to_have_count(1)
+    expect(sigmoid.locator(".intuition")).to_contain_text("s(1-s)")
+    wait_explained(page)
+    assert verdicts(page) == ["✓ good", "✓ good"]
+    # As simple gates: five gates, and the table has five.
+    page.select_option("#option-composites", "expanded")
+    expect(page.locator("#chain-rule tbody[data-gate]")).to_have_count(5)
+    # Forward mode: the third number on each wire; the lessons stay.
+    page.select_option("#option-wrt", "z")
+    expect(page.locator("#tangent-note")).to_be_visible()
+    expect(page.locator("#wire-table thead")).to_contain_text("d/dz")
+    expect(page.locator("#chain-rule tbody[data-gate]")).to_have_count(5)
+    wait_explained(page)
+    assert page.locator("#symbolic tbody tr").count() == 2
+    page.select_option("#option-theme", "dark")
+    wait_explained(page)
+    screenshot(page, "desktop-dark-lessons")
+    assert page.console_errors == []
+
+
+def test_without_javascript_the_lessons_are_on_the_page_as_the_script_draws_them(server, browser, static_page):
+    page = static_page
+    page.goto(f"{server}/?{FIGURE_2_QUERY}")
+    assert page.locator("#chain-rule tbody[data-gate] .gate-label").all_inner_texts() == FIGURE_2_BACKWARD
+    exp_gate = gate_rows(page, "exp")
+    assert "-0.53 × 0.37 = -0.20" in exp_gate.inner_text()
+    assert "exp is its own derivative" in exp_gate.inner_text()
+    assert verdicts(page) == ["✓ good"] * 5
+    assert page.locator("#symbolic tbody tr").count() == 5
+    staged = fetch_text(f"{server}/code/staged.py?{FIGURE_2_QUERY}")
+    assert page.locator("#code-python pre").text_content() == staged
+    assert page.locator("#code-pytorch pre").is_visible()  # no tabs without the script: both show
+    static_table = page.locator("#chain-rule").inner_text()
+
+    # The script draws the same table from /api/graph.
+    live = _open_page(browser)
+    open_circuit(live, server, FIGURE_2_QUERY, 8)
+    wait_explained(live)
+    assert live.locator("#chain-rule").inner_text().split() == static_table.split()
+    assert live.console_errors == [] and page.console_errors == []
+    live.context.close()
+
+
+def test_the_staged_code_shown_is_the_download_and_follows_the_circuit(server, browser):
+    page = _open_page(browser, permissions=["clipboard-read", "clipboard-write"])
+    open_circuit(page, server, FIGURE_1_QUERY, 2)
+    wait_explained(page)
+    python = page.locator("#code-python pre")
+    assert python.text_content() == fetch_text(f"{server}/code/staged.py?{FIGURE_1_QUERY}")
+    assert "dz = add0 * df" in python.text_content()
+    link = page.locator("#code-python a[data-export=python]")
+    assert python.text_content() == fetch_text(link.evaluate("a => a.href"))
+    page.click("#code-python [data-copy-code]")
+    expect(page.locator("#code-status")).to_have_text("Python code copied.")
+    assert page.evaluate("navigator.clipboard.readText()") == python.text_content()
+
+    # PyTorch: a second tab.
+    expect(page.locator("#code-pytorch")).to_be_hidden()
+    page.click("#tab-pytorch")
+    pytorch = page.locator("#code-pytorch pre")
+    expect(pytorch).to_be_visible()
+    expect(python).to_be_hidden()
+    assert pytorch.text_content() == fetch_text(f"{server}/code/pytorch.py?{FIGURE_1_QUERY}")
+    page.keyboard.press("ArrowLeft")  # the tabs take arrow keys
+    expect(python).to_be_visible()
+
+    # A new value: the code and its download follow.
+    page.fill("#var-z", "-5")
+    expect(python).to_contain_text("z = -5.0")
+    assert python.text_content() == fetch_text(link.evaluate("a => a.href"))
+    assert page.console_errors == []
+    page.context.close()
+
+
+def test_the_gradient_check_passes_the_golden_circuits_and_warns_at_a_kink(server, page):
+    for query, inputs in [(FIGURE_1_QUERY, 3), (FIGURE_2_QUERY, 5), (FIGURE_3_QUERY, 4), (STAGED_QUERY, 2)]:
+        page.goto(f"{server}/?{query}")
+        wait_explained(page)
+        expect(page.locator("#gradcheck .verdict")).to_have_count(inputs)
+        assert verdicts(page) == ["✓ good"] * inputs, query
+        assert page.locator("#gradcheck tr.kink").count() == 0
+    # Figure 1's gradients as formulas: d f / d x = z.
+    page.goto(f"{server}/?{FIGURE_1_QUERY}")
+    wait_explained(page)
+    row = page.locator("#symbolic tr[data-input=x]")
+    expect(row.locator(".formula-cell")).to_have_text("z")
+    expect(row).to_contain_text("-4.0")
+
+    # relu at 0: the centred difference straddles the kink.
+    open_circuit(page, server, "expr=relu(x)*y&x=0&y=2", 2)
+    wait_explained(page)
+    assert verdicts(page) == ["✗ wrong", "✓ good"]
+    warning = page.locator("#gradcheck tr.kink")
+    expect(warning).to_have_count(1)
+    expect(warning).to_contain_text("x is at or near a kink of relu(x)")
+    # The verdict is a word and a mark, not only a colour.
+    assert page.evaluate("getComputedStyle(document.querySelector('#gradcheck tr[data-input=y] .verdict')).color") != \
+        page.evaluate("getComputedStyle(document.querySelector('#gradcheck tr[data-input=x] .verdict')).color")
+    expect(page.locator("#symbolic tr[data-input=x] .formula-cell")).to_contain_text("Heaviside")
+    assert page.console_errors == []
+
+
+# --- named steps --------------------------------------------------------------------------------
+
+def test_a_program_of_named_steps_typed_on_two_lines_draws_figure_1_with_q_and_f(server, page):
+    page.goto(server + "/")
+    field = page.locator("#expr")
+    assert field.evaluate("e => e.tagName") == "TEXTAREA"
+    field.press_sequentially("q = x + y", delay=5)
+    field.press("Enter")  # a new line, not a submission
+    field.press_sequentially("f = q * z", delay=5)
+    wait_drawn(page, 2)
+    assert page.input_value("#expr") == "q = x + y\nf = q * z"
+    assert field.get_attribute("rows") == "2"
+    for name, value in {"x": "-2", "y": "5", "z": "-4"}.items():
+        page.fill(f"#var-{name}", value)
+    expect(page.locator("#wire-n4 .num-value")).to_have_text("-12.00")
+    assert wire_numbers(page)["wire-n3"] == ["3.00", "-4.00"]
+    names = page.evaluate("[...document.querySelectorAll('#diagram g.wire text')].map(t => t.textContent)")
+    assert "q" in names and "f" in names
+    expect(gate_rows(page, "*")).to_contain_text("a = q")
+    page.wait_for_url(lambda url: query_of(url).get("z") == "-4")
+    assert query_of(page.url)["expr"] == "q = x + y\nf = q * z"
+
+    # Ctrl+Enter submits (the form's submit, which draws at once) and adds no line.
+    page.evaluate("document.querySelector('#circuit-form').addEventListener('submit', () => window.submitted = true)")
+    field.press("Control+Enter")
+    assert page.evaluate("window.submitted") is True
+    assert page.input_value("#expr") == "q = x + y\nf = q * z"
+
+    # A mistake on line 2: the message names the line, the caret sits under it.
+    field.press("End")
+    field.press_sequentially(" *", delay=5)
+    error = page.locator("#expr-error")
+    expect(error).to_contain_text("line 2, column 12")
+    assert page.locator("#expr-error pre.caret").inner_text() == "q = x + y\nf = q * z *\n" + " " * 11 + "^"
+    assert set(page.console_errors) == {BAD_REQUEST}
+
+
+def test_without_javascript_a_two_line_program_submits_with_its_newlines(server, static_page):
+    page = static_page
+    page.goto(server + "/")
+    page.fill("#expr", "q = x + y\nf = q * * z")
+    page.click("button[type=submit]")
+    assert query_of(page.url)["expr"].replace("\r\n", "\n") == "q = x + y\nf = q * * z"
+    assert "line 2, column 9" in page.locator("#expr-error").inner_text()
+    assert page.locator("pre.caret").inner_text() == "q = x + y\nf = q * * z\n" + " " * 8 + "^"
+    page.fill("#expr", "q = x + y\nf = q * z")
+    page.click("button[type=submit]")
+    assert page.input_value("#expr") == "q = x + y\nf = q * z"
+    assert _diagram_width(page) > 200
+    assert page.get_attribute("#expr", "rows") == "2"
+    assert page.console_errors == [BAD_REQUEST]
+
+
+# --- practice -----------------------------------------------------------------------------------
+
+def wait_practice(page, rows):
+    expect(page.locator("#practice-table tbody tr[data-wire]")).to_have_count(rows)
+
+
+def answer(page, wire, text):
+    """Types an answer for a wire in the practice table and presses Enter."""
+    field = page.locator(f"#practice-table input.answer[data-wire={wire}]")
+    field.fill(text)
+    field.press("Enter")
+    return page.locator(f"#mark-{wire}")
+
+
+def test_practice_figure_1_gradients_wrong_then_right_with_hints_and_a_link(server, browser, page):
+    open_circuit(page, server, FIGURE_1_QUERY, 2)
+    page.select_option("#option-practice", "grads")
+    page.wait_for_url(lambda url: query_of(url).get("practice") == "grads")
+    wait_practice(page, 5)
+    # The diagram (drawn by the server) asks for every gradient but the output's 1.
+    expect(page.locator("#wire-n3 .num-grad")).to_have_text("?")
+    assert [page.locator(f"#wire-n{k} .num-grad").text_content() for k in range(5)] == ["?", "?", "?", "?", "1"]
+    expect(page.locator("#practice-table input.answer")).to_have_count(4)
+    # Nothing else on the page gives the answers away, and what would is off.
+    assert page.locator("#summary").inner_text().count("?") == 3
+    for hidden in ("#chain-rule-section", "#gradcheck-section", "#symbolic-section", "#wire-table"):
+        expect(page.locator(hidden)).to_be_hidden()
+    expect(page.locator("[data-step=next]")).to_be_disabled()
+    expect(page.locator("#option-wrt")).to_be_disabled()
+    page.locator("#diagram").click(position={"x": 1, "y": 1})
+    page.keyboard.press("n")
+    expect(page.locator("#step-counter")).to_have_text("")
+    page.hover("#wire-n0")
+    expect(page.locator("#inspect")).to_contain_text("Wire x")
+    assert "-4" not in page.locator("#inspect").inner_text()
+
+    # The hint for x: the chain rule at the + gate, its upstream still to find.
+    page.click("#practice-table [data-hint=wire-n0]")
+    hint = page.locator("#hint-wire-n0")
+    expect(hint).to_contain_text("Chain rule at gate +")
+    expect(hint).to_contain_text("(find that one first)")
+    expect(hint).to_contain_text("∂/∂a = 1 = 1")
+    assert "-4" not in hint.inner_text()
+
+    # q's gradient: wrong, then right; the right answer takes the place of its "?".
+    expect(answer(page, "wire-n3", "-3")).to_have_text("✗ not yet")
+    assert page.get_attribute("#practice-table input[data-wire=wire-n3]", "aria-invalid") == "true"
+    expect(page.locator("#wire-n3 .num-grad")).to_have_text("?")
+    expect(answer(page, "wire-n3", "-4")).to_have_text("✓ right")
+    expect(page.locator("#wire-n3 .num-grad")).to_have_text("-4")
+    expect(page.locator("#practice-score")).to_have_text("1 of 4 found.")
+    # Now the hint has its upstream: the multiplication is the student's.
+    expect(hint).to_contain_text("-4 × 1 = ?")
+    # A click on a wire goes to its answer.
+    page.click("#wire-n1")
+    assert page.evaluate("document.activeElement.dataset.wire") == "wire-n1"
+    answer(page, "wire-n0", "-4")
+    answer(page, "wire-n1", "\u22124")  # a typographic minus
+    expect(answer(page, "wire-n2", "3")).to_have_text("✓ right")
+    expect(page.locator("#practice-score")).to_have_text("All 4 found: every number is on the diagram now.")
+    expect(page.locator("#summary")).not_to_contain_text("?")
+    screenshot(page, "desktop-practice")
+
+    # The link is the exercise: a fresh browser gets the question marks, and no answers.
+    link = page.url
+    other = _open_page(browser)
+    other.goto(link)
+    expect(other.locator("#wire-n3 .num-grad")).to_have_text("?")
+    wait_practice(other, 5)
+    assert other.input_value("#option-practice") == "grads"
+    assert other.console_errors == []
+    other.context.close()
+
+    # Stop practising: every number, and the lessons, come back.
+    page.click("#practice-stop")
+    page.wait_for_url(lambda url: not query_of(url).get("practice"))
+    expect(page.locator("#wire-n0 .num-grad")).to_have_text("-4")
+    expect(page.locator("#chain-rule-section")).to_be_visible()
+    expect(page.locator("[data-step=next]")).to_be_enabled()
+    assert page.console_errors == []
+
+
+def test_practice_answers_count_at_the_shown_precision(server, page):
+    page.goto(server + "/")
+    cases = [
+        # typed, shown, true number, right?
+        ("-0.20", "-0.20", -0.19661193324148188, True), ("-0.2", "-0.20", -0.19661193324148188, True),
+        ("-0.196", "-0.20", -0.19661193324148188, True), ("-0.19", "-0.20", -0.19661193324148188, False),
+        ("0.20", "-0.20", -0.19661193324148188, False), ("\u22120.20", "-0.20", -0.19661193324148188, True),
+        (" -4 ", "-4", -4.0, True), ("-4.4", "-4", -4.0, True), ("-4.6", "-4", -4.0, False),
+        ("0.13", "0.12", 0.125, True), ("0.12", "0.12", 0.125, True), ("-0.00", "0.00", -0.001, True),
+        ("1500000000", "1.50e+09", 1.5e9, True), ("1.504e9", "1.50e+09", 1.5e9, True), ("1.51e9", "1.50e+09", 1.5e9, False),
+        ("nan", "nan", "NaN", True), ("inf", "inf", "Infinity", True), ("1e400", "inf", "Infinity", False),
+        ("0x10", "16", 16.0, False), ("abc", "-4", -4.0, False), ("", "-4", -4.0, None), ("  ", "-4", -4.0, None),
+    ]
+    results = page.evaluate("""async (cases) => {
+        const { checkAnswer } = await import('/static/js/practice.js');
+        const named = { NaN: NaN, Infinity: Infinity };
+        return cases.map(([typed, shown, truth]) => checkAnswer(typed, shown, named[truth] ?? truth));
+    }""", [case[:3] for case in cases])
+    assert results == [case[3] for case in cases]
+    assert page.console_errors == []
+
+
 # --- phones and keyboards -----------------------------------------------------------------------
 
 @pytest.mark.parametrize("theme", ["light", "dark"])
 def test_a_phone_sized_screen_scrolls_only_the_diagram(server, browser, theme):
     page = _open_page(browser, viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
     open_circuit(page, server, f"{FIGURE_2_QUERY}&theme={theme}", 8)
+    wait_explained(page)  # the lessons' tables must fit too
     page.click("#wire-table summary")
     page.tap("#gate-n10")
     expect(page.locator("#inspect")).to_contain_text("Gate exp")
     page.click("[data-step=next]")
     screenshot(page, f"phone-{theme}")
+    _assert_fits_a_phone(page)
+    assert page.evaluate("document.querySelector('#diagram').scrollWidth > document.querySelector('#diagram').clientWidth")
+    for button in page.locator(".stepper button").all():
+        box = button.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 390
+
+    # Practising on a phone: the table of answers and its hints fit as well.
+    page.goto(f"{server}/?{FIGURE_2_QUERY}&theme={theme}&practice=values")
+    wait_practice(page, 13)
+    page.click("#practice-table [data-hint=wire-n12]")
+    answer(page, "wire-n5", "-2")
+    screenshot(page, f"phone-practice-{theme}")
+    _assert_fits_a_phone(page)
+    assert page.console_errors == []
+    page.context.close()
+
+
+def _assert_fits_a_phone(page):
     # innerWidth would not do: a phone's browser widens the layout to fit what overflows.
     sizes = page.evaluate("""() => ({page: document.documentElement.scrollWidth, window: 390,
-        diagram: [document.querySelector('#diagram').scrollWidth, document.querySelector('#diagram').clientWidth],
         widest: Math.max(...[...document.querySelectorAll('body *')].filter(e => !e.closest('#diagram'))
             .map(e => e.getBoundingClientRect().right))})""")
     assert sizes["page"] <= sizes["window"], sizes
     assert sizes["widest"] <= sizes["window"] + 0.5, sizes
-    assert sizes["diagram"][0] > sizes["diagram"][1]  # figure 2 scrolls inside its own box
-    for button in page.locator(".stepper button").all():
-        box = button.bounding_box()
-        assert box["x"] >= 0 and box["x"] + box["width"] <= 390
-    assert page.console_errors == []
-    page.context.close()
 
 
 def test_every_control_is_reachable_by_keyboard_with_a_visible_focus(server, page):

@@ -28,6 +28,12 @@ export function model(data) {
   return { data, nodes, trunks, branchesOf, uses, wires, wireInto, precision: data.options.precision };
 }
 
+/** A node as the lecture names it: its input or step name (q in `q = x + y`), else the
+ * expression it computes, as typed. */
+export function nodeName(node) {
+  return node.name || node.expr;
+}
+
 /** The names a gate's formula gives its wires: x for one, a and b for two (as the server's). */
 function operandNames(gate) {
   const count = gate.operands.filter((operand) => "node" in operand).length;

@@ -1,0 +1,97 @@
+/* The lecture's lessons for the circuit on screen, as DOM nodes: the chain rule gate by gate, the
+ * gradient check, the symbolic gradients and the staged code. templates/index.html draws the same
+ * markup without JavaScript; keep the two alike.
+ *
+ * The chain rule is built from /api/graph (the numbers as the diagram shows them, so it follows
+ * every scrub at once); only its intuitions, the gradient check, the formulas and the code come
+ * from /api/explain, which is slower and asked for less often. */
+
+import { code, h } from "./dom.js";
+import { buildSteps, localText, nodeName } from "./circuit.js";
+import { reprLikePython } from "./numbers.js";
+
+/** gate label -> the lecture's intuition for that kind of gate ("An add gate distributes: ..."),
+ * from an /api/explain answer. Intuitions belong to the gate as drawn (`*` swaps, `*-1` scales),
+ * not to one circuit, so the map stays good while the values change and the next answer is on
+ * its way. */
+export function intuitionsOf(explain, m, known = new Map()) {
+  for (const entry of explain.chain_rule) {
+    const gate = m.nodes.get(entry.gate);
+    // The answer may be for the previous expression: trust it only where the gate is the same.
+    if (gate && gate.expr === entry.expr && gate.label === entry.label) known.set(gate.label, entry.intuition);
+  }
+  return known;
+}
+
+/** One <tbody> per gate in backward order, and after the gate whose branch completes a fork, the
+ * fork's sum (the step-through's order: buildSteps). */
+export function chainRuleBodies(m, intuitions) {
+  const bodies = [];
+  for (const step of buildSteps(m)) {
+    if (step.kind !== "backward") continue;
+    bodies.push(gateBody(step, m, intuitions.get(step.node.label) || ""));
+    for (const source of step.forks) bodies.push(forkBody(source, m));
+  }
+  return bodies;
+}
+
+function gateBody(step, m, intuition) {
+  const gate = step.node;
+  const upstream = m.trunks.get(gate.id).grad;
+  const rows = step.chains.map(({ operand, name, wire }) => {
+    const source = nodeName(m.nodes.get(operand.node));
+    const local = localText(operand);
+    return h("tr", null,
+      h("td", { class: "operand", "data-label": "input" }, code(name), source === name ? null : [" = ", code(source)]),
+      h("td", { class: "local", "data-label": "local gradient" }, `∂/∂${name} = `, code(operand.local_formula), ` = ${local}`),
+      h("td", { class: "chain", "data-label": "chain rule" },
+        h("span", { class: "gradient" }, upstream), ` × ${local} = `, h("span", { class: "gradient" }, wire.grad)));
+  });
+  const header = h("th", { scope: "rowgroup", rowspan: String(rows.length + (intuition ? 1 : 0)), class: "gate-cell" },
+    h("span", { class: "gate-label" }, gate.label), " ", code((gate.name ? gate.name + " = " : "") + gate.expr));
+  rows[0].prepend(header);
+  if (intuition) rows.push(h("tr", { class: "intuition" }, h("td", { colspan: "3" }, intuition)));
+  return h("tbody", { "data-gate": gate.id }, rows);
+}
+
+function forkBody(source, m) {
+  const shares = m.branchesOf.get(source).map((branch) => branch.grad);
+  return h("tbody", { class: "fork", "data-fork": source },
+    h("tr", null,
+      h("th", { scope: "rowgroup", class: "gate-cell" }, h("span", { class: "gate-label fork-label" }, "fork")),
+      h("td", { colspan: "2", class: "operand" }, "Gradients add up at the fork of ", code(nodeName(m.nodes.get(source)))),
+      h("td", { class: "chain", "data-label": "branches added up" },
+        `${shares.join(" + ")} = `, h("span", { class: "gradient" }, m.trunks.get(source).grad))));
+}
+
+/** Full-precision numbers, spelled as Python spells them (never rounded here). */
+const full = (number) => reprLikePython(number);
+
+/** The gradient check: one row per input, and under it the kink warning when there is one. The
+ * verdict is a word and a mark (CSS), not only a colour. */
+export function gradcheckRows(checks) {
+  return checks.flatMap((check) => [
+    h("tr", { "data-input": check.name },
+      h("th", { scope: "row" }, check.name),
+      h("td", { "data-label": "value" }, full(check.value)),
+      h("td", { class: "gradient", "data-label": "analytic" }, full(check.analytic)),
+      h("td", { "data-label": "numeric" }, full(check.numeric)),
+      h("td", { "data-label": "relative error" }, full(check.relative_error)),
+      h("td", { class: "verdict verdict-" + check.verdict.replace(/ /g, "-"), "data-label": "verdict" },
+        h("span", { "aria-hidden": "true", class: "verdict-mark" }), check.verdict)),
+    check.warning ? h("tr", { class: "kink" }, h("td", { colspan: "6" },
+      h("span", { class: "warning" }, h("span", { "aria-hidden": "true" }, "⚠ "), check.warning))) : null,
+  ]).filter(Boolean);
+}
+
+/** d output / d input as SymPy's formula, its value, and the backward pass's number beside it. */
+export function symbolicRows(symbolic, m) {
+  // In the inputs' order, as typed (the JSON object comes with its keys sorted).
+  const inputs = m.data.nodes.filter((node) => node.op === "input" && node.name in symbolic);
+  return inputs.map((input) => [input, symbolic[input.name]]).map(([input, gradient]) => h("tr", { "data-input": input.name },
+    h("th", { scope: "row" }, `∂f/∂${input.name}`),
+    h("td", { class: "formula-cell", "data-label": "formula" }, code(gradient.formula),
+      gradient.simplified ? null : [" ", h("span", { class: "note" }, "(not simplified: SymPy ran out of time)")]),
+    h("td", { "data-label": "its value" }, gradient.value === null ? "not a real number" : full(gradient.value)),
+    h("td", { class: "gradient", "data-label": "backward pass" }, full(input.grad))));
+}
