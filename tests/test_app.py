@@ -1057,6 +1057,8 @@ def test_figure_2_chain_rule_has_the_lectures_numbers(client):
     inverse = chain_rule_row(body, "1/x")
     assert round(inverse["operands"][0]["local"], 2) == -0.53
     assert inverse["operands"][0]["local_formula"] == "-1/x**2"
+    assert "scales the gradient" in chain_rule_row(body, "*-1")["intuition"]
+    assert "swaps" in body["chain_rule"][-1]["intuition"]  # w0*x0, the first gate typed
 
 
 def test_figure_3_chain_rule_shows_add_distributing_mul_swapping_max_routing(client):
@@ -1147,3 +1149,8 @@ def test_practice_mode_draws_the_numbers_to_find_as_question_marks(client, mode,
     body = strict_json(get(client, "/api/graph", query))
     assert sum(wire["hidden"].count(True) for wire in body["wires"]) == shown.count("?")
     assert body["options"]["practice"] == mode
+
+
+def test_practice_turns_forward_mode_off(client):
+    body = strict_json(get(client, "/api/graph", [*GOLDEN["figure-1"].query, ("practice", "grads"), ("wrt", "x")]))
+    assert body["options"]["wrt"] == "" and "tangents" not in body
