@@ -76,7 +76,7 @@ export function gradcheckRows(checks) {
       h("td", { "data-label": "value" }, full(check.value)),
       h("td", { class: "gradient", "data-label": "analytic" }, full(check.analytic)),
       h("td", { "data-label": "numeric" }, full(check.numeric)),
-      h("td", { "data-label": "relative error" }, full(check.relative_error)),
+      h("td", { "data-label": "relative error" }, check.relative_error_text),
       h("td", { class: "verdict verdict-" + check.verdict.replace(/ /g, "-"), "data-label": "verdict" },
         h("span", { "aria-hidden": "true", class: "verdict-mark" }), check.verdict)),
     check.warning ? h("tr", { class: "kink" }, h("td", { colspan: "6" },
