@@ -35,6 +35,7 @@ DISPLAY_OPTIONS = [
     ("composites", "Sigmoid and tanh", list(zip(COMPOSITES_MODES, ["as typed", "as one gate",
                                                                    "as simple gates"])), "typed"),
 ]
+PROGRAMS = {"staged": staged_python, "pytorch": pytorch_code}  # /code/<program>.py
 MAX_QUERY_BYTES = 6 * 1024  # below gunicorn's 8190-byte request line, so our message wins
 MAX_BODY_BYTES = 16 * 1024
 SECURITY_HEADERS = {
@@ -120,17 +121,11 @@ def create_app(test_config=None):
         fields = _json_fields() if request.method == "POST" else _query_fields()
         return jsonify(explain_json(build_circuit(fields)))
 
-    @app.get("/code/staged.py")
+    @app.get("/code/<any(staged, pytorch):program>.py")
     @compute
-    def staged_code():
+    def code(program):
         circuit = build_circuit(_query_fields())
-        return Response(staged_python(circuit.graph, circuit.values), mimetype="text/x-python")
-
-    @app.get("/code/pytorch.py")
-    @compute
-    def pytorch_program():
-        circuit = build_circuit(_query_fields())
-        return Response(pytorch_code(circuit.graph, circuit.values), mimetype="text/x-python")
+        return Response(PROGRAMS[program](circuit.graph, circuit.values), mimetype="text/x-python")
 
     @app.errorhandler(CircuitError)
     def bad_input(error):
