@@ -292,7 +292,7 @@ class _Parser:
                 f"{where(self.source, name.start)}; define a step before using it.",
                 position=name.start,
             )
-        if name.text in RESERVED_NAMES or name.text in FUNCTIONS or name.text in CONSTANTS:
+        if name.text in RESERVED_NAMES:
             raise ExpressionSyntaxError(
                 f"{name.text!r} at {where(self.source, name.start)} is a reserved word and cannot "
                 "be a step name; choose another name.",
