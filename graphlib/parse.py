@@ -471,7 +471,14 @@ class _Parser:
                        "as in q = x + y, on a line of its own.")
         elif self.at(","):
             message = f"Unexpected ',' at {place}: commas only separate a function's arguments, as in max(x, y)."
-        elif token.kind == "name" and token.text in RESERVED_NAMES and token.text not in FUNCTIONS:
+        elif token.text in ("e", "E") and self.tokens[self.index - 1].kind == "number" \
+                and self.tokens[self.index - 1].end == token.start:
+            number = self.tokens[self.index - 1].text
+            message = (f"The number {number} at {where(self.source, token.start - len(number))} ends in "
+                       f"'{token.text}' with no exponent: write {number}e3 for {number} × 1000, "
+                       f"or {number}*e for the constant e.")
+        elif token.kind == "name" and token.text in RESERVED_NAMES and token.text not in FUNCTIONS \
+                and token.text not in CONSTANTS:
             message = f"{token.text!r} at {place} is a reserved word, not part of the expression language."
         else:
             previous = self.tokens[self.index - 1]

@@ -455,3 +455,17 @@ def test_too_many_named_steps():
     source = "; ".join(f"s{i} = x*{i + 2}" for i in range(21)) + "; f = " + "+".join(f"s{i}" for i in range(21))
     with pytest.raises(LimitError, match="Too many named steps"):
         parse(source)
+
+
+@pytest.mark.parametrize("source, position, message", [
+    pytest.param("1e", 1, "The number 1 at column 1 ends in 'e' with no exponent: write 1e3 for 1 × 1000, "
+                 "or 1*e for the constant e.", id="exponent-missing"),
+    pytest.param("x*1.5E", 5, "The number 1.5 at column 3 ends in 'E' with no exponent", id="capital-exponent-missing"),
+    pytest.param("2 e", 2, "Missing operator between '2' and 'e' at column 3; for a product write 2*e.",
+                 id="constant-after-a-number"),
+])
+def test_a_number_followed_by_e_gets_the_right_hint(source, position, message):
+    with pytest.raises(ExpressionSyntaxError) as raised:
+        parse(source)
+    assert raised.value.position == position
+    assert message in str(raised.value)
