@@ -21,7 +21,7 @@ from graphlib.deadline import deadline
 from graphlib.errors import CircuitError, LimitError, ServiceError
 from graphlib.gallery import GALLERY
 from graphlib.ops import CONVENTIONS
-from graphlib.parse import NAME_PATTERN, OPTION_NAMES, RESERVED_NAMES, parse
+from graphlib.parse import NAME_PATTERN, RESERVED_NAMES, parse
 from graphlib.render import COLOR_SCHEMES, DEFAULT_PRECISION, DIRECTIONS, THEMES, error_svg
 
 # (field, label, [(value, text)], default) for each display option of the form.
@@ -35,6 +35,7 @@ DISPLAY_OPTIONS = [
     ("composites", "Sigmoid and tanh", list(zip(COMPOSITES_MODES, ["as typed", "as one gate",
                                                                    "as simple gates"])), "typed"),
 ]
+DRAWING_TYPES = {"svg": "image/svg+xml", "png": "image/png", "dot": "text/vnd.graphviz"}  # /graph.<type>
 PROGRAMS = {"staged": staged_python, "pytorch": pytorch_code}  # /code/<program>.py
 MAX_QUERY_BYTES = 6 * 1024  # below gunicorn's 8190-byte request line, so our message wins
 MAX_BODY_BYTES = 16 * 1024
@@ -94,32 +95,22 @@ def create_app(test_config=None):
             return _page()
         return _page(circuit=build_circuit(fields))
 
-    @app.get("/graph.svg")
+    @app.get("/graph.<any(svg, png, dot):output_format>")
     @compute
-    def graph_svg():
-        return Response(_drawing(cache, "svg"), mimetype="image/svg+xml")
-
-    @app.get("/graph.png")
-    @compute
-    def graph_png():
-        return Response(_drawing(cache, "png"), mimetype="image/png")
-
-    @app.get("/graph.dot")
-    @compute
-    def graph_dot():
-        return Response(_drawing(cache, "dot"), mimetype="text/vnd.graphviz")
+    def graph(output_format):
+        circuit = build_circuit(_query_fields())
+        drawing = cache.get_or_make((circuit.key, output_format), lambda: draw(circuit, output_format))
+        return Response(drawing, mimetype=DRAWING_TYPES[output_format])
 
     @app.route("/api/graph", methods=["GET", "POST"])
     @functools.partial(compute, limit=numbers_rate_limit)
     def api_graph():
-        fields = _json_fields() if request.method == "POST" else _query_fields()
-        return jsonify(to_json(build_circuit(fields)))
+        return jsonify(to_json(build_circuit(_request_fields())))
 
     @app.route("/api/explain", methods=["GET", "POST"])
     @compute
     def api_explain():
-        fields = _json_fields() if request.method == "POST" else _query_fields()
-        return jsonify(explain_json(build_circuit(fields)))
+        return jsonify(explain_json(build_circuit(_request_fields())))
 
     @app.get("/code/<any(staged, pytorch):program>.py")
     @compute
@@ -159,10 +150,9 @@ def create_app(test_config=None):
     return app
 
 
-def _drawing(cache, output_format):
-    """The circuit of the query drawn as svg, png or dot, from the cache when it was drawn before."""
-    circuit = build_circuit(_query_fields())
-    return cache.get_or_make((circuit.key, output_format), lambda: draw(circuit, output_format))
+def _request_fields():
+    """The fields of a GET query or of a POSTed JSON object, in the same form."""
+    return _json_fields() if request.method == "POST" else _query_fields()
 
 
 def _query_fields():
@@ -222,7 +212,8 @@ def _read_body():
 def _error_response(message, status, field=None, position=None):
     if request.path.startswith("/api/"):
         return jsonify({"error": {"message": message, "field": field, "position": position}}), status
-    if request.path in ("/graph.svg", "/graph.png", "/graph.dot"):
+    # By path, not endpoint: a wrong method never reaches the endpoint, and still wants an image.
+    if request.path in {f"/graph.{output_format}" for output_format in DRAWING_TYPES}:
         return Response(error_svg(message), status=status, mimetype="image/svg+xml")
     return _page(error={"message": message, "field": field, "position": position}), status
 
@@ -257,8 +248,7 @@ def _form_variables(expression, fields, circuit):
         try:
             names = parse(expression).variables if expression else []
         except CircuitError:
-            names = [name for name in fields if NAME_PATTERN.fullmatch(name)
-                     and name not in RESERVED_NAMES and name not in OPTION_NAMES]
+            names = [name for name in fields if NAME_PATTERN.fullmatch(name) and name not in RESERVED_NAMES]
     return [(name, fields.get(name, _default_text()), name not in fields) for name in names]
 
 

@@ -10,18 +10,17 @@ import math
 import re
 from dataclasses import dataclass
 
+from graphlib.codegen import pytorch_code, staged_python
 from graphlib.composite import MODES, transform
 from graphlib.errors import ValueInputError
 from graphlib.evaluate import evaluate, forward_mode
+from graphlib.gradcheck import check_gradients
 from graphlib.graph import Const
 from graphlib.ops import CONVENTIONS
 from graphlib.parse import MAX_TOKEN_LENGTH, parse
-from graphlib.render import (COLOR_SCHEMES, DEFAULT_PRECISION, DIRECTIONS, PRACTICE_MODES, THEMES, Style,
-                             format_number, is_hidden, run_dot, to_dot, wires)
-from graphlib.codegen import pytorch_code, staged_python
-from graphlib.gradcheck import check_gradients
-from graphlib.ops import OPS
-from graphlib.symbolic import gate_formulas, symbolic_gradients
+from graphlib.render import (COLOR_SCHEMES, DEFAULT_PRECISION, DIRECTIONS, PRACTICE_MODES, THEMES,
+                             Style, format_number, is_hidden, run_dot, to_dot, wires)
+from graphlib.symbolic import gate_formulas, local_formulas, symbolic_gradients
 
 DEFAULT_VALUE = 1.0
 MAX_PRECISION = 10
@@ -201,8 +200,8 @@ def to_json(circuit):
 
 
 def _node_json(graph, node, evaluation, precision):
-    formula, derivatives = ("", []) if node.is_input else gate_formulas(node)
-    derivative_of = dict(zip([index for index, _ in node.wires], derivatives))
+    formula = "" if node.is_input else gate_formulas(node)[0]
+    derivative_of = {} if node.is_input else local_formulas(node)
     operands = []
     for index, arg in enumerate(node.args):
         if isinstance(arg, Const):
@@ -278,12 +277,12 @@ def explain_json(circuit):
 
 def _chain_rule_json(graph, node, evaluation):
     """upstream x local = downstream, for each wire into the gate."""
-    derivatives = dict(zip([index for index, _ in node.wires], gate_formulas(node)[1]))
+    derivatives = local_formulas(node)
     return {
         "gate": node.id,
         "label": node.label,
         "expr": graph.text(node),
-        "intuition": OPS[node.op].explain([arg.text if isinstance(arg, Const) else None for arg in node.args]),
+        "intuition": node.intuition,
         "upstream": json_number(evaluation.grads[node.id]),
         "operands": [
             {"node": source_id, "label": graph.node(source_id).label or graph.text(graph.node(source_id)),

@@ -36,7 +36,17 @@ class Node:
         """An input's name, or the text in a gate's circle (`+`, `*-1`, `1/x`)."""
         if self.is_input:
             return self.name
-        return OPS[self.op].label([arg.text if isinstance(arg, Const) else None for arg in self.args])
+        return OPS[self.op].label(self.constant_texts)
+
+    @property
+    def intuition(self):
+        """What the lecture says this gate does to the gradient ("" where it says nothing)."""
+        return OPS[self.op].explain(self.constant_texts)
+
+    @property
+    def constant_texts(self):
+        """Per operand, the typed text of a constant, or None for a wire."""
+        return [arg.text if isinstance(arg, Const) else None for arg in self.args]
 
     @property
     def wires(self):

@@ -34,6 +34,7 @@ class Op:
     commutative: bool = False
     intuition: str = ""  # what the lecture says this gate does to the gradient, where it says it
     constant_intuition: str = ""  # the same, for the gate with one constant input (`*-1`, `+1`)
+    kink: Callable[..., float] | None = None  # of the inputs, zero where the slope jumps
 
     def explain(self, constants):
         """The lecture's intuition for this gate, as it is wired: with a constant or not."""
@@ -141,14 +142,14 @@ OPS = {
         Op("sigmoid", 1, _sigmoid, lambda a, out: (out * (1.0 - out),),
            lambda a: 1 / (1 + sympy.exp(-a)),
            intuition="The sigmoid's local gradient is s(1-s), from its own output s."),
-        Op("relu", 1, _relu, lambda a, out: (_step(a),), lambda a: sympy.Max(0, a),
+        Op("relu", 1, _relu, lambda a, out: (_step(a),), lambda a: sympy.Max(0, a), kink=lambda a: a,
            intuition="A relu gate routes: it passes the gradient where its input is positive and "
                      "blocks it elsewhere."),
-        Op("abs", 1, np.abs, lambda a, out: (np.sign(a),), sympy.Abs),
-        Op("max", 2, np.maximum, _routing_grads, sympy.Max, commutative=True,
+        Op("abs", 1, np.abs, lambda a, out: (np.sign(a),), sympy.Abs, kink=lambda a: a),
+        Op("max", 2, np.maximum, _routing_grads, sympy.Max, commutative=True, kink=lambda a, b: a - b,
            intuition="A max gate routes: the larger input gets all of the upstream gradient, the "
                      "other none."),
-        Op("min", 2, np.minimum, _routing_grads, sympy.Min, commutative=True,
+        Op("min", 2, np.minimum, _routing_grads, sympy.Min, commutative=True, kink=lambda a, b: a - b,
            intuition="A min gate routes: the smaller input gets all of the upstream gradient, the "
                      "other none."),
     ]

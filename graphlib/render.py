@@ -130,8 +130,8 @@ def to_dot(graph, evaluation, style=Style()):
 
     SVG hooks for the page's script: gates are `gate-nK`, wires `wire-...` (a wire's last texts
     are its value, its gradient and, with `wrt`, its tangent, each right after its cell's
-    background), forks
-    `fork-nK`; every element of node K's outgoing wire, edges included, has the class `of-nK`.
+    background), forks `fork-nK`; every element of node K's outgoing wire, edges included, has
+    the class `of-nK`.
     """
     palette = style.palette
     dot = graphviz.Digraph("circuit")

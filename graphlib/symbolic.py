@@ -52,6 +52,12 @@ def gate_formulas(node):
     return _gate_formulas(node.op, constants)
 
 
+def local_formulas(node):
+    """{operand index: d gate / d operand as text} for each wire into the gate."""
+    _, derivatives = gate_formulas(node)
+    return dict(zip([index for index, _ in node.wires], derivatives))
+
+
 @functools.lru_cache(maxsize=1024)
 def _gate_formulas(op_name, constants):
     wire_count = sum(const is None for const in constants)
