@@ -36,7 +36,10 @@ DISPLAY_OPTIONS = [
                                                                    "as simple gates"])), "typed"),
 ]
 DRAWING_TYPES = {"svg": "image/svg+xml", "png": "image/png", "dot": "text/vnd.graphviz"}  # /graph.<type>
-PROGRAMS = {"staged": staged_python, "pytorch": pytorch_code}  # /code/<program>.py
+PROGRAMS = {  # /code/<program>.py
+    "staged": lambda circuit: staged_python(circuit.graph, circuit.values),
+    "pytorch": lambda circuit: pytorch_code(circuit.graph, circuit.values, circuit.evaluation),
+}
 MAX_QUERY_BYTES = 6 * 1024  # below gunicorn's 8190-byte request line, so our message wins
 MAX_BODY_BYTES = 16 * 1024
 SECURITY_HEADERS = {
@@ -116,7 +119,7 @@ def create_app(test_config=None):
     @compute
     def code(program):
         circuit = build_circuit(_query_fields())
-        return Response(PROGRAMS[program](circuit.graph, circuit.values), mimetype="text/x-python")
+        return Response(PROGRAMS[program](circuit), mimetype="text/x-python")
 
     @app.errorhandler(CircuitError)
     def bad_input(error):

@@ -265,7 +265,7 @@ def explain_json(circuit):
             for node in graph.nodes if len(consumers[node.id]) > 1
         ],
         "code": {"python": staged_python(graph, circuit.values),
-                 "pytorch": pytorch_code(graph, circuit.values)},
+                 "pytorch": pytorch_code(graph, circuit.values, evaluation)},
         "gradcheck": [_gradcheck_json(check) for check in check_gradients(graph, circuit.values)],
         "symbolic": None if symbolic is None else {
             name: {"formula": gradient.formula, "value": _optional_number(gradient.value),

@@ -1,47 +1,37 @@
-"""Graph to the lecture's staged code: plain Python using only `math`, and PyTorch.
+"""Graph to the lecture's staged code: Python with numpy's float64 scalars, and PyTorch.
 
 `staged_python` writes the program of the cs231n notes ("staged computation"): the inputs, a
 forward pass that names every gate's value (`mul0 = w0 * x0`, the output is `f`), and a backward
 pass in reverse order where each gate's block, headed `# backprop <name> = <expression>`, turns
 the upstream gradient into its operands' gradients, local gradient times upstream
 (`dx = (...) * dmul0`); a variable's first contribution is `=`, the next ones `+=`, so gradients
-add up at forks. `pytorch_code` writes the same circuit for torch's autograd.
+add up at forks.
 
-The staged program follows the evaluator's conventions (DESIGN §4, `ops.CONVENTIONS`) with
-small helpers printed at its top when the circuit needs them: relu'(0) = 0 (`_step`),
-abs'(0) = 0 (`_sign`), a max/min tie splits the gradient evenly (`_routed`), sqrt'(0) = inf
-(`_sqrt_slope`), and a zero upstream gradient contributes exactly 0 through the gates whose local
-gradient can be infinite where their value is finite (sqrt, and pow at a zero base), so an
-unused branch does not turn `0 * inf` into nan.
+The numbers are numpy's float64 scalars, as in the evaluator, so the program does the
+evaluator's arithmetic operation for operation, in the same order: every value and gradient it
+computes is the evaluator's float, bit for bit, inf and nan included, and it never raises
+(`np.seterr(all="ignore")`: 1/0 is inf, log(-1) is nan). It follows the conventions of
+`ops.CONVENTIONS`: the local gradients are written as in `ops.OPS`, with small helpers printed at
+the top when the circuit needs them, and a zero upstream gradient contributes exactly 0
+(`... if dq else 0.0`), so an unused branch does not turn 0 * inf into nan.
 
-Where every value and gradient of the circuit is finite, the program does the evaluator's
-arithmetic, operation for operation and in the same order; its numbers differ only where the C
-library's `math.exp`, `math.log`, `math.tan`, `math.tanh` (and possibly others) differ from
-numpy's in the last bit, as they do for a few percent of arguments. Elsewhere it is plain
-Python, not IEEE: where the evaluator gives inf or nan, the program may raise instead:
-`ZeroDivisionError` for a division by zero, `ValueError` for `math.log`, `math.sqrt` or
-`math.pow` outside their domain (log of 0 or less, sqrt or fractional power of a negative, 0 to a
-negative power), `OverflowError` for `math.exp` or `math.pow` past 1.8e308; also sigmoid of
-an input below about -709, where the evaluator gives exactly 0, raises because `math.exp`
-overflows. Where Python does not raise, arithmetic on inf and nan follows IEEE, but the builtin
-`max`/`min` and the helpers do not propagate nan as numpy does.
-
-The PyTorch program uses torch's own derivative rules, which agree with the conventions above
-except one: torch multiplies a zero upstream gradient by an infinite local gradient and gets nan
-(`max(sqrt(x), y)` at x=0, y=1 gives dx = nan where the evaluator gives 0). Torch splits ties of
-`torch.maximum`/`torch.minimum` evenly (since torch 1.10), has relu'(0) = 0, abs'(0) = 0 and
-sqrt'(0) = inf. Its arithmetic inside derivative rules is ordered differently, so its numbers
-agree with the evaluator's to rounding, not bit for bit.
+`pytorch_code` writes the same circuit for torch's autograd, which has the same conventions
+except that last one: torch multiplies a zero upstream gradient by an infinite local gradient
+and gets nan (`max(sqrt(x), y)` at x=0, y=1 gives dx = nan where the evaluator gives 0); the
+program says so in a comment at each line where that happens. Torch orders the arithmetic of
+its derivative rules differently, and keeps PyTorch's own forms where ours keep more digits
+(1 - tanh**2 and s * (1 - s) cancel where the gate saturates), so its numbers agree with the
+evaluator's to rounding, not bit for bit.
 
 Both generators only write text; nothing here runs it (the tests do, never the server).
 """
 
 import keyword
+import math
 import re
 from dataclasses import dataclass
-from typing import Callable
 
-from graphlib.graph import Const, Node
+from graphlib.graph import Const
 
 
 @dataclass(frozen=True)
@@ -49,86 +39,83 @@ class PythonGate:
     """How one kind of gate reads in the staged program.
 
     Templates name the operands `{0}`, `{1}` (each a variable's name or a number), their
-    negations `{neg0}`, `{neg1}`, and the gate's own value `{out}`. `slopes` holds
-    the local gradient d out / d operand for each operand, written with the evaluator's
-    operations in the evaluator's order (ops.py), so the numbers come out the same.
-    `guarded(node)`: whether the local gradient can be infinite (or make `math` raise) where the
-    value is finite; then a zero upstream gradient skips it instead of multiplying it, as the
-    evaluator does (0 * inf would be nan).
+    negations `{neg0}`, `{neg1}`, and the gate's own value `{out}`. `slopes` holds the local
+    gradient d out / d operand for each operand, written with the evaluator's operations in the
+    evaluator's order (ops.py), so the numbers come out the same: a template, or a function of
+    the node and the fields that writes it (to leave out what a constant operand decides).
     """
 
     stem: str
     forward: str
     slopes: tuple
     helpers: tuple = ()
-    guarded: Callable[[Node], bool] = lambda node: False
 
 
-def _always(node):
-    return True
-
-
-def _pow_may_blow_up(node):
-    """b * a**(b - 1) is finite for every finite a when b is a constant of at least 1, and then
-    there is no log(a) either; otherwise a = 0 (or a < 0, for log a) is trouble."""
+def _pow_base_slope(node, fields):
+    """PyTorch's pow_backward_self: exponent * base ** (exponent - 1), and 0 for exponent 0."""
     exponent = node.args[1]
-    return not (isinstance(exponent, Const) and exponent.value >= 1.0)
+    if isinstance(exponent, Const):
+        if exponent.value == 0.0:
+            return "0.0"
+        return f"{fields['1']} * {fields['0']} ** {_number(exponent.value - 1.0, 'np')}"
+    return "(0.0 if {1} == 0.0 else {1} * {0} ** ({1} - 1.0))"
+
+
+def _pow_exponent_slope(node, fields):
+    """PyTorch's pow_backward_exponent: out * log(base), and 0 for base 0, exponent >= 0."""
+    base = node.args[0]
+    if isinstance(base, Const) and base.value != 0.0:
+        return "{out} * np.log({0})"
+    return "(0.0 if {0} == 0.0 and {1} >= 0.0 else {out} * np.log({0}))"
 
 
 PYTHON_GATES = {
     "add": PythonGate("add", "{0} + {1}", ("1.0", "1.0")),
     "sub": PythonGate("sub", "{0} - {1}", ("1.0", "-1.0")),
     "mul": PythonGate("mul", "{0} * {1}", ("{1}", "{0}")),
-    "div": PythonGate("div", "{0} / {1}", ("1.0 / {1}", "{neg0} / ({1} * {1})")),
-    "pow": PythonGate(
-        "pow", "math.pow({0}, {1})",
-        ("{1} * math.pow({0}, {1} - 1.0)", "0.0 if {out} == 0.0 else {out} * math.log({0})"),
-        guarded=_pow_may_blow_up,
-    ),
-    "exp": PythonGate("exp", "math.exp({0})", ("{out}",)),
-    "log": PythonGate("log", "math.log({0})", ("1.0 / {0}",)),
-    "sqrt": PythonGate("sqrt", "math.sqrt({0})", ("_sqrt_slope({out})",), ("_sqrt_slope",), guarded=_always),
-    "sin": PythonGate("sin", "math.sin({0})", ("math.cos({0})",)),
-    "cos": PythonGate("cos", "math.cos({0})", ("-math.sin({0})",)),
-    "tan": PythonGate("tan", "math.tan({0})", ("1.0 + {out} * {out}",)),
-    "tanh": PythonGate("tanh", "math.tanh({0})", ("1.0 - {out} * {out}",)),
-    "sigmoid": PythonGate("sig", "1.0 / (1.0 + math.exp({neg0}))", ("{out} * (1.0 - {out})",)),
-    "relu": PythonGate("relu", "max({0}, 0.0)", ("_step({0})",), ("_step",)),
-    "abs": PythonGate("abs", "math.fabs({0})", ("_sign({0})",), ("_sign",)),
-    "max": PythonGate("max", "max({0}, {1})", ("_routed({0}, {1}, {out})", "_routed({1}, {0}, {out})"),
-                      ("_routed",)),
-    "min": PythonGate("min", "min({0}, {1})", ("_routed({0}, {1}, {out})", "_routed({1}, {0}, {out})"),
-                      ("_routed",)),
+    "div": PythonGate("div", "{0} / {1}", ("1.0 / {1}", "-{out} / {1}")),
+    "pow": PythonGate("pow", "{0} ** {1}", (_pow_base_slope, _pow_exponent_slope)),
+    "exp": PythonGate("exp", "np.exp({0})", ("{out}",)),
+    "log": PythonGate("log", "np.log({0})", ("1.0 / {0}",)),
+    "sqrt": PythonGate("sqrt", "np.sqrt({0})", ("0.5 / {out}",)),
+    "sin": PythonGate("sin", "np.sin({0})", ("np.cos({0})",)),
+    "cos": PythonGate("cos", "np.cos({0})", ("-np.sin({0})",)),
+    "tan": PythonGate("tan", "np.tan({0})", ("1.0 + {out} * {out}",)),
+    # 1 - tanh**2 as sech**2, and s * (1 - s) with 1 - s as sigmoid(-x): no cancellation.
+    "tanh": PythonGate("tanh", "np.tanh({0})", ("(1.0 / np.cosh({0})) ** 2",)),
+    "sigmoid": PythonGate("sig", "1.0 / (1.0 + np.exp({neg0}))", ("{out} * (1.0 / (1.0 + np.exp({0})))",)),
+    "relu": PythonGate("relu", "np.maximum({0}, 0.0)", ("(0.0 if {0} <= 0.0 else 1.0)",)),
+    "abs": PythonGate("abs", "np.abs({0})", ("_sign({0})",), ("_sign",)),
+    "max": PythonGate("max", "np.maximum({0}, {1})", ("_max_share({0}, {1})", "_max_share({1}, {0})"),
+                      ("_max_share",)),
+    "min": PythonGate("min", "np.minimum({0}, {1})", ("_min_share({0}, {1})", "_min_share({1}, {0})"),
+                      ("_min_share",)),
 }
 
 # Printed at the top of the program, in this order, when a gate of the circuit names them.
 HELPERS = {
-    "_step": '''\
-def _step(a):
-    """relu'(a), with relu'(0) = 0."""
-    return 1.0 if a > 0.0 else 0.0
-''',
     "_sign": '''\
 def _sign(a):
-    """abs'(a), with abs'(0) = 0."""
-    if a == 0.0:
-        return 0.0
-    return 1.0 if a > 0.0 else -1.0
+    """abs'(a): 1 or -1, and 0 at 0 (and for nan), as PyTorch."""
+    if a > 0.0:
+        return 1.0
+    return -1.0 if a < 0.0 else 0.0
 ''',
-    "_routed": '''\
-def _routed(mine, other, out):
-    """The share of a max or min gate's gradient that reaches the operand `mine`:
-    all of it if it won, none if it lost, half each at a tie."""
+    "_max_share": '''\
+def _max_share(mine, other):
+    """The share of a max gate's gradient that reaches the operand `mine`:
+    all of it if it won, none if it lost, half at a tie."""
     if mine == other:
         return 0.5
-    return 1.0 if out == mine else 0.0
+    return 0.0 if mine < other else 1.0
 ''',
-    "_sqrt_slope": '''\
-def _sqrt_slope(root):
-    """sqrt'(a) = 0.5 / sqrt(a), with sqrt'(0) = inf (Python's 0.5 / 0.0 would raise)."""
-    if root == 0.0:
-        return math.copysign(math.inf, root)  # sqrt(-0.0) is -0.0, and IEEE's 0.5 / -0.0 is -inf
-    return 0.5 / root
+    "_min_share": '''\
+def _min_share(mine, other):
+    """The share of a min gate's gradient that reaches the operand `mine`:
+    all of it if it won, none if it lost, half at a tie."""
+    if mine == other:
+        return 0.5
+    return 0.0 if mine > other else 1.0
 ''',
 }
 
@@ -180,37 +167,64 @@ class Names:
 def staged_python(graph, inputs):
     """The staged program for `graph` at `inputs` (variable name -> number), as source text.
     After it runs, `f` holds the output and `dx` the gradient of each input `x` (other names
-    where a variable's name clashes: see `program_names`)."""
-    names = program_names(graph, "math")
-    lines = _header(graph, names, "# Staged computation of {}, in the style of the cs231n notes.", "math")
+    where a variable's name clashes: see `program_names`), all numpy float64 scalars."""
+    names = program_names(graph, "np")
+    lines = _header(graph, names, "# Staged computation of {}, in the style of the cs231n notes.",
+                    "numpy", "np")
     helpers = _helpers(graph)
     for helper in helpers:
-        lines += ["", "", _in_module(HELPERS[helper].rstrip("\n"), "math", names.module)]
+        lines += ["", "", HELPERS[helper].rstrip("\n")]
     if helpers:
         lines.append("")
+    lines += ["", "# float64 as in the diagram: 1/0 is inf and log(-1) is nan, not an exception",
+              f"{names.module}.seterr(all=\"ignore\")"]
     lines += ["", "# inputs"]
-    lines += [f"{node.name} = {_number(inputs[node.name], names.module)}" for node in graph.inputs]
+    lines += [f"{node.name} = {names.module}.float64({_number(inputs[node.name], names.module)})"
+              for node in graph.inputs]
     lines += ["", "# forward pass"]
     lines += _forward_lines(graph, names, _python_forward)
-    lines += ["", "# backward pass", f"{names.output_grad} = 1.0"]
+    lines += ["", "# backward pass: local gradient times upstream gradient; a zero upstream gradient",
+              "# contributes exactly 0 (`if dq else 0.0`), even where the local gradient is inf",
+              f"{names.output_grad} = 1.0"]
     lines += _backward_lines(graph, names)
     return "\n".join(lines) + "\n"
 
 
-def pytorch_code(graph, inputs):
+def pytorch_code(graph, inputs, evaluation):
     """A PyTorch program for `graph` at `inputs`: after it runs, `f` holds the output and each
-    input variable's `.grad` its gradient."""
+    input variable's `.grad` its gradient. `evaluation` (of the graph at `inputs`) tells where
+    torch's gradient will differ from the diagram's, which the program says in comments."""
     names = program_names(graph, "torch")
     torch = names.module
-    lines = _header(graph, names, "# {} with PyTorch's autograd.", "torch")
+    lines = _header(graph, names, "# {} with PyTorch's autograd.", "torch", "torch")
     lines += ["", "# inputs"]
     for node in graph.inputs:
         value = _number(inputs[node.name], torch)
         lines.append(f"{node.name} = {torch}.tensor({value}, dtype={torch}.float64, requires_grad=True)")
     lines += ["", "# forward pass"]
-    lines += _forward_lines(graph, names, _torch_forward)
+    if not graph.gates:
+        lines += _forward_lines(graph, names, _torch_forward)
+    for node in graph.gates:
+        forward = f"{names.values[node.id]} = {_torch_forward(node, names)}"
+        lines += _torch_differences(node, names, evaluation) + [forward]
     lines += ["", "# backward pass: fills in the .grad of every input", f"{names.output}.backward()"]
     return "\n".join(lines) + "\n"
+
+
+def _torch_differences(node, names, evaluation):
+    """Comments for the wires of `node` where a zero upstream gradient meets an infinite or nan
+    local gradient: torch's autograd multiplies them (nan), the evaluator passes exactly 0."""
+    if evaluation.grads[node.id] != 0.0:
+        return []
+    comments = []
+    for index, source_id in node.wires:
+        local = evaluation.local_grads[(node.id, index)]
+        if not math.isfinite(local):
+            comments.append(
+                f"# torch: d{names.values[node.id]} is 0 here and the local gradient into "
+                f"{names.values[source_id]} is {local}: torch's 0 * {local} gives nan where the "
+                "diagram passes 0")
+    return comments
 
 
 def program_names(graph, module):
@@ -221,7 +235,7 @@ def program_names(graph, module):
     output is `f`, the other gates are named after their op and counted per op (`mul0`, `add0`).
     A clash (a variable called `f`, or both `x` and `dx`) is resolved by appending `_`.
     """
-    taken = {node.name for node in graph.inputs} | {"max", "min"}
+    taken = {node.name for node in graph.inputs}
     module = _free(module, taken)
     values = {node.id: node.name for node in graph.inputs}
     grads = {node.id: _free("d" + node.name, taken) for node in graph.inputs}
@@ -278,7 +292,7 @@ def _helpers(graph):
     return [name for name in HELPERS if name in used]
 
 
-def _header(graph, names, title, module):
+def _header(graph, names, title, module, alias):
     # The expression as typed, on one line: the parser allows only names, numbers, operators
     # and whitespace in it, so once the whitespace is collapsed it cannot end the comment.
     statements = [" ".join(part.split()) for part in re.split(r"[;\n]", graph.source)]
@@ -286,15 +300,16 @@ def _header(graph, names, title, module):
     if not graph.output.name:
         statements[-1] = f"{names.output} = {statements[-1]}"
     lines = [title.format("; ".join(statements))]
-    alias = names.module
-    if alias == module:
+    if names.module == module:
         return lines + [f"import {module}"]
-    return lines + [f"# A variable is called {module}, so the module is imported as {alias}.",
-                    f"import {module} as {alias}"]
+    if names.module == alias:
+        return lines + [f"import {module} as {alias}"]
+    return lines + [f"# A variable is called {alias}, so the module is imported as {names.module}.",
+                    f"import {module} as {names.module}"]
 
 
 def _in_module(text, module, alias):
-    """Templates say `math.` or `torch.`; under an alias (see `_header`) they say that instead."""
+    """Templates say `np.` or `torch.`; under an alias (see `_header`) they say that instead."""
     if alias == module:
         return text
     return re.sub(rf"\b{module}\.", alias + ".", text)
@@ -339,7 +354,7 @@ def _forward_lines(graph, names, expression):
 
 def _python_forward(node, names):
     text = _fill(_python_gate(node.op).forward, _operand_fields(node, names))
-    return _in_module(text, "math", names.module)
+    return _in_module(text, "np", names.module)
 
 
 def _torch_forward(node, names):
@@ -360,23 +375,38 @@ def _backward_lines(graph, names):
     lines = []
     assigned = set()
     for node in reversed(graph.gates):
-        gate = _python_gate(node.op)
         fields = {**_operand_fields(node, names), "out": names.values[node.id]}
         upstream = names.grads[node.id]
         lines.append(f"# backprop {names.values[node.id]} = {_python_forward(node, names)}")
         for index, source_id in node.wires:
-            slope = _in_module(_fill(gate.slopes[index], fields), "math", names.module)
-            if not _is_atomic(gate.slopes[index]):
-                slope = f"({slope})"
-            term = f"{slope} * {upstream}"
-            if gate.guarded(node):
-                term += f" if {upstream} != 0.0 else 0.0"
+            term = f"{_slope(node, index, fields, names)} * {upstream}"
+            if node is not graph.output:  # the output's upstream is the literal 1.0
+                term += f" if {upstream} else 0.0"
             operator = "+=" if source_id in assigned else "="
             assigned.add(source_id)
             lines.append(f"{names.grads[source_id]} {operator} {term}")
     return lines
 
 
-def _is_atomic(template):
-    """A lone operand, number or call needs no brackets before `* upstream`."""
-    return re.fullmatch(r"-?(\{\w+\}|[0-9.]+|[\w.]+\([^()]*\))", template) is not None
+def _slope(node, index, fields, names):
+    """The local gradient d node / d operand `index` as an expression, bracketed unless it is
+    one operand, number, call or bracket already."""
+    template = _python_gate(node.op).slopes[index]
+    if callable(template):
+        template = template(node, fields)
+    text = _in_module(_fill(template, fields), "np", names.module)
+    if re.fullmatch(r"-?(\{\w+\}|[0-9.]+|[\w.]+\([^()]*\))", template) or _is_bracketed(text):
+        return text
+    return f"({text})"
+
+
+def _is_bracketed(text):
+    """Whether `text` is one pair of brackets around the rest, as `(a if b else c)`."""
+    if not text.startswith("("):
+        return False
+    depth = 0
+    for position, char in enumerate(text):
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if depth == 0:
+            return position == len(text) - 1
+    return False

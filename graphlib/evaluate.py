@@ -45,8 +45,7 @@ def forward(graph, inputs):
 
 def backward(graph, values):
     """Gradients per node, the share of each wire, and each gate's local derivatives."""
-    grads = {node.id: 0.0 for node in graph.nodes}
-    grads[graph.output.id] = 1.0
+    grads = {graph.output.id: 1.0}
     wire_grads = {}
     local_grads = {}
     for node in reversed(graph.gates):
@@ -57,7 +56,9 @@ def backward(graph, values):
             # An unused branch must not turn 0 * inf into nan upstream.
             contribution = 0.0 if upstream == 0.0 else float(upstream * local[index])
             wire_grads[(node.id, index)] = contribution
-            grads[source_id] += contribution
+            # The first share is the gradient, later ones add to it: the staged program's `=`
+            # and `+=`, so that both give the same float, the sign of a zero included.
+            grads[source_id] = grads[source_id] + contribution if source_id in grads else contribution
     return grads, wire_grads, local_grads
 
 

@@ -73,38 +73,59 @@ def _sigmoid(a):
     return 1.0 / (1.0 + np.exp(-a))
 
 
+def _sigmoid_grad(a, out):
+    # s * (1 - s), with 1 - s computed as sigmoid(-a): the subtraction would cancel where s is
+    # near 1 (at a = 40 it leaves 0 where the slope is 4.2e-18).
+    return (out * (1.0 / (1.0 + np.exp(a))),)
+
+
+def _tanh_grad(a, out):
+    # 1 - tanh(a)**2, computed as sech(a)**2: the subtraction would cancel where tanh is near 1.
+    return ((1.0 / np.cosh(a)) ** 2,)
+
+
 def _relu(a):
     return np.maximum(a, 0.0)
 
 
-def _step(a):
-    """d relu / da, with relu'(0) = 0 as in PyTorch and JAX."""
-    if np.isnan(a):
-        return NAN
-    return np.float64(1.0 if a > 0 else 0.0)
+def _relu_grad(a, out):
+    """relu'(0) = 0; as PyTorch's `threshold_backward`, which blocks only where a <= 0."""
+    return (np.float64(0.0 if a <= 0.0 else 1.0),)
 
 
-def _log_grad(a, out):
-    # log is undefined below zero, so is its slope (1/a would pretend otherwise).
-    return (NAN if a < 0 else 1.0 / a,)
+def _abs_grad(a, out):
+    """sign(a), with abs'(0) = 0 and abs'(nan) = 0, as PyTorch's `sgn`."""
+    return (np.float64(1.0 if a > 0.0 else -1.0 if a < 0.0 else 0.0),)
+
+
+def _div_grads(a, b, out):
+    # d/db a/b = -a/b**2, computed as PyTorch does, -(a/b)/b: b*b would overflow or underflow
+    # first (at a = 1e300, b = 1e200 it gives 0 where the slope is -1e-100).
+    return 1.0 / b, -(out / b)
 
 
 def _pow_grads(a, b, out):
-    d_base = b * a ** (b - 1.0)
-    # d/db a**b = a**b * log a; where a**b is 0 (a = 0, b > 0) the limit is 0, not 0 * -inf.
-    d_exponent = np.float64(0.0) if out == 0 else out * np.log(a)
+    """PyTorch's `pow_backward_self` and `pow_backward_exponent`: a zero exponent has slope 0
+    (not 0 * a**-1, nan at a = 0), and so has a zero base with a non-negative exponent."""
+    d_base = np.float64(0.0) if b == 0.0 else b * a ** (b - 1.0)
+    d_exponent = np.float64(0.0) if a == 0.0 and b >= 0.0 else out * np.log(a)
     return d_base, d_exponent
 
 
-def _routing_grads(a, b, out):
-    """max and min send the gradient to the input that won; a tie splits it evenly."""
-    if np.isnan(out):
-        return NAN, NAN
-    if a == b:
-        return np.float64(0.5), np.float64(0.5)
-    if out == a:
-        return np.float64(1.0), np.float64(0.0)
-    return np.float64(0.0), np.float64(1.0)
+def _max_grads(a, b, out):
+    """The winner gets the gradient, the loser none, a tie half each; an input that is nan
+    loses to nothing, as in PyTorch's `maximum` backward."""
+    return _routed(a, b, a < b), _routed(b, a, b < a)
+
+
+def _min_grads(a, b, out):
+    return _routed(a, b, a > b), _routed(b, a, b > a)
+
+
+def _routed(mine, other, lost):
+    if mine == other:
+        return np.float64(0.5)
+    return np.float64(0.0 if lost else 1.0)
 
 
 ONE = np.float64(1.0)
@@ -127,29 +148,29 @@ OPS = {
                      "upstream gradient.",
            constant_intuition="Multiplying by a constant scales the gradient by that constant "
                               "(*-1 flips its sign)."),
-        Op("div", 2, lambda a, b: a / b, lambda a, b, out: (1.0 / b, -a / (b * b)),
+        Op("div", 2, lambda a, b: a / b, _div_grads,
            lambda a, b: a / b, infix="/"),
         Op("pow", 2, lambda a, b: a**b, _pow_grads,
            lambda a, b: a**b, infix="**"),
         Op("exp", 1, np.exp, lambda a, out: (out,), sympy.exp,
            intuition="exp is its own derivative: the local gradient is the gate's output."),
-        Op("log", 1, np.log, _log_grad, sympy.log),
+        Op("log", 1, np.log, lambda a, out: (1.0 / a,), sympy.log),
         Op("sqrt", 1, np.sqrt, lambda a, out: (0.5 / out,), sympy.sqrt),
         Op("sin", 1, np.sin, lambda a, out: (np.cos(a),), sympy.sin),
         Op("cos", 1, np.cos, lambda a, out: (-np.sin(a),), sympy.cos),
         Op("tan", 1, np.tan, lambda a, out: (1.0 + out * out,), sympy.tan),
-        Op("tanh", 1, np.tanh, lambda a, out: (1.0 - out * out,), sympy.tanh),
-        Op("sigmoid", 1, _sigmoid, lambda a, out: (out * (1.0 - out),),
+        Op("tanh", 1, np.tanh, _tanh_grad, sympy.tanh),
+        Op("sigmoid", 1, _sigmoid, _sigmoid_grad,
            lambda a: 1 / (1 + sympy.exp(-a)),
            intuition="The sigmoid's local gradient is s(1-s), from its own output s."),
-        Op("relu", 1, _relu, lambda a, out: (_step(a),), lambda a: sympy.Max(0, a), kink=lambda a: a,
+        Op("relu", 1, _relu, _relu_grad, lambda a: sympy.Max(0, a), kink=lambda a: a,
            intuition="A relu gate routes: it passes the gradient where its input is positive and "
                      "blocks it elsewhere."),
-        Op("abs", 1, np.abs, lambda a, out: (np.sign(a),), sympy.Abs, kink=lambda a: a),
-        Op("max", 2, np.maximum, _routing_grads, sympy.Max, commutative=True, kink=lambda a, b: a - b,
+        Op("abs", 1, np.abs, _abs_grad, sympy.Abs, kink=lambda a: a),
+        Op("max", 2, np.maximum, _max_grads, sympy.Max, commutative=True, kink=lambda a, b: a - b,
            intuition="A max gate routes: the larger input gets all of the upstream gradient, the "
                      "other none."),
-        Op("min", 2, np.minimum, _routing_grads, sympy.Min, commutative=True, kink=lambda a, b: a - b,
+        Op("min", 2, np.minimum, _min_grads, sympy.Min, commutative=True, kink=lambda a, b: a - b,
            intuition="A min gate routes: the smaller input gets all of the upstream gradient, the "
                      "other none."),
     ]
@@ -159,9 +180,13 @@ INFIX_OPS = {op.infix: op for op in OPS.values() if op.infix}
 FUNCTIONS = {op.name: op for op in OPS.values() if not op.infix}
 CONSTANTS = {"pi": math.pi, "e": math.e}
 
+# The rules where a derivative is not defined, or a formula leaves float64's range: PyTorch's
+# backward formulas (derivatives.yaml), except the last rule, which is ours.
 CONVENTIONS = (
     "relu'(0) = 0 and abs'(0) = 0",
     "max and min split the gradient evenly between tied inputs",
-    "sqrt'(0) = inf; log and sqrt of a negative number are nan",
+    "sqrt'(0) = inf; sqrt of a negative number is nan, and so is its slope",
+    "log'(x) = 1/x everywhere: log(0) = -inf with slope inf, log(-1) = nan with slope -1",
+    "x**0 has slope 0 in x, also at x = 0; 0**y has slope 0 in y for y >= 0",
     "a gradient of exactly 0 arriving at a gate contributes exactly 0 (never 0 * inf = nan)",
 )

@@ -880,14 +880,14 @@ def test_one_over_zero_is_infinity(client):
     assert len(flagged_cells(svg)) == 2  # only the two non-finite numbers are highlighted
 
 
-def test_log_of_a_negative_number_is_nan(client):
+def test_log_of_a_negative_number_is_nan_with_pytorchs_slope(client):
     query = [("expr", "log(x)"), ("x", "-1")]
     body = strict_json(get(client, "/api/graph", query))
     assert body["value"] == "NaN"
-    assert body["gradients"] == {"x": "NaN"}
+    assert body["gradients"] == {"x": -1.0}  # log'(x) = 1/x, as PyTorch's log backward
     svg = get(client, "/graph.svg", query)
-    assert (GREEN, "nan") in svg_texts(svg) and (RED, "nan") in svg_texts(svg)
-    assert bold_texts(svg) == ["nan", "nan"]
+    assert (GREEN, "nan") in svg_texts(svg) and (RED, "-1.00") in svg_texts(svg)
+    assert bold_texts(svg) == ["nan"]
 
 
 def test_finite_circuit_has_nothing_highlighted(client):

@@ -1,13 +1,12 @@
-"""Staged code (issue 4): the generated Python, which imports only `math`, and the generated
-PyTorch program, run here in the test process, reproduce the evaluator's output and every input's
+"""Staged code: the generated Python, which imports only numpy, and the generated PyTorch
+program, run here in the test process, reproduce the evaluator's output and every input's
 gradient: for a table of expressions that uses every gate, forks, constants and nesting, for the
-golden circuits of DESIGN §2, for the evaluator's conventions, and for 200 random expressions of
-the grammar. Nothing outside the tests ever runs generated code."""
+lecture's golden circuits, for the evaluator's conventions at kinks, poles and outside the
+domain, and for random expressions of the grammar at tame and at wild points. The staged Python
+agrees bit for bit and never raises. Nothing outside the tests ever runs generated code."""
 
 import ast
-import builtins
 import math
-import operator
 import pathlib
 import random
 import re
@@ -198,55 +197,64 @@ def random_cases(seed=231, count=RANDOM_COUNT):
     return cases
 
 
+# Points at poles, kinks, the ends of float64 and where exp overflows, for expressions
+# whose values and gradients may then be inf or nan: the staged program must still agree.
+WILD_VALUES = [0.0, -0.0, 1.0, -1.0, 0.5, -2.0, math.pi / 2, 1e-300, -1e-300, 1e300, -1e300, 40.0,
+               710.0, -745.0]
+WILD_COUNT = 300
+
+
+def wild_cases(seed=8, count=WILD_COUNT):
+    rng = random.Random(seed)
+    cases = []
+    while len(cases) < count:
+        try:
+            graph = parse(random_expression(rng, rng.randint(1, 5)))
+        except CircuitError:
+            continue
+        point = {name: rng.choice(WILD_VALUES) if rng.random() < 0.7 else rng.uniform(-3.0, 3.0)
+                 for name in graph.variables}
+        cases.append(pytest.param(graph.source, point, id=f"wild-{len(cases):03d}"))
+    return cases
+
+
 RANDOM = random_cases()
 ALL = TABLE + RANDOM
+WILD = wild_cases()
 
 # ---------------------------------------------------------------------------------------------
 # Running the programs.
 
 
-def numpy_math():
-    """The `math` module with numpy's exp, log, ... in place of the C library's: those are the
-    evaluator's functions, and they may differ from the C library's in the last bit. (The
-    evaluator's a**b is numpy's scalar power, which is not always the ufunc np.power.)"""
-    module = types.ModuleType("math")
-    vars(module).update(vars(math))
-    for name, function in [("exp", np.exp), ("log", np.log), ("sqrt", np.sqrt), ("sin", np.sin),
-                           ("cos", np.cos), ("tan", np.tan), ("tanh", np.tanh), ("fabs", np.abs),
-                           ("pow", operator.pow)]:
-        setattr(module, name, lambda *args, function=function: float(function(*map(np.float64, args))))
-    return module
-
-
-def run(source, math_module=None):
-    """Run a generated program in a fresh namespace; `math_module` replaces what `import math`
-    gives it."""
+def run(source):
+    """Run a generated program in a fresh namespace; numpy's error state, which the staged
+    program sets, is restored afterwards."""
     namespace = {}
-    if math_module is not None:
-        own = dict(vars(builtins))
-        real_import = builtins.__import__
-        own["__import__"] = lambda name, *rest: math_module if name == "math" else real_import(name, *rest)
-        namespace["__builtins__"] = own
-    exec(source, namespace)
+    with np.errstate():
+        exec(source, namespace)
     return namespace
 
 
-def staged_results(source, point, math_module=None):
-    """(graph, evaluation, {what: (got, expected)}) for the output and every input's gradient."""
+def staged_results(source, point):
+    """(graph, evaluation, {what: (got, expected)}) for every node's value and gradient: the
+    output `f`, each gate's and each input's."""
     graph = parse(source)
     result = evaluate(graph, point)
-    names = program_names(graph, "math")
-    namespace = run(staged_python(graph, point), math_module)
+    names = program_names(graph, "np")
+    namespace = run(staged_python(graph, point))
     pairs = {"f": (namespace[names.output], result.values[graph.output.id])}
-    for node in graph.inputs:
-        pairs["d" + node.name] = (namespace[names.grads[node.id]], result.grads[node.id])
+    for node in graph.nodes:
+        pairs["d" + names.values[node.id]] = (namespace[names.grads[node.id]], result.grads[node.id])
+        if not node.is_input:
+            pairs[names.values[node.id]] = (namespace[names.values[node.id]], result.values[node.id])
     return graph, result, pairs
 
 
 def same_number(got, expected):
+    """The same float64 to the bit (so 0.0 and -0.0 differ), any nan matching any nan."""
     if math.isnan(expected):
         return math.isnan(got)
-    return got == expected
+    return np.float64(got).tobytes() == np.float64(expected).tobytes()
 
 
 def close(got, expected, result):
@@ -269,7 +277,8 @@ def test_each_gate_has_one_local_gradient_per_operand_and_known_helpers(op):
     gate = PYTHON_GATES[op]
     assert len(gate.slopes) == OPS[op].arity
     assert set(gate.helpers) <= set(HELPERS)
-    called = re.findall(r"\b(_\w+)\(", " ".join([gate.forward, *gate.slopes]))
+    templates = [slope for slope in gate.slopes if isinstance(slope, str)]  # not those written per node
+    called = re.findall(r"\b(_\w+)\(", " ".join([gate.forward, *templates]))
     assert set(called) == set(gate.helpers)
 
 
@@ -278,7 +287,7 @@ def test_a_gate_without_an_entry_is_refused_by_name():
     with pytest.raises(KeyError, match="softplus.*PYTHON_GATES"):
         staged_python(graph, {"x": 1.0})
     with pytest.raises(KeyError, match="softplus.*TORCH_GATES"):
-        pytorch_code(graph, {"x": 1.0})
+        pytorch_code(graph, {"x": 1.0}, None)
 
 
 def test_the_table_uses_every_gate():
@@ -307,35 +316,26 @@ def test_table_points_are_away_from_kinks_and_singularities(source, point):
 # ---------------------------------------------------------------------------------------------
 # The staged Python reproduces the evaluator.
 
-@pytest.mark.parametrize("source, point", ALL)
+@pytest.mark.parametrize("source, point", ALL + WILD)
 def test_staged_python_does_the_evaluators_arithmetic_bit_for_bit(source, point):
-    # With numpy's functions behind `math`, every operation is the evaluator's, in its order.
-    _, _, pairs = staged_results(source, point, numpy_math())
+    _, _, pairs = staged_results(source, point)
     for what, (got, expected) in pairs.items():
-        assert got == expected, f"{what} of {source} at {point}: program {got!r}, evaluator {expected!r}"
-
-
-@pytest.mark.parametrize("source, point", ALL)
-def test_staged_python_with_the_real_math_module_matches_the_evaluator(source, point):
-    _, result, pairs = staged_results(source, point)
-    for what, (got, expected) in pairs.items():
-        assert type(got) is float
-        assert close(got, expected, result), (
+        assert same_number(got, expected), (
             f"{what} of {source} at {point}: program {got!r}, evaluator {expected!r}")
 
 
 @pytest.mark.parametrize("source, point", ALL)
-def test_staged_python_imports_only_math(source, point):
+def test_staged_python_imports_only_numpy(source, point):
     tree = ast.parse(staged_python(parse(source), point))
     imports = [node for node in ast.walk(tree) if isinstance(node, (ast.Import, ast.ImportFrom))]
-    assert [(type(node), [alias.name for alias in node.names]) for node in imports] == [
-        (ast.Import, ["math"])]
+    assert [(type(node), [(alias.name, alias.asname) for alias in node.names]) for node in imports] == [
+        (ast.Import, [("numpy", "np")])]
 
 
 @pytest.mark.parametrize("source, point", ALL)
 def test_each_gradient_is_assigned_once_then_added_to_once_per_further_use(source, point):
     graph = parse(source)
-    names = program_names(graph, "math")
+    names = program_names(graph, "np")
     lines = staged_python(graph, point).splitlines()
     for node_id, uses in graph.consumers().items():
         if node_id == graph.output.id:
@@ -349,7 +349,7 @@ def test_each_gradient_is_assigned_once_then_added_to_once_per_further_use(sourc
 @pytest.mark.parametrize("source, point", ALL)
 def test_each_gate_has_a_backprop_block_in_reverse_order(source, point):
     graph = parse(source)
-    names = program_names(graph, "math")
+    names = program_names(graph, "np")
     lines = staged_python(graph, point).splitlines()
     headers = [line.split()[2] for line in lines if line.startswith("# backprop ")]
     assert headers == [names.values[node.id] for node in reversed(graph.gates)]
@@ -358,8 +358,8 @@ def test_each_gate_has_a_backprop_block_in_reverse_order(source, point):
 def test_plain_names_where_nothing_clashes():
     """The program ends with `f` and `d` + name for every input; gates are named after their op."""
     graph = parse(FIGURE_2)
-    names = program_names(graph, "math")
-    assert names.output == "f" and names.output_grad == "df" and names.module == "math"
+    names = program_names(graph, "np")
+    assert names.output == "f" and names.output_grad == "df" and names.module == "np"
     assert [names.grads[node.id] for node in graph.inputs] == ["dw0", "dx0", "dw1", "dx1", "dw2"]
     assert [names.values[node.id] for node in graph.gates] == [
         "mul0", "mul1", "add0", "add1", "mul2", "exp0", "add2", "f"]
@@ -376,33 +376,39 @@ CLASHES = [
 @pytest.mark.parametrize("source, grads, output", CLASHES)
 def test_a_clash_is_resolved_by_appending_underscores(source, grads, output):
     graph = parse(source)
-    names = program_names(graph, "math")
+    names = program_names(graph, "np")
     assert {node.name: names.grads[node.id] for node in graph.inputs} == grads
     assert names.output == output
     every = [*names.values.values(), *names.grads.values(), names.module]
     assert len(every) == len(set(every))
 
 
-def test_a_variable_called_math_moves_the_module_aside():
-    source = staged_python(parse("exp(math) * 2"), {"math": 0.5})
-    assert "import math as math_\n" in source
-    assert "exp0 = math_.exp(math)" in source
+def test_a_variable_called_np_moves_the_module_aside():
+    source = staged_python(parse("exp(np) * 2"), {"np": 0.5})
+    assert "import numpy as np_\n" in source
+    assert "exp0 = np_.exp(np)" in source
+    assert "np = np_.float64(0.5)" in source
 
 
 def test_helpers_are_printed_only_when_a_gate_needs_them():
     assert "def " not in staged_python(parse(FIGURE_2), FIGURE_2_INPUTS)
     source = staged_python(parse("relu(x) + max(x, y)"), dict(x=1.0, y=2.0))
-    assert re.findall(r"^def (\w+)", source, re.MULTILINE) == ["_step", "_routed"]
+    assert re.findall(r"^def (\w+)", source, re.MULTILINE) == ["_max_share"]
+    source = staged_python(parse("abs(x) + min(x, y)"), dict(x=1.0, y=2.0))
+    assert re.findall(r"^def (\w+)", source, re.MULTILINE) == ["_sign", "_min_share"]
 
 
 NUMBERS = [
-    pytest.param("x + 0.1", dict(x=0.1 + 0.2), ["x = 0.30000000000000004", "f = x + 0.1"],
+    pytest.param("x + 0.1", dict(x=0.1 + 0.2), ["x = np.float64(0.30000000000000004)", "f = x + 0.1"],
                  id="repr-round-trips"),
     pytest.param("x * pi", dict(x=1.0), ["f = x * 3.141592653589793"], id="pi"),
-    pytest.param("x * exp(1000)", dict(x=1.0), ["f = x * math.inf"], id="folded-inf"),
-    pytest.param("x - exp(1000)", dict(x=1.0), ["f = x - math.inf"], id="folded-inf-subtracted"),
-    pytest.param("x * (0/0)", dict(x=1.0), ["f = x * math.nan"], id="folded-nan"),
-    pytest.param("-1/x", dict(x=2.0), ["dx = (1.0 / (x * x)) * df"], id="constant-negated-as-a-number"),
+    pytest.param("x * exp(1000)", dict(x=1.0), ["f = x * np.inf"], id="folded-inf"),
+    pytest.param("x - exp(1000)", dict(x=1.0), ["f = x - np.inf"], id="folded-inf-subtracted"),
+    pytest.param("x * (0/0)", dict(x=1.0), ["f = x * np.nan"], id="folded-nan"),
+    pytest.param("-1/x", dict(x=2.0), ["f = -1.0 / x", "dx = (-f / x) * df"], id="constant-negated-as-a-number"),
+    pytest.param("x ** 2", dict(x=3.0), ["dx = (2.0 * x ** 1.0) * df"], id="constant-exponent-folded"),
+    pytest.param("x ** 0 + x", dict(x=3.0), ["dx = 1.0 * df", "dx += 0.0 * dpow0 if dpow0 else 0.0"],
+                 id="zero-exponent-has-slope-0"),
 ]
 
 
@@ -411,7 +417,7 @@ def test_numbers_are_printed_so_that_they_read_back_the_same(source, point, line
     program = staged_python(parse(source), point)
     for line in lines:
         assert line in program.splitlines()
-    graph, result, pairs = staged_results(source, point, numpy_math())
+    graph, result, pairs = staged_results(source, point)
     for what, (got, expected) in pairs.items():
         assert same_number(got, expected), (what, got, expected)
 
@@ -463,13 +469,15 @@ def test_staged_sigmoid_example_as_the_lecture_writes_it():
     assignments = [" ".join(line.split()[:2]) for line in source.splitlines()
                    if re.match(r"d[xy] \+?=", line)]
     assert assignments == ["dx =", "dy =", "dx +=", "dx +=", "dy +="]
-    assert "dx += (sig1 * (1.0 - sig1)) * dsig1" in source.splitlines()
+    # s(1 - s), with 1 - s written as sigmoid(-x), which keeps its digits where s is near 1.
+    assert "dx += (sig1 * (1.0 / (1.0 + np.exp(x)))) * dsig1 if dsig1 else 0.0" in source.splitlines()
 
 
 # ---------------------------------------------------------------------------------------------
-# The evaluator's conventions (DESIGN §4), where the numbers are finite but a gate is at its
-# kink or singularity: exact expected numbers.
+# The conventions (ops.CONVENTIONS, PyTorch's formulas) at kinks, poles and outside the domain:
+# exact expected gradients, the same in the program as in the evaluator, and never an exception.
 
+INF, NAN = math.inf, math.nan
 CONVENTIONS = [
     pytest.param("relu(x)", dict(x=0.0), dict(x=0.0), id="relu'(0)=0"),
     pytest.param("abs(x)", dict(x=0.0), dict(x=0.0), id="abs'(0)=0"),
@@ -477,7 +485,7 @@ CONVENTIONS = [
     pytest.param("min(x, y)", dict(x=1.0, y=1.0), dict(x=0.5, y=0.5), id="min-tie"),
     pytest.param("max(x, 1)", dict(x=1.0), dict(x=0.5), id="max-tie-with-constant"),
     pytest.param("max(x, x)", dict(x=-2.0), dict(x=1.0), id="max-tie-with-itself"),
-    pytest.param("sqrt(x)", dict(x=0.0), dict(x=math.inf), id="sqrt'(0)=inf"),
+    pytest.param("sqrt(x)", dict(x=0.0), dict(x=INF), id="sqrt'(0)=inf"),
     pytest.param("max(sqrt(x), y)", dict(x=0.0, y=1.0), dict(x=0.0, y=1.0),
                  id="zero-upstream-through-sqrt'(0)"),
     pytest.param("0*sqrt(x)", dict(x=0.0), dict(x=0.0), id="zero-times-sqrt-at-0"),
@@ -488,6 +496,27 @@ CONVENTIONS = [
     pytest.param("relu(x ** y)", dict(x=-2.0, y=3.0), dict(x=0.0, y=0.0),
                  id="zero-upstream-skips-log-of-negative"),
     pytest.param(FIGURE_3, dict(x=3, y=-4, z=2, w=-1), dict(w=0.0), id="figure-3-loser"),
+    # Poles and points outside the domain: IEEE numbers where plain Python would raise.
+    pytest.param("1/x", dict(x=0.0), dict(x=-INF), id="division-by-zero"),
+    pytest.param("x/y", dict(x=0.0, y=0.0), dict(x=INF, y=NAN), id="zero-over-zero"),
+    pytest.param("log(x)", dict(x=0.0), dict(x=INF), id="log-at-0"),
+    pytest.param("log(x)", dict(x=-1.0), dict(x=-1.0), id="log-of-negative-has-slope-1/x"),
+    pytest.param("sqrt(x)", dict(x=-4.0), dict(x=NAN), id="sqrt-of-negative"),
+    pytest.param("x ** y", dict(x=-8.0, y=1 / 3), dict(x=NAN, y=NAN), id="fractional-power-of-negative"),
+    pytest.param("x ** 0.5 * 2", dict(x=0.0), dict(x=INF), id="fractional-power-slope-at-0"),
+    pytest.param("x ** 0", dict(x=0.0), dict(x=0.0), id="zero-exponent-at-0"),
+    pytest.param("x ** y", dict(x=0.0, y=0.0), dict(x=0.0, y=0.0), id="zero-to-the-zero"),
+    pytest.param("x ** y", dict(x=0.0, y=2.0), dict(x=0.0, y=0.0), id="zero-base-positive-exponent"),
+    pytest.param("x ** y", dict(x=0.0, y=-1.0), dict(x=-INF, y=-INF), id="zero-base-negative-exponent"),
+    pytest.param("x ** -1", dict(x=0.0), dict(x=-INF), id="reciprocal-power-at-0"),
+    pytest.param("exp(x)", dict(x=1000.0), dict(x=INF), id="exp-overflow"),
+    pytest.param("sigmoid(x)", dict(x=-1000.0), dict(x=0.0), id="sigmoid-far-below-zero"),
+    pytest.param("sigmoid(x)", dict(x=1000.0), dict(x=0.0), id="sigmoid-far-above-zero"),
+    pytest.param("x/tan(x)", dict(x=0.0), dict(x=NAN), id="zero-over-tan-zero"),
+    pytest.param("1/log(x)", dict(x=1.0), dict(x=-INF), id="reciprocal-of-log-at-1"),
+    pytest.param("relu(log(x)) + x", dict(x=-1.0), dict(x=0.0), id="relu-of-nan-passes-the-gradient"),
+    pytest.param("abs(log(x)) + x", dict(x=-1.0), dict(x=1.0), id="abs-of-nan-has-slope-0"),
+    pytest.param("max(log(x), 1) + x", dict(x=-1.0), dict(x=0.0), id="max-with-nan-passes-to-both"),
 ]
 
 
@@ -497,27 +526,7 @@ def test_staged_python_follows_the_evaluators_conventions(source, point, grads):
     for what, (got, expected) in pairs.items():
         assert same_number(got, expected), (what, got, expected)
     for name, expected in grads.items():
-        assert pairs["d" + name][0] == expected
-
-
-# Where the evaluator gives inf or nan, plain Python raises instead (module docstring): with
-# one exception, the sigmoid far below zero, where the evaluator's value is an exact 0.
-RAISES = [
-    pytest.param("1/x", dict(x=0.0), ZeroDivisionError, id="division-by-zero"),
-    pytest.param("log(x)", dict(x=0.0), ValueError, id="log-of-zero"),
-    pytest.param("log(x)", dict(x=-1.0), ValueError, id="log-of-negative"),
-    pytest.param("sqrt(x)", dict(x=-4.0), ValueError, id="sqrt-of-negative"),
-    pytest.param("x ** y", dict(x=-8.0, y=1 / 3), ValueError, id="fractional-power-of-negative"),
-    pytest.param("x ** 0.5 * 2", dict(x=0.0), ValueError, id="fractional-power-slope-at-0"),
-    pytest.param("exp(x)", dict(x=1000.0), OverflowError, id="exp-overflow"),
-    pytest.param("sigmoid(x)", dict(x=-1000.0), OverflowError, id="sigmoid-far-below-zero"),
-]
-
-
-@pytest.mark.parametrize("source, point, error", RAISES)
-def test_staged_python_raises_where_math_does(source, point, error):
-    with pytest.raises(error):
-        run(staged_python(parse(source), point))
+        assert same_number(pairs["d" + name][0], expected), (name, pairs["d" + name][0], expected)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -528,26 +537,37 @@ def run_torch(source, point):
     graph = parse(source)
     result = evaluate(graph, point)
     names = program_names(graph, "torch")
-    namespace = run(pytorch_code(graph, point))
+    program = pytorch_code(graph, point, result)
+    namespace = run(program)
     output = namespace[names.output]
     assert isinstance(output, torch.Tensor) and output.dtype == torch.float64
     pairs = {"f": (output.item(), result.values[graph.output.id])}
     for node in graph.inputs:
-        pairs["d" + node.name] = (namespace[node.name].grad.item(), result.grads[node.id])
-    return result, pairs
+        grad = namespace[node.name].grad
+        pairs["d" + node.name] = (math.nan if grad is None else grad.item(), result.grads[node.id])
+    return result, pairs, program
 
 
-@pytest.mark.parametrize("source, point", ALL)
-def test_pytorch_code_matches_the_evaluator(source, point):
-    result, pairs = run_torch(source, point)
-    for what, (got, expected) in pairs.items():
-        assert close(got, expected, result), (
-            f"{what} of {source} at {point}: torch {got!r}, evaluator {expected!r}")
+def agrees(got, expected, result):
+    if math.isnan(expected) or math.isinf(expected):
+        return same_number(got, expected)
+    return close(got, expected, result)
+
+
+@pytest.mark.parametrize("source, point", ALL + WILD)
+def test_pytorch_code_matches_the_evaluator_except_where_it_says_so(source, point):
+    result, pairs, program = run_torch(source, point)
+    differing = {what for what, (got, expected) in pairs.items() if not agrees(got, expected, result)}
+    if "# torch: " in program:  # torch's 0 * inf = nan, where the evaluator passes 0
+        assert all(math.isnan(pairs[what][0]) for what in differing), (program, pairs)
+    else:
+        assert not differing, (program, {what: pairs[what] for what in differing})
 
 
 @pytest.mark.parametrize("source, point", ALL)
 def test_pytorch_code_imports_only_torch(source, point):
-    tree = ast.parse(pytorch_code(parse(source), point))
+    graph = parse(source)
+    tree = ast.parse(pytorch_code(graph, point, evaluate(graph, point)))
     imports = [node for node in ast.walk(tree) if isinstance(node, (ast.Import, ast.ImportFrom))]
     assert [[alias.name for alias in node.names] for node in imports] == [["torch"]]
 
@@ -565,13 +585,14 @@ TORCH_CONVENTIONS = [
 
 @pytest.mark.parametrize("source, point, grads", TORCH_CONVENTIONS)
 def test_pytorch_conventions_at_kinks_as_documented(source, point, grads):
-    _, pairs = run_torch(source, point)
+    _, pairs, _ = run_torch(source, point)
     for name, expected in grads.items():
         assert same_number(pairs["d" + name][0], expected), (name, pairs["d" + name])
 
 
 def test_pytorch_code_for_figure_2_reads_like_the_staged_code():
-    source = pytorch_code(parse(FIGURE_2), FIGURE_2_INPUTS)
+    graph = parse(FIGURE_2)
+    source = pytorch_code(graph, FIGURE_2_INPUTS, evaluate(graph, FIGURE_2_INPUTS))
     assert "w0 = torch.tensor(2.0, dtype=torch.float64, requires_grad=True)" in source
     assert "exp0 = torch.exp(mul2)" in source and "f = 1.0 / add2" in source
     assert source.rstrip().endswith("f.backward()")

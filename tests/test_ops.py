@@ -154,7 +154,7 @@ CONVENTIONS = [
     pytest.param("min", (3.0, -1.0), -1.0, (0.0, 1.0), id="min-routes-to-winner"),
     pytest.param("sqrt", (0.0,), 0.0, (INF,), id="sqrt'(0)=inf"),
     pytest.param("sqrt", (-1.0,), NAN, (NAN,), id="sqrt(-1)=nan"),
-    pytest.param("log", (-1.0,), NAN, (NAN,), id="log(-1)=nan"),
+    pytest.param("log", (-1.0,), NAN, (-1.0,), id="log(-1)=nan-with-slope-1/x"),
     pytest.param("log", (0.0,), -INF, (INF,), id="log(0)=-inf"),
     pytest.param("div", (1.0, 0.0), INF, (INF, -INF), id="1/0=inf"),
     pytest.param("div", (-1.0, 0.0), -INF, (INF, INF), id="-1/0=-inf"),
@@ -168,8 +168,16 @@ CONVENTIONS = [
     pytest.param("sigmoid", (-1000.0,), 0.0, (0.0,), id="sigmoid(-1000)=0"),
     pytest.param("sigmoid", (1000.0,), 1.0, (0.0,), id="sigmoid(1000)=1"),
     pytest.param("tanh", (1000.0,), 1.0, (0.0,), id="tanh(1000)=1"),
-    pytest.param("relu", (NAN,), NAN, (NAN,), id="relu(nan)=nan"),
-    pytest.param("max", (NAN, 1.0), NAN, (NAN, NAN), id="max(nan,1)=nan"),
+    pytest.param("pow", (0.0, 0.0), 1.0, (0.0, 0.0), id="0**0=1-with-zero-slopes"),
+    pytest.param("pow", (3.0, 0.0), 1.0, (0.0, math.log(3.0)), id="x**0-has-slope-0-in-x"),
+    pytest.param("pow", (0.0, -1.0), INF, (-INF, -INF), id="0**-1=inf"),
+    pytest.param("div", (1e300, 1e200), 1e100, (1e-200, -1e-100), id="huge-quotient-slope"),
+    pytest.param("div", (1e-300, 1e-200), 1e-100, (1e200, -1e100), id="tiny-quotient-slope"),
+    # nan in, as PyTorch: relu and max pass the gradient (nan is not <= 0, not < 1), abs blocks it.
+    pytest.param("relu", (NAN,), NAN, (1.0,), id="relu(nan)=nan-passes-gradient"),
+    pytest.param("abs", (NAN,), NAN, (0.0,), id="abs(nan)=nan-slope-0"),
+    pytest.param("max", (NAN, 1.0), NAN, (1.0, 1.0), id="max(nan,1)=nan-passes-to-both"),
+    pytest.param("min", (NAN, 1.0), NAN, (1.0, 1.0), id="min(nan,1)=nan-passes-to-both"),
 ]
 
 
