@@ -10,7 +10,6 @@ import math
 import pathlib
 import random
 import re
-import types
 
 import numpy as np
 import pytest
@@ -20,8 +19,9 @@ from graphlib.errors import CircuitError
 from graphlib.evaluate import evaluate
 from graphlib.graph import Const, Graph, Node
 from graphlib.gradcheck import KINKS
-from graphlib.ops import FUNCTIONS, OPS
+from graphlib.ops import OPS
 from graphlib.parse import parse
+from random_circuits import random_expression, wild_point
 
 FIGURE_1 = "(x+y)*z"
 FIGURE_2 = "1/(1+exp(-(w0*x0+w1*x1+w2)))"
@@ -121,11 +121,6 @@ TABLE = [
 # ---------------------------------------------------------------------------------------------
 # Random expressions of the grammar, each at a random point away from kinks and singularities.
 
-UNARY = [name for name, op in FUNCTIONS.items() if op.arity == 1]
-BINARY = [name for name, op in FUNCTIONS.items() if op.arity == 2]
-OPERATORS = ["+", "-", "*", "/", "**", "^"]
-CONSTANTS = ["2", "3", "0.5", "1.5e-1", "10", "pi", "e"]
-VARIABLES = ["x", "y", "z", "w"]
 RANDOM_COUNT = 200
 
 # Where a gate is singular (its operand or value blows up), as the function of its operands
@@ -134,27 +129,6 @@ SINGULAR = {"log": lambda a: a, "sqrt": lambda a: a, "div": lambda a, b: b, "pow
 MARGIN = 1e-3
 # Values stay below this size so that no `math.exp` (nor the sigmoid's) overflows.
 LARGEST = 700.0
-
-
-def random_expression(rng, depth, top=True):
-    if depth == 0 or (not top and rng.random() < 0.2):
-        return rng.choice(VARIABLES) if rng.random() < 0.8 else rng.choice(CONSTANTS)
-    kind = rng.random()
-    if kind < 0.45:
-        operator = rng.choice(OPERATORS)
-        left = random_expression(rng, depth - 1, top=False)
-        # Powers mostly get a constant exponent: a variable one needs a positive base.
-        if operator in ("**", "^") and rng.random() < 0.6:
-            right = rng.choice(["2", "3", "0.5"])
-        else:
-            right = random_expression(rng, depth - 1, top=False)
-        return f"({left} {operator} {right})"
-    if kind < 0.8:
-        return f"{rng.choice(UNARY)}({random_expression(rng, depth - 1, top=False)})"
-    if kind < 0.9:
-        arguments = [random_expression(rng, depth - 1, top=False) for _ in range(2)]
-        return f"{rng.choice(BINARY)}({arguments[0]}, {arguments[1]})"
-    return f"-{random_expression(rng, depth - 1, top=False)}"
 
 
 def is_tame(graph, result):
@@ -197,14 +171,11 @@ def random_cases(seed=231, count=RANDOM_COUNT):
     return cases
 
 
-# Points at poles, kinks, the ends of float64 and where exp overflows, for expressions
-# whose values and gradients may then be inf or nan: the staged program must still agree.
-WILD_VALUES = [0.0, -0.0, 1.0, -1.0, 0.5, -2.0, math.pi / 2, 1e-300, -1e-300, 1e300, -1e300, 40.0,
-               710.0, -745.0]
 WILD_COUNT = 300
 
 
 def wild_cases(seed=8, count=WILD_COUNT):
+    """`count` random expressions, each at a wild point (random_circuits.wild_point)."""
     rng = random.Random(seed)
     cases = []
     while len(cases) < count:
@@ -212,9 +183,7 @@ def wild_cases(seed=8, count=WILD_COUNT):
             graph = parse(random_expression(rng, rng.randint(1, 5)))
         except CircuitError:
             continue
-        point = {name: rng.choice(WILD_VALUES) if rng.random() < 0.7 else rng.uniform(-3.0, 3.0)
-                 for name in graph.variables}
-        cases.append(pytest.param(graph.source, point, id=f"wild-{len(cases):03d}"))
+        cases.append(pytest.param(graph.source, wild_point(rng, graph), id=f"wild-{len(cases):03d}"))
     return cases
 
 

@@ -7,6 +7,7 @@ needs other ones).
 """
 
 import itertools
+import random
 import math
 import warnings
 
@@ -15,6 +16,7 @@ import pytest
 import sympy
 
 from graphlib.ops import OPS, Op
+import mp_oracle
 
 # Points away from kinks (relu, abs, max/min ties) and singularities (tan at pi/2), and inside the
 # real domain (log and sqrt need positive arguments, pow a positive base).
@@ -242,3 +244,76 @@ def test_label(name, constants, expected):
 def test_label_without_constants_is_the_operator_or_the_function_name(name):
     op = OPS[name]
     assert op.label([None] * op.arity) == (op.infix or op.name)
+
+
+# ---------------------------------------------------------------------------------------------
+# Full float64 precision: every gate's local gradients at float64 inputs, against 50-digit
+# mpmath (tests/mp_oracle.py), to 1e-12 relative wherever the gate's value and the true slope are
+# normal float64 numbers (subnormal or overflowing answers cannot carry 12 digits). The inputs
+# mix every magnitude float64 has, moderate numbers, and the saturated ends of sigmoid and tanh.
+
+PRECISION_POINTS = 3000
+PRECISION = 1e-12
+
+
+def precision_sample(rng):
+    kind = rng.random()
+    if kind < 0.35:
+        magnitude = 10.0 ** rng.uniform(-300.0, 300.0)
+    elif kind < 0.7:
+        magnitude = rng.uniform(0.0, 60.0)
+    else:
+        magnitude = rng.uniform(0.0, 3.0)
+    return magnitude if rng.random() < 0.5 else -magnitude
+
+
+def precision_cases(name, seed=12):
+    rng = random.Random(f"{name}-{seed}")
+    return [tuple(precision_sample(rng) for _ in range(OPS[name].arity)) for _ in range(PRECISION_POINTS)]
+
+
+def worst_relative_error(name):
+    """The largest relative error of the gate's local gradients over its precision cases, with
+    the operands where it occurs, and how many gradients were compared."""
+    op = OPS[name]
+    worst, where, compared = 0.0, None, 0
+    for operands in precision_cases(name):
+        out = forward(name, *operands)
+        if not math.isfinite(out) or (op.kink and op.kink(*operands) == 0.0):
+            continue
+        for got, true in zip(local_grads(name, *operands), mp_oracle.local_gradients(name, operands)):
+            if true is None or not mp_oracle.representable(true):
+                continue
+            compared += 1
+            error = mp_oracle.relative_error(float(got), true)
+            if error > worst:
+                worst, where = error, operands
+    return worst, where, compared
+
+
+@pytest.mark.parametrize("name", list(OPS))
+def test_local_gradients_keep_full_precision_against_mpmath(name):
+    worst, where, compared = worst_relative_error(name)
+    assert compared > PRECISION_POINTS // 3, f"{name}: only {compared} gradients compared"
+    assert worst <= PRECISION, f"{name}'{where}: relative error {worst:.3g}"
+
+
+SATURATED = [
+    pytest.param("sigmoid", (20.0,), id="sigmoid-at-20"),
+    pytest.param("sigmoid", (40.0,), id="sigmoid-at-40"),
+    pytest.param("sigmoid", (-40.0,), id="sigmoid-at-minus-40"),
+    pytest.param("sigmoid", (700.0,), id="sigmoid-at-700"),
+    pytest.param("tanh", (10.0,), id="tanh-at-10"),
+    pytest.param("tanh", (20.0,), id="tanh-at-20"),
+    pytest.param("tanh", (-300.0,), id="tanh-at-minus-300"),
+    pytest.param("div", (1e300, 1e200), id="huge-quotient"),
+    pytest.param("div", (1e-300, 1e-200), id="tiny-quotient"),
+    pytest.param("pow", (1e-100, 2.5), id="tiny-base"),
+    pytest.param("pow", (1e50, -2.5), id="huge-base-negative-exponent"),
+]
+
+
+@pytest.mark.parametrize("name, operands", SATURATED)
+def test_the_reported_losses_of_precision_are_gone(name, operands):
+    for got, true in zip(local_grads(name, *operands), mp_oracle.local_gradients(name, operands)):
+        assert mp_oracle.relative_error(float(got), true) <= PRECISION, (name, operands, got, true)
