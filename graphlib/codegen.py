@@ -12,8 +12,10 @@ evaluator's arithmetic operation for operation, in the same order: every value a
 computes is the evaluator's float, bit for bit, inf and nan included, and it never raises
 (`np.seterr(all="ignore")`: 1/0 is inf, log(-1) is nan). It follows the conventions of
 `ops.CONVENTIONS`: the local gradients are written as in `ops.OPS`, with small helpers printed at
-the top when the circuit needs them, and a zero upstream gradient contributes exactly 0
-(`... if dq else 0.0`), so an unused branch does not turn 0 * inf into nan.
+the top when the circuit needs them; a zero upstream gradient contributes exactly 0
+(`... if dq else 0.0`), so an unused branch does not turn 0 * inf into nan; and the gates that
+route (relu, max, min) pass the upstream gradient on or block it, as PyTorch's masks do
+(`dx = 0.0 if x <= 0.0 else drelu0`), so a blocked input gets 0 even of an inf gradient.
 
 `pytorch_code` writes the same circuit for torch's autograd, which has the same conventions
 except that last one: torch multiplies a zero upstream gradient by an infinite local gradient
@@ -51,14 +53,22 @@ class PythonGate:
     helpers: tuple = ()
 
 
+@dataclass(frozen=True)
+class Route:
+    """A template for the whole contribution to an operand's gradient, upstream `{up}` included:
+    where PyTorch masks it (ops.Op.masked), exactly 0 passes, even of an inf or nan gradient."""
+
+    template: str
+
+
 def _pow_base_slope(node, fields):
-    """PyTorch's pow_backward_self: exponent * base ** (exponent - 1), and 0 for exponent 0."""
+    """PyTorch's pow_backward_self: exponent * base ** (exponent - 1), masked for exponent 0."""
     exponent = node.args[1]
     if isinstance(exponent, Const):
         if exponent.value == 0.0:
-            return "0.0"
+            return Route("0.0")  # x**0 does not depend on x
         return f"{fields['1']} * {fields['0']} ** {_number(exponent.value - 1.0, 'np')}"
-    return "(0.0 if {1} == 0.0 else {1} * {0} ** ({1} - 1.0))"
+    return Route("0.0 if {1} == 0.0 else ({1} * {0} ** ({1} - 1.0)) * {up} if {up} else 0.0")
 
 
 def _pow_exponent_slope(node, fields):
@@ -84,12 +94,13 @@ PYTHON_GATES = {
     # 1 - tanh**2 as sech**2, and s * (1 - s) with 1 - s as sigmoid(-x): no cancellation.
     "tanh": PythonGate("tanh", "np.tanh({0})", ("(1.0 / np.cosh({0})) ** 2",)),
     "sigmoid": PythonGate("sig", "1.0 / (1.0 + np.exp({neg0}))", ("{out} * (1.0 / (1.0 + np.exp({0})))",)),
-    "relu": PythonGate("relu", "np.maximum({0}, 0.0)", ("(0.0 if {0} <= 0.0 else 1.0)",)),
     "abs": PythonGate("abs", "np.abs({0})", ("_sign({0})",), ("_sign",)),
-    "max": PythonGate("max", "np.maximum({0}, {1})", ("_max_share({0}, {1})", "_max_share({1}, {0})"),
-                      ("_max_share",)),
-    "min": PythonGate("min", "np.minimum({0}, {1})", ("_min_share({0}, {1})", "_min_share({1}, {0})"),
-                      ("_min_share",)),
+    # Where PyTorch masks a gradient (ops.Op.masked), the program says where `{up}` goes.
+    "relu": PythonGate("relu", "np.maximum({0}, 0.0)", (Route("0.0 if {0} <= 0.0 or not {up} else {up}"),)),
+    "max": PythonGate("max", "np.maximum({0}, {1})",
+                      (Route("_max_route({0}, {1}, {up})"), Route("_max_route({1}, {0}, {up})")), ("_max_route",)),
+    "min": PythonGate("min", "np.minimum({0}, {1})",
+                      (Route("_min_route({0}, {1}, {up})"), Route("_min_route({1}, {0}, {up})")), ("_min_route",)),
 }
 
 # Printed at the top of the program, in this order, when a gate of the circuit names them.
@@ -101,21 +112,21 @@ def _sign(a):
         return 1.0
     return -1.0 if a < 0.0 else 0.0
 ''',
-    "_max_share": '''\
-def _max_share(mine, other):
-    """The share of a max gate's gradient that reaches the operand `mine`:
-    all of it if it won, none if it lost, half at a tie."""
-    if mine == other:
-        return 0.5
-    return 0.0 if mine < other else 1.0
+    "_max_route": '''\
+def _max_route(mine, other, upstream):
+    """The part of a max gate's gradient `upstream` that reaches the operand `mine`:
+    all of it if it won, none if it lost (not even inf or nan), half at a tie."""
+    if mine < other or upstream == 0.0:
+        return 0.0
+    return upstream * 0.5 if mine == other else upstream
 ''',
-    "_min_share": '''\
-def _min_share(mine, other):
-    """The share of a min gate's gradient that reaches the operand `mine`:
-    all of it if it won, none if it lost, half at a tie."""
-    if mine == other:
-        return 0.5
-    return 0.0 if mine > other else 1.0
+    "_min_route": '''\
+def _min_route(mine, other, upstream):
+    """The part of a min gate's gradient `upstream` that reaches the operand `mine`:
+    all of it if it won, none if it lost (not even inf or nan), half at a tie."""
+    if mine > other or upstream == 0.0:
+        return 0.0
+    return upstream * 0.5 if mine == other else upstream
 ''',
 }
 
@@ -183,8 +194,9 @@ def staged_python(graph, inputs):
               for node in graph.inputs]
     lines += ["", "# forward pass"]
     lines += _forward_lines(graph, names, _python_forward)
-    lines += ["", "# backward pass: local gradient times upstream gradient; a zero upstream gradient",
-              "# contributes exactly 0 (`if dq else 0.0`), even where the local gradient is inf",
+    lines += ["", "# backward pass: local gradient times upstream gradient. A zero upstream gradient",
+              "# contributes exactly 0 (`if dq else 0.0`), even where the local gradient is inf;",
+              "# relu, max and min route the gradient, blocking even an inf one (PyTorch's masks)",
               f"{names.output_grad} = 1.0"]
     lines += _backward_lines(graph, names)
     return "\n".join(lines) + "\n"
@@ -379,23 +391,33 @@ def _backward_lines(graph, names):
         upstream = names.grads[node.id]
         lines.append(f"# backprop {names.values[node.id]} = {_python_forward(node, names)}")
         for index, source_id in node.wires:
-            term = f"{_slope(node, index, fields, names)} * {upstream}"
-            if node is not graph.output:  # the output's upstream is the literal 1.0
-                term += f" if {upstream} else 0.0"
+            slope = _slope(node, index, fields)
+            if isinstance(slope, Route):
+                term = _fill(slope.template, {**fields, "up": upstream})
+            else:
+                term = f"{_bracketed(slope)} * {upstream}"
+                if node is not graph.output:  # the output's upstream is the literal 1.0
+                    term += f" if {upstream} else 0.0"
+            term = _in_module(term, "np", names.module)
             operator = "+=" if source_id in assigned else "="
             assigned.add(source_id)
             lines.append(f"{names.grads[source_id]} {operator} {term}")
     return lines
 
 
-def _slope(node, index, fields, names):
-    """The local gradient d node / d operand `index` as an expression, bracketed unless it is
-    one operand, number, call or bracket already."""
-    template = _python_gate(node.op).slopes[index]
-    if callable(template):
-        template = template(node, fields)
-    text = _in_module(_fill(template, fields), "np", names.module)
-    if re.fullmatch(r"-?(\{\w+\}|[0-9.]+|[\w.]+\([^()]*\))", template) or _is_bracketed(text):
+def _slope(node, index, fields):
+    """The local gradient d node / d operand `index` as an expression, or a Route."""
+    slope = _python_gate(node.op).slopes[index]
+    if callable(slope):
+        slope = slope(node, fields)
+    if isinstance(slope, Route):
+        return slope
+    return _fill(slope, fields)
+
+
+def _bracketed(text):
+    """`text` in brackets, unless it is one operand, number, call or bracket already."""
+    if re.fullmatch(r"-?([\w.]+|[\w.]+\([^()]*\))", text) or _is_bracketed(text):
         return text
     return f"({text})"
 

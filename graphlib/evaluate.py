@@ -51,15 +51,28 @@ def backward(graph, values):
     for node in reversed(graph.gates):
         upstream = grads[node.id]
         local = _local_grads(node, values)
+        masked = _masked(node, values)
         for index, source_id in node.wires:
             local_grads[(node.id, index)] = float(local[index])
-            # An unused branch must not turn 0 * inf into nan upstream.
-            contribution = 0.0 if upstream == 0.0 else float(upstream * local[index])
+            contribution = _chain(upstream, local[index], masked[index])
             wire_grads[(node.id, index)] = contribution
             # The first share is the gradient, later ones add to it: the staged program's `=`
             # and `+=`, so that both give the same float, the sign of a zero included.
             grads[source_id] = grads[source_id] + contribution if source_id in grads else contribution
     return grads, wire_grads, local_grads
+
+
+def _chain(upstream, local, masked):
+    """upstream x local, the chain rule at one wire, where 0 stays exactly 0: a masked wire gets
+    0 whatever arrives, and an unused branch (upstream 0) must not turn 0 * inf into nan."""
+    if masked or upstream == 0.0:
+        return 0.0
+    return float(upstream * local)
+
+
+def _masked(node, values):
+    masked = OPS[node.op].masked
+    return masked(*_operands(node, values)) if masked else (False,) * len(node.args)
 
 
 def _local_grads(node, values):

@@ -35,6 +35,9 @@ class Op:
     intuition: str = ""  # what the lecture says this gate does to the gradient, where it says it
     constant_intuition: str = ""  # the same, for the gate with one constant input (`*-1`, `+1`)
     kink: Callable[..., float] | None = None  # of the inputs, zero where the slope jumps
+    # Of the inputs, for each operand whether PyTorch's backward formula masks its gradient there
+    # (a `where` or `masked_fill`, not a product): then exactly 0 passes, even of inf or nan.
+    masked: Callable[..., tuple] | None = None
 
     def explain(self, constants):
         """The lecture's intuition for this gate, as it is wired: with a constant or not."""
@@ -150,8 +153,8 @@ OPS = {
                               "(*-1 flips its sign)."),
         Op("div", 2, lambda a, b: a / b, _div_grads,
            lambda a, b: a / b, infix="/"),
-        Op("pow", 2, lambda a, b: a**b, _pow_grads,
-           lambda a, b: a**b, infix="**"),
+        Op("pow", 2, lambda a, b: a**b, _pow_grads, lambda a, b: a**b, infix="**",
+           masked=lambda a, b: (b == 0.0, False)),
         Op("exp", 1, np.exp, lambda a, out: (out,), sympy.exp,
            intuition="exp is its own derivative: the local gradient is the gate's output."),
         Op("log", 1, np.log, lambda a, out: (1.0 / a,), sympy.log),
@@ -164,13 +167,16 @@ OPS = {
            lambda a: 1 / (1 + sympy.exp(-a)),
            intuition="The sigmoid's local gradient is s(1-s), from its own output s."),
         Op("relu", 1, _relu, _relu_grad, lambda a: sympy.Max(0, a), kink=lambda a: a,
+           masked=lambda a: (a <= 0.0,),
            intuition="A relu gate routes: it passes the gradient where its input is positive and "
                      "blocks it elsewhere."),
         Op("abs", 1, np.abs, _abs_grad, sympy.Abs, kink=lambda a: a),
         Op("max", 2, np.maximum, _max_grads, sympy.Max, commutative=True, kink=lambda a, b: a - b,
+           masked=lambda a, b: (a < b, b < a),
            intuition="A max gate routes: the larger input gets all of the upstream gradient, the "
                      "other none."),
         Op("min", 2, np.minimum, _min_grads, sympy.Min, commutative=True, kink=lambda a, b: a - b,
+           masked=lambda a, b: (a > b, b > a),
            intuition="A min gate routes: the smaller input gets all of the upstream gradient, the "
                      "other none."),
     ]
@@ -188,5 +194,7 @@ CONVENTIONS = (
     "sqrt'(0) = inf; sqrt of a negative number is nan, and so is its slope",
     "log'(x) = 1/x everywhere: log(0) = -inf with slope inf, log(-1) = nan with slope -1",
     "x**0 has slope 0 in x, also at x = 0; 0**y has slope 0 in y for y >= 0",
+    "relu, max and min route the gradient, and x**0 does not depend on x: where they block it, "
+    "exactly 0 passes, even of an inf or nan gradient (PyTorch's masks)",
     "a gradient of exactly 0 arriving at a gate contributes exactly 0 (never 0 * inf = nan)",
 )
