@@ -48,7 +48,7 @@ def main():
     arguments = argparse.ArgumentParser(description=__doc__)
     arguments.add_argument("--repeat", type=int, default=15)
     repeat = arguments.parse_args().repeat
-    client = create_app().test_client()
+    client = create_app({"RATELIMIT_ENABLED": False, "RENDER_CACHE_ENTRIES": 0}).test_client()
     cases = [(example.title, example.query) for example in GALLERY]
     cases += [(title, urlencode({"expr": expr})) for title, expr in heavy_circuits()]
 
@@ -58,7 +58,7 @@ def main():
         fields = client.get(f"/api/graph?{query}")  # fails loudly below if the circuit is refused
         assert fields.status_code == 200, fields.text
         circuit = build_circuit(parse_qs(query, keep_blank_values=True))
-        dot_source = to_dot(circuit.graph, circuit.evaluation, circuit.precision)
+        dot_source = to_dot(circuit.graph, circuit.evaluation, circuit.style)
         # Heavy circuits take seconds per run; fewer repeats keep the script under a few minutes.
         runs = repeat if len(circuit.graph.gates) < 50 else max(3, repeat // 5)
         full = median_seconds(lambda: _ok(client.get(f"/graph.svg?{query}")), runs)
