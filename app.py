@@ -22,7 +22,7 @@ from graphlib.errors import CircuitError, LimitError, ServiceError
 from graphlib.gallery import GALLERY
 from graphlib.ops import CONVENTIONS
 from graphlib.parse import NAME_PATTERN, RESERVED_NAMES, parse
-from graphlib.render import COLOR_SCHEMES, DEFAULT_PRECISION, DIRECTIONS, THEMES, error_svg
+from graphlib.render import COLOR_SCHEMES, DEFAULT_PRECISION, DIRECTIONS, THEMES, error_svg, visible
 
 # (field, label, [(value, text)], default) for each display option of the form.
 DISPLAY_OPTIONS = [
@@ -222,8 +222,10 @@ def _error_response(message, status, field=None, position=None):
 
 
 def _page(circuit=None, error=None):
-    """The form with the circuit (or the error) below it; fields keep exactly what was typed."""
-    fields = request.args.to_dict(flat=True)
+    """The form with the circuit (or the error) below it; fields keep exactly what was typed, but
+    for characters HTML may not carry raw (refused anyway), which show as a visible stand-in in
+    the same column, where the error's caret points."""
+    fields = {name: visible(text) for name, text in request.args.to_dict(flat=True).items()}
     expression = fields.get("expr", "")
     return render_template(
         "index.html",

@@ -17,7 +17,7 @@ from graphlib.evaluate import evaluate, forward_mode
 from graphlib.gradcheck import check_gradients
 from graphlib.graph import Const
 from graphlib.ops import CONVENTIONS
-from graphlib.parse import MAX_TOKEN_LENGTH, parse
+from graphlib.parse import MAX_TOKEN_LENGTH, WHITESPACE, character_name, is_invisible, parse
 from graphlib.render import (COLOR_SCHEMES, DEFAULT_PRECISION, DIRECTIONS, PRACTICE_MODES, THEMES,
                              Style, format_number, is_hidden, run_dot, to_dot, wires)
 from graphlib.symbolic import gate_formulas, local_formulas, symbolic_gradients
@@ -113,15 +113,19 @@ def parse_value(name, given):
 
 
 def _decimal_text(name, given):
-    text = given.strip()
+    # Spaces, tabs and line breaks around the number are fine; any other invisible character is
+    # named (repr() below would show it escaped, but not say what it is).
+    text = given.strip(WHITESPACE)
     if not text:
         raise ValueInputError(
             f"The value of {name} is empty; type a number such as -2 or 0.5.", field=name
         )
     if len(text) > MAX_TOKEN_LENGTH or not VALUE_PATTERN.fullmatch(text):
         shown = text if len(text) <= MAX_TOKEN_LENGTH else text[:MAX_TOKEN_LENGTH] + "..."
+        invisible = next((char for char in text if is_invisible(char)), None)
+        reason = "is not a number" if invisible is None else f"has the character {character_name(invisible)}"
         raise ValueInputError(
-            f"The value of {name} ({shown!r}) is not a number; type a decimal number such "
+            f"The value of {name} ({shown!r}) {reason}; type a decimal number such "
             "as -2, 0.5 or 1.5e-3.",
             field=name,
         )
@@ -157,7 +161,7 @@ def parse_style(fields):
 def parse_precision(given):
     if given is None or given == "":
         return DEFAULT_PRECISION
-    text = str(given).strip() if isinstance(given, (str, int)) and not isinstance(given, bool) else ""
+    text = str(given).strip(WHITESPACE) if isinstance(given, (str, int)) and not isinstance(given, bool) else ""
     # ASCII digits only: str.isdigit() would also take "²" and other scripts' digits.
     if not re.fullmatch(r"[0-9]{1,2}", text) or int(text) > MAX_PRECISION:
         raise ValueInputError(

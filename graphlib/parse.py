@@ -38,6 +38,34 @@ NAME_PATTERN = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 NUMBER_PATTERN = re.compile(r"(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 OPERATOR_PATTERN = re.compile(r"\*\*|[-+*/^(),=]")
 
+# The only characters that separate tokens. Every other control, format or space character (a
+# no-break space, a vertical tab, U+2028, a zero-width space...) is refused by name: str.isspace()
+# would let some of them through into the labels, where XML does not allow them.
+WHITESPACE = " \t\r\n"
+INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp", "Zs"})
+# Unicode gives control characters no name, only aliases (NameAliases.txt): these are the aliases
+# of U+0000-U+001F, U+007F and U+0080-U+009F, in that order; unicodedata.lookup() reads them back.
+CONTROL_NAMES = dict(zip(
+    [*range(0x20), *range(0x7F, 0xA0)],
+    ["NULL", "START OF HEADING", "START OF TEXT", "END OF TEXT", "END OF TRANSMISSION", "ENQUIRY",
+     "ACKNOWLEDGE", "ALERT", "BACKSPACE", "CHARACTER TABULATION", "LINE FEED", "LINE TABULATION",
+     "FORM FEED", "CARRIAGE RETURN", "SHIFT OUT", "SHIFT IN", "DATA LINK ESCAPE", "DEVICE CONTROL ONE",
+     "DEVICE CONTROL TWO", "DEVICE CONTROL THREE", "DEVICE CONTROL FOUR", "NEGATIVE ACKNOWLEDGE",
+     "SYNCHRONOUS IDLE", "END OF TRANSMISSION BLOCK", "CANCEL", "END OF MEDIUM", "SUBSTITUTE", "ESCAPE",
+     "INFORMATION SEPARATOR FOUR", "INFORMATION SEPARATOR THREE", "INFORMATION SEPARATOR TWO",
+     "INFORMATION SEPARATOR ONE", "DELETE", "PADDING CHARACTER", "HIGH OCTET PRESET",
+     "BREAK PERMITTED HERE", "NO BREAK HERE", "INDEX", "NEXT LINE", "START OF SELECTED AREA",
+     "END OF SELECTED AREA", "CHARACTER TABULATION SET", "CHARACTER TABULATION WITH JUSTIFICATION",
+     "LINE TABULATION SET", "PARTIAL LINE FORWARD", "PARTIAL LINE BACKWARD", "REVERSE LINE FEED",
+     "SINGLE SHIFT TWO", "SINGLE SHIFT THREE", "DEVICE CONTROL STRING", "PRIVATE USE ONE",
+     "PRIVATE USE TWO", "SET TRANSMIT STATE", "CANCEL CHARACTER", "MESSAGE WAITING",
+     "START OF GUARDED AREA", "END OF GUARDED AREA", "START OF STRING",
+     "SINGLE GRAPHIC CHARACTER INTRODUCER", "SINGLE CHARACTER INTRODUCER",
+     "CONTROL SEQUENCE INTRODUCER", "STRING TERMINATOR", "OPERATING SYSTEM COMMAND", "PRIVACY MESSAGE",
+     "APPLICATION PROGRAM COMMAND"],
+    strict=True,
+))
+
 LOOKALIKES = {
     "\u2212": "-", "\u2013": "-", "\u2014": "-", "\u00d7": "*", "\u00b7": "*", "\u22c5": "*",
     "\u2217": "*", "\u00f7": "/", "\u2044": "/", "\u00b2": "**2", "\u00b3": "**3",
@@ -63,7 +91,7 @@ def parse(source):
             f"The expression is {len(source)} characters long; the limit is {MAX_LENGTH}.",
             position=MAX_LENGTH,
         )
-    if not source.strip():
+    if not source.strip(WHITESPACE):
         raise ExpressionSyntaxError("Type an expression, for example (x+y)*z.", position=0)
     parser = _Parser(source, tokenize(source))
     result = parser.program()
@@ -98,7 +126,7 @@ def tokenize(source):
             tokens.append(Token("sep", char, position))
             position += 1
             continue
-        if char.isspace():
+        if char in WHITESPACE:
             position += 1
             continue
         for kind, pattern in (("number", NUMBER_PATTERN), ("name", NAME_PATTERN), ("op", OPERATOR_PATTERN)):
@@ -121,8 +149,28 @@ def tokenize(source):
     return tokens
 
 
+def is_invisible(char):
+    """A control, format or space character other than the four of WHITESPACE: nothing a reader
+    sees, or a separator we do not take."""
+    return char not in WHITESPACE and unicodedata.category(char) in INVISIBLE_CATEGORIES
+
+
+def character_name(char):
+    """`U+001F (INFORMATION SEPARATOR ONE)`, `U+00A0 (NO-BREAK SPACE)`; the code point alone where
+    Unicode has no name."""
+    code = f"U+{ord(char):04X}"
+    name = unicodedata.name(char, None) or CONTROL_NAMES.get(ord(char))
+    return f"{code} ({name})" if name else code
+
+
 def _unexpected_character(source, position):
     char = source[position]
+    if is_invisible(char):
+        return ExpressionSyntaxError(
+            f"Unexpected character {character_name(char)} at {where(source, position)}. Only spaces, "
+            "tabs and line breaks may separate the parts of an expression.",
+            position=position,
+        )
     name = unicodedata.name(char, f"U+{ord(char):04X}")
     message = f"Unexpected character {char!r} ({name}) at {where(source, position)}."
     if char in LOOKALIKES:
@@ -164,7 +212,7 @@ class _GraphBuilder:
         if all(isinstance(arg, Const) for arg in args):
             with np.errstate(all="ignore"):
                 value = float(op.forward(*(np.float64(arg.value) for arg in args)))
-            return Const(value, self.source[span[0]:span[1]].strip())
+            return Const(value, self.source[span[0]:span[1]].strip(WHITESPACE))
         if len(self.gates) == MAX_GATES:
             raise LimitError(
                 f"Too many gates: the operation at {where(self.source, typed_at)} would be gate number "

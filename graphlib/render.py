@@ -10,6 +10,7 @@ import html
 import math
 import os
 import ctypes
+import re
 import resource
 import signal
 import shutil
@@ -272,7 +273,28 @@ def _table(rows):
 
 
 def _escape(text):
-    return html.escape(text, quote=True)
+    return html.escape(visible(text), quote=True)
+
+
+def visible(text):
+    """The text with each character that markup may not carry raw replaced, one for one (so that
+    columns still line up): C0 controls but tab, LF and CR, which XML 1.0 forbids and HTML calls
+    parse errors, by their pictures (U+001F by U+241F, ␟; DELETE by ␡); C1 controls,
+    noncharacters and lone surrogates by U+FFFD. The parser refuses all of them; this is the last
+    line, for every text drawn or echoed."""
+    return _UNSAFE.sub(_stand_in, text)
+
+
+# U+FFFE and U+FFFF of every plane are noncharacters, as are U+FDD0-U+FDEF.
+_NONCHARACTERS = "".join(chr(plane | 0xFFFE) + chr(plane | 0xFFFF) for plane in range(0, 0x110000, 0x10000))
+_UNSAFE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef" + _NONCHARACTERS + "]")
+
+
+def _stand_in(match):
+    code = ord(match.group())
+    if code < 0x20:
+        return chr(0x2400 + code)
+    return "\u2421" if code == 0x7F else "\ufffd"
 
 
 OUTPUT_FORMATS = {"svg": ["-Tsvg"], "png": ["-Tpng", "-Gdpi=144"]}

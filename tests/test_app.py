@@ -431,6 +431,19 @@ def test_markup_in_a_value_is_escaped_and_kept_in_its_field(client):
     assert not [(tag, name) for tag, attrs in page.tags for name in attrs if name.startswith("on")]
 
 
+def test_a_control_character_typed_shows_as_its_picture_under_the_caret(client):
+    """HTML may not carry U+001F raw, and it would be invisible anyway: the form shows it as ␟
+    (U+241F), one character for one, so the caret still points at it."""
+    response = get(client, "/", [("expr", "x*(2\x1f+3)"), ("x", "1\x0b"), ("y", "\x00")])
+    assert response.status_code == 400
+    page = Page(response)
+    expr = page.field("expr")
+    assert expr.value == "x*(2\u241f+3)"
+    assert expr.caret.split("\n")[-1] == "    ^"
+    assert "Unexpected character U+001F (INFORMATION SEPARATOR ONE) at column 5." in expr.errors[0]
+    assert page.variables == [("x", "1\u240b"), ("y", "\u2400")]
+
+
 SECURED = {
     "page": "/",
     "page-with-circuit": "/?expr=x*2",
@@ -456,7 +469,9 @@ ALLOWED = "Allowed are numbers, names, + - * / ** ^, parentheses and commas."
 KNOWN_FUNCTIONS = "Known functions: abs, cos, exp, log, max, min, relu, sigmoid, sin, sqrt, tan, tanh."
 NESTED_AT_41 = ("The expression nests too deeply at column 41; the limit is 40 levels of brackets, "
                 "signs and powers.")
-NOT_A_NUMBER = "is not a number; type a decimal number such as -2, 0.5 or 1.5e-3."
+TYPE_A_NUMBER = "type a decimal number such as -2, 0.5 or 1.5e-3."
+NOT_A_NUMBER = f"is not a number; {TYPE_A_NUMBER}"
+ONLY_WHITESPACE = "Only spaces, tabs and line breaks may separate the parts of an expression."
 NOT_FINITE = "The value of x must be a finite number (at most about 1.8e308 in size)."
 EMPTY_VALUE = "The value of x is empty; type a number such as -2 or 0.5."
 PRECISION = "precision must be a whole number of decimals from 0 to 10."
@@ -503,6 +518,12 @@ def value_error(id, value, message):
 
 def not_a_number(id, value):
     return value_error(id, value, f"The value of x ({value!r}) {NOT_A_NUMBER}")
+
+
+def invisible(id, expr, name, position):
+    """An invisible character in the expression: named by its code point and name, at its column."""
+    return expr_error(id, expr, f"Unexpected character {name} at column {position + 1}. {ONLY_WHITESPACE}",
+                      position)
 
 
 def precision_error(id, precision):
@@ -592,15 +613,48 @@ REFUSED = [
     expr_error("unicode-minus-sign", "x\u22122", "(MINUS SIGN) at column 2. Did you mean '-'?", 1),
     expr_error("multiplication-sign", "x\u00d72", "(MULTIPLICATION SIGN) at column 2. Did you mean '*'?", 1),
     expr_error("fullwidth-digits", "x*\uff11\uff12", f"(FULLWIDTH DIGIT ONE) at column 3. {ALLOWED}", 2),
-    expr_error("zero-width-space", "x\u200b*2", "(ZERO WIDTH SPACE) at column 2.", 1),
-    expr_error("right-to-left-override", "x\u202e*2", "(RIGHT-TO-LEFT OVERRIDE) at column 2.", 1),
-    expr_error("nul-byte", "x\x00", "(U+0000) at column 2.", 1),
     expr_error("emoji", "x*\U0001f600", "(GRINNING FACE) at column 3.", 2),
     Refused("invalid-utf8-escape-in-the-url", 400, "Unexpected character", "expr", 1,
             query="expr=x%FF", views=True),
     not_a_number("value-fullwidth-digit", "\uff12"),
     not_a_number("value-unicode-minus", "\u22122"),
     not_a_number("value-arabic-indic-digit", "\u0663"),
+    # Only space, tab, CR and LF separate tokens: every other control, format or space character
+    # is refused by its code point and name, at its column (once skipped as "space", it was drawn
+    # raw into the SVG, which XML does not allow).
+    invisible("information-separator-one-in-a-constant", "x*(2\x1f+3)", "U+001F (INFORMATION SEPARATOR ONE)", 4),
+    invisible("information-separator-two", "x*(2\x1e+3)", "U+001E (INFORMATION SEPARATOR TWO)", 4),
+    invisible("information-separator-three", "x\x1d*2", "U+001D (INFORMATION SEPARATOR THREE)", 1),
+    invisible("information-separator-four", "x\x1c*2", "U+001C (INFORMATION SEPARATOR FOUR)", 1),
+    invisible("line-tabulation", "x*(2\x0b+3)", "U+000B (LINE TABULATION)", 4),
+    invisible("form-feed", "x\x0c*2", "U+000C (FORM FEED)", 1),
+    invisible("nul-byte", "x\x00", "U+0000 (NULL)", 1),
+    invisible("delete", "x\x7f*2", "U+007F (DELETE)", 1),
+    invisible("next-line", "x\x85*2", "U+0085 (NEXT LINE)", 1),
+    invisible("no-break-space", "x\u00a0*\u00a02", "U+00A0 (NO-BREAK SPACE)", 1),
+    invisible("ideographic-space", "\u3000x*2", "U+3000 (IDEOGRAPHIC SPACE)", 0),
+    invisible("line-separator", "x*2\u2028", "U+2028 (LINE SEPARATOR)", 3),
+    invisible("paragraph-separator", "x\u2029*2", "U+2029 (PARAGRAPH SEPARATOR)", 1),
+    invisible("zero-width-space", "x\u200b*2", "U+200B (ZERO WIDTH SPACE)", 1),
+    invisible("byte-order-mark", "\ufeffx*2", "U+FEFF (ZERO WIDTH NO-BREAK SPACE)", 0),
+    invisible("soft-hyphen", "x\u00ad*2", "U+00AD (SOFT HYPHEN)", 1),
+    invisible("right-to-left-override", "x\u202e*2", "U+202E (RIGHT-TO-LEFT OVERRIDE)", 1),
+    invisible("only-an-invisible-character", "\x1f", "U+001F (INFORMATION SEPARATOR ONE)", 0),
+    expr_error("invisible-character-on-the-second-line", "q = x*2\n\x0bq",
+               f"Unexpected character U+000B (LINE TABULATION) at line 2, column 1. {ONLY_WHITESPACE}", 8),
+    value_error("value-with-information-separator", "1\x1f",
+                f"The value of x ('1\\x1f') has the character U+001F (INFORMATION SEPARATOR ONE); {TYPE_A_NUMBER}"),
+    value_error("value-after-a-vertical-tab", "\x0b2",
+                f"The value of x ('\\x0b2') has the character U+000B (LINE TABULATION); {TYPE_A_NUMBER}"),
+    value_error("value-with-no-break-space", "\u00a02",
+                f"The value of x ('\\xa02') has the character U+00A0 (NO-BREAK SPACE); {TYPE_A_NUMBER}"),
+    value_error("value-with-zero-width-space", "2\u200b",
+                f"The value of x ('2\\u200b') has the character U+200B (ZERO WIDTH SPACE); {TYPE_A_NUMBER}"),
+    option_error("direction-with-information-separator", "direction", "TB\x1f",
+                 "direction must be one of LR, TB; got 'TB\\x1f'."),
+    option_error("wrt-with-information-separator", "wrt", "x\x1f",
+                 "wrt must be one of the variables: x; got 'x\\x1f'."),
+    precision_error("precision-with-information-separator", "2\x1f"),
     # Markup and label injection, in the expression and in values.
     expr_error("markup-script-tag-in-expression", "<script>alert(1)</script>",
                "(LESS-THAN SIGN) at column 1.", 0),
@@ -748,8 +802,9 @@ def test_refused_on_the_page_beside_its_field(client, case):
     else:
         errors = page.general_errors
     assert any(case.message in error for error in errors), errors
-    if case.position is not None:
-        assert page.field("expr").caret.split("\n")[-1] == " " * case.position + "^"
+    if case.position is not None:  # under the column of its line
+        column = case.position - (page.field("expr").value.rfind("\n", 0, case.position) + 1)
+        assert page.field("expr").caret.split("\n")[-1] == " " * column + "^"
 
 
 @pytest.mark.parametrize("case", [case for case in REFUSED if case.views],
@@ -808,7 +863,10 @@ ACCEPTED = [
     Accepted("name-of-30-characters", [("expr", "a" * 30 + "*2")], {"value": 2.0}),
     Accepted("expression-of-1000-characters", [("expr", "x" + " " * 997 + "+x")], {"value": 2.0}),
     Accepted("tabs-and-newlines-in-brackets-are-spaces", [("expr", "(x\n*\t2)")], {"value": 2.0}),
-    Accepted("no-break-space-is-a-space", [("expr", "x\u00a0*\u00a02")], {"value": 2.0}),
+    Accepted("carriage-returns-and-line-feeds-are-spaces-in-brackets", [("expr", "(x\r\n*\r\n2)")],
+             {"value": 2.0}),
+    Accepted("value-with-tab-and-line-break-around-it", [("expr", "x*2"), ("x", "\t2\r\n")], {"value": 4.0}),
+    Accepted("precision-with-spaces-around-it", [("expr", "x*2"), ("precision", " 3\n")], {"options": {"precision": 3, "colors": "lecture", "theme": "light", "direction": "LR", "composites": "typed", "wrt": "", "practice": ""}}),
     Accepted("post-value-null-gets-the-default", {"expr": "x*2", "x": None},
              {"value": 2.0, "defaults": {"x": 1.0}}),
     Accepted("post-value-as-text", {"expr": "x*2", "x": "-2"}, {"value": -4.0}),

@@ -47,6 +47,7 @@ NOT_A_NUMBER = "is not a number; type a decimal number such as -2, 0.5 or 1.5e-3
 NOT_FINITE = "The value of x must be a finite number (at most about 1.8e308 in size)."
 RESERVED = "is a reserved word and cannot be a variable name; choose another name."
 PRECISION = "precision must be a whole number of decimals from 0 to 10."
+ONLY_WHITESPACE = "Only spaces, tabs and line breaks may separate the parts of an expression."
 JSON_OBJECT = 'The request body must be a JSON object, for example {"expr": "(x+y)*z", "x": -2}'
 NOT_JSON = JSON_OBJECT + "; this body is not valid JSON"
 JSON_CONTENT_TYPE = "Send the body as JSON with Content-Type: application/json"
@@ -334,14 +335,23 @@ CASES = [
     expr_error("parser-superscript-two", "parser", "x\u00b2", "(SUPERSCRIPT TWO) at column 2. Did you mean '**2'?", 1),
     expr_error("parser-fullwidth-digits", "parser", "x*\uff11\uff12", f"(FULLWIDTH DIGIT ONE) at column 3. {ALLOWED}", 2),
     expr_error("parser-roman-numeral", "parser", "x*\u2179", "(SMALL ROMAN NUMERAL TEN) at column 3.", 2),
-    expr_error("parser-zero-width-space", "parser", "x\u200b*2", "(ZERO WIDTH SPACE) at column 2.", 1),
-    expr_error("parser-byte-order-mark", "parser", "\ufeffx", "(ZERO WIDTH NO-BREAK SPACE) at column 1.", 0),
-    expr_error("parser-right-to-left-override", "parser", "x\u202e*2", "(RIGHT-TO-LEFT OVERRIDE) at column 2.", 1),
-    expr_error("parser-nul", "parser", "x\x00", "(U+0000) at column 2.", 1),
+    expr_error("parser-zero-width-space", "parser", "x\u200b*2", "U+200B (ZERO WIDTH SPACE) at column 2.", 1),
+    expr_error("parser-byte-order-mark", "parser", "\ufeffx", "U+FEFF (ZERO WIDTH NO-BREAK SPACE) at column 1.", 0),
+    expr_error("parser-right-to-left-override", "parser", "x\u202e*2", "U+202E (RIGHT-TO-LEFT OVERRIDE) at column 2.", 1),
+    expr_error("parser-nul", "parser", "x\x00", "U+0000 (NULL) at column 2.", 1),
+    # Only space, tab, CR and LF separate tokens; str.isspace() once let these through, raw into the SVG.
+    expr_error("parser-unit-separator", "parser", "x*(2\x1f+3)",
+               f"Unexpected character U+001F (INFORMATION SEPARATOR ONE) at column 5. {ONLY_WHITESPACE}", 4),
+    expr_error("parser-vertical-tab", "parser", "x\x0b*2", "U+000B (LINE TABULATION) at column 2.", 1),
+    expr_error("parser-form-feed", "parser", "x\x0c*2", "U+000C (FORM FEED) at column 2.", 1),
+    expr_error("parser-ideographic-space", "parser", "\u3000x\t*2", "U+3000 (IDEOGRAPHIC SPACE) at column 1.", 0),
+    expr_error("parser-no-break-space", "parser", "x\t*\u00a02", "U+00A0 (NO-BREAK SPACE) at column 4.", 3),
+    expr_error("parser-line-separator", "parser", "x*2\u2028", "U+2028 (LINE SEPARATOR) at column 4.", 3),
+    expr_error("parser-next-line", "parser", "x\x85*2", "U+0085 (NEXT LINE) at column 2.", 1),
     expr_error("parser-emoji", "parser", "x*\U0001f600", "(GRINNING FACE) at column 3.", 2),
     accepted("parser-odd-but-valid-signs", "parser", {"expr": "x+-+-y", "x": "1", "y": "1"},
              {"value": 2.0, "gradients": {"x": 1.0, "y": 1.0}}),
-    accepted("parser-odd-but-valid-whitespace", "parser", {"expr": "\u3000x\t*\u00a02\u2028"}, {"value": 2.0}),
+    accepted("parser-odd-but-valid-whitespace", "parser", {"expr": " (x\t*\r\n2) \r\n"}, {"value": 2.0}),
     # Staged programs, one named step per line or per ';' (q = x + y; f = q * z).
     accepted("parser-staged-program", "parser", {"expr": "q = x + y; f = q * z", "x": "-2", "y": "5", "z": "-4"},
              {"value": -12.0, "gradients": {"x": -4.0, "y": -4.0, "z": 3.0}}),
@@ -382,7 +392,8 @@ CASES = [
     value_error("values-constant-name", "values", "pi"),
     value_error("values-fullwidth-digit", "values", "\uff12"),
     value_error("values-arabic-indic-digit", "values", "\u0661"),
-    value_error("values-nul", "values", "1\x00"),
+    value_error("values-nul", "values", "1\x00",
+                "The value of x ('1\\x00') has the character U+0000 (NULL); type a decimal number such as -2, 0.5 or 1.5e-3."),
     api("values-repeated-value", "values", [("expr", "x*2"), ("x", "1"), ("x", "2")], 400,
         "x is given 2 times; give it once.", field="x"),
     api("values-repeated-expr", "values", [("expr", "x*2"), ("expr", "x*3")], 400,
@@ -470,6 +481,16 @@ CASES = [
         "Unexpected character '<' (LESS-THAN SIGN) at column 2.", forbidden=("<script",)),
     svg("inject-option-in-the-error-svg", "injection", {"expr": "x*2", "colors": "</text><script>"}, 400,
         "colors must be one of lecture, colorblind; got '</text><script>'.", forbidden=("<script",)),
+    # A control character, refused wherever it is typed; no answer carries it raw (every SVG
+    # answer parses as XML, and "forbidden" is checked on the bytes).
+    svg("inject-unit-separator-in-the-svg", "injection", {"expr": "x*(2\x1f+3)", "x": "1"}, 400,
+        "Unexpected character U+001F (INFORMATION SEPARATOR ONE) at column 5.", forbidden=("\x1f",)),
+    Case("inject-unit-separator-in-the-dot", "injection", 400, "U+001F (INFORMATION SEPARATOR ONE)", "svg",
+         path="/graph.dot?expr=x*(2%1F%2B3)&x=1", forbidden=("\x1f",)),
+    page("inject-unit-separator-on-the-page", "injection", {"expr": "x*(2\x1f+3)", "x": "1\x1c"}, 400,
+         "Unexpected character U+001F (INFORMATION SEPARATOR ONE) at column 5.", forbidden=("\x1f", "\x1c")),
+    svg("inject-control-in-a-value-in-the-svg", "injection", {"expr": "x*2", "x": "1\x1f"}, 400,
+        "has the character U+001F (INFORMATION SEPARATOR ONE)", forbidden=("\x1f",)),
     Case("inject-crlf-into-headers", "injection", 400, "Unexpected character ':' (COLON) at line 2, column 11.",
          "json", path="/api/graph?expr=x%0d%0aSet-Cookie:%20a=b", field="expr", position=13),
 

@@ -2,6 +2,8 @@
 input refused with the right error class, column and a message that names the fix."""
 
 import math
+import sys
+import unicodedata
 
 import pytest
 
@@ -469,3 +471,107 @@ def test_a_number_followed_by_e_gets_the_right_hint(source, position, message):
         parse(source)
     assert raised.value.position == position
     assert message in str(raised.value)
+
+
+# ---------------------------------------------------------------------------------------------
+# Whitespace: only space, tab, CR and LF. Every other control, format or space character is
+# refused by its code point and name at its column (str.isspace() once let U+001F, U+000B, U+00A0,
+# U+2028 and others through, and they reached the SVG raw).
+
+ONLY_WHITESPACE = "Only spaces, tabs and line breaks may separate the parts of an expression."
+
+WHITESPACE_ACCEPTED = [
+    pytest.param(" x * 2 ", "*2", id="spaces"),
+    pytest.param("x\t*\t2", "*2", id="tabs"),
+    pytest.param("(x\r\n*\r\n2)", "*2", id="crlf-inside-brackets"),
+    pytest.param("x\r*2", "*2", id="lone-carriage-return"),
+    pytest.param("q = x*2\r\nf = q+1", "*2 +1", id="crlf-between-steps"),
+    pytest.param("x*(2 + 3)", "*(2 + 3)", id="spaces-kept-in-a-folded-constant"),
+    pytest.param("x*(2\t+\n3)", "*(2\t+\n3)", id="tab-and-line-feed-kept-in-a-folded-constant"),
+]
+
+
+@pytest.mark.parametrize("source, expected", WHITESPACE_ACCEPTED)
+def test_space_tab_cr_and_lf_separate_tokens(source, expected):
+    assert labels(parse(source)) == expected
+
+
+INVISIBLE = [
+    # (source, position, the character as the message names it)
+    pytest.param("x*(2\x1f+3)", 4, "U+001F (INFORMATION SEPARATOR ONE)", id="unit-separator-in-a-constant"),
+    pytest.param("x*(2\x1e+3)", 4, "U+001E (INFORMATION SEPARATOR TWO)", id="record-separator"),
+    pytest.param("x*(2\x1d+3)", 4, "U+001D (INFORMATION SEPARATOR THREE)", id="group-separator"),
+    pytest.param("x*(2\x1c+3)", 4, "U+001C (INFORMATION SEPARATOR FOUR)", id="file-separator"),
+    pytest.param("x\x0b*2", 1, "U+000B (LINE TABULATION)", id="vertical-tab"),
+    pytest.param("x\x0c*2", 1, "U+000C (FORM FEED)", id="form-feed"),
+    pytest.param("x\x00", 1, "U+0000 (NULL)", id="nul"),
+    pytest.param("x\x1b[31m", 1, "U+001B (ESCAPE)", id="terminal-escape"),
+    pytest.param("x\x7f", 1, "U+007F (DELETE)", id="delete"),
+    pytest.param("x\x85*2", 1, "U+0085 (NEXT LINE)", id="next-line"),
+    pytest.param("x\x9b", 1, "U+009B (CONTROL SEQUENCE INTRODUCER)", id="c1-control"),
+    pytest.param("x\u00a0*2", 1, "U+00A0 (NO-BREAK SPACE)", id="no-break-space"),
+    pytest.param("x*\u20032", 2, "U+2003 (EM SPACE)", id="em-space"),
+    pytest.param("\u3000x", 0, "U+3000 (IDEOGRAPHIC SPACE)", id="ideographic-space"),
+    pytest.param("x\u2028", 1, "U+2028 (LINE SEPARATOR)", id="line-separator"),
+    pytest.param("x\u2029", 1, "U+2029 (PARAGRAPH SEPARATOR)", id="paragraph-separator"),
+    pytest.param("x\u200b*2", 1, "U+200B (ZERO WIDTH SPACE)", id="zero-width-space"),
+    pytest.param("x\u200d*2", 1, "U+200D (ZERO WIDTH JOINER)", id="zero-width-joiner"),
+    pytest.param("\ufeffx", 0, "U+FEFF (ZERO WIDTH NO-BREAK SPACE)", id="byte-order-mark"),
+    pytest.param("x\u00ad*2", 1, "U+00AD (SOFT HYPHEN)", id="soft-hyphen"),
+    pytest.param("x\u202e*2", 1, "U+202E (RIGHT-TO-LEFT OVERRIDE)", id="right-to-left-override"),
+    pytest.param("x*2\U000e0001", 3, "U+E0001 (LANGUAGE TAG)", id="astral-format-character"),
+    pytest.param("\x1f", 0, "U+001F (INFORMATION SEPARATOR ONE)", id="alone-is-not-an-empty-expression"),
+    pytest.param("\u00a0 ", 0, "U+00A0 (NO-BREAK SPACE)", id="no-break-space-alone"),
+]
+
+
+@pytest.mark.parametrize("source, position, name", INVISIBLE)
+def test_other_invisible_characters_are_refused_by_name_at_their_column(source, position, name):
+    with pytest.raises(ExpressionSyntaxError) as raised:
+        parse(source)
+    assert raised.value.position == position
+    assert raised.value.message == (
+        f"Unexpected character {name} at column {position + 1}. {ONLY_WHITESPACE}")
+
+
+def test_an_invisible_character_on_a_later_line_is_found_by_line_and_column():
+    with pytest.raises(ExpressionSyntaxError) as raised:
+        parse("q = x + y\nf = q *\x0bz")
+    assert raised.value.position == 17
+    assert "U+000B (LINE TABULATION) at line 2, column 8." in raised.value.message
+
+
+def every_character_of(categories):
+    return [chr(code) for code in range(sys.maxunicode + 1)
+            if unicodedata.category(chr(code)) in categories]
+
+
+def test_every_control_format_and_space_character_but_four_is_refused():
+    """All of Unicode's categories Cc, Cf, Zs, Zl and Zp, not only the ones in the table."""
+    invisible = [char for char in every_character_of({"Cc", "Cf", "Zs", "Zl", "Zp"}) if char not in " \t\r\n"]
+    assert len(invisible) > 200
+    for char in invisible:
+        with pytest.raises(ExpressionSyntaxError) as raised:
+            parse(f"x{char}*2")
+        assert raised.value.position == 1, repr(char)
+        assert raised.value.message.startswith(f"Unexpected character U+{ord(char):04X} ("), raised.value.message
+
+
+def test_control_characters_are_named_by_their_unicode_aliases():
+    """Unicode gives controls no name, only aliases, which unicodedata.lookup() reads back."""
+    controls = every_character_of({"Cc"})
+    assert sorted(parse_module.CONTROL_NAMES) == [ord(char) for char in controls]
+    for code, name in parse_module.CONTROL_NAMES.items():
+        assert unicodedata.lookup(name) == chr(code), name
+        assert parse_module.character_name(chr(code)) == f"U+{code:04X} ({name})"
+
+
+@pytest.mark.parametrize("char, expected", [
+    pytest.param("\x1f", "U+001F (INFORMATION SEPARATOR ONE)", id="control-by-its-alias"),
+    pytest.param("\u00a0", "U+00A0 (NO-BREAK SPACE)", id="by-its-name"),
+    pytest.param("\U0001f600", "U+1F600 (GRINNING FACE)", id="astral"),
+    pytest.param("\ue000", "U+E000", id="private-use-has-no-name"),
+    pytest.param("\U000e0080", "U+E0080", id="unassigned-has-no-name"),
+])
+def test_character_names(char, expected):
+    assert parse_module.character_name(char) == expected

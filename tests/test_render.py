@@ -213,6 +213,14 @@ ESCAPES = [
     pytest.param('"q"', "&quot;q&quot;", id="double-quote"),
     pytest.param("'", "&#x27;", id="single-quote"),
     pytest.param("1/x", "1/x", id="gate-label-unchanged"),
+    # XML 1.0 forbids C0 controls but tab, LF and CR: each shows as its picture, one for one.
+    pytest.param("2\x1f+3", "2\u241f+3", id="unit-separator-by-its-picture"),
+    pytest.param("\x00\x0b\x0c\x7f", "\u2400\u240b\u240c\u2421", id="nul-tabulation-feed-delete-by-pictures"),
+    pytest.param("\x85\x9f", "\ufffd\ufffd", id="c1-controls-replaced"),
+    pytest.param("\ufffe\uffff\U0010ffff\ufdd0", "\ufffd" * 4, id="noncharacters-replaced"),
+    pytest.param("x\ud800", "x\ufffd", id="lone-surrogate-replaced"),
+    pytest.param("a\tb\r\nc", "a\tb\r\nc", id="tab-and-line-breaks-kept"),
+    pytest.param("\u00a0\u2028\u200b", "\u00a0\u2028\u200b", id="characters-xml-allows-kept"),
 ]
 
 
@@ -250,6 +258,18 @@ def test_escaped_labels_render_as_literal_text():
     assert HOSTILE_NAME in texts
     assert "+(<1>&)" in texts
     assert not list(ET.fromstring(svg.encode()).iter(f"{SVG}b"))
+
+
+def test_control_characters_in_labels_become_visible_and_the_svg_stays_well_formed():
+    """A graph the parser cannot produce (it refuses these characters): a name and a constant
+    with controls in them still make an SVG that parses, showing each control's picture."""
+    nodes = (Node("n0", "input", name="x\x1f"), Node("n1", "mul", ("n0", Const(5.0, "2\x0b+3"))))
+    graph = Graph("hand-built", nodes)
+    dot = to_dot(graph, evaluate(graph, {"x\x1f": 1.0}))
+    assert "\x1f" not in dot and "\x0b" not in dot
+    if shutil.which("dot") is not None:
+        texts = [text for _, text in svg_texts(render_svg(dot))]
+        assert "x\u241f" in texts and "*(2\u240b+3)" in texts
 
 
 GENERATED_ID = re.compile(r"(?:gate|fork|wire)-n\d+(?:-n\d+-\d+)?")
