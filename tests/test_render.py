@@ -315,6 +315,33 @@ def test_node_ids_are_generated_and_user_text_stays_inside_labels(source):
     assert set(graph.variables) <= set(texts)
 
 
+# Every kind of drawing: what to_dot writes, dot accepts without a warning (checked with
+# -Tcanon, which reads the source and writes it back), and the SVG it makes parses as XML.
+DRAWINGS = [
+    pytest.param(FIGURE_2, FIGURE_2_INPUTS, Style(), id="figure-2"),
+    pytest.param("q = x + y\nf = q * z", dict(x=-2, y=5, z=-4), Style(precision=0), id="named-steps"),
+    pytest.param("x*y+x*max(x,y)", dict(x=2, y=-3), Style(direction="TB", theme="dark"), id="forks-top-to-bottom"),
+    pytest.param("log(x)/y", dict(x=-1, y=0), Style(colors="colorblind"), id="inf-and-nan"),
+    pytest.param("sigmoid(x)*tanh(y)", dict(x=1, y=2), Style(precision=10, wrt="x"), id="forward-mode"),
+    pytest.param("q = x*y; f = q + x", dict(x=1, y=2), Style(practice="values", direction="TB"), id="practice"),
+    pytest.param("x*(2 + 3)\t- (4\n*5)", dict(x=1), Style(), id="folded-constants-with-whitespace"),
+    pytest.param("node*edge + graph - digraph/subgraph**strict", {}, Style(), id="dot-keywords-as-names"),
+    pytest.param("*".join(["x"] * 121), {}, Style(precision=10, direction="TB", wrt="x"), id="120-gates"),
+]
+
+
+@needs_dot
+@pytest.mark.parametrize("source, inputs, style", DRAWINGS)
+def test_dot_accepts_every_drawing_and_draws_well_formed_svg(source, inputs, style):
+    graph = parse(source)
+    values = {name: float(inputs.get(name, 1.5)) for name in graph.variables}
+    dot = to_dot(graph, evaluate(graph, values), style)
+    canon = subprocess.run(["dot", "-Tcanon"], input=dot.encode(), capture_output=True, check=False)
+    assert canon.returncode == 0 and canon.stderr == b"", canon.stderr
+    root = ET.fromstring(render_svg(dot).encode())
+    assert root.tag == f"{SVG}svg"
+
+
 def test_dot_source_is_deterministic():
     graph = parse(FIGURE_2)
     evaluation = evaluate(graph, {k: float(v) for k, v in FIGURE_2_INPUTS.items()})
