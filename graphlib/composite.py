@@ -7,8 +7,10 @@ constant it carries and the side the constant is on.
 
 from dataclasses import dataclass, replace
 
+from graphlib.errors import LimitError
 from graphlib.graph import Const, Node, numbered
 from graphlib.ops import OPS
+from graphlib.parse import MAX_GATES
 
 MODES = ("typed", "collapsed", "expanded")
 
@@ -48,12 +50,23 @@ COMPOSITES = {
 
 
 def transform(graph, mode):
-    """The graph with its composites as typed, collapsed, or expanded."""
+    """The graph with its composites as typed, collapsed, or expanded; still within the gate
+    limit, which the parser checked on the circuit as typed (each sigmoid expands into 4 gates,
+    each tanh into 5)."""
     if mode == "collapsed":
-        return collapse(graph)
-    if mode == "expanded":
-        return expand(graph)
-    return graph
+        transformed = collapse(graph)
+    elif mode == "expanded":
+        transformed = expand(graph)
+    else:
+        transformed = graph
+    if len(transformed.gates) > MAX_GATES:
+        raise LimitError(
+            f"With composites={mode}, the circuit has {len(transformed.gates)} gates "
+            f"({len(graph.gates)} as typed); the limit is {MAX_GATES}. Use composites=typed, which "
+            "draws sigmoid and tanh as one gate each, or a shorter expression.",
+            field="composites",
+        )
+    return transformed
 
 
 def expand(graph):

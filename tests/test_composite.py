@@ -1,10 +1,14 @@
 """Composite gates: sigmoid and tanh drawn as one gate, or as the chain of simple gates they are."""
 
+import html
+import xml.etree.ElementTree as ET
+
 import pytest
 
 from graphlib.composite import COMPOSITES, collapse, expand, transform
+from graphlib.errors import LimitError
 from graphlib.evaluate import evaluate
-from graphlib.parse import parse
+from graphlib.parse import MAX_GATES, parse
 
 
 def labels(graph):
@@ -90,3 +94,49 @@ def test_the_mode_is_a_url_option(client, mode, expected):
     if sigmoid_local:  # the lecture's shortcut: the local gradient is s(1-s) = 0.73 * 0.27
         [operand] = sigmoid_local[0]["operands"]
         assert round(operand["local"], 4) == 0.1966
+
+
+# The gate limit holds for what is drawn: expanding happens after the parser counted the gates as
+# typed, so the limit is checked again on the transformed circuit.
+SIXTY_TANHS = "+".join(f"tanh(x{i % 20})" for i in range(60))  # 119 gates typed, 359 expanded
+TWENTY_FOUR_SIGMOIDS = "x" + "+sigmoid(x)" * 24  # 48 gates typed, 120 expanded
+TWENTY_FIVE_SIGMOIDS = "x" + "+sigmoid(x)" * 25  # 50 gates typed, 125 expanded
+
+WITHIN_THE_LIMIT = [
+    pytest.param(TWENTY_FOUR_SIGMOIDS, "expanded", 120, id="expanded-to-exactly-120"),
+    pytest.param(SIXTY_TANHS, "typed", 119, id="sixty-tanhs-typed"),
+    pytest.param(SIXTY_TANHS, "collapsed", 119, id="sixty-tanhs-collapsed"),
+]
+
+
+@pytest.mark.parametrize("source, mode, gates", WITHIN_THE_LIMIT)
+def test_a_transformed_circuit_within_the_gate_limit_is_drawn(client, source, mode, gates):
+    assert len(transform(parse(source), mode).gates) == gates
+    response = client.get("/api/graph", query_string={"expr": source, "composites": mode})
+    assert response.status_code == 200
+
+
+OVER_THE_LIMIT = [
+    pytest.param(SIXTY_TANHS, 359, 119, id="sixty-tanhs"),
+    pytest.param(TWENTY_FIVE_SIGMOIDS, 125, 50, id="twenty-five-sigmoids"),
+]
+
+
+@pytest.mark.parametrize("source, expanded, typed", OVER_THE_LIMIT)
+@pytest.mark.parametrize("path", ["/api/graph", "/api/explain", "/graph.svg", "/graph.png", "/graph.dot", "/"])
+def test_expanding_past_the_gate_limit_is_refused(client, source, expanded, typed, path):
+    message = (f"With composites=expanded, the circuit has {expanded} gates ({typed} as typed); the limit "
+               f"is {MAX_GATES}. Use composites=typed, which draws sigmoid and tanh as one gate each, "
+               "or a shorter expression.")
+    with pytest.raises(LimitError) as raised:
+        transform(parse(source), "expanded")
+    assert (raised.value.message, raised.value.field, raised.value.position) == (message, "composites", None)
+    response = client.get(path, query_string={"expr": source, "composites": "expanded"})
+    assert response.status_code == 400
+    if path.startswith("/api/"):
+        assert response.json == {"error": {"message": message, "field": "composites", "position": None}}
+    elif path.startswith("/graph."):  # an SVG with the message, wrapped into lines
+        texts = ET.fromstring(response.data).iter("{http://www.w3.org/2000/svg}text")
+        assert " ".join("".join(text.itertext()) for text in texts) == message
+    else:
+        assert message in html.unescape(response.text)
