@@ -17,6 +17,7 @@ import shutil
 import subprocess
 import tempfile
 import textwrap
+import time
 from dataclasses import dataclass
 
 import graphviz
@@ -297,7 +298,12 @@ def _stand_in(match):
     return "\u2421" if code == 0x7F else "\ufffd"
 
 
-OUTPUT_FORMATS = {"svg": ["-Tsvg"], "png": ["-Tpng", "-Gdpi=144"]}
+PNG_DPI = 144  # twice the SVG's 72 points per inch, sharp on high-density screens
+# dot draws a PNG on a cairo surface of 4 bytes a pixel, all of it in memory at once: at 144 dpi a
+# 120-gate circuit drawn top to bottom is 7922 x 27147 pixels, 860 MB, and under DOT_MEMORY_BYTES
+# cairo fails and dot 2.43 crashes (SIGSEGV) instead of stopping. 64 Mi pixels is 256 MiB.
+MAX_PNG_PIXELS = 64 * 1024 * 1024
+SVG_SIZE = re.compile(rb'<svg width="([0-9.]+)pt" height="([0-9.]+)pt"')
 
 
 def render_svg(dot_source, timeout=DOT_TIMEOUT_SECONDS):
@@ -305,7 +311,38 @@ def render_svg(dot_source, timeout=DOT_TIMEOUT_SECONDS):
 
 
 def run_dot(dot_source, output_format, timeout=DOT_TIMEOUT_SECONDS):
-    """Run `dot` with a timeout, in an empty directory, allowed to read no files."""
+    """Run `dot` with a timeout, in an empty directory, allowed to read no files.
+
+    A PNG is drawn at PNG_DPI, or at the dpi that keeps it within MAX_PNG_PIXELS: the size comes
+    from laying the circuit out as SVG first, within the same timeout."""
+    stop_at = time.monotonic() + timeout
+    svg = _run_dot(dot_source, ["-Tsvg"], timeout, stop_at, "laying out this circuit",
+                   "Draw fewer gates, for example with a shorter expression.")
+    if output_format == "svg":
+        return svg
+    return _run_dot(dot_source, ["-Tpng", f"-Gdpi={png_dpi(*_svg_points(svg))}"], timeout, stop_at,
+                    "drawing this circuit as a PNG",
+                    "The SVG of the same circuit works; for a PNG, draw fewer gates.")
+
+
+def png_dpi(width, height):
+    """PNG_DPI, unless a drawing of `width` x `height` points would pass MAX_PNG_PIXELS there:
+    then the largest whole dpi that stays within it."""
+    if width <= 0 or height <= 0:
+        return PNG_DPI
+    fitting = math.floor(72 * math.sqrt(MAX_PNG_PIXELS / (width * height)))
+    return max(1, min(PNG_DPI, fitting))
+
+
+def _svg_points(svg):
+    found = SVG_SIZE.search(svg[:4096])
+    if found is None:
+        raise RenderError("Graphviz failed: its SVG has no size, so the PNG's could not be chosen.")
+    return float(found.group(1)), float(found.group(2))
+
+
+def _run_dot(dot_source, arguments, timeout, stop_at, doing, advice):
+    """One run of dot, stopped at `stop_at`; `doing` and `advice` complete the message of a crash."""
     dot_program = shutil.which("dot")
     if dot_program is None:
         raise RenderError("Graphviz's dot program is not installed on the server.")
@@ -315,17 +352,21 @@ def run_dot(dot_source, output_format, timeout=DOT_TIMEOUT_SECONDS):
                        "GV_FILE_PATH": empty_dir}
         try:
             result = subprocess.run(
-                [dot_program, *OUTPUT_FORMATS[output_format]], input=dot_source.encode(),
-                capture_output=True, timeout=timeout, env=environment, cwd=empty_dir, check=False,
-                preexec_fn=_limit_dot_memory,
+                [dot_program, *arguments], input=dot_source.encode(),
+                capture_output=True, timeout=max(stop_at - time.monotonic(), 0.001), env=environment,
+                cwd=empty_dir, check=False, preexec_fn=_limit_dot_memory,
             )
         except subprocess.TimeoutExpired:
             raise RenderError(
                 f"Drawing the circuit took longer than {timeout} seconds; try a smaller expression."
             ) from None
     if result.returncode < 0:
-        raise RenderError(f"Graphviz failed: it was killed by the signal {signal.Signals(-result.returncode).name}; "
-                          "try again, or a smaller expression.")
+        # A crash (dot 2.43 crashes when an allocation fails under its memory limit) or a kill:
+        # the same input does it again, so say what to change, not "try again".
+        raise RenderError(
+            f"Graphviz failed: it was stopped by the signal {signal.Signals(-result.returncode).name} "
+            f"{doing} (a crash, or out of memory). {advice}"
+        )
     if result.returncode != 0:
         raise RenderError(f"Graphviz failed: {result.stderr.decode(errors='replace').strip()[:300]}")
     return result.stdout

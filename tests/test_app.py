@@ -11,6 +11,7 @@ Read as a specification (DESIGN.md §2 golden vectors, §4 numbers, §6 HTTP int
 
 import json
 import math
+import struct
 import time
 import xml.etree.ElementTree as ET
 from collections import Counter
@@ -19,6 +20,8 @@ from html.parser import HTMLParser
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import pytest
+
+from graphlib.render import MAX_PNG_PIXELS
 
 SVG = "{http://www.w3.org/2000/svg}"
 GREEN = "#008000"  # values, above the wire
@@ -909,6 +912,19 @@ def test_largest_circuits_within_the_limits_are_drawn(client, expr):
     response = get(client, "/graph.svg", [("expr", expr)])
     assert response.status_code == 200
     assert response.mimetype == "image/svg+xml"
+
+
+def test_the_png_that_crashed_dot_is_drawn_within_the_pixel_limit(client):
+    """120 gates top to bottom with 10 decimals: at 144 dpi a 7922 x 27147 bitmap, 860 MB that dot
+    could not allocate under its 1 GiB limit, so it crashed (SIGSEGV) on every try. Now drawn at
+    the dpi that keeps the bitmap within MAX_PNG_PIXELS."""
+    response = get(client, "/graph.png", [("expr", "*".join(["x"] * 121)), ("precision", "10"),
+                                          ("direction", "TB")])
+    assert response.status_code == 200 and response.mimetype == "image/png"
+    assert response.data.startswith(b"\x89PNG\r\n\x1a\n")
+    width, height = struct.unpack(">II", response.data[16:24])
+    assert width * height <= MAX_PNG_PIXELS
+    assert height > 3 * width > 3 * 2000  # still the whole circuit, top to bottom, legible
 
 
 # --- 4. non-finite results -----------------------------------------------------------------------

@@ -387,6 +387,52 @@ def test_missing_dot_is_a_render_error_with_a_clear_message(path, tmp_path, monk
     assert "dot" in str(raised.value) and "not installed" in str(raised.value)
 
 
+# A PNG is drawn at 144 dpi unless its bitmap would pass MAX_PNG_PIXELS (dot holds it all in memory,
+# 4 bytes a pixel); then at the largest whole dpi within the limit.
+PNG_SIZES = [
+    pytest.param(700, 200, 144, id="the-lectures-figures-at-144-dpi"),
+    pytest.param(2000, 2000, 144, id="just-within-at-144-dpi"),
+    pytest.param(3961, 13573, 80, id="120-gates-top-to-bottom-that-crashed-dot"),
+    pytest.param(25427, 2811, 69, id="120-gates-left-to-right"),
+    pytest.param(0, 0, 144, id="no-size"),
+]
+
+
+@pytest.mark.parametrize("width, height, dpi", PNG_SIZES)
+def test_png_dpi_keeps_the_bitmap_within_the_pixel_limit(width, height, dpi):
+    def pixels(dpi):
+        return (width * dpi / 72) * (height * dpi / 72)
+
+    assert render.png_dpi(width, height) == dpi
+    assert pixels(dpi) <= render.MAX_PNG_PIXELS
+    if dpi < render.PNG_DPI:
+        assert pixels(dpi + 1) > render.MAX_PNG_PIXELS
+
+
+CRASHING_DOT = """#!{python}
+# dot that lays out as the real one, and crashes when asked for a PNG.
+import os, signal, sys
+if "-Tpng" in sys.argv:
+    os.kill(os.getpid(), signal.SIGSEGV)
+os.execv({dot!r}, [{dot!r}, *sys.argv[1:]])
+"""
+
+
+@needs_dot
+def test_a_crash_drawing_a_png_says_what_to_change(tmp_path, monkeypatch):
+    fake = tmp_path / "dot"
+    fake.write_text(CRASHING_DOT.format(python=sys.executable, dot=shutil.which("dot")))
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", str(tmp_path))
+    source = big_dot()
+    assert render.run_dot(source, "svg").startswith(b"<?xml")
+    with pytest.raises(RenderError) as raised:
+        render.run_dot(source, "png")
+    assert str(raised.value) == (
+        "Graphviz failed: it was stopped by the signal SIGSEGV drawing this circuit as a PNG (a crash, "
+        "or out of memory). The SVG of the same circuit works; for a PNG, draw fewer gates.")
+
+
 @needs_dot
 def test_invalid_dot_is_a_render_error():
     with pytest.raises(RenderError, match="Graphviz failed"):
