@@ -5,6 +5,7 @@ Run it with `make run` (gunicorn serves `create_app()`); every circuit lives in 
 
 import functools
 import json
+from collections import Counter
 from urllib.parse import urlencode
 
 from flask import Flask, Response, jsonify, render_template, request
@@ -180,7 +181,7 @@ def _json_fields():
         )
     body_text = _read_body()
     try:
-        body = json.loads(body_text)
+        body = json.loads(body_text, object_pairs_hook=_JsonObject)
     except (ValueError, RecursionError) as error:
         reason = "it nests too deeply" if isinstance(error, RecursionError) else str(error)[:200]
         raise CircuitError(
@@ -192,7 +193,36 @@ def _json_fields():
         raise CircuitError(
             f"The request body must be a JSON object, for example {JSON_BODY_EXAMPLE}.", field=None
         )
+    # The same fields as a query's: a name given twice is refused (json.loads would keep the
+    # last), and so is null, which would otherwise read as "not given" and quietly become 1.
+    if body.repeated:
+        name, count = next(iter(body.repeated.items()))
+        raise CircuitError(f"{_shown(name)} is given {count} times in the request body; give it once.",
+                           field=name)
+    nulls = [name for name, value in body.items() if value is None]
+    if nulls:
+        raise CircuitError(
+            f"{_shown(nulls[0])} is null in the request body; give it a value, or leave it out for its "
+            "default.",
+            field=nulls[0],
+        )
     return {name: [value] for name, value in body.items()}
+
+
+def _shown(name):
+    """A field's name as a message quotes it: as is when it could be a field, else in quotes."""
+    return name if NAME_PATTERN.fullmatch(name) and len(name) <= 40 else repr(name[:40])
+
+
+class _JsonObject(dict):
+    """A JSON object that remembers the keys it was given more than once (`repeated`: key ->
+    count), so that the request's fields can refuse them; nested objects keep their last value,
+    as a field's value they are refused anyway, and unknown fields are ignored."""
+
+    def __init__(self, pairs):
+        super().__init__(pairs)
+        counts = Counter(key for key, _ in pairs)
+        self.repeated = {key: count for key, count in counts.items() if count > 1}
 
 
 def _read_body():

@@ -748,7 +748,35 @@ REFUSED = [
     posted("post-deeply-nested-json", "[" * 8000 + "]" * 8000, NOT_JSON + " (it nests too deeply)."),
     posted("post-expr-a-number", {"expr": 5}, "The field expr must be text.", "expr"),
     posted("post-expr-a-list", {"expr": ["x"]}, "The field expr must be text.", "expr"),
-    posted("post-expr-null", {"expr": None, "x": 1}, NO_EXPR, "expr"),
+    # A body is the query's fields as JSON: a field given twice is refused as in a query (json.loads
+    # would keep the last), and so is null (it read as "not given", so the value quietly became 1).
+    posted("post-expr-twice", '{"expr": "x", "expr": "y"}',
+           "expr is given 2 times in the request body; give it once.", "expr"),
+    posted("post-value-twice", '{"expr": "x*y", "x": 1, "y": 2, "x": 3}',
+           "x is given 2 times in the request body; give it once.", "x"),
+    posted("post-value-three-times", '{"expr": "x*y", "y": 1, "y": 2, "y": 3}',
+           "y is given 3 times in the request body; give it once.", "y"),
+    posted("post-option-twice", '{"expr": "x*2", "theme": "dark", "theme": "light"}',
+           "theme is given 2 times in the request body; give it once.", "theme"),
+    posted("post-unknown-field-twice", '{"expr": "x*2", "pad": 1, "pad": 1}',
+           "pad is given 2 times in the request body; give it once.", "pad"),
+    posted("post-odd-key-twice", '{"expr": "x*2", "<b>\\u001f": 1, "<b>\\u001f": 2}',
+           "'<b>\\x1f' is given 2 times in the request body; give it once.", "<b>\x1f"),
+    posted("post-value-null", {"expr": "x*y", "x": None},
+           "x is null in the request body; give it a value, or leave it out for its default.", "x"),
+    posted("post-expr-null", {"expr": None, "x": 1},
+           "expr is null in the request body; give it a value, or leave it out for its default.", "expr"),
+    posted("post-precision-null", {"expr": "x*2", "precision": None}, "precision is null in the request body", "precision"),
+    posted("post-wrt-null", {"expr": "x*2", "wrt": None}, "wrt is null in the request body", "wrt"),
+    posted("post-unknown-field-null", {"expr": "x*2", "color": None}, "color is null in the request body", "color"),
+    # Inside a field's value, nulls and repeated keys are only part of a value that is refused
+    # (or of an unknown field, ignored: see ACCEPTED).
+    posted("post-value-object-with-a-key-twice", '{"expr": "x*2", "x": {"a": 1, "a": 2}}',
+           "The value of x must be a number.", "x"),
+    posted("post-value-list-of-null", {"expr": "x*2", "x": [None]}, "The value of x must be a number.", "x"),
+    posted("post-expr-object-with-null", '{"expr": {"a": null, "a": "x"}}', "The field expr must be text.", "expr"),
+    posted("post-option-object-with-a-key-twice", '{"expr": "x*2", "theme": {"a": 1, "a": 2}}',
+           "theme must be one of light, dark; got \"{'a': 2}\".", "theme"),
     posted("post-value-true", {"expr": "x*2", "x": True}, "The value of x must be a number.", "x"),
     posted("post-value-list", {"expr": "x*2", "x": [1]}, "The value of x must be a number.", "x"),
     posted("post-value-object", {"expr": "x*2", "x": {"value": 1}}, "The value of x must be a number.", "x"),
@@ -836,7 +864,7 @@ def test_wrong_method_on_the_page_is_an_html_405(client):
 @dataclass(frozen=True)
 class Accepted:
     id: str
-    query: object  # (name, value) pairs for GET, or a dict to POST as JSON
+    query: object  # (name, value) pairs for GET, or a dict to POST as JSON, or the JSON text to POST
     expect: dict  # top-level fields of the JSON answer
 
 
@@ -870,12 +898,13 @@ ACCEPTED = [
              {"value": 2.0}),
     Accepted("value-with-tab-and-line-break-around-it", [("expr", "x*2"), ("x", "\t2\r\n")], {"value": 4.0}),
     Accepted("precision-with-spaces-around-it", [("expr", "x*2"), ("precision", " 3\n")], {"options": {"precision": 3, "colors": "lecture", "theme": "light", "direction": "LR", "composites": "typed", "wrt": "", "practice": ""}}),
-    Accepted("post-value-null-gets-the-default", {"expr": "x*2", "x": None},
-             {"value": 2.0, "defaults": {"x": 1.0}}),
+    Accepted("post-value-left-out-gets-the-default", {"expr": "x*2"}, {"value": 2.0, "defaults": {"x": 1.0}}),
     Accepted("post-value-as-text", {"expr": "x*2", "x": "-2"}, {"value": -4.0}),
     Accepted("post-precision-as-number", {"expr": "x*2", "precision": 3}, {"options": {"precision": 3, "colors": "lecture", "theme": "light", "direction": "LR", "composites": "typed", "wrt": "", "practice": ""}}),
     Accepted("post-unknown-fields-are-ignored", {"expr": "x*2", "x": 1, "color": [1, {"a": None}]},
              {"value": 2.0}),
+    Accepted("post-unknown-field-with-a-key-twice-inside-is-ignored",
+             '{"expr": "x*2", "x": 1, "color": [null, {"a": null, "a": 1}]}', {"value": 2.0}),
 ]
 
 
@@ -883,6 +912,8 @@ ACCEPTED = [
 def test_accepted_with_its_exact_answer(client, case):
     if isinstance(case.query, dict):
         response = client.post("/api/graph", json=case.query)
+    elif isinstance(case.query, str):
+        response = client.post("/api/graph", data=case.query, content_type="application/json")
     else:
         response = get(client, "/api/graph", case.query)
     assert response.status_code == 200
