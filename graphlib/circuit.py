@@ -258,7 +258,7 @@ def explain_json(circuit):
     (for small circuits) the gradients as formulas."""
     graph, evaluation = circuit.graph, circuit.evaluation
     consumers = graph.consumers()
-    symbolic = symbolic_gradients(graph, circuit.values)
+    symbolic = symbolic_gradients(graph, circuit.values, evaluation)
     return {
         "expr": graph.source,
         "chain_rule": [_chain_rule_json(graph, node, evaluation) for node in reversed(graph.gates)],
@@ -271,11 +271,20 @@ def explain_json(circuit):
         "code": {"python": staged_python(graph, circuit.values),
                  "pytorch": pytorch_code(graph, circuit.values, evaluation)},
         "gradcheck": [_gradcheck_json(check) for check in check_gradients(graph, circuit.values)],
-        "symbolic": None if symbolic is None else {
-            name: {"formula": gradient.formula, "value": _optional_number(gradient.value),
-                   "simplified": gradient.simplified}
-            for name, gradient in symbolic.items()
-        },
+        "symbolic": _symbolic_json(symbolic),
+        "symbolic_note": symbolic.note,
+    }
+
+
+def _symbolic_json(symbolic):
+    """Per variable SymPy's formula, its value at the point, and whether that agrees with the
+    backward pass (or why not); None where there are no formulas (`symbolic_note` says why)."""
+    if symbolic.gradients is None:
+        return None
+    return {
+        name: {"formula": gradient.formula, "value": _optional_number(gradient.value),
+               "simplified": gradient.simplified, "agrees": gradient.agrees, "differs": gradient.differs}
+        for name, gradient in symbolic.gradients.items()
     }
 
 

@@ -1,13 +1,17 @@
-"""Graph to SymPy expressions, built node by node (never by parsing text), for formulas and checks."""
+"""Graph to SymPy expressions, built node by node (never by parsing text); gradient formulas checked at points."""
 
 import functools
-import time
+import math
 from dataclasses import dataclass
 
 import sympy
+from mpmath.libmp import dps_to_prec, finf, fnan, fninf
+from sympy.core.evalf import PrecisionExhausted, fastlog
+from sympy.core.evalf import evalf as evalf_parts  # SymPy's own: the parts of a value with their accuracy
 
 from graphlib.deadline import deadline
 from graphlib.errors import TimeLimitError
+from graphlib.gradcheck import relative_error
 from graphlib.graph import Const
 from graphlib.ops import OPS
 
@@ -58,82 +62,402 @@ def local_formulas(node):
     return dict(zip([index for index, _ in node.wires], derivatives))
 
 
+NO_FORMULA = "?"  # where SymPy fails on a gate, as on max(x, nan) (a constant that overflowed)
+
+
 @functools.lru_cache(maxsize=1024)
 def _gate_formulas(op_name, constants):
     wire_count = sum(const is None for const in constants)
     names = iter(("x",) if wire_count == 1 else ("a", "b"))
     operands = [_constant(const) if const is not None else sympy.Symbol(next(names), real=True)
                 for const in constants]
-    formula = OPS[op_name].formula(*operands)
     wires = [operand for operand, const in zip(operands, constants) if const is None]
-    derivatives = [sympy.sstr(sympy.diff(formula, wire)) for wire in wires]
-    return sympy.sstr(formula), derivatives
+    try:
+        formula = OPS[op_name].formula(*operands)
+        return sympy.sstr(formula), [sympy.sstr(sympy.diff(formula, wire)) for wire in wires]
+    except (TimeLimitError, MemoryError):
+        raise  # the request's own limits, answered as such (and not cached here)
+    except Exception:  # noqa: BLE001 - SymPy's failures have no common type; the same every time
+        return NO_FORMULA, [NO_FORMULA] * len(wires)
 
+
+# --- the gradients as formulas, checked against the backward pass (for /api/explain) ----------
 
 SYMBOLIC_MAX_GATES = 40
 SYMBOLIC_SECONDS = 2.0  # once for the formulas (diff, simplify), once for their values
+
+# Shapes refused before SymPy works on them. simplify multiplies powers out (cancel and factor
+# work on expanded polynomials): (x+1)**1000000 becomes a million coefficients of up to a million
+# bits each, and the worker runs out of memory within seconds, long before any time limit.
+MAX_EXPONENT = 64
+MAX_EXPANDED_TERMS = 100_000  # an upper bound on the terms of a sub-expression multiplied out
+# A named step used twice repeats its sub-expression in SymPy's tree: 13 steps of `b = a*a + a`
+# make a derivative of 180,000 nodes, too many to simplify or even print in time.
+MAX_FORMULA_NODES = 10_000
+
+DIGITS = 30  # of each value, from the exact float64 inputs
+# evalf's working precision, in digits; raised once where terms cancel: 1 - tanh(-3927)**2 needs
+# 3,400 digits before its first one.
+WORKING_DIGITS = (100, 5000)
+AGREEMENT = 1e-12  # relative, between SymPy's value and the backward pass's gradient
+FLOAT64_ZERO_LOG2 = -1076  # a number below 2**-1075 (half the smallest float64) rounds to 0
+NOT_FINITE_NUMBERS = {sympy.nan, sympy.zoo, sympy.oo, -sympy.oo}
+
+# Why there are no formulas (Symbolic.note).
+TOO_MANY_GATES = (f"This circuit has {{gates}} gates; SymPy's formulas are worked out for up to "
+                  f"{SYMBOLIC_MAX_GATES}, since simplifying them can take very long.")
+LARGE_POWER = ("This expression has a power with the exponent {exponent}; SymPy would multiply it "
+               "out, which takes more memory than the server allows, so formulas are worked out for "
+               f"exponents up to {MAX_EXPONENT}.")
+MANY_TERMS = (f"SymPy would multiply this expression out into over {MAX_EXPANDED_TERMS:,} terms, "
+              "more than the server can simplify.")
+LARGE_TREE = (f"SymPy's formula for this expression has over {MAX_FORMULA_NODES:,} parts (a named "
+              "step used several times is repeated in it), too many to simplify in time.")
+NOT_FINITE_EXPRESSION = ("SymPy's expression for this circuit has {number} in it (from a constant "
+                         "that overflowed or is nan, or a division by something like x - x), which "
+                         "absorbs what it meets, so its formulas would not be the circuit's.")
+OUT_OF_TIME = f"SymPy ran out of time ({SYMBOLIC_SECONDS:g} seconds) differentiating this expression."
+OUT_OF_MEMORY = "SymPy ran out of memory on this expression."
+FAILED = "SymPy could not handle this expression (it raised {error})."
+
+# Why a value does not agree with the backward pass (SymbolicGradient.differs).
+POLE = "a pole here: SymPy's formula has no finite value"
+COMPLEX = "not a real number here: the formula is complex"
+KINK = "a kink here ({gates}), where SymPy's convention differs ({conventions})"
+KINK_CONVENTIONS = {
+    "relu": "SymPy's relu'(0) is Heaviside(0) = 1/2, the backward pass's is 0",
+    "abs": "SymPy's abs'(0) is sign(0) = 0",
+    "max": "SymPy gives each side of a tie Heaviside(0) = 1/2",
+    "min": "SymPy gives each side of a tie Heaviside(0) = 1/2",
+}
+NAN_WIRE = ("a wire of the circuit is nan here (outside the real numbers, or 0/0), and the backward "
+            "pass gives {backward}; SymPy's formula is finite")
+INF_WIRE = ("a wire of the circuit overflows float64 here (inf), and the backward pass gives "
+            "{backward}; SymPy's formula is finite")
+INFINITE_LOCAL = ("the backward pass meets an infinite local gradient here (0 × inf or inf - inf) "
+                  "and gives {backward}; SymPy's formula is finite")
+OUT_OF_RANGE = ("differs by {error:.1e} relative: the circuit's float64 leaves its range on the way "
+                "(a wire or a local gradient is inf or nan)")
+ROUNDING = "differs by {error:.1e} relative (float64 rounding in the circuit)"
+NO_DIGIT = ("SymPy could not evaluate its formula here to a single digit (with up to "
+            f"{WORKING_DIGITS[-1]} digits of working precision)")
+NOT_EVALUATED = "SymPy could not evaluate its formula here (it raised {error})"
+NO_TIME = f"SymPy ran out of time ({SYMBOLIC_SECONDS:g} seconds) evaluating the formulas"
 
 
 @dataclass(frozen=True)
 class SymbolicGradient:
     formula: str  # d output / d variable, simplified where SymPy managed within the time limit
-    value: float | None  # the formula at the point; None where SymPy gives no real number
+    value: float | None  # the formula at the point, in float64; None where it has no real value
     simplified: bool
+    agrees: bool  # with the backward pass, to AGREEMENT relative; False where it was not checked
+    differs: str | None  # why not, when it does not agree
 
 
-def symbolic_gradients(graph, point):
-    """d output / d variable for each variable as a formula and its value at `point`; None for
-    circuits over SYMBOLIC_MAX_GATES gates, or where SymPy does not finish in SYMBOLIC_SECONDS
-    (it can take minutes, or recurse past Python's limit, on a deep circuit)."""
+@dataclass(frozen=True)
+class Symbolic:
+    gradients: dict | None  # variable name -> SymbolicGradient; None when there are no formulas
+    note: str | None  # why there are none
+
+
+def symbolic_gradients(graph, point, evaluation):
+    """SymPy's d output / d variable for each variable, as a formula and its value at `point`,
+    each checked against the backward pass (`evaluation`). SymPy is decoration: whatever it does
+    (a shape refused up front, an exception, running out of time or memory), the answer is a
+    note saying why there are no formulas, never an exception."""
     if len(graph.gates) > SYMBOLIC_MAX_GATES:
-        return None
-    formulas = _gradient_formulas(graph)
-    if formulas is None:
-        return None
-    symbols = variable_symbols(graph)
-    substitutions = {symbols[name]: sympy.Float(value, 17) for name, value in point.items()}
-    values = {name: None for name in formulas}
+        return Symbolic(None, TOO_MANY_GATES.format(gates=len(graph.gates)))
     try:
-        with deadline(SYMBOLIC_SECONDS, "evaluate"):
-            for name, (formula, _, _) in formulas.items():
-                values[name] = _real_value(formula, substitutions)
-    except (TimeLimitError, RecursionError):
-        pass
-    return {
-        name: SymbolicGradient(text, values[name], simplified)
-        for name, (_, text, simplified) in formulas.items()
-    }
+        formulas = _formulas(graph)
+        if isinstance(formulas, str):
+            return Symbolic(None, formulas)
+        return Symbolic(_checked(graph, point, evaluation, formulas), None)
+    except TimeLimitError:
+        return Symbolic(None, OUT_OF_TIME)
+    except MemoryError:  # a backstop: the shapes known to exhaust memory are refused up front
+        return Symbolic(None, OUT_OF_MEMORY)
+    except Exception as error:  # noqa: BLE001 - SymPy's failures have no common type
+        return Symbolic(None, FAILED.format(error=type(error).__name__))
 
 
-@functools.lru_cache(maxsize=128)
-def _gradient_formulas(graph):
-    """Per variable, (formula, its text, simplified?), or None when even the derivatives take
-    too long. Kept per graph, failures included, so that a hard circuit costs its time only
-    once. Simplification shares the time left; variables it did not reach keep the raw
-    derivative. Printing can be slow too, so the texts are made within the limit."""
-    started = time.monotonic()
-    try:
-        with deadline(SYMBOLIC_SECONDS, "differentiate"):
-            formulas = {name: (derivative, str(derivative), False)
-                        for name, derivative in gradient_expressions(graph).items()}
-    except (TimeLimitError, RecursionError):
-        return None
-    left = SYMBOLIC_SECONDS - (time.monotonic() - started)
-    try:
-        with deadline(max(left, 0.01), "simplify"):
-            for name, (derivative, _, _) in list(formulas.items()):
-                simple = sympy.simplify(derivative)
-                formulas[name] = (simple, str(simple), True)
-    except (TimeLimitError, RecursionError):
-        pass
+def _formulas(graph):
+    """Per variable (formula, its text, simplified?), or a note saying why there are none.
+    Simplifying gets the time the derivatives leave; a variable it does not reach keeps SymPy's
+    derivative as it came, and the next request for the circuit goes on from there."""
+    with deadline(SYMBOLIC_SECONDS, "differentiate"):
+        derivatives = _derivatives(graph)
+        if isinstance(derivatives, str):
+            return derivatives
+        formulas = {name: (*derivative, False) for name, derivative in derivatives.items()}
+        try:
+            for name in formulas:
+                simple = _simplified(graph, name)
+                if simple is not None:
+                    formulas[name] = (*simple, True)
+        except TimeLimitError:
+            pass
     return formulas
 
 
-def _real_value(formula, substitutions):
+@functools.lru_cache(maxsize=128)
+def _derivatives(graph):
+    """Per variable, SymPy's derivative and its text; or a note where the expression is refused
+    or SymPy fails on it. Only these outcomes are kept, being the same every time: running out of
+    time or memory raises, so that one slow moment does not stick to the circuit."""
     try:
-        value = complex(formula.evalf(subs=substitutions))
-    except (TypeError, ValueError):  # not a number: SymPy's zoo, nan, or a leftover symbol
+        output = node_expressions(graph)[graph.output.id]
+        refusal = _refusal(output)
+        if refusal:
+            return refusal
+        derivatives = {}
+        for name, symbol in variable_symbols(graph).items():
+            derivatives[name] = sympy.diff(output, symbol)
+            refusal = _refusal(derivatives[name])
+            if refusal:
+                return refusal
+        return {name: (derivative, str(derivative)) for name, derivative in derivatives.items()}
+    except (TimeLimitError, MemoryError):
+        raise
+    except Exception as error:  # noqa: BLE001 - SymPy's failures have no common type
+        return FAILED.format(error=type(error).__name__)
+
+
+@functools.lru_cache(maxsize=512)
+def _simplified(graph, name):
+    """The variable's derivative simplified, and its text; None where simplify fails on it (as it
+    does on abs(y/x) + abs(x)), which is the same every time."""
+    derivative, _ = _derivatives(graph)[name]
+    try:
+        simple = sympy.simplify(derivative)
+        return simple, str(simple)
+    except (TimeLimitError, MemoryError):
+        raise
+    except Exception:  # noqa: BLE001 - SymPy's failures have no common type
         return None
-    if value.imag != 0:
-        return None
-    return value.real
+
+
+def _refusal(expression):
+    """Why SymPy should not work on this expression (too many nodes, a constant that is not
+    finite, a large power, too many terms multiplied out), or None. The walk stops at the node
+    limit, so that measuring stays cheap."""
+    for count, part in enumerate(sympy.preorder_traversal(expression)):
+        if count > MAX_FORMULA_NODES:
+            return LARGE_TREE
+        if part in NOT_FINITE_NUMBERS:
+            return NOT_FINITE_EXPRESSION.format(number=part)
+        if part.is_Pow and _large_exponent(part.exp):
+            return LARGE_POWER.format(exponent=sympy.sstr(part.exp))
+    if _expanded_terms(expression) > MAX_EXPANDED_TERMS:
+        return MANY_TERMS
+    return None
+
+
+def _large_exponent(exponent):
+    if not exponent.is_number or exponent in NOT_FINITE_NUMBERS:
+        return False  # x**y has nothing to multiply out; x**oo is refused as not finite
+    return not abs(complex(exponent)) <= MAX_EXPONENT
+
+
+def _expanded_terms(expression):
+    """An upper bound on the terms of the widest sub-expression multiplied out, as SymPy's
+    polynomial algorithms do: a sum adds its parts' counts, a product multiplies them, and b**n
+    has at most C(k+n-1, n) terms where b has k. Anything else is one term, with its arguments
+    measured on their own. Counts stop at the limit."""
+    widest = 0
+
+    @functools.cache
+    def terms(part):
+        nonlocal widest
+        if part.is_Add:
+            count = sum(terms(arg) for arg in part.args)
+        elif part.is_Mul:
+            count = math.prod(terms(arg) for arg in part.args)
+        elif part.is_Pow and part.exp.is_Integer:  # |exponent| <= MAX_EXPONENT, by _refusal
+            count = math.comb(terms(part.base) + abs(int(part.exp)) - 1, abs(int(part.exp)))
+        else:
+            for arg in part.args:
+                terms(arg)
+            count = 1
+        count = min(count, MAX_EXPANDED_TERMS + 1)
+        widest = max(widest, count)
+        return count
+
+    terms(expression)
+    return widest
+
+
+def _checked(graph, point, evaluation, formulas):
+    """Each variable's SymbolicGradient: its formula's value at the point against the backward
+    pass. The values share SYMBOLIC_SECONDS; those it does not reach say so."""
+    symbols = variable_symbols(graph)
+    # sympy.Float keeps a Python float exactly: the formula is evaluated at the very inputs.
+    subs = {symbols[name]: sympy.Float(value) for name, value in point.items()}
+    gradients = {}
+    try:
+        with deadline(SYMBOLIC_SECONDS, "evaluate"):
+            for node in graph.inputs:
+                formula, text, simplified = formulas[node.name]
+                value, differs = _check(graph, evaluation, node, formula, subs)
+                gradients[node.name] = SymbolicGradient(text, value, simplified, differs is None, differs)
+    except TimeLimitError:
+        pass
+    for name, (_, text, simplified) in formulas.items():
+        gradients.setdefault(name, SymbolicGradient(text, None, simplified, False, NO_TIME))
+    return gradients
+
+
+def _check(graph, evaluation, node, formula, subs):
+    """SymPy's value of the formula at the point in float64 (None where it has no real one), and
+    None where that agrees with the backward pass, else the reason it does not."""
+    try:
+        result = _evaluate(formula, subs)
+        value, unreal = _float64(result)
+    except ZeroDivisionError:  # mpmath divided by an exact 0: 1/x at x = 0
+        return None, POLE
+    except PrecisionExhausted:
+        return None, NO_DIGIT
+    except (TimeLimitError, MemoryError):
+        raise
+    except Exception as error:  # noqa: BLE001 - SymPy's failures have no common type
+        return None, NOT_EVALUATED.format(error=type(error).__name__)
+    if unreal:
+        return None, unreal
+    backward = evaluation.grads[node.id]
+    if _agree(value, backward):
+        return value, None
+    if result.is_infinite:  # oo or -oo itself, not a finite number past float64's range
+        return value, POLE
+    return value, _disagreement(graph, evaluation, node, value, backward)
+
+
+def _evaluate(formula, subs):
+    """The formula's value at the point to DIGITS digits, as SymPy gives it (a Float, a complex
+    number, oo, zoo or nan); raises PrecisionExhausted where SymPy cannot tell it.
+
+    evalf with `strict` checks the accuracy of every part, but cannot tell an exact 0 from a tiny
+    number: cos(y) - 1 at y = 0, the cosine of 5*pi/2 under a division; nor take the sign of a
+    pole (Heaviside(1/(y - 1)) at y = 1). Where it gives up, the formula at the exact inputs lets
+    SymPy's algebra settle those, before evalf tries again."""
+    for working in WORKING_DIGITS:
+        try:
+            value = formula.evalf(DIGITS, subs=subs, strict=True, maxn=working)
+        except PrecisionExhausted:
+            continue
+        except (TypeError, ValueError):  # "Invalid NaN comparison", "... is not comparable"
+            break
+        if value.free_symbols:  # evalf gave up and handed the formula back
+            break
+        return value
+    exact = _at_exact_inputs(formula, subs)
+    if exact is None:
+        raise PrecisionExhausted
+    try:
+        return exact.evalf(DIGITS, strict=True, maxn=WORKING_DIGITS[-1])
+    except PrecisionExhausted:
+        if _below_float64(exact, WORKING_DIGITS[-1]):
+            return sympy.S.Zero
+        raise
+
+
+def _at_exact_inputs(formula, subs):
+    """The formula with the inputs, and its own float constants, as the exact rationals they
+    are; None where that would ask SymPy for an exact power too large to compute (2**x at
+    x = 1e300: numeric exponents in the formula are at most MAX_EXPONENT already)."""
+    for power in sympy.preorder_traversal(formula):
+        if power.is_Pow and power.exp.free_symbols and _large_exponent_at(power.exp, subs):
+            return None
+    constants = {number: sympy.Rational(number) for number in formula.atoms(sympy.Float)}
+    inputs = {symbol: sympy.Rational(value) for symbol, value in subs.items()}
+    return formula.xreplace(constants).xreplace(inputs)
+
+
+def _large_exponent_at(exponent, subs):
+    try:
+        return not abs(complex(exponent.evalf(subs=subs))) <= MAX_EXPONENT
+    except (TypeError, ValueError, ArithmeticError):
+        return True
+
+
+def _below_float64(number, working):
+    """Whether SymPy's own error bound puts both parts of the number below 2**-1075, so that in
+    float64 they are 0: 1 - tanh(x)**2 far from 0, say, which cancels beyond any precision.
+    (The public evalf hides the bound; the internal one gives each part with its accuracy.)"""
+    try:
+        parts = evalf_parts(number, dps_to_prec(DIGITS), {"maxprec": dps_to_prec(working)})
+    except NotImplementedError:
+        return False
+    if not isinstance(parts, tuple):  # zoo
+        return False
+    real, imaginary, real_accuracy, imaginary_accuracy = parts
+    return _part_below_float64(real, real_accuracy) and _part_below_float64(imaginary, imaginary_accuracy)
+
+
+def _part_below_float64(part, accuracy):
+    if part is None:  # exactly 0
+        return True
+    if not isinstance(part, tuple) or part in (fnan, finf, fninf) or accuracy is None:
+        return False
+    # |part| is about 2**fastlog(part), good to `accuracy` bits relative: that bounds its error.
+    return fastlog(part) - accuracy < FLOAT64_ZERO_LOG2
+
+
+def _float64(number):
+    """SymPy's number in float64 and None, or None and the reason it has no real value."""
+    if number.has(sympy.nan, sympy.zoo):
+        return None, POLE
+    real, imaginary = number.as_real_imag()
+    if imaginary != 0:
+        return None, COMPLEX
+    value = float(real)  # rounds; ±inf past float64's range, ±0 below it
+    return (None, POLE) if math.isnan(value) else (value, None)
+
+
+def _agree(sympy_value, backward):
+    """Equal to AGREEMENT relative, both zero (of either sign), or the same infinity; nan never."""
+    if sympy_value == backward:
+        return True
+    if not (math.isfinite(sympy_value) and math.isfinite(backward)):
+        return False
+    return abs(sympy_value - backward) <= AGREEMENT * max(abs(sympy_value), abs(backward))
+
+
+def _disagreement(graph, evaluation, node, value, backward):
+    """Why SymPy's real value and the backward pass's gradient differ, by what explains it first:
+    a kink, then what the circuit's float64 wires carry."""
+    gates = _downstream(graph, node.id)
+    kinks = [gate for gate in gates if _at_kink(gate, evaluation.values)]
+    if kinks:
+        conventions = dict.fromkeys(KINK_CONVENTIONS[gate.op] for gate in kinks)
+        return KINK.format(gates=", ".join(graph.text(gate) for gate in kinks),
+                           conventions="; ".join(conventions))
+    carried = [evaluation.values[gate.id] for gate in gates]
+    if not math.isfinite(backward):
+        if any(math.isnan(number) for number in carried):
+            return NAN_WIRE.format(backward=backward)
+        if any(math.isinf(number) for number in carried):
+            return INF_WIRE.format(backward=backward)
+        return INFINITE_LOCAL.format(backward=backward)
+    error = relative_error(value, backward)
+    slopes = [evaluation.local_grads[(gate.id, index)] for gate in gates for index, _ in gate.wires]
+    if not all(math.isfinite(number) for number in carried + slopes):
+        return OUT_OF_RANGE.format(error=error)
+    return ROUNDING.format(error=error)
+
+
+def _downstream(graph, input_id):
+    """The gates the input feeds, directly or through others, in the graph's order."""
+    reached, gates = {input_id}, []
+    for gate in graph.gates:
+        if any(source_id in reached for _, source_id in gate.wires):
+            reached.add(gate.id)
+            gates.append(gate)
+    return gates
+
+
+def _at_kink(gate, values):
+    """Whether the gate sits exactly at its kink (relu at 0, a tie in max), where its slope is a
+    convention, not a derivative (ops.Op.kink)."""
+    kink = OPS[gate.op].kink
+    if kink is None:
+        return False
+    return kink(*[arg.value if isinstance(arg, Const) else values[arg] for arg in gate.args]) == 0

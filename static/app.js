@@ -24,7 +24,7 @@ import { reprLikePython } from "./js/numbers.js";
 import { buildSteps, downstream, model, nodeName, readingOrder } from "./js/circuit.js";
 import { describeGate, describeWire, explainStep } from "./js/describe.js";
 import { caretText, enhanceExpressionField, fitRows } from "./js/editor.js";
-import { chainRuleBodies, gradcheckRows, intuitionsOf, symbolicRows } from "./js/explain.js";
+import { chainRuleBodies, gradcheckRows, intuitionsOf, symbolicRows, symbolicSummary } from "./js/explain.js";
 import { KIND_NAMES, askedKind, checkAnswer, describePractice, hint, isHidden, trueNumber } from "./js/practice.js";
 
 const TYPE_DELAY_MS = 300; // pause after typing an expression before redrawing
@@ -890,6 +890,8 @@ function fillExplainTables() {
   const symbolic = explain && explain.symbolic;
   page.symbolic.hidden = !symbolic;
   page.symbolicNone.hidden = !explain || Boolean(symbolic);
+  page.symbolicNote.textContent = explain && !symbolic ? explain.symbolic_note : "";
+  page.symbolicSummary.textContent = symbolic ? symbolicSummary(symbolic) : "";
   $("tbody", page.symbolic).replaceChildren(...(symbolic ? symbolicRows(symbolic, state.model) : []));
 }
 
@@ -1182,6 +1184,8 @@ function init() {
   page.symbolicSection = $("#symbolic-section");
   page.symbolic = $("#symbolic");
   page.symbolicNone = $("#symbolic-none");
+  page.symbolicNote = $("#symbolic-note");
+  page.symbolicSummary = $("#symbolic-summary");
   page.codeSection = $("#code-section");
   page.codeStatus = $("#code-status");
   page.explainParts = [page.gradcheckSection, page.symbolicSection, page.codeSection]; // what /api/explain fills

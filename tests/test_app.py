@@ -1203,8 +1203,10 @@ def test_gradient_check_passes_and_formulas_agree_for_the_golden_circuits(client
     for check in body["gradcheck"]:
         assert check["verdict"] == "good", check
         assert check["relative_error"] < 1e-7
+    assert body["symbolic_note"] is None
     for name, symbolic in body["symbolic"].items():
-        assert symbolic["value"] == pytest.approx(gradients[name], rel=1e-9)
+        assert symbolic["value"] == pytest.approx(gradients[name], rel=1e-12)
+        assert (symbolic["agrees"], symbolic["differs"]) == (True, None)
 
 
 def test_gradient_check_warns_at_a_kink(client):
@@ -1236,7 +1238,31 @@ def test_forward_mode_needs_one_of_the_variables(client, wrt, message):
 def test_symbolic_gradients_are_left_out_for_large_circuits(client):
     body = strict_json(get(client, "/api/explain", [("expr", "+".join(["x*y"] * 25))]))
     assert body["symbolic"] is None
+    assert body["symbolic_note"].startswith("This circuit has 49 gates; SymPy's formulas are worked out for up to 40")
     assert body["gradcheck"][0]["verdict"] == "good"
+
+
+@pytest.mark.parametrize("query", [
+    "expr=sqrt(x)&x=0", "expr=log(x)&x=0", "expr=1/x&x=0", "expr=x**-1&x=0", "expr=1/log(x)",
+    "expr=x/tan(x)&x=0", "expr=abs(y/x)%2Babs(x)", "expr=(x%2B1)**1000000&x=2",
+])
+def test_symbolic_gradients_never_make_a_500(client, query):
+    # SymPy raised ZeroDivisionError (evalf at a pole) or AttributeError (simplify), and expanded
+    # (x+1)**1000000 until the worker ran out of memory.
+    for path in ("/", "/api/explain"):
+        assert client.get(f"{path}?{query}").status_code == 200, path
+    body = strict_json(client.get(f"/api/explain?{query}"))
+    if body["symbolic"] is None:
+        assert body["symbolic_note"]
+    else:
+        assert all(isinstance(symbolic["agrees"], bool) for symbolic in body["symbolic"].values())
+
+
+def test_symbolic_table_marks_each_row_without_javascript(client):
+    page = client.get("/?expr=relu(x)*y&x=0&y=2").text
+    assert '<td class="agreement agreement-agrees" data-label="against the backward pass">agrees</td>' in page
+    assert "does not agree: a kink here (relu(x)), where SymPy&#39;s convention differs" in page
+    assert "Here not every one agrees: x." in page
 
 
 @pytest.mark.parametrize("mode, hidden_values, hidden_grads", [

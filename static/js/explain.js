@@ -84,14 +84,27 @@ export function gradcheckRows(checks) {
   ]).filter(Boolean);
 }
 
-/** d output / d input as SymPy's formula, its value, and the backward pass's number beside it. */
+/** The inputs SymPy has formulas for, in the order typed (the JSON object comes with its keys sorted). */
+const symbolicInputs = (symbolic, m) => m.data.nodes.filter((node) => node.op === "input" && node.name in symbolic);
+
+/** d output / d input as SymPy's formula, its value, the backward pass's number beside it, and
+ * whether the two agree (or why not). */
 export function symbolicRows(symbolic, m) {
-  // In the inputs' order, as typed (the JSON object comes with its keys sorted).
-  const inputs = m.data.nodes.filter((node) => node.op === "input" && node.name in symbolic);
-  return inputs.map((input) => [input, symbolic[input.name]]).map(([input, gradient]) => h("tr", { "data-input": input.name },
+  return symbolicInputs(symbolic, m).map((input) => [input, symbolic[input.name]]).map(([input, gradient]) => h("tr", { "data-input": input.name },
     h("th", { scope: "row" }, `∂f/∂${input.name}`),
     h("td", { class: "formula-cell", "data-label": "formula" }, code(gradient.formula),
-      gradient.simplified ? null : [" ", h("span", { class: "note" }, "(not simplified: SymPy ran out of time)")]),
-    h("td", { "data-label": "its value" }, gradient.value === null ? "not a real number" : full(gradient.value)),
-    h("td", { class: "gradient", "data-label": "backward pass" }, full(input.grad))));
+      gradient.simplified ? null : [" ", h("span", { class: "note" }, `(${NOT_SIMPLIFIED})`)]),
+    h("td", { "data-label": "its value" }, gradient.value === null ? "no real value" : full(gradient.value)),
+    h("td", { class: "gradient", "data-label": "backward pass" }, full(input.grad)),
+    h("td", { class: "agreement agreement-" + (gradient.agrees ? "agrees" : "differs"), "data-label": "against the backward pass" },
+      gradient.agrees ? "agrees" : "does not agree: " + gradient.differs)));
+}
+
+const NOT_SIMPLIFIED = "not simplified: SymPy ran out of time, or could not";
+
+/** Whether SymPy's values agree with the backward pass, in one sentence (as the template's
+ * symbolic_summary writes it). */
+export function symbolicSummary(symbolic) {
+  const differing = Object.keys(symbolic).filter((name) => !symbolic[name].agrees).sort();
+  return differing.length ? `Here not every one agrees: ${differing.join(", ")}.` : "Here every one agrees.";
 }
