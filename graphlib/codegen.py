@@ -33,6 +33,8 @@ import math
 import re
 from dataclasses import dataclass
 
+import numpy as np
+
 from graphlib.graph import Const
 
 
@@ -61,6 +63,15 @@ class Route:
     template: str
 
 
+def _reciprocal_slope(node, fields):
+    """1 / b; for a constant b, the number itself (plain Python's 1.0 / 0.0 would raise)."""
+    divisor = node.args[1]
+    if isinstance(divisor, Const):
+        with np.errstate(all="ignore"):
+            return _number(np.float64(1.0) / np.float64(divisor.value), "np")
+    return "1.0 / {1}"
+
+
 def _pow_base_slope(node, fields):
     """PyTorch's pow_backward_self: exponent * base ** (exponent - 1), masked for exponent 0."""
     exponent = node.args[1]
@@ -83,7 +94,7 @@ PYTHON_GATES = {
     "add": PythonGate("add", "{0} + {1}", ("1.0", "1.0")),
     "sub": PythonGate("sub", "{0} - {1}", ("1.0", "-1.0")),
     "mul": PythonGate("mul", "{0} * {1}", ("{1}", "{0}")),
-    "div": PythonGate("div", "{0} / {1}", ("1.0 / {1}", "-{out} / {1}")),
+    "div": PythonGate("div", "{0} / {1}", (_reciprocal_slope, "-{out} / {1}")),
     "pow": PythonGate("pow", "{0} ** {1}", (_pow_base_slope, _pow_exponent_slope)),
     "exp": PythonGate("exp", "np.exp({0})", ("{out}",)),
     "log": PythonGate("log", "np.log({0})", ("1.0 / {0}",)),
