@@ -679,7 +679,7 @@ def test_the_staged_code_shown_is_the_download_and_follows_the_circuit(server, b
 
     # A new value: the code and its download follow.
     page.fill("#var-z", "-5")
-    expect(python).to_contain_text("z = -5.0")
+    expect(python).to_contain_text("z = np.float64(-5.0)")
     assert python.text_content() == fetch_text(link.evaluate("a => a.href"))
     assert page.console_errors == []
     page.context.close()
