@@ -356,6 +356,8 @@ def _operand_fields(node, names):
         if isinstance(arg, Const):
             fields[str(index)] = _number(arg.value, names.module)
             fields[f"neg{index}"] = _number(-arg.value, names.module)
+            if node.op == "pow" and index == 0 and fields["0"].startswith("-"):
+                fields["0"] = f"({fields['0']})"  # -2.0 ** x would be -(2.0 ** x) in Python
         else:
             fields[str(index)] = names.values[arg]
             fields[f"neg{index}"] = "-" + names.values[arg]

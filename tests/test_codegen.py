@@ -377,6 +377,8 @@ NUMBERS = [
     pytest.param("x * (0/0)", dict(x=1.0), ["f = x * np.nan"], id="folded-nan"),
     pytest.param("-1/x", dict(x=2.0), ["f = -1.0 / x", "dx = (-f / x) * df"], id="constant-negated-as-a-number"),
     pytest.param("x ** 2", dict(x=3.0), ["dx = (2.0 * x ** 1.0) * df"], id="constant-exponent-folded"),
+    pytest.param("cos(3) ** x", dict(x=-0.5), ["f = (-0.9899924966004454) ** x"], id="negative-base-bracketed"),
+    pytest.param("(-2) ** x", dict(x=3.0), ["f = (-2.0) ** x"], id="negative-integer-base"),
     pytest.param("x ** 0 + x", dict(x=3.0), ["dx = 1.0 * df", "dx += 0.0"],
                  id="zero-exponent-has-slope-0"),
 ]
