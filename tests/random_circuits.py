@@ -2,7 +2,9 @@
 
 import math
 
+from graphlib.errors import CircuitError
 from graphlib.ops import FUNCTIONS
+from graphlib.parse import parse
 
 UNARY = [name for name, op in FUNCTIONS.items() if op.arity == 1]
 BINARY = [name for name, op in FUNCTIONS.items() if op.arity == 2]
@@ -31,6 +33,16 @@ def random_expression(rng, depth, top=True):
         return f"{rng.choice(BINARY)}({arguments[0]}, {arguments[1]})"
     return f"-{random_expression(rng, depth - 1, top=False)}"
 
+
+
+def random_circuit(rng, min_depth, max_depth):
+    """A parsed random expression of depth `min_depth` to `max_depth`; expressions of constants
+    alone, such as (2 + pi), are not circuits and are drawn again."""
+    while True:
+        try:
+            return parse(random_expression(rng, rng.randint(min_depth, max_depth)))
+        except CircuitError:
+            continue
 
 
 # Values at poles, kinks, the ends of float64 and where exp overflows.

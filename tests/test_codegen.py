@@ -15,13 +15,12 @@ import numpy as np
 import pytest
 
 from graphlib.codegen import HELPERS, PYTHON_GATES, TORCH_GATES, program_names, pytorch_code, staged_python
-from graphlib.errors import CircuitError
 from graphlib.evaluate import evaluate
 from graphlib.graph import Const, Graph, Node
 from graphlib.gradcheck import KINKS
 from graphlib.ops import OPS
 from graphlib.parse import parse
-from random_circuits import random_expression, wild_point
+from random_circuits import random_circuit, wild_point
 
 FIGURE_1 = "(x+y)*z"
 FIGURE_2 = "1/(1+exp(-(w0*x0+w1*x1+w2)))"
@@ -154,14 +153,11 @@ def random_cases(seed=231, count=RANDOM_COUNT):
     seen = set()
     cases = []
     while len(cases) < count:
-        text = random_expression(rng, rng.randint(2, 5))
+        graph = random_circuit(rng, 2, 5)
+        text = graph.source
         if text in seen:
             continue
         seen.add(text)
-        try:
-            graph = parse(text)
-        except CircuitError:  # a constant expression such as (2 + pi): not a circuit
-            continue
         for _ in range(20):
             point = {name: round(rng.uniform(-2.0, 2.0), 3) for name in graph.variables}
             result = evaluate(graph, point)
@@ -179,10 +175,7 @@ def wild_cases(seed=8, count=WILD_COUNT):
     rng = random.Random(seed)
     cases = []
     while len(cases) < count:
-        try:
-            graph = parse(random_expression(rng, rng.randint(1, 5)))
-        except CircuitError:
-            continue
+        graph = random_circuit(rng, 1, 5)
         cases.append(pytest.param(graph.source, wild_point(rng, graph), id=f"wild-{len(cases):03d}"))
     return cases
 

@@ -24,10 +24,8 @@ import pytest
 
 from graphlib.circuit import build_circuit
 from graphlib.codegen import program_names
-from graphlib.errors import CircuitError
-from graphlib.parse import parse
 from graphlib.render import PALETTES, format_number
-from random_circuits import random_expression, wild_point
+from random_circuits import random_circuit, wild_point
 
 SVG = "{http://www.w3.org/2000/svg}"
 FAST_EXAMPLES = 2000
@@ -40,13 +38,9 @@ def examples(seed, count):
     rng = random.Random(seed)
     found = []
     while len(found) < count:
-        source = random_expression(rng, rng.randint(1, 5))
-        try:
-            graph = parse(source)
-        except CircuitError:
-            continue
+        graph = random_circuit(rng, 1, 5)
         point = wild_point(rng, graph)
-        pairs = [("expr", source), *((name, repr(value)) for name, value in point.items()),
+        pairs = [("expr", graph.source), *((name, repr(value)) for name, value in point.items()),
                  ("precision", str(rng.randint(0, 10))),
                  ("composites", rng.choice(["typed", "collapsed", "expanded"])),
                  ("direction", rng.choice(["LR", "TB"]))]
