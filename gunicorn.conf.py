@@ -20,6 +20,11 @@ limit_request_line = 8190
 limit_request_fields = 50
 limit_request_field_size = 8190
 
+# No control socket: gunicorn 27 would open one at a fixed path (~/.gunicorn/gunicorn.ctl, or
+# $XDG_RUNTIME_DIR/gunicorn.ctl) for every server, so that two `make run` on different ports
+# removed each other's; nothing here uses it.
+control_socket_disable = True
+
 # Recycle workers now and then, so that slow leaks (in any library) cannot accumulate.
 max_requests = 2000
 max_requests_jitter = 200

@@ -6,8 +6,8 @@ Not a test file. It starts the server exactly as `make run` does:
 
 from the repository root, with PORT set to a free port, and extra environment for the test at hand
 (a rate limit high enough not to throttle the suite, a PATH without `dot` for the fault tests...).
-Each server gets its own XDG_RUNTIME_DIR, so that gunicorn's control socket
-(`$XDG_RUNTIME_DIR/gunicorn.ctl`) never clashes with another server's.
+Each server gets its own XDG_RUNTIME_DIR, where gunicorn would put a control socket; the
+configuration opens none, and test_faults checks that the directory stays empty.
 
     from live_server import LiveServer, server_fixture
 

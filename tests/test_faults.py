@@ -265,3 +265,16 @@ def _ignore_errors(function, *args, **kwargs):
 def _parent(pid):
     text = Path(f"/proc/{pid}/stat").read_text()
     return int(text[text.rindex(")") + 2:].split()[1])
+
+
+def test_two_servers_side_by_side_open_no_control_socket(tmp_path):
+    """gunicorn's control socket lives at one path per user: with it, a second server removed
+    the first one's. Each instance now opens none."""
+    home = {"HOME": str(tmp_path)}
+    with LiveServer(env=home) as first, LiveServer(env=home) as second:
+        for server in (first, second):
+            status, _, _ = server.get("/api/graph?expr=x*2")
+            assert status == 200
+        runtime_dirs = [first.workdir / "run", second.workdir / "run"]
+        assert [list(directory.iterdir()) for directory in runtime_dirs] == [[], []]
+        assert not (tmp_path / ".gunicorn").exists()
