@@ -41,6 +41,10 @@ PROGRAMS = {  # /code/<program>.py
     "staged": lambda circuit: staged_python(circuit.graph, circuit.values),
     "pytorch": lambda circuit: pytorch_code(circuit.graph, circuit.values, circuit.evaluation),
 }
+# Routes whose answer depends on the URL alone (the page and /api/explain do not: SymPy may run
+# out of time on one request and not on the next).
+CONTENT_ADDRESSED = {"graph", "code", "api_graph"}
+CACHE_SECONDS = 3600
 MAX_QUERY_BYTES = 6 * 1024  # below gunicorn's 8190-byte request line, so our message wins
 MAX_BODY_BYTES = 16 * 1024
 SECURITY_HEADERS = {
@@ -149,6 +153,17 @@ def create_app(test_config=None):
     @app.after_request
     def secure_headers(response):
         response.headers.update(SECURITY_HEADERS)
+        return response
+
+    @app.after_request
+    def validated_by_content(response):
+        """The same URL gives the same bytes on these routes: browsers and proxies may keep them
+        for an hour, and ask again with If-None-Match for a bodiless 304."""
+        if request.endpoint in CONTENT_ADDRESSED and request.method in ("GET", "HEAD") and response.status_code == 200:
+            response.cache_control.public = True
+            response.cache_control.max_age = CACHE_SECONDS
+            response.add_etag()
+            response.make_conditional(request)
         return response
 
     return app

@@ -1285,3 +1285,37 @@ def test_practice_mode_draws_the_numbers_to_find_as_question_marks(client, mode,
 def test_practice_turns_forward_mode_off(client):
     body = strict_json(get(client, "/api/graph", [*GOLDEN["figure-1"].query, ("practice", "grads"), ("wrt", "x")]))
     assert body["options"]["wrt"] == "" and "tangents" not in body
+
+
+# ---------------------------------------------------------------------------------------------
+# Content-addressed routes: the same URL gives the same bytes, so they carry a strong ETag and
+# Cache-Control, and a repeat with If-None-Match is a bodiless 304. Not the page nor /api/explain
+# (SymPy may run out of time on one request and not the next), not POST, not errors.
+
+CACHED = ["/graph.svg?expr=x*2&x=3", "/graph.png?expr=x*2&x=3", "/graph.dot?expr=x*2&x=3",
+          "/code/staged.py?expr=x*2&x=3", "/code/pytorch.py?expr=x*2&x=3", "/api/graph?expr=x*2&x=3"]
+NOT_CACHED = ["/?expr=x*2&x=3", "/api/explain?expr=x*2&x=3", "/graph.svg?expr=x*", "/api/graph?expr=x*"]
+
+
+@pytest.mark.parametrize("url", CACHED)
+def test_content_addressed_answers_carry_an_etag_and_answer_304(client, url):
+    first = client.get(url)
+    assert first.status_code == 200
+    assert first.headers["Cache-Control"] == "public, max-age=3600"
+    etag = first.headers["ETag"]
+    assert client.get(url).headers["ETag"] == etag  # the same bytes again
+    repeat = client.get(url, headers={"If-None-Match": etag})
+    assert (repeat.status_code, repeat.data) == (304, b"")
+    other = client.get(url.replace("x=3", "x=4"))
+    assert other.headers["ETag"] != etag
+
+
+@pytest.mark.parametrize("url", NOT_CACHED)
+def test_pages_explanations_and_errors_are_not_marked_cacheable(client, url):
+    response = client.get(url)
+    assert "ETag" not in response.headers and "Cache-Control" not in response.headers
+
+
+def test_a_posted_circuit_is_not_marked_cacheable(client):
+    response = client.post("/api/graph", json={"expr": "x*2", "x": 3})
+    assert response.status_code == 200 and "ETag" not in response.headers
