@@ -6,9 +6,10 @@ Run it with `make run` (gunicorn serves `create_app()`); every circuit lives in 
 import functools
 import json
 from collections import Counter
+from dataclasses import dataclass
 from urllib.parse import urlencode
 
-from flask import Flask, Response, jsonify, render_template, request
+from flask import Flask, Response, g, jsonify, render_template, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge, UnsupportedMediaType
@@ -16,7 +17,8 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from graphlib.cache import RenderCache
 from graphlib.composite import MODES as COMPOSITES_MODES
-from graphlib.circuit import DEFAULT_VALUE, MAX_PRECISION, build_circuit, draw, explain_json, to_json
+from graphlib.circuit import (DEFAULT_VALUE, MAX_PRECISION, build_circuit, draw, explain_json, symbolic_settled,
+                              to_json)
 from graphlib.codegen import pytorch_code, staged_python
 from graphlib.deadline import deadline
 from graphlib.errors import CircuitError, LimitError, ServiceError
@@ -63,14 +65,20 @@ def create_app(test_config=None):
     app.config.from_mapping(
         MAX_CONTENT_LENGTH=MAX_BODY_BYTES,
         TIME_LIMIT_SECONDS=15,  # the whole request; drawing alone stops at DOT_TIMEOUT_SECONDS
-        RATE_LIMIT="120 per minute;20 per second",  # per client address, over the compute routes
-        # The page's value-only updates while a slider moves: no dot, about 3 ms each.
-        NUMBERS_RATE_LIMIT="1200 per minute;30 per second",
+        # Per client address, over the compute routes; sized for a class of 30 behind one address
+        # (a school's NAT), each drawing a circuit of their own about once a second. Answers
+        # served from the cache are not counted.
+        RATE_LIMIT="1800 per minute;60 per second",
+        # The page's value-only updates while a slider moves (a few ms each): 30 students
+        # scrubbing at 10 updates a second are 300 a second.
+        NUMBERS_RATE_LIMIT="24000 per minute;500 per second",
         RATELIMIT_STORAGE_URI="memory://",  # one worker's memory; redis://host:6379 to share
         RATELIMIT_HEADERS_ENABLED=True,
         PROXY_HOPS=0,  # reverse proxies in front whose X-Forwarded-For is to be believed
         RENDER_CACHE_ENTRIES=512,
         RENDER_CACHE_BYTES=64 * 1024 * 1024,
+        ANSWER_CACHE_ENTRIES=2048,
+        ANSWER_CACHE_BYTES=128 * 1024 * 1024,
     )
     # BACKPROP_RATE_LIMIT="10 per minute", BACKPROP_RATELIMIT_STORAGE_URI=redis://..., and so on.
     app.config.from_prefixed_env("BACKPROP")
@@ -82,15 +90,31 @@ def create_app(test_config=None):
     # Flask-Limiter keeps only a weak reference; with RATELIMIT_ENABLED off nothing else would
     # keep the limiter alive, and the decorated views would fail.
     app.extensions["rate_limiter"] = limiter
-    rate_limit = limiter.shared_limit(lambda: app.config["RATE_LIMIT"], scope="compute")
-    numbers_rate_limit = limiter.limit(lambda: app.config["NUMBERS_RATE_LIMIT"])
     cache = RenderCache(app.config["RENDER_CACHE_ENTRIES"], app.config["RENDER_CACHE_BYTES"])
     app.extensions["render_cache"] = cache
+    # Whole answers by URL: a class opening one link costs one computation, the others wait for
+    # it and are served from here, uncounted by the rate limit.
+    answers = RenderCache(app.config["ANSWER_CACHE_ENTRIES"], app.config["ANSWER_CACHE_BYTES"],
+                          size=lambda answer: len(answer.body))
+    app.extensions["answer_cache"] = answers
+
+    def answered():
+        key = _answer_key()
+        return key is not None and answers.has(key)
+
+    rate_limit = limiter.shared_limit(lambda: app.config["RATE_LIMIT"], scope="compute", exempt_when=answered)
+    numbers_rate_limit = limiter.limit(lambda: app.config["NUMBERS_RATE_LIMIT"], exempt_when=answered)
 
     def compute(view, limit=rate_limit):
-        """A route that computes a circuit: rate-limited per client, and stopped at the time limit."""
+        """A route that computes a circuit: answered from the answer cache where it can be, else
+        rate-limited per client and stopped at the time limit."""
         @functools.wraps(view)
         def within_limits(*args, **kwargs):
+            key = _answer_key()
+            if key is not None:
+                answer, g.answer_token = answers.claim(key, app.config["TIME_LIMIT_SECONDS"])
+                if answer is not None:
+                    return Response(answer.body, mimetype=answer.mimetype)
             with deadline(app.config["TIME_LIMIT_SECONDS"]):
                 return view(*args, **kwargs)
         return limit(within_limits)
@@ -118,7 +142,7 @@ def create_app(test_config=None):
     @app.route("/api/explain", methods=["GET", "POST"])
     @compute
     def api_explain():
-        return jsonify(explain_json(build_circuit(_request_fields())))
+        return jsonify(_explanation(build_circuit(_request_fields())))
 
     @app.get("/code/<any(staged, pytorch):program>.py")
     @compute
@@ -156,6 +180,20 @@ def create_app(test_config=None):
         return response
 
     @app.after_request
+    def keep_the_answer(response):
+        token = g.pop("answer_token", None)
+        if token is not None:
+            keep = response.status_code == 200 and not g.get("transient")
+            answers.settle(token, Answer(response.get_data(), response.mimetype) if keep else None)
+        return response
+
+    @app.teardown_request
+    def release_the_claim(error):
+        token = g.pop("answer_token", None)
+        if token is not None:  # the request ended without an answer
+            answers.settle(token)
+
+    @app.after_request
     def validated_by_content(response):
         """The same URL gives the same bytes on these routes: browsers and proxies may keep them
         for an hour, and ask again with If-None-Match for a bodiless 304."""
@@ -167,6 +205,23 @@ def create_app(test_config=None):
         return response
 
     return app
+
+
+@dataclass(frozen=True)
+class Answer:
+    body: bytes
+    mimetype: str
+
+
+# The routes whose GET answer depends on the URL alone, kept in the answer cache. The page and
+# /api/explain are kept too, unless SymPy ran out of time or memory on them (g.transient).
+ANSWERED = {"index", "graph", "code", "api_graph", "api_explain"}
+
+
+def _answer_key():
+    if request.method not in ("GET", "HEAD") or request.endpoint not in ANSWERED:
+        return None
+    return (request.path, request.query_string)
 
 
 def _request_fields():
@@ -285,8 +340,14 @@ def _page(circuit=None, error=None):
         gallery=GALLERY,
         conventions=CONVENTIONS,
         # The lessons, for the page without JavaScript.
-        **({} if circuit is None else {"graph_json": to_json(circuit), "explain": explain_json(circuit)}),
+        **({} if circuit is None else {"graph_json": to_json(circuit), "explain": _explanation(circuit)}),
     )
+
+
+def _explanation(circuit):
+    explanation = explain_json(circuit)
+    g.transient = not symbolic_settled(explanation)
+    return explanation
 
 
 def _form_variables(expression, fields, circuit):

@@ -42,7 +42,7 @@ def test_a_request_past_the_time_limit_is_stopped_and_the_next_one_works():
 ])
 def test_too_many_requests_get_a_429_with_a_message(path, kind):
     client = create_app({"RATE_LIMIT": "3 per minute", "NUMBERS_RATE_LIMIT": "3 per minute"}).test_client()
-    answers = [client.get(path, query_string={"expr": "x*2"}) for _ in range(4)]
+    answers = [client.get(path, query_string={"expr": "x*2", "x": value}) for value in range(4)]
     assert [answer.status_code for answer in answers] == [200, 200, 200, 429]
     refused = answers[-1]
     assert refused.mimetype == kind
@@ -55,19 +55,20 @@ def test_the_rate_limit_is_shared_by_the_compute_routes_and_spares_static_files(
     assert client.get("/api/explain?expr=x").status_code == 200
     assert client.get("/graph.svg?expr=x").status_code == 200
     assert client.get("/graph.png?expr=x").status_code == 429
+    assert client.get("/graph.svg?expr=x").status_code == 200  # answered before: not counted
     assert client.get("/static/style.css").status_code == 200
 
 
 def test_value_only_updates_have_their_own_larger_allowance():
     client = create_app({"RATE_LIMIT": "1 per minute", "NUMBERS_RATE_LIMIT": "3 per minute"}).test_client()
     assert client.get("/graph.svg?expr=x").status_code == 200
-    assert [client.get("/api/graph?expr=x").status_code for _ in range(4)] == [200, 200, 200, 429]
+    assert [client.get(f"/api/graph?expr=x&x={value}").status_code for value in range(4)] == [200, 200, 200, 429]
 
 
 def test_the_rate_limit_can_be_set_from_the_environment(monkeypatch):
     monkeypatch.setenv("BACKPROP_RATE_LIMIT", "1 per minute")
     client = create_app().test_client()
-    assert [client.get("/graph.svg?expr=x").status_code for _ in range(2)] == [200, 429]
+    assert [client.get(f"/graph.svg?expr=x&x={value}").status_code for value in range(2)] == [200, 429]
 
 
 CANONICAL = [
@@ -83,7 +84,7 @@ CANONICAL = [
 def test_identical_requests_are_served_from_the_cache(first, second, shared):
     app = create_app()
     client = app.test_client()
-    cache = app.extensions["render_cache"]
+    cache = app.extensions["render_cache"]  # behind the answer cache, which keys on the URL as sent
     one = client.get(f"/graph.svg?expr=1/x&{first}")
     two = client.get(f"/graph.svg?expr=1/x&{second}")
     assert (cache.hits, cache.misses) == ((1, 1) if shared else (0, 2))
@@ -140,7 +141,8 @@ def redis_url():
 def test_workers_sharing_redis_share_one_rate_limit(redis_url):
     settings = {"RATE_LIMIT": "3 per minute", "RATELIMIT_STORAGE_URI": redis_url}
     first, second = create_app(settings).test_client(), create_app(settings).test_client()
-    answers = [client.get("/graph.dot?expr=x").status_code for client in (first, second, first, second)]
+    answers = [client.get(f"/graph.dot?expr=x&x={value}").status_code
+               for value, client in enumerate((first, second, first, second))]
     assert answers == [200, 200, 200, 429]
 
 
@@ -162,3 +164,65 @@ def test_the_rate_limit_can_be_switched_off():
     gc.collect()  # the limiter must outlive create_app even when it registers no hooks
     assert [client.get("/api/graph?expr=x").status_code for _ in range(3)] == [200, 200, 200]
     assert client.get("/graph.svg?expr=x").status_code == 200
+
+
+# ---------------------------------------------------------------------------------------------
+# The answer cache: a repeated URL is answered once, repeats are not counted by the rate limit,
+# and identical requests arriving together are computed once (a class opening one link).
+
+def test_a_repeated_url_is_answered_from_the_cache_and_not_counted():
+    app = create_app({"RATE_LIMIT": "4 per minute"})
+    client = app.test_client()
+    for path in ["/?expr=x*2", "/graph.svg?expr=x*2", "/api/explain?expr=x*2", "/code/staged.py?expr=x*2"]:
+        first = client.get(path)
+        assert [client.get(path).data for _ in range(5)] == [first.data] * 5, path
+    answers = app.extensions["answer_cache"]
+    assert (answers.misses, answers.hits) == (4, 20)
+    assert client.get("/graph.png?expr=x*2").status_code == 429  # only the 4 first were counted
+
+
+def test_identical_requests_arriving_together_are_computed_once(monkeypatch):
+    import threading
+
+    import app as app_module
+
+    app = create_app({"RATE_LIMIT": "1 per minute"})
+    calls = []
+    real_draw = app_module.draw
+
+    def slow_draw(circuit, output_format):
+        calls.append(output_format)
+        time.sleep(0.3)
+        return real_draw(circuit, output_format)
+
+    monkeypatch.setattr(app_module, "draw", slow_draw)
+    statuses = []
+
+    def open_link():
+        statuses.append(app.test_client().get("/graph.svg?expr=x*3&x=2").status_code)
+
+    students = [threading.Thread(target=open_link) for _ in range(10)]
+    for student in students:
+        student.start()
+    for student in students:
+        student.join(10)
+    assert statuses == [200] * 10 and calls == ["svg"]
+
+
+def test_answers_that_may_differ_next_time_are_not_kept(monkeypatch):
+    from graphlib import symbolic
+
+    app = create_app({"ANSWER_CACHE_ENTRIES": 16})
+    client = app.test_client()
+    monkeypatch.setattr("graphlib.circuit.symbolic_gradients",
+                        lambda graph, point, evaluation: symbolic.Symbolic(None, symbolic.OUT_OF_TIME))
+    for _ in range(2):
+        assert client.get("/api/explain?expr=x*4").json["symbolic_note"] == symbolic.OUT_OF_TIME
+    assert app.extensions["answer_cache"].entries == {}
+
+
+def test_refused_requests_are_not_kept():
+    app = create_app()
+    client = app.test_client()
+    assert [client.get("/graph.svg?expr=x*").status_code for _ in range(2)] == [400, 400]
+    assert not app.extensions["answer_cache"].entries

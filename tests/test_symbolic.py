@@ -25,8 +25,9 @@ from live_server import LiveServer
 
 @pytest.fixture
 def client():
-    # The sweep makes hundreds of requests: no rate limit here (it has its own tests).
-    return create_app({"TESTING": True, "RATELIMIT_ENABLED": False}).test_client()
+    # The sweep makes hundreds of requests: no rate limit here (it has its own tests). No answer
+    # cache either: it would answer a repeated request before SymPy's own caches are asked.
+    return create_app({"TESTING": True, "RATELIMIT_ENABLED": False, "ANSWER_CACHE_ENTRIES": 0}).test_client()
 
 
 @pytest.fixture(autouse=True)
