@@ -2,7 +2,7 @@
 in-process (warm) for a 50-gate circuit, against a baseline in the same run: a full redraw,
 GET /graph.svg, which the page would need if it could not reuse the layout.
 
-Usage: .venv/bin/python bench/bench_update.py [--repeat N]
+Usage: .venv/bin/python bench/bench_update.py [--repeat N] [--quick]
 Target (issue 3): the value-only update under 5 ms of server time.
 """
 
@@ -42,7 +42,9 @@ def median_ms(client, url, repeat):
 def main():
     arguments = argparse.ArgumentParser(description=__doc__)
     arguments.add_argument("--repeat", type=int, default=200)
-    repeat = arguments.parse_args().repeat
+    arguments.add_argument("--quick", action="store_true", help="a few runs only (CI runs this)")
+    options = arguments.parse_args()
+    repeat = 5 if options.quick else options.repeat
     expression = fifty_gate_circuit()
     graph = parse(expression)
     # Server time only: no rate limit, and every request a different value (no cache hits).
