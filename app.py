@@ -156,7 +156,10 @@ def create_app(test_config=None):
 
     @app.errorhandler(ServiceError)
     def could_not_finish(error):
-        return _error_response(str(error), 503)
+        response = app.make_response(_error_response(str(error), 503))
+        if getattr(error, "retry_after", None) is not None:  # BusyError: every compute process working
+            response.headers["Retry-After"] = str(error.retry_after)
+        return response
 
     @app.errorhandler(MemoryError)
     def out_of_memory(error):

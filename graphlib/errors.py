@@ -39,3 +39,12 @@ class RenderError(ServiceError):
 
 class TimeLimitError(ServiceError):
     """The request's work ran past its wall-clock limit and was stopped."""
+
+
+class BusyError(ServiceError):
+    """Every compute process is working and the queue for them is full: answered at once with
+    503 and a Retry-After of `retry_after` seconds."""
+
+    def __init__(self, message, retry_after=1):
+        super().__init__(message)
+        self.retry_after = retry_after
