@@ -20,8 +20,7 @@ from graphlib.ops import CONVENTIONS
 from graphlib.parse import MAX_TOKEN_LENGTH, WHITESPACE, character_name, is_invisible, parse
 from graphlib.render import (COLOR_SCHEMES, DEFAULT_PRECISION, DIRECTIONS, PRACTICE_MODES, THEMES,
                              Style, format_number, is_hidden, run_dot, to_dot, wires)
-from graphlib.symbolic import (NO_TIME, OUT_OF_MEMORY, OUT_OF_TIME, gate_formulas, local_formulas,
-                               symbolic_gradients)
+from graphlib.symbolic import NO_TIME, gate_formulas, local_formulas, settled, symbolic_gradients
 
 DEFAULT_VALUE = 1.0
 MAX_PRECISION = 10
@@ -279,8 +278,9 @@ def explain_json(circuit):
 
 def symbolic_settled(explanation):
     """Whether an explanation would come out the same on the next request: not where SymPy ran
-    out of time or memory, or left a formula unsimplified, which the next request may not."""
-    if explanation["symbolic_note"] in (OUT_OF_TIME, OUT_OF_MEMORY):
+    out of time or memory (or crashed, or found the server busy), or left a formula unsimplified,
+    which the next request may not."""
+    if not settled(explanation["symbolic_note"]):
         return False
     return all(entry["differs"] != NO_TIME and entry["simplified"]
                for entry in (explanation["symbolic"] or {}).values())

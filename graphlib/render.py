@@ -1,4 +1,4 @@
-"""Graph and its numbers to Graphviz DOT, and DOT to SVG by running `dot` under limits.
+"""Graph and its numbers to Graphviz DOT, and DOT to SVG or PNG by Graphviz in a compute process, under limits.
 
 Every wire is drawn through a small table whose middle row is the wire itself: the value sits
 above it in green and the gradient below it in red, as in the lecture's figures. A value used by
@@ -22,10 +22,19 @@ from dataclasses import dataclass
 
 import graphviz
 
+from graphlib import compute, gvc
 from graphlib.errors import RenderError
 from graphlib.evaluate import forward_mode
 
 DOT_TIMEOUT_SECONDS = 10
+# How Graphviz draws (BACKPROP_GRAPHVIZ): its C library in the compute pool's warm processes, or
+# the `dot` program started for each drawing (by a compute process) as before. Where the library
+# cannot be loaded, or not kept from reading files, the program draws either way.
+GRAPHVIZ_SETTING = "BACKPROP_GRAPHVIZ"
+GRAPHVIZ_CHOICES = ("library", "program")
+# With the program, the pool's own kill comes this much after dot's timeout, which then answers
+# first (with the same message) and leaves the compute process in service.
+PROGRAM_GRACE_SECONDS = 1.0
 DOT_MEMORY_BYTES = 1024 * 1024 * 1024
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
 _LIBC = ctypes.CDLL(None, use_errno=True)
@@ -311,18 +320,58 @@ def render_svg(dot_source, timeout=DOT_TIMEOUT_SECONDS):
 
 
 def run_dot(dot_source, output_format, timeout=DOT_TIMEOUT_SECONDS):
-    """Run `dot` with a timeout, in an empty directory, allowed to read no files.
+    """Draw the DOT source as dot -Tsvg or -Tpng would, in a compute process (compute.py) stopped
+    at `timeout` seconds, allowed to read no files: by Graphviz's library loaded there (gvc.py),
+    or by the `dot` program (BACKPROP_GRAPHVIZ=program, or where the library is unavailable).
 
     A PNG is drawn at PNG_DPI, or at the dpi that keeps it within MAX_PNG_PIXELS: the size comes
     from laying the circuit out as SVG first, within the same timeout."""
+    how = graphviz_setting()
     stop_at = time.monotonic() + timeout
-    svg = _run_dot(dot_source, ["-Tsvg"], timeout, stop_at, "laying out this circuit",
-                   "Draw fewer gates, for example with a shorter expression.")
+    svg = _draw(dot_source, "svg", None, how, timeout, stop_at, "laying out this circuit",
+                "Draw fewer gates, for example with a shorter expression.")
     if output_format == "svg":
         return svg
-    return _run_dot(dot_source, ["-Tpng", f"-Gdpi={png_dpi(*_svg_points(svg))}"], timeout, stop_at,
-                    "drawing this circuit as a PNG",
-                    "The SVG of the same circuit works; for a PNG, draw fewer gates.")
+    return _draw(dot_source, "png", png_dpi(*_svg_points(svg)), how, timeout, stop_at,
+                 "drawing this circuit as a PNG",
+                 "The SVG of the same circuit works; for a PNG, draw fewer gates.")
+
+
+def graphviz_setting():
+    """How Graphviz draws here: BACKPROP_GRAPHVIZ, "library" (the default) or "program"."""
+    how = os.environ.get(GRAPHVIZ_SETTING, "").strip() or GRAPHVIZ_CHOICES[0]
+    if how not in GRAPHVIZ_CHOICES:
+        raise RenderError(f"The server's {GRAPHVIZ_SETTING} is {how[:40]!r}; it must be "
+                          f"{' or '.join(GRAPHVIZ_CHOICES)}.")
+    return how
+
+
+def _draw(dot_source, output_format, dpi, how, timeout, stop_at, doing, advice):
+    """One drawing in the pool; `doing` and `advice` complete the message of a crash."""
+    late = f"Drawing the circuit took longer than {timeout} seconds; try a smaller expression."
+    limit = max(stop_at - time.monotonic(), 0.001) + (PROGRAM_GRACE_SECONDS if how == "program" else 0)
+    try:
+        return compute.run(draw_here, dot_source, output_format, dpi, how, os.environ.get("PATH", ""),
+                           timeout, stop_at, doing, advice, limit=limit, late=late)
+    except compute.Overran:
+        raise RenderError(late) from None
+    except compute.Crashed as crash:
+        # The same input does it again, so say what to change, not "try again".
+        raise RenderError(f"Graphviz failed: it {crash.what} {doing} (a crash, or out of memory). "
+                          f"{advice}") from None
+    except compute.OutOfMemory as exhausted:
+        raise RenderError(f"Graphviz failed: it needed more memory than the server allows "
+                          f"({exhausted.limit}) {doing}. {advice}") from None
+
+
+def draw_here(dot_source, output_format, dpi, how, path, timeout, stop_at, doing, advice):
+    """One drawing in this process (a compute process): by the library it preloaded, else by
+    the `dot` program found on `path` (the caller's PATH)."""
+    graphviz = gvc.here() if how == "library" else None
+    if graphviz is not None:
+        return graphviz.render(dot_source, output_format, dpi)
+    arguments = [f"-T{output_format}"] + ([] if dpi is None else [f"-Gdpi={dpi}"])
+    return _run_dot(dot_source, arguments, timeout, stop_at, doing, advice, path)
 
 
 def png_dpi(width, height):
@@ -341,15 +390,15 @@ def _svg_points(svg):
     return float(found.group(1)), float(found.group(2))
 
 
-def _run_dot(dot_source, arguments, timeout, stop_at, doing, advice):
-    """One run of dot, stopped at `stop_at`; `doing` and `advice` complete the message of a crash."""
-    dot_program = shutil.which("dot")
+def _run_dot(dot_source, arguments, timeout, stop_at, doing, advice, path):
+    """One run of dot, stopped at `stop_at` (time.monotonic(), the same in every process);
+    `doing` and `advice` complete the message of a crash."""
+    dot_program = shutil.which("dot", path=path)
     if dot_program is None:
         raise RenderError("Graphviz's dot program is not installed on the server.")
     with tempfile.TemporaryDirectory(prefix="dot-") as empty_dir:
         # SERVER_NAME makes Graphviz refuse files outside GV_FILE_PATH, here an empty directory.
-        environment = {"PATH": os.environ.get("PATH", ""), "SERVER_NAME": "backprop-circuits",
-                       "GV_FILE_PATH": empty_dir}
+        environment = {"PATH": path, "SERVER_NAME": "backprop-circuits", "GV_FILE_PATH": empty_dir}
         try:
             result = subprocess.run(
                 [dot_program, *arguments], input=dot_source.encode(),
@@ -374,7 +423,7 @@ def _run_dot(dot_source, arguments, timeout, stop_at, doing, advice):
 
 def _limit_dot_memory():
     """Runs in the child before exec: a layout that balloons fails inside dot, not the machine;
-    and dot dies with the worker that started it (else nothing would enforce its timeout)."""
+    and dot dies with the process that started it (else nothing would enforce its timeout)."""
     resource.setrlimit(resource.RLIMIT_AS, (DOT_MEMORY_BYTES, DOT_MEMORY_BYTES))
     if hasattr(_LIBC, "prctl"):  # Linux only
         _LIBC.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)

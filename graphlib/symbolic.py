@@ -9,8 +9,9 @@ from mpmath.libmp import dps_to_prec, finf, fnan, fninf
 from sympy.core.evalf import PrecisionExhausted, fastlog
 from sympy.core.evalf import evalf as evalf_parts  # SymPy's own: the parts of a value with their accuracy
 
+from graphlib import compute
 from graphlib.deadline import deadline
-from graphlib.errors import TimeLimitError
+from graphlib.errors import BusyError, TimeLimitError
 from graphlib.gradcheck import relative_error
 from graphlib.graph import Const
 from graphlib.ops import OPS
@@ -85,6 +86,9 @@ def _gate_formulas(op_name, constants):
 
 SYMBOLIC_MAX_GATES = 40
 SYMBOLIC_SECONDS = 2.0  # once for the formulas (diff, simplify), once for their values
+# The work runs in the compute pool (compute.py), which kills it past this: a backstop to the
+# two budgets above, which SymPy keeps by itself (SIGALRM, in the compute process's main thread).
+SYMBOLIC_HARD_LIMIT_SECONDS = 2 * SYMBOLIC_SECONDS + 1.0
 
 # Shapes refused before SymPy works on them. simplify multiplies powers out (cancel and factor
 # work on expanded polynomials): (x+1)**1000000 becomes a million coefficients of up to a million
@@ -118,6 +122,8 @@ NOT_FINITE_EXPRESSION = ("SymPy's expression for this circuit has {number} in it
                          "absorbs what it meets, so its formulas would not be the circuit's.")
 OUT_OF_TIME = f"SymPy ran out of time ({SYMBOLIC_SECONDS:g} seconds) differentiating this expression."
 OUT_OF_MEMORY = "SymPy ran out of memory on this expression."
+CRASHED = "SymPy's process {what} on this expression (a crash, or out of memory)."
+BUSY = "The server was too busy to work out SymPy's formulas this time; ask again in a moment."
 FAILED = "SymPy could not handle this expression (it raised {error})."
 
 # Why a value does not agree with the backward pass (SymbolicGradient.differs).
@@ -162,11 +168,34 @@ class Symbolic:
 
 def symbolic_gradients(graph, point, evaluation):
     """SymPy's d output / d variable for each variable, as a formula and its value at `point`,
-    each checked against the backward pass (`evaluation`). SymPy is decoration: whatever it does
-    (a shape refused up front, an exception, running out of time or memory), the answer is a
-    note saying why there are no formulas, never an exception."""
+    each checked against the backward pass (`evaluation`), worked out in the compute pool. SymPy
+    is decoration: whatever it does (a shape refused up front, an exception, running out of time
+    or memory, a crash) or the pool does (busy), the answer is a note saying why there are no
+    formulas, never an exception."""
     if len(graph.gates) > SYMBOLIC_MAX_GATES:
         return Symbolic(None, TOO_MANY_GATES.format(gates=len(graph.gates)))
+    try:
+        return compute.run(symbolic_gradients_here, graph, point, evaluation,
+                           limit=SYMBOLIC_HARD_LIMIT_SECONDS)
+    except TimeLimitError:
+        return Symbolic(None, OUT_OF_TIME)
+    except compute.OutOfMemory:
+        return Symbolic(None, OUT_OF_MEMORY)
+    except compute.Crashed as crash:
+        return Symbolic(None, CRASHED.format(what=crash.what))
+    except BusyError:
+        return Symbolic(None, BUSY)
+
+
+def settled(note):
+    """Whether a request would get the same note again: not where SymPy ran out of time or
+    memory, crashed, or the server was busy, which the next request may not meet."""
+    return note is None or (note not in (OUT_OF_TIME, OUT_OF_MEMORY, BUSY)
+                            and not note.startswith(CRASHED.partition("{")[0]))
+
+
+def symbolic_gradients_here(graph, point, evaluation):
+    """symbolic_gradients in this process, within its own budgets (a compute process's job)."""
     try:
         formulas = _formulas(graph)
         if isinstance(formulas, str):

@@ -2,6 +2,12 @@
 failing, and a worker killed. Each gives a clear error (503 with a message, never a 500 or a
 hang), the rest of the app keeps working, and no `dot` process is left behind, zombie or alive.
 
+Drawings run in the compute pool (graphlib/compute.py): a worker's compute processes draw with
+Graphviz's library, or with the `dot` program under BACKPROP_GRAPHVIZ=program, which these
+servers set (the library needs no `dot`: see test_without_dot_the_library_still_draws). So `dot`
+here is started by a compute process, and the worker is its grandparent. The pool's own limits
+(a hang, a crash, a full queue) are tested in tests/test_compute.py.
+
 `dot` is replaced through PATH, as an operator's machine could break it:
   - missing: PATH is a directory holding only a link to Python;
   - scripted: a fake `dot` first in PATH that behaves according to the circuit's variable names
@@ -30,6 +36,7 @@ pytestmark = pytest.mark.skipif(REAL_DOT is None, reason="needs Graphviz's dot")
 
 DOT_TIMEOUT_SECONDS = 10  # graphlib.render.DOT_TIMEOUT_SECONDS; not configurable
 FIGURE_1 = urlencode({"expr": "(x+y)*z", "x": "-2", "y": "5", "z": "-4"})
+PROGRAM = {"BACKPROP_GRAPHVIZ": "program"}
 
 FAKE_DOT = """#!{python}
 # A stand-in for Graphviz's dot, for the fault tests: its behaviour is picked by the circuit.
@@ -74,6 +81,15 @@ def wait_until_gone(marker, seconds):
     return processes_running(marker)
 
 
+def no_zombies(server, seconds=2):
+    """The server's descendants that stay zombies: a compute process killed at a limit is reaped
+    by its pool's keeper thread, a moment after the answer is sent."""
+    deadline = time.monotonic() + seconds
+    while server.zombies() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return server.zombies()
+
+
 def kill_leftovers(marker):
     for pid in processes_running(marker):
         try:
@@ -94,8 +110,8 @@ def fake_dot_dir(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def scripted(fake_dot_dir):
-    """Default limits, with the fake dot first in PATH."""
-    with LiveServer(env={"PATH": f"{fake_dot_dir}{os.pathsep}{os.environ.get('PATH', '')}"}) as server:
+    """Default limits, drawing with the dot program, the fake one first in PATH."""
+    with LiveServer(env={"PATH": f"{fake_dot_dir}{os.pathsep}{os.environ.get('PATH', '')}", **PROGRAM}) as server:
         yield server
 
 
@@ -103,12 +119,17 @@ def scripted(fake_dot_dir):
 
 
 @pytest.fixture(scope="module")
-def without_dot(tmp_path_factory):
-    """PATH holds Python and nothing else: no dot anywhere on it."""
+def python_only(tmp_path_factory):
     directory = tmp_path_factory.mktemp("python-only")
     (directory / "python").symlink_to(sys.executable)
     (directory / "python3").symlink_to(sys.executable)
-    with LiveServer(env={"PATH": str(directory)}) as server:
+    return directory
+
+
+@pytest.fixture(scope="module")
+def without_dot(python_only):
+    """PATH holds Python and nothing else: no dot anywhere on it, and the program asked for."""
+    with LiveServer(env={"PATH": str(python_only), **PROGRAM}) as server:
         yield server
 
 
@@ -129,6 +150,17 @@ def test_without_dot_the_json_the_dot_source_and_the_page_still_work(without_dot
     assert without_dot.zombies() == []
 
 
+def test_without_dot_the_library_still_draws(python_only):
+    """The default: Graphviz's library, loaded by the compute processes (found by the dynamic
+    linker, not on PATH), draws without the dot program."""
+    with LiveServer(env={"PATH": str(python_only)}) as server:
+        for path in ("/graph.svg", "/graph.png"):
+            status, headers, body = server.get(f"{path}?{FIGURE_1}", timeout=20)
+            assert status == 200, body[:300]
+            assert headers["content-type"].startswith("image/svg+xml" if path.endswith("svg") else "image/png")
+        assert server.zombies() == []
+
+
 # --- dot hanging ---------------------------------------------------------------------------------------
 
 
@@ -143,8 +175,11 @@ def test_a_hanging_dot_is_stopped_at_its_timeout_and_the_server_keeps_answering(
     hanging = threading.Thread(target=draw_hanging)
     hanging.start()
     try:
-        # While one worker waits on the hanging dot, the other answers at once.
-        time.sleep(1)
+        # While one worker waits on the hanging dot, the other answers at once. (The worker's
+        # first drawing starts its compute processes: a second or so before dot runs.)
+        deadline = time.monotonic() + 10
+        while not processes_running(str(fake_dot_dir)) and time.monotonic() < deadline:
+            time.sleep(0.1)
         assert processes_running(str(fake_dot_dir)), "the fake dot never started"
         started = time.monotonic()
         assert_json_still_exact(scripted)
@@ -167,9 +202,10 @@ def test_a_hanging_dot_is_stopped_at_its_timeout_and_the_server_keeps_answering(
 
 def test_the_request_time_limit_also_stops_a_hanging_dot(fake_dot_dir):
     """With the app's own limit (BACKPROP_TIME_LIMIT_SECONDS) below dot's timeout, the request
-    stops at that limit, and the dot it started is killed and reaped."""
+    stops at that limit: the compute process drawing is killed and replaced, and its dot dies
+    with it."""
     environment = {"PATH": f"{fake_dot_dir}{os.pathsep}{os.environ.get('PATH', '')}",
-                   "BACKPROP_TIME_LIMIT_SECONDS": "2"}
+                   "BACKPROP_TIME_LIMIT_SECONDS": "2", **PROGRAM}
     with LiveServer(env=environment) as server:
         started = time.monotonic()
         status, _, body = server.get(svg_of("hangdot+1"), timeout=20)
@@ -179,7 +215,7 @@ def test_the_request_time_limit_also_stops_a_hanging_dot(fake_dot_dir):
                                        "try a smaller expression.")
         assert 1.5 <= seconds < 6
         assert wait_until_gone(str(fake_dot_dir), 2) == []
-        assert server.zombies() == []
+        assert no_zombies(server) == []
         assert server.get(svg_of("x*3"), timeout=10)[0] == 200
 
 
@@ -233,7 +269,8 @@ def test_a_killed_worker_is_replaced_and_requests_keep_succeeding(scripted):
 def test_the_dot_of_a_killed_worker_does_not_outlive_it(scripted, fake_dot_dir):
     """A worker killed outright (the kernel's OOM killer, an operator's kill -9) while its dot
     runs: the worker's own timeout can no longer stop that dot, so it must die with the worker
-    instead of running on, orphaned, for as long as its layout takes."""
+    instead of running on, orphaned, for as long as its layout takes. Between the two is the
+    compute process that started dot: it dies with the worker, and dot with it."""
     marker = str(fake_dot_dir)
     request = threading.Thread(target=lambda: _ignore_errors(scripted.get, svg_of("hangdot*7"), timeout=30),
                                daemon=True)
@@ -243,11 +280,13 @@ def test_the_dot_of_a_killed_worker_does_not_outlive_it(scripted, fake_dot_dir):
         while not processes_running(marker) and time.monotonic() < deadline:
             time.sleep(0.05)
         [dot_pid] = processes_running(marker)
-        worker = _parent(dot_pid)
+        compute_process = _parent(dot_pid)
+        worker = _parent(compute_process)
         assert worker in scripted.worker_pids()
         os.kill(worker, signal.SIGKILL)
         left = wait_until_gone(marker, 3)
         assert left == [], f"dot {left} still running 3 s after its worker was killed"
+        assert _process_state(compute_process) in (None, "Z"), "the compute process outlived its worker"
     finally:
         kill_leftovers(marker)
         request.join(5)
@@ -265,6 +304,14 @@ def _ignore_errors(function, *args, **kwargs):
 def _parent(pid):
     text = Path(f"/proc/{pid}/stat").read_text()
     return int(text[text.rindex(")") + 2:].split()[1])
+
+
+def _process_state(pid):
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return text[text.rindex(")") + 2:].split()[0]
 
 
 def test_two_servers_side_by_side_open_no_control_socket(tmp_path):

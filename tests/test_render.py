@@ -355,7 +355,17 @@ def test_precision_option_reaches_the_labels():
 
 
 # ---------------------------------------------------------------------------------------------
-# Running dot: timeout, missing program, failures, no file access.
+# Running dot: timeout, missing program, failures, no file access. Drawings run in the compute pool
+# (tests/test_compute.py), by Graphviz's library unless BACKPROP_GRAPHVIZ=program: a fake dot on
+# PATH only stands in for the program.
+
+GRAPHVIZ = ["library", "program"]
+
+
+@pytest.fixture
+def program(monkeypatch):
+    monkeypatch.setenv("BACKPROP_GRAPHVIZ", "program")
+
 
 def big_dot():
     source = "+".join(f"sigmoid(v{i % 20}*v{(i + 1) % 20})" for i in range(40))
@@ -364,12 +374,14 @@ def big_dot():
 
 
 @needs_dot
-def test_real_dot_is_stopped_by_the_timeout():
+@pytest.mark.parametrize("how", GRAPHVIZ)
+def test_real_dot_is_stopped_by_the_timeout(how, monkeypatch):
+    monkeypatch.setenv("BACKPROP_GRAPHVIZ", how)
     with pytest.raises(RenderError, match="longer than"):
         render_svg(big_dot(), timeout=0.001)
 
 
-def test_a_dot_that_hangs_is_stopped_by_the_timeout(tmp_path, monkeypatch):
+def test_a_dot_that_hangs_is_stopped_by_the_timeout(tmp_path, monkeypatch, program):
     fake = tmp_path / "dot"
     fake.write_text(f"#!{sys.executable}\nimport time\ntime.sleep(30)\n")
     fake.chmod(0o755)
@@ -380,11 +392,17 @@ def test_a_dot_that_hangs_is_stopped_by_the_timeout(tmp_path, monkeypatch):
 
 
 @pytest.mark.parametrize("path", [pytest.param("", id="empty-PATH"), pytest.param(None, id="dir-without-dot")])
-def test_missing_dot_is_a_render_error_with_a_clear_message(path, tmp_path, monkeypatch):
+def test_missing_dot_is_a_render_error_with_a_clear_message(path, tmp_path, monkeypatch, program):
     monkeypatch.setenv("PATH", str(tmp_path) if path is None else path)
     with pytest.raises(RenderError) as raised:
         render_svg("digraph { a }")
     assert "dot" in str(raised.value) and "not installed" in str(raised.value)
+
+
+@needs_dot
+def test_the_library_needs_no_dot_program(tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path))
+    assert "<svg" in render_svg("digraph { a }")
 
 
 # A PNG is drawn at 144 dpi unless its bitmap would pass MAX_PNG_PIXELS (dot holds it all in memory,
@@ -419,7 +437,7 @@ os.execv({dot!r}, [{dot!r}, *sys.argv[1:]])
 
 
 @needs_dot
-def test_a_crash_drawing_a_png_says_what_to_change(tmp_path, monkeypatch):
+def test_a_crash_drawing_a_png_says_what_to_change(tmp_path, monkeypatch, program):
     fake = tmp_path / "dot"
     fake.write_text(CRASHING_DOT.format(python=sys.executable, dot=shutil.which("dot")))
     fake.chmod(0o755)
@@ -446,7 +464,9 @@ PNG = base64.b64decode(
 
 
 @needs_dot
-def test_dot_reads_no_files(tmp_path):
+@pytest.mark.parametrize("how", GRAPHVIZ)
+def test_dot_reads_no_files(tmp_path, how, monkeypatch):
+    monkeypatch.setenv("BACKPROP_GRAPHVIZ", how)
     image = tmp_path / "secret.png"
     image.write_bytes(PNG)
     source = f'digraph {{ a [image="{image}" label=""] }}'

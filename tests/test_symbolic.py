@@ -17,7 +17,7 @@ import pytest
 import sympy
 
 from app import create_app
-from graphlib import symbolic
+from graphlib import compute, symbolic
 from graphlib.errors import TimeLimitError
 from graphlib.parse import parse
 from live_server import LiveServer
@@ -28,6 +28,15 @@ def client():
     # The sweep makes hundreds of requests: no rate limit here (it has its own tests). No answer
     # cache either: it would answer a repeated request before SymPy's own caches are asked.
     return create_app({"TESTING": True, "RATELIMIT_ENABLED": False, "ANSWER_CACHE_ENTRIES": 0}).test_client()
+
+
+@pytest.fixture
+def in_this_process():
+    """SymPy's work in the test process instead of the compute pool's (graphlib/compute.py), where
+    monkeypatch reaches it and the caches are these."""
+    previous = compute.use(compute.ComputePool(processes=0))
+    yield
+    compute.use(previous)
 
 
 @pytest.fixture(autouse=True)
@@ -147,6 +156,7 @@ def test_gate_formulas_sympy_cannot_make_are_a_question_mark(client):
     (ZeroDivisionError(), symbolic.FAILED.format(error="ZeroDivisionError")),
     (TimeLimitError("differentiate"), symbolic.OUT_OF_TIME),
 ])
+@pytest.mark.usefixtures("in_this_process")
 def test_any_exception_from_differentiating_leaves_the_formulas_out_with_a_note(client, monkeypatch, error, note):
     def fail(*args, **kwargs):
         raise error
@@ -157,6 +167,7 @@ def test_any_exception_from_differentiating_leaves_the_formulas_out_with_a_note(
     assert text_of(page(client, "x*y", x="2", y="3"), "symbolic-note") == note
 
 
+@pytest.mark.usefixtures("in_this_process")
 def test_running_out_of_memory_anywhere_in_sympy_leaves_the_formulas_out(client, monkeypatch):
     def exhausted(*args, **kwargs):
         raise MemoryError
@@ -167,6 +178,7 @@ def test_running_out_of_memory_anywhere_in_sympy_leaves_the_formulas_out(client,
     assert explain(client, "x*y")["symbolic_note"] == symbolic.OUT_OF_MEMORY
 
 
+@pytest.mark.usefixtures("in_this_process")
 def test_an_exception_evaluating_a_formula_is_that_variables_reason(client, monkeypatch):
     real = symbolic._evaluate
 
@@ -198,6 +210,7 @@ def calls_of(monkeypatch, name, fail_times=0, error=TimeLimitError("out of time"
     return calls
 
 
+@pytest.mark.usefixtures("in_this_process")
 def test_running_out_of_time_differentiating_is_not_kept(client, monkeypatch):
     real, calls = symbolic.node_expressions, []
 
@@ -214,6 +227,7 @@ def test_running_out_of_time_differentiating_is_not_kept(client, monkeypatch):
     assert len(calls) == 2  # then kept
 
 
+@pytest.mark.usefixtures("in_this_process")
 def test_running_out_of_time_simplifying_is_not_kept(client, monkeypatch):
     calls = calls_of(monkeypatch, "simplify", fail_times=1)
     first = explain(client, "x*y + x")["symbolic"]
@@ -225,6 +239,7 @@ def test_running_out_of_time_simplifying_is_not_kept(client, monkeypatch):
     assert len(calls) == 3  # the failed try, then x and y once each: those are kept
 
 
+@pytest.mark.usefixtures("in_this_process")
 def test_what_is_the_same_every_time_is_worked_out_once(client, monkeypatch):
     for _ in range(2):
         assert explain(client, "(x+1)**1000000")["symbolic"] is None
