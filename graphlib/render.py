@@ -3,7 +3,10 @@
 Every wire is drawn through a small table whose middle row is the wire itself: the value sits
 above it in green and the gradient below it in red, as in the lecture's figures. A value used by
 several gates leaves through a fork point; the wire before the fork carries the summed gradient,
-each branch its own share.
+each branch its own share. In big circuits a value whose fork would be too wide or reach too far
+is drawn as stubs instead: each branch is its own short input wire at its gate, labelled with the
+value's name and which use it is (`x`, `3 of 60`), and the value's own wire carries the sum (see
+`drawn_at_uses`).
 """
 
 import html
@@ -39,6 +42,17 @@ DOT_MEMORY_BYTES = 1024 * 1024 * 1024
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
 _LIBC = ctypes.CDLL(None, use_errno=True)
 DEFAULT_PRECISION = 2
+# A value is drawn as stubs at its gates (drawn_at_uses) when it feeds more gates than
+# MAX_FORK_BRANCHES: past 16 branches a fork's wires merge into one dark bar, and dot took 1 s to
+# place 4 variables used 30 times each in a 120-gate product, over 2 minutes at 500 gates. In a
+# circuit of more than LONG_WIRE_GATES gates, also when it reaches a gate more than
+# MAX_WIRE_COLUMNS columns on: dot's time grows with the columns its wires cross (500 uses
+# reaching 7 columns took 0.45 s, 12 columns 0.7 s, 40 columns 3 s), while up to 120 gates any
+# shape takes it under 0.2 s (bench/bench_render.py has the worst shapes).
+MAX_FORK_BRANCHES = 16
+LONG_WIRE_GATES = 120
+MAX_WIRE_COLUMNS = 4
+MAX_ROW_COLUMNS = 40  # a deeper circuit is drawn in rows (_Rows)
 FONT = "Helvetica,Arial,sans-serif"
 ERROR_COLOR = "#b00020"
 
@@ -112,6 +126,42 @@ def wires(graph):
     return drawn
 
 
+def columns(graph):
+    """Each node's column, counted in gates from the inputs (column 0), with every gate as late as
+    its uses allow: the output's column is its depth, any other gate's one before its first use.
+    That is where dot puts a gate whose wires it is free to shorten."""
+    depth = {}
+    for node in graph.nodes:
+        depth[node.id] = 1 + max((depth[source] for _, source in node.wires), default=-1)
+    column = {graph.output.id: depth[graph.output.id]}
+    for node in reversed(graph.nodes):
+        for _, source in node.wires:
+            column[source] = min(column.get(source, column[node.id]), column[node.id] - 1)
+    for node in graph.inputs:
+        column[node.id] = 0
+    return column
+
+
+def drawn_at_uses(graph):
+    """The ids of the values drawn at their gates instead of from one wire: each used by more than
+    MAX_FORK_BRANCHES gates, and in a circuit of more than LONG_WIRE_GATES gates each whose wire
+    would reach a gate more than MAX_WIRE_COLUMNS columns after its own. Such a value used
+    several times gets a stub per use (its branch wire, drawn where the gate is); an input used
+    once is drawn at its gate rather than with the inputs on the left."""
+    consumers = graph.consumers()
+    column = columns(graph)
+    big = len(graph.nodes) - len(graph.inputs) > LONG_WIRE_GATES
+    found = set()
+    for node in graph.nodes:
+        uses = consumers[node.id]
+        if not uses or (len(uses) == 1 and not node.is_input):
+            continue  # a gate used once is free to sit right before its use
+        reach = max(column[gate] for gate, _ in uses) - column[node.id]
+        if len(uses) > MAX_FORK_BRANCHES or (big and reach > MAX_WIRE_COLUMNS):
+            found.add(node.id)
+    return found
+
+
 def is_hidden(graph, wire, kind, practice):
     """In practice mode, the numbers a student works out: every gate's value (the inputs are
     given), or every gradient but the output's 1."""
@@ -141,54 +191,188 @@ def to_dot(graph, evaluation, style=Style()):
 
     SVG hooks for the page's script: gates are `gate-nK`, wires `wire-...` (a wire's last texts
     are its value, its gradient and, with `wrt`, its tangent, each right after its cell's
-    background), forks `fork-nK`; every element of node K's outgoing wire, edges included, has
-    the class `of-nK`.
+    background), forks `fork-nK` (for stubs, the note of how many uses); every element of node
+    K's outgoing wire, edges and stubs included, has the class `of-nK`, stubs also `stub`.
     """
     palette = style.palette
-    dot = graphviz.Digraph("circuit")
-    # nslimit bounds dot's network-simplex passes: a variable feeding dozens of gates otherwise
-    # takes minutes to place, for no visible gain (bench/bench_render.py measures it).
-    dot.attr("graph", rankdir=style.direction, nodesep="0.15", ranksep="0.25",
-             bgcolor=palette.paper, fontname=FONT, ordering="in", nslimit="1")
-    dot.attr("node", fontname=FONT, fontsize="14", fontcolor=palette.ink, color=palette.ink)
-    dot.attr("edge", arrowhead="none", penwidth="1.2", color=palette.ink)
-    tables = _WireTables(graph, evaluation, style)
     consumers = graph.consumers()
     drawn = wires(graph)
     trunks = {wire.source: wire for wire in drawn if wire.consumer is None}
+    stubbed = drawn_at_uses(graph)
+    # An input drawn at its gates leaves the inputs' column: its own wire, with the sum of the
+    # gradients, is drawn just before its first use.
+    at_left = [node for node in graph.inputs if node.id not in stubbed]
+    rows = _Rows(graph, stubbed)
+    dot = graphviz.Digraph("circuit")
+    # nslimit bounds dot's network-simplex passes: a variable feeding dozens of gates otherwise
+    # takes minutes to place, for no visible gain (bench/bench_render.py measures it). With stubs
+    # the forks are small, and the straight lines of gates (groups) and the rows need the passes:
+    # dot takes 10-30 % longer.
+    limit = {} if stubbed or rows.count > 1 else {"nslimit": "1"}
+    dot.attr("graph", rankdir=style.direction, nodesep="0.15", ranksep="0.25",
+             bgcolor=palette.paper, fontname=FONT, ordering="in", **limit)
+    dot.attr("node", fontname=FONT, fontsize="14", fontcolor=palette.ink, color=palette.ink)
+    dot.attr("edge", arrowhead="none", penwidth="1.2", color=palette.ink)
+    tables = _WireTables(graph, evaluation, style)
+    rows.declare_order(dot, graph, lambda node: trunks[node.id].id if node.is_input else f"gate-{node.id}",
+                       style.direction)
 
     with dot.subgraph(name="inputs") as inputs:
         inputs.attr(rank="source")
-        for node in graph.inputs:
+        for node in at_left:
             tables.add(inputs, trunks[node.id], name=node.name, starts_here=True)
-        _keep_typed_order(inputs, [trunks[node.id].id for node in graph.inputs])
+        _keep_typed_order(inputs, [trunks[node.id].id for node in at_left])
+    for node in graph.inputs:
+        if node.id in stubbed:
+            tables.add(dot, trunks[node.id], name=node.name, starts_here=True)
 
+    # In a circuit with stubs, each chain of gates through their largest operands is a group,
+    # which dot keeps straight: a long chain stays one line instead of stepping aside at every
+    # operand that joins it.
+    lines = _main_lines(graph) if stubbed else {}
     for node in graph.gates:
+        # A group spanning rows would join them into one part again.
+        group = {"group": f"{lines[node.id]}-{rows.row[node.id]}"} if node.id in lines else {}
         dot.node(f"gate-{node.id}", _escape(node.label), id=f"gate-{node.id}", **{"class": "gate"},
                  shape="circle", width="0.55", margin="0.02", penwidth="1.2",
-                 style="filled", fillcolor=palette.paper)
-        tables.add(dot, trunks[node.id], name=node.name)
+                 style="filled", fillcolor=palette.paper, **group)
+        tables.add(dot, trunks[node.id], name=node.name, **group)
         _edge(dot, f"gate-{node.id}", tables.entry(trunks[node.id].id), node.id)
 
     for node in graph.nodes:
-        if len(consumers[node.id]) > 1:
-            fork = f"fork-{node.id}"
+        uses = len(consumers[node.id])
+        if uses < 2:
+            continue
+        fork = f"fork-{node.id}"
+        if node.id in stubbed:
+            # Where the fork would be, a note: the wire before it carries the sum of the stubs'.
+            dot.node(fork, _uses_note(uses), id=fork, **{"class": f"fork stubs of-{node.id}"},
+                     shape="plaintext", margin="0.05")
+        else:
             dot.node(fork, "", id=fork, **{"class": f"fork of-{node.id}"}, shape="point",
                      width="0.06", color=palette.ink)
-            _edge(dot, tables.exit(trunks[node.id].id), fork, node.id)
+        _edge(dot, tables.exit(trunks[node.id].id), fork, node.id)
 
     # Edges into each gate in operand order, so that with ordering=in the first operand comes first.
     branches = {(wire.consumer, wire.operand): wire for wire in drawn if wire.consumer is not None}
+    stubs_drawn = dict.fromkeys(stubbed, 0)
     for node in graph.gates:
         for index, source_id in node.wires:
             branch = branches.get((node.id, index))
             if branch is None:
-                _edge(dot, tables.exit(trunks[source_id].id), f"gate-{node.id}", source_id)
+                rows.edge(dot, palette, tables.exit(trunks[source_id].id), f"gate-{node.id}", source_id, node.id)
                 continue
-            tables.add(dot, branch)
-            _edge(dot, f"fork-{source_id}", tables.entry(branch.id), source_id)
+            if source_id in stubbed:
+                stubs_drawn[source_id] += 1
+                source = graph.node(source_id)
+                tables.add(dot, branch, name=source.name or graph.text(source), starts_here=True,
+                           use=(stubs_drawn[source_id], len(consumers[source_id])))
+                if source.is_input and stubs_drawn[source_id] == 1:  # its own wire just before
+                    dot.edge(f"fork-{source_id}", tables.entry(branch.id), style="invis")
+            else:
+                tables.add(dot, branch)
+                rows.edge(dot, palette, f"fork-{source_id}", tables.entry(branch.id), source_id, node.id)
             _edge(dot, tables.exit(branch.id), f"gate-{node.id}", source_id)
     return dot.source
+
+
+class _Rows:
+    """A circuit more than MAX_ROW_COLUMNS columns deep is drawn in rows (top to bottom: strips
+    side by side) of at most that many columns each, so that it fits a page and a PNG: a wire
+    that goes on in a later row ends in a numbered marker, and the same number starts it again
+    there. Each row is then a separate part of the drawing, which dot lays out on its own and
+    stacks in the order the parts' first nodes were declared (in LR, the first at the bottom)."""
+
+    def __init__(self, graph, stubbed):
+        column = columns(graph)
+        depth = max(column.values())
+        count = max(1, math.ceil(depth / MAX_ROW_COLUMNS))
+        width = max(1, math.ceil(depth / count))
+        self.row = {node_id: max(0, (at - 1) // width) for node_id, at in column.items()}
+        consumers = graph.consumers()
+        for node in graph.inputs:  # drawn at its (first) gate: in that gate's row
+            if node.id in stubbed:
+                self.row[node.id] = self.row[consumers[node.id][0][0]]
+        self.count = count
+        self.cuts = 0
+        # The parts: nodes joined by a wire that stays in its row; the inputs drawn on the left
+        # are one part, joined by their invisible order.
+        self.part = {node.id: node.id for node in graph.nodes}
+        at_left = [node.id for node in graph.inputs if node.id not in stubbed]
+        for node_id in at_left[1:]:
+            self._join(at_left[0], node_id)
+        for node in graph.inputs:
+            if node.id in stubbed:
+                self._join(node.id, consumers[node.id][0][0])
+        for node in graph.gates:
+            for _, source in node.wires:
+                if source not in stubbed and self.row[source] == self.row[node.id]:
+                    self._join(source, node.id)
+
+    def _find(self, node_id):
+        while self.part[node_id] != node_id:
+            self.part[node_id] = self.part[self.part[node_id]]
+            node_id = self.part[node_id]
+        return node_id
+
+    def _join(self, one, other):
+        self.part[self._find(one)] = self._find(other)
+
+    def declare_order(self, dot, graph, first_name, direction):
+        """Declare one node of each part first, row by row, so that dot stacks the rows in order."""
+        if self.count == 1:
+            return
+        firsts = {}
+        for node in graph.nodes:
+            firsts.setdefault(self._find(node.id), node)
+        ordered = sorted(firsts.values(), key=lambda node: (self.row[node.id], int(node.id[1:])))
+        if direction == "LR":
+            ordered.reverse()
+        for node in ordered:
+            dot.node(first_name(node))
+
+    def edge(self, dot, palette, tail, head, owner, consumer):
+        """A wire from `tail` (of node `owner`'s value) to `head` (of gate `consumer`)."""
+        if self.row[consumer] <= self.row[owner]:
+            _edge(dot, tail, head, owner)
+            return
+        self.cuts += 1
+        for end in ("out", "in"):
+            marker = f"wrap-{self.cuts}-{end}"
+            dot.node(marker, str(self.cuts), id=marker, **{"class": f"wrap of-{owner}"}, shape="box",
+                     style="rounded", fontsize="11", width="0", height="0", margin="0.04,0.02",
+                     color=palette.ink)
+        _edge(dot, tail, f"wrap-{self.cuts}-out", owner)
+        _edge(dot, f"wrap-{self.cuts}-in", head, owner)
+
+
+MIN_LINE_GATES = 8
+
+
+def _main_lines(graph):
+    """Gate id -> the name of its line, for lines of at least MIN_LINE_GATES gates: the output's
+    line runs back through each gate's largest operand (counted in gates), every other operand
+    that is a gate starts a line of its own. (Keeping short lines straight costs dot time and
+    shows nothing.)"""
+    size = {}
+    for node in graph.nodes:
+        size[node.id] = 0 if node.is_input else 1 + sum(size[source] for _, source in node.wires)
+    line = {graph.output.id: graph.output.id}
+    for node in reversed(graph.gates):
+        operands = [source for _, source in node.wires if not graph.node(source).is_input]
+        if operands:
+            heaviest = max(operands, key=lambda source: size[source])
+            line.setdefault(heaviest, line[node.id])
+            for source in operands:
+                line.setdefault(source, source)
+    lengths = {}
+    for name in line.values():
+        lengths[name] = lengths.get(name, 0) + 1
+    return {node_id: f"line-{name}" for node_id, name in line.items() if lengths[name] >= MIN_LINE_GATES}
+
+
+def _uses_note(uses):
+    return f'<<font point-size="11">{uses} uses,<br/>gradient: their sum</font>>'
 
 
 def _edge(dot, tail, head, owner):
@@ -213,12 +397,14 @@ class _WireTables:
         self.tangents = forward_mode(graph, evaluation, style.wrt) if style.wrt else None
         self.graph = graph
 
-    def add(self, dot, wire, name="", starts_here=False):
+    def add(self, dot, wire, name="", starts_here=False, use=None, **attributes):
         """`name` labels the wire: an input's at its start (`starts_here`, nothing enters from
-        that side), a named step's above its left end, clear of the wire arriving there."""
-        classes = f"wire of-{wire.source}" + (" branch" if wire.consumer else "")
-        label = self.starting_label(wire, name) if starts_here else self.label(wire, name)
-        dot.node(wire.id, label, id=wire.id, **{"class": classes}, shape="plaintext", margin="0")
+        that side), a named step's above its left end, clear of the wire arriving there. A stub
+        (`use`: its number and the count of uses) says which use of `name` it is under the name."""
+        classes = f"wire of-{wire.source}" + (" branch" if wire.consumer else "") + (" stub" if use else "")
+        label = self.starting_label(wire, name, use) if starts_here else self.label(wire, name)
+        dot.node(wire.id, label, id=wire.id, **{"class": classes}, shape="plaintext", margin="0",
+                 **attributes)
 
     def entry(self, table):
         return f"{table}:line:{'w' if self.across else 'n'}"
@@ -226,13 +412,16 @@ class _WireTables:
     def exit(self, table):
         return f"{table}:line:{'e' if self.across else 's'}"
 
-    def starting_label(self, wire, name):
+    def starting_label(self, wire, name, use=None):
         value, line, grad = self.cells(wire)
+        text = _escape(name)
+        if use:
+            text += f'<br/><font point-size="10">{use[0]} of {use[1]}</font>'
         if self.across:
             rows = f"<tr>{value}</tr><tr>{line}</tr><tr>{grad}</tr>{self.tangent_row(wire)}"
-            name_cell = f'<td rowspan="{4 if self.tangents else 3}" cellpadding="4">{_escape(name)}</td>'
+            name_cell = f'<td rowspan="{4 if self.tangents else 3}" cellpadding="4">{text}</td>'
             return _table(rows.replace("<tr>", f"<tr>{name_cell}", 1))
-        return _table(f'<tr><td colspan="3" cellpadding="3">{_escape(name)}</td></tr>'
+        return _table(f'<tr><td colspan="3" cellpadding="3">{text}</td></tr>'
                       f"<tr>{value}{line}{grad}{self.tangent_cell(wire)}</tr>")
 
     def label(self, wire, name):
@@ -353,8 +542,8 @@ def _draw(dot_source, output_format, dpi, how, timeout, stop_at, doing, advice):
     try:
         return compute.run(draw_here, dot_source, output_format, dpi, how, os.environ.get("PATH", ""),
                            timeout, stop_at, doing, advice, limit=limit, late=late)
-    except compute.Overran:
-        raise RenderError(late) from None
+    except compute.Overran as overran:  # the drawing's limit, or the request's (compute.py)
+        raise RenderError(str(overran)) from None
     except compute.Crashed as crash:
         # The same input does it again, so say what to change, not "try again".
         raise RenderError(f"Graphviz failed: it {crash.what} {doing} (a crash, or out of memory). "
