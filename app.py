@@ -24,7 +24,7 @@ from graphlib.deadline import deadline
 from graphlib.errors import CircuitError, LimitError, ServiceError
 from graphlib.gallery import GALLERY
 from graphlib.ops import CONVENTIONS
-from graphlib.parse import NAME_PATTERN, RESERVED_NAMES, parse
+from graphlib.parse import MAX_LENGTH, NAME_PATTERN, RESERVED_NAMES, parse
 from graphlib.render import COLOR_SCHEMES, DEFAULT_PRECISION, DIRECTIONS, THEMES, error_svg, visible
 
 # (field, label, [(value, text)], default) for each display option of the form.
@@ -47,7 +47,9 @@ PROGRAMS = {  # /code/<program>.py
 # out of time on one request and not on the next).
 CONTENT_ADDRESSED = {"graph", "code", "api_graph"}
 CACHE_SECONDS = 3600
-MAX_QUERY_BYTES = 6 * 1024  # below gunicorn's 8190-byte request line, so our message wins
+# Below gunicorn's 8190-byte request line ("GET /code/pytorch.py?... HTTP/1.1" adds 30 bytes),
+# so our message wins; room for a 500-gate expression over 100 variables with their values.
+MAX_QUERY_BYTES = 8000
 MAX_BODY_BYTES = 16 * 1024
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
@@ -342,6 +344,7 @@ def _page(circuit=None, error=None):
         query=urlencode(request.args.to_dict(flat=False), doseq=True),
         gallery=GALLERY,
         conventions=CONVENTIONS,
+        max_length=MAX_LENGTH,
         # The lessons, for the page without JavaScript.
         **({} if circuit is None else {"graph_json": to_json(circuit), "explain": _explanation(circuit)}),
     )

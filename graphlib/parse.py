@@ -23,10 +23,13 @@ from graphlib.errors import ExpressionSyntaxError, LimitError
 from graphlib.graph import Const, Node, numbered
 from graphlib.ops import CONSTANTS, FUNCTIONS, INFIX_OPS, OPS
 
-MAX_LENGTH = 1000
-MAX_GATES = 120
+# A 500-gate expression over 100 variables is about 2,500 characters typed compactly
+# (x17*x42+...), and with the 100 values its query is about 5.5 KB, within app.MAX_QUERY_BYTES.
+MAX_LENGTH = 3000
+MAX_GATES = 500
 MAX_DEPTH = 40
-MAX_VARIABLES = 20
+MAX_VARIABLES = 100
+MAX_STEPS = 20  # named steps (q = x + y)
 MAX_TOKEN_LENGTH = 30
 
 # Names that may not be variables: they would clash with functions, constants, the URL's
@@ -346,10 +349,10 @@ class _Parser:
                 "be a step name; choose another name.",
                 position=name.start,
             )
-        if len(self.builder.steps) == MAX_VARIABLES:
+        if len(self.builder.steps) == MAX_STEPS:
             raise LimitError(
                 f"Too many named steps: {name.text!r} at {where(self.source, name.start)} would be "
-                f"number {MAX_VARIABLES + 1}; the limit is {MAX_VARIABLES}.",
+                f"number {MAX_STEPS + 1}; the limit is {MAX_STEPS}.",
                 position=name.start,
             )
 

@@ -586,27 +586,26 @@ REFUSED = [
     expr_error("nesting-50-powers", "x**" * 50 + "x", "nests too deeply at column 122", 121),
     expr_error("nesting-50-function-calls", "exp(" * 50 + "x" + ")" * 50,
                "nests too deeply at column 164", 163),
-    expr_error("nesting-2000-parentheses", "(" * 2000 + "x",
-               "The expression is 2001 characters long; the limit is 1000.", 1000),
+    expr_error("nesting-2600-parentheses", "(" * 2600 + "x", NESTED_AT_41, 40),
     Refused("nesting-10000-parentheses-in-the-url", 400,
-            "The URL's query is 30006 bytes; the limit is 6144.", None,
+            "The URL's query is 30006 bytes; the limit is 8000.", None,
             query=[("expr", "(" * 10000 + "x")], views=True),
     posted("nesting-10000-parentheses-posted", {"expr": "(" * 5000 + "x" + ")" * 5000},
-           "The expression is 10001 characters long; the limit is 1000.", "expr", position=1000),
+           "The expression is 10001 characters long; the limit is 3000.", "expr", position=3000),
     # Sizes.
-    expr_error("too-long-expression", "x+" * 500 + "x",
-               "The expression is 1001 characters long; the limit is 1000.", 1000),
-    expr_error("too-many-gates", "x+" * 121 + "x",
-               "Too many gates: the operation at column 242 would be gate number 121; the limit is 120.",
-               241),
-    expr_error("too-many-variables", "+".join(f"v{i}" for i in range(21)),
-               "Too many variables: 'v20' at column 71 would be number 21; the limit is 20.", 70),
+    expr_error("too-long-expression", "x+" * 1500 + "x",
+               "The expression is 3001 characters long; the limit is 3000.", 3000),
+    expr_error("too-many-gates", "x+" * 501 + "x",
+               "Too many gates: the operation at column 1002 would be gate number 501; the limit is 500.",
+               1001),
+    expr_error("too-many-variables", "+".join(f"v{i}" for i in range(101)),
+               "Too many variables: 'v100' at column 391 would be number 101; the limit is 100.", 390),
     expr_error("too-long-name", "a" * 31 + "*2",
                "The name at column 1 is 31 characters long; the limit is 30.", 0),
     expr_error("too-long-literal", "1" * 31 + "*x",
                "The number at column 1 is 31 characters long; the limit is 30.", 0),
     value_error("too-long-value", "1" * 40, f"The value of x ('{'1' * 30}...') {NOT_A_NUMBER}"),
-    Refused("too-long-url", 400, "The URL's query is 8215 bytes; the limit is 6144.", None,
+    Refused("too-long-url", 400, "The URL's query is 8215 bytes; the limit is 8000.", None,
             query=[("expr", "x*2"), ("pad", "p" * 8200)], views=True),
     # Non-ASCII look-alikes and invisible characters.
     expr_error("cyrillic-ha-looks-like-x", "\u0445*2",
@@ -932,8 +931,8 @@ def test_huge_constant_is_drawn_as_inf_without_hanging(client):
 
 
 LARGEST = {
-    "120-gates-over-20-variables": "+".join(f"a{i % 20}" for i in range(121)),
-    "120-gates-over-one-variable": "*".join(["x"] * 121),
+    "500-gates-over-100-variables": "+".join(f"a{i % 100}" for i in range(501)),
+    "500-gates-over-one-variable": "*".join(["x"] * 501),
 }
 
 

@@ -98,14 +98,14 @@ def test_the_mode_is_a_url_option(client, mode, expected):
 
 # The gate limit holds for what is drawn: expanding happens after the parser counted the gates as
 # typed, so the limit is checked again on the transformed circuit.
-SIXTY_TANHS = "+".join(f"tanh(x{i % 20})" for i in range(60))  # 119 gates typed, 359 expanded
-TWENTY_FOUR_SIGMOIDS = "x" + "+sigmoid(x)" * 24  # 48 gates typed, 120 expanded
-TWENTY_FIVE_SIGMOIDS = "x" + "+sigmoid(x)" * 25  # 50 gates typed, 125 expanded
+TWO_HUNDRED_TANHS = "+".join(f"tanh(x{i % 20})" for i in range(200))  # 399 gates typed, 1199 expanded
+HUNDRED_SIGMOIDS = "x" + "+sigmoid(x)" * 100  # 200 gates typed, 500 expanded
+HUNDRED_AND_ONE_SIGMOIDS = "x" + "+sigmoid(x)" * 101  # 202 gates typed, 505 expanded
 
 WITHIN_THE_LIMIT = [
-    pytest.param(TWENTY_FOUR_SIGMOIDS, "expanded", 120, id="expanded-to-exactly-120"),
-    pytest.param(SIXTY_TANHS, "typed", 119, id="sixty-tanhs-typed"),
-    pytest.param(SIXTY_TANHS, "collapsed", 119, id="sixty-tanhs-collapsed"),
+    pytest.param(HUNDRED_SIGMOIDS, "expanded", 500, id="expanded-to-exactly-500"),
+    pytest.param(TWO_HUNDRED_TANHS, "typed", 399, id="two-hundred-tanhs-typed"),
+    pytest.param(TWO_HUNDRED_TANHS, "collapsed", 399, id="two-hundred-tanhs-collapsed"),
 ]
 
 
@@ -117,8 +117,8 @@ def test_a_transformed_circuit_within_the_gate_limit_is_drawn(client, source, mo
 
 
 OVER_THE_LIMIT = [
-    pytest.param(SIXTY_TANHS, 359, 119, id="sixty-tanhs"),
-    pytest.param(TWENTY_FIVE_SIGMOIDS, 125, 50, id="twenty-five-sigmoids"),
+    pytest.param(TWO_HUNDRED_TANHS, 1199, 399, id="two-hundred-tanhs"),
+    pytest.param(HUNDRED_AND_ONE_SIGMOIDS, 505, 202, id="a-hundred-and-one-sigmoids"),
 ]
 
 

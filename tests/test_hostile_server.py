@@ -165,14 +165,15 @@ def chunked(body, size=4096):
     return b"".join(b"%x\r\n%s\r\n" % (len(piece), piece) for piece in pieces) + b"0\r\n\r\n"
 
 
-# 20 named steps (the most allowed) of 6 gates each, then one more gate: gate number 121.
-STAGED_121_GATES = "".join(f"s{i}={'x' if i == 0 else f's{i - 1}'}*2*2*2*2*2*2;" for i in range(20)) + "s19*2"
+# 20 named steps (the most allowed) of 25 gates each, then one more gate: gate number 501.
+STAGED_501_GATES = "".join(f"s{i}={'x' if i == 0 else f's{i - 1}'}" + "*2" * 25 + ";" for i in range(20)) + "s19*2"
 STAGED_21_STEPS = "".join(f"s{i}={'x' if i == 0 else f's{i - 1}'}*2;" for i in range(21)) + "s20"
-LONG_QUERY = query({"expr": "x*2", "pad": "p" * 7000})
-MANY_PARAMETERS = "expr=x&" + "&".join(f"p{i}=1" for i in range(1000))
+# Over app.MAX_QUERY_BYTES (8000), under gunicorn's 8190-byte request line: our message answers.
+LONG_QUERY = query({"expr": "x*2", "pad": "p" * 8100})
+MANY_PARAMETERS = "expr=x&" + "&".join(f"p{i}=1" for i in range(1150))
 LONG_TARGET = b"/api/graph?expr=x&pad=" + b"p" * 9000
 BIG_BODY = json.dumps({"expr": "x*2", "pad": "p" * 20000}).encode()
-HEAVIEST = "*".join((["a", "b", "c", "d"] * 40)[:121])  # 120 gates: dot takes about 2 s
+HEAVIEST = "*".join((["a", "b", "c", "d"] * 200)[:501])  # 500 gates, each variable drawn as 125 stubs
 PYTHON_PAYLOAD = f"__import__('os').system('{TOUCH}')"
 CANARY_JS = f"require('child_process').execSync('{TOUCH}')"
 
@@ -238,25 +239,25 @@ CASES = [
     expr_error("exhaust-50-powers", "exhaustion", "x**" * 50 + "x", "nests too deeply at column 122", 121),
     expr_error("exhaust-50-function-calls", "exhaustion", "exp(" * 50 + "x" + ")" * 50,
                "nests too deeply at column 164", 163),
-    expr_error("exhaust-too-long-expression", "exhaustion", "x+" * 500 + "x",
-               "The expression is 1001 characters long; the limit is 1000.", 1000),
-    expr_error("exhaust-too-many-gates", "exhaustion", "x+" * 121 + "x",
-               "Too many gates: the operation at column 242 would be gate number 121; the limit is 120.", 241),
-    expr_error("exhaust-too-many-variables", "exhaustion", "+".join(f"v{i}" for i in range(21)),
-               "Too many variables: 'v20' at column 71 would be number 21; the limit is 20.", 70),
+    expr_error("exhaust-too-long-expression", "exhaustion", "x+" * 1500 + "x",
+               "The expression is 3001 characters long; the limit is 3000.", 3000),
+    expr_error("exhaust-too-many-gates", "exhaustion", "x+" * 501 + "x",
+               "Too many gates: the operation at column 1002 would be gate number 501; the limit is 500.", 1001),
+    expr_error("exhaust-too-many-variables", "exhaustion", "+".join(f"v{i}" for i in range(101)),
+               "Too many variables: 'v100' at column 391 would be number 101; the limit is 100.", 390),
     expr_error("exhaust-long-name", "exhaustion", "a" * 31 + "*2",
                "The name at column 1 is 31 characters long; the limit is 30.", 0),
     expr_error("exhaust-long-literal", "exhaustion", "1" * 31 + "*x",
                "The number at column 1 is 31 characters long; the limit is 30.", 0),
     value_error("exhaust-long-value", "exhaustion", "1" * 40),
-    api("exhaust-query-over-6-kib", "exhaustion", LONG_QUERY, 400,
-        f"The URL's query is {len(LONG_QUERY)} bytes; the limit is 6144.", field=None, position=None),
-    api("exhaust-1000-parameters", "exhaustion", MANY_PARAMETERS, 400,
-        f"The URL's query is {len(MANY_PARAMETERS)} bytes; the limit is 6144.", field=None),
+    api("exhaust-query-over-8000-bytes", "exhaustion", LONG_QUERY, 400,
+        f"The URL's query is {len(LONG_QUERY)} bytes; the limit is 8000.", field=None, position=None),
+    api("exhaust-1150-parameters", "exhaustion", MANY_PARAMETERS, 400,
+        f"The URL's query is {len(MANY_PARAMETERS)} bytes; the limit is 8000.", field=None),
     api("exhaust-precision-5000-digits", "exhaustion", {"expr": "x*2", "precision": "9" * 5000}, 400,
         PRECISION, field="precision"),
     post("exhaust-posted-10000-parentheses", "exhaustion", {"expr": "(" * 5000 + "x" + ")" * 5000}, 400,
-         "The expression is 10001 characters long; the limit is 1000.", field="expr", position=1000),
+         "The expression is 10001 characters long; the limit is 3000.", field="expr", position=3000),
     post("exhaust-posted-deep-json", "exhaustion", "[" * 8000 + "]" * 8000, 400,
          NOT_JSON + " (it nests too deeply)."),
     post("exhaust-posted-400-digit-integer", "exhaustion", '{"expr": "x*2", "x": 1%s}' % ("0" * 400),
@@ -370,8 +371,8 @@ CASES = [
                "'precision' at column 1 is a reserved word and cannot be a step name; choose another name.", 0),
     expr_error("parser-staged-two-equals", "parser", "q = x*2 = y",
                "Unexpected '=' at column 9: a step is a name, '=' and an expression, as in q = x + y, on a line of its own.", 8),
-    api("parser-staged-121-gates", "exhaustion", {"expr": STAGED_121_GATES}, 400,
-        "would be gate number 121; the limit is 120.", field="expr"),
+    api("parser-staged-501-gates", "exhaustion", {"expr": STAGED_501_GATES}, 400,
+        "would be gate number 501; the limit is 500.", field="expr"),
     api("parser-staged-21-steps", "exhaustion", {"expr": STAGED_21_STEPS}, 400,
         "Too many named steps: 's20' at column", field="expr"),
 

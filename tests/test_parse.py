@@ -357,8 +357,8 @@ def test_too_many_gates_in_a_call_points_at_the_function():
     "source",
     [
         pytest.param("(" * 10000, id="10000-open-brackets"),
-        pytest.param("(" * (MAX_LENGTH - 1) + "x", id="999-open-brackets"),
-        pytest.param("-" * (MAX_LENGTH - 1) + "x", id="999-minus-signs"),
+        pytest.param("(" * (MAX_LENGTH - 1) + "x", id="open-brackets-to-the-length-limit"),
+        pytest.param("-" * (MAX_LENGTH - 1) + "x", id="minus-signs-to-the-length-limit"),
         pytest.param("x" + "**x" * 333, id="333-powers"),
     ],
 )
@@ -378,7 +378,7 @@ def test_every_error_is_a_circuit_error_with_a_position_inside_the_text():
 
 
 def test_limits_are_exported_as_module_constants():
-    for name in ("MAX_LENGTH", "MAX_GATES", "MAX_DEPTH", "MAX_VARIABLES", "MAX_TOKEN_LENGTH"):
+    for name in ("MAX_LENGTH", "MAX_GATES", "MAX_DEPTH", "MAX_VARIABLES", "MAX_STEPS", "MAX_TOKEN_LENGTH"):
         assert isinstance(getattr(parse_module, name), int)
 
 
