@@ -4,13 +4,19 @@ import os
 import resource
 import socket
 import struct
+import threading
 
 bind = f"127.0.0.1:{os.environ.get('PORT', '5000')}"
-workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
-worker_class = "sync"
+# One worker process of many threads: a thread waiting on a slow client or on the compute pool
+# holds nothing else up, and the rate limits and the drawing cache, kept in the worker's memory,
+# count once. (More processes need a shared store: see the README's BACKPROP_RATELIMIT_STORAGE_URI.)
+workers = int(os.environ.get("WEB_CONCURRENCY", "1"))
+worker_class = "gthread"
+threads = int(os.environ.get("WEB_THREADS", "128"))
+THREAD_STACK_BYTES = 2 * 1024 * 1024  # Python's request handling is shallow; 128 threads x 8 MiB would not fit the memory limit
 
-# A worker busy longer than this (stuck in C code, past the app's own 15 s limit) is killed
-# and replaced; its client gets a 502 from any proxy, and the other workers carry on.
+# A worker whose main loop stops answering for this long (stuck in C code) is killed and
+# replaced; its clients get a 502 from any proxy.
 timeout = 30
 graceful_timeout = 10
 keepalive = 2
@@ -47,5 +53,13 @@ def when_ready(server):
 
 def post_fork(server, worker):
     """Each worker may use at most 1 GiB: past it, allocations fail (MemoryError, a 503) instead
-    of the machine swapping."""
+    of the machine swapping. Its threads, started after this, get small stacks."""
     resource.setrlimit(resource.RLIMIT_AS, (WORKER_MEMORY_BYTES, WORKER_MEMORY_BYTES))
+    threading.stack_size(THREAD_STACK_BYTES)
+
+
+def post_worker_init(worker):
+    """Start the worker's compute processes before it serves, so no first request waits for them."""
+    from graphlib import compute
+
+    compute.default_pool().warm()

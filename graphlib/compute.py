@@ -47,6 +47,7 @@ import weakref
 from concurrent.futures import ThreadPoolExecutor
 from multiprocessing.reduction import ForkingPickler
 
+from graphlib.deadline import time_left
 from graphlib.errors import BusyError, CircuitError, ServiceError, TimeLimitError
 
 PROCESSES = 2
@@ -132,6 +133,9 @@ class ComputePool:
             except OSError:
                 fate = "reap"
                 raise Crashed(child.how_it_ended()) from None
+            request = time_left()  # a threaded server's request limit, which no signal enforces
+            if request is not None and request[0] < limit:
+                limit, late = request
             if not child.conn.poll(limit):
                 raise Overran(late or f"The computation took longer than {limit:g} seconds and was "
                                       "stopped; try a smaller expression.")

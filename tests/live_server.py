@@ -61,7 +61,7 @@ class LiveServer:
         self.extra_env = {**UNTHROTTLED, **(env or {})}
         # gunicorn.conf.py's default; pinned so that a WEB_CONCURRENCY in the caller's
         # environment does not change what the tests count on.
-        self.workers = int(self.extra_env.get("WEB_CONCURRENCY", "2"))
+        self.workers = int(self.extra_env.get("WEB_CONCURRENCY", "1"))
         self.process = None
         self.workdir = None
         self.log_path = None

@@ -800,11 +800,13 @@ def test_expect_100_continue_gets_a_100_first(server):
     assert strict_json(answer.body)["value"] == 2.0
 
 
-def test_pipelined_requests_get_one_answer_and_a_closed_connection(server):
-    """Sync workers close after each answer: the second request is never half-answered."""
+def test_pipelined_requests_are_answered_in_order_each_whole(server):
+    """The threaded worker keeps the connection alive: two requests sent at once get two whole
+    answers, in the order asked, never one half-answered."""
     answer = raw_exchange(server.port, request_line(b"/api/graph?expr=x*2") + request_line(b"/api/graph?expr=x*3"))
-    assert answer.headers["connection"] == "close"
-    assert strict_json(answer.body)["value"] == 2.0 and answer.after == b""
+    assert strict_json(answer.body)["value"] == 2.0
+    second = parse_answer(answer.after)
+    assert second.status == 200 and strict_json(second.body)["value"] == 3.0 and second.after == b""
 
 
 # --- slow clients ----------------------------------------------------------------------------------
