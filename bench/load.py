@@ -34,7 +34,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
+from app import MAX_QUERY_BYTES  # noqa: E402
 from graphlib.gallery import GALLERY  # noqa: E402
+from graphlib.parse import MAX_GATES  # noqa: E402
 
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 DEFAULT_MIX = {"valid": 85, "heavy": 2, "hostile": 13}
@@ -96,8 +98,8 @@ HOSTILE = [
     _hostile("code", "/api/graph?" + urlencode({"expr": "__import__('os').system('id')"}), 400),
     _hostile("unknown function", "/api/graph?" + urlencode({"expr": "eval(x)"}), 400),
     _hostile("nesting", "/api/graph?" + urlencode({"expr": "(" * 60 + "x" + ")" * 60}), 400),
-    _hostile("too many gates", "/graph.svg?" + urlencode({"expr": "x+" * 121 + "x"}), 400),
-    _hostile("query over 6 KiB", "/api/graph?" + urlencode({"expr": "x", "pad": "p" * 7000}), 400),
+    _hostile("too many gates", "/graph.svg?" + urlencode({"expr": "x+" * (MAX_GATES + 1) + "x"}), 400),
+    _hostile("query over the limit", "/api/graph?" + urlencode({"expr": "x", "pad": "p" * (MAX_QUERY_BYTES + 50)}), 400),
     _hostile("request line over 8 KiB", "/api/graph?" + urlencode({"expr": "x", "pad": "p" * 9000}), 414),
     _hostile("markup", "/?" + urlencode({"expr": "<script>alert(1)</script>"}), 400),
     _hostile("value not a number", "/api/graph?" + urlencode({"expr": "x*y", "x": "nan"}), 400),
