@@ -1,5 +1,6 @@
 """gunicorn's settings for `make run`: the request and worker limits the README promises."""
 
+import ctypes
 import os
 import resource
 import socket
@@ -13,6 +14,8 @@ bind = f"127.0.0.1:{os.environ.get('PORT', '5000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", "1"))
 worker_class = "gthread"
 threads = int(os.environ.get("WEB_THREADS", "128"))
+M_ARENA_MAX = -8  # malloc.h
+MALLOC_ARENAS = 2
 THREAD_STACK_BYTES = 2 * 1024 * 1024  # Python's request handling is shallow; 128 threads x 8 MiB would not fit the memory limit
 
 # A worker whose main loop stops answering for this long (stuck in C code) is killed and
@@ -56,6 +59,9 @@ def post_fork(server, worker):
     of the machine swapping. Its threads, started after this, get small stacks."""
     resource.setrlimit(resource.RLIMIT_AS, (WORKER_MEMORY_BYTES, WORKER_MEMORY_BYTES))
     threading.stack_size(THREAD_STACK_BYTES)
+    # glibc reserves a 64 MiB malloc arena per thread, up to 8 per core: 1 GiB of address space
+    # on this machine, and new threads failed ("can't start new thread") under the limit.
+    ctypes.CDLL(None).mallopt(M_ARENA_MAX, MALLOC_ARENAS)
 
 
 def post_worker_init(worker):
