@@ -3,10 +3,10 @@
 Every wire is drawn through a small table whose middle row is the wire itself: the value sits
 above it in green and the gradient below it in red, as in the lecture's figures. A value used by
 several gates leaves through a fork point; the wire before the fork carries the summed gradient,
-each branch its own share. In big circuits a value whose fork would be too wide or reach too far
-is drawn as stubs instead: each branch is its own short input wire at its gate, labelled with the
-value's name and which use it is (`x`, `3 of 60`), and the value's own wire carries the sum (see
-`drawn_at_uses`).
+each branch its own share. A value whose fork would be too wide, or any shared value in a big
+circuit, is drawn as stubs instead: each branch is its own short input wire at its gate, labelled
+with the value's name and which use it is (`x`, `3 of 60`), and the value's own wire carries the
+sum (see `drawn_at_uses`). A deep circuit is drawn in rows (`_Rows`).
 """
 
 import html
@@ -45,13 +45,13 @@ DEFAULT_PRECISION = 2
 # A value is drawn as stubs at its gates (drawn_at_uses) when it feeds more gates than
 # MAX_FORK_BRANCHES: past 16 branches a fork's wires merge into one dark bar, and dot took 1 s to
 # place 4 variables used 30 times each in a 120-gate product, over 2 minutes at 500 gates. In a
-# circuit of more than LONG_WIRE_GATES gates, also when it reaches a gate more than
-# MAX_WIRE_COLUMNS columns on: dot's time grows with the columns its wires cross (500 uses
-# reaching 7 columns took 0.45 s, 12 columns 0.7 s, 40 columns 3 s), while up to 120 gates any
-# shape takes it under 0.2 s (bench/bench_render.py has the worst shapes).
+# circuit of more than MAX_FORKING_GATES gates every input and every value used twice or more is:
+# dot's time grows with the wires it routes past other gates, from the inputs' column and from
+# forks (500 uses reaching 7 columns on took it 0.45 s, 12 columns 0.7 s, 40 columns 3 s; forks
+# of 5 uses reaching at most 4 columns still 0.65 s, the same drawn as stubs 0.39 s), while up
+# to 120 gates no shape found took it over 0.2 s (bench/bench_render.py has the worst shapes).
 MAX_FORK_BRANCHES = 16
-LONG_WIRE_GATES = 120
-MAX_WIRE_COLUMNS = 4
+MAX_FORKING_GATES = 120
 MAX_ROW_COLUMNS = 40  # a deeper circuit is drawn in rows (_Rows)
 FONT = "Helvetica,Arial,sans-serif"
 ERROR_COLOR = "#b00020"
@@ -144,20 +144,16 @@ def columns(graph):
 
 def drawn_at_uses(graph):
     """The ids of the values drawn at their gates instead of from one wire: each used by more than
-    MAX_FORK_BRANCHES gates, and in a circuit of more than LONG_WIRE_GATES gates each whose wire
-    would reach a gate more than MAX_WIRE_COLUMNS columns after its own. Such a value used
-    several times gets a stub per use (its branch wire, drawn where the gate is); an input used
-    once is drawn at its gate rather than with the inputs on the left."""
+    MAX_FORK_BRANCHES gates, and in a circuit of more than MAX_FORKING_GATES gates every input and
+    every value used by more than one gate. Such a value used several times gets a stub per use
+    (its branch wire, drawn where the gate is) and its own wire just before the first; an input
+    used once is drawn at its gate rather than with the inputs on the left."""
     consumers = graph.consumers()
-    column = columns(graph)
-    big = len(graph.nodes) - len(graph.inputs) > LONG_WIRE_GATES
+    big = len(graph.nodes) - len(graph.inputs) > MAX_FORKING_GATES
     found = set()
     for node in graph.nodes:
         uses = consumers[node.id]
-        if not uses or (len(uses) == 1 and not node.is_input):
-            continue  # a gate used once is free to sit right before its use
-        reach = max(column[gate] for gate, _ in uses) - column[node.id]
-        if len(uses) > MAX_FORK_BRANCHES or (big and reach > MAX_WIRE_COLUMNS):
+        if len(uses) > MAX_FORK_BRANCHES or (big and uses and (node.is_input or len(uses) > 1)):
             found.add(node.id)
     return found
 
@@ -350,10 +346,11 @@ MIN_LINE_GATES = 8
 
 
 def _main_lines(graph):
-    """Gate id -> the name of its line, for lines of at least MIN_LINE_GATES gates: the output's
-    line runs back through each gate's largest operand (counted in gates), every other operand
-    that is a gate starts a line of its own. (Keeping short lines straight costs dot time and
-    shows nothing.)"""
+    """Gate id -> the name of its line, for lines of at least MIN_LINE_GATES gates: a line runs
+    back from a gate through its largest operand (counted in gates), where that operand is more
+    than twice the others together: the chain of a long sum or product, not both halves of a
+    balanced tree, which dot draws well as it is. Every other operand that is a gate starts a
+    line of its own. (Keeping short lines straight costs dot time and shows nothing.)"""
     size = {}
     for node in graph.nodes:
         size[node.id] = 0 if node.is_input else 1 + sum(size[source] for _, source in node.wires)
@@ -362,7 +359,8 @@ def _main_lines(graph):
         operands = [source for _, source in node.wires if not graph.node(source).is_input]
         if operands:
             heaviest = max(operands, key=lambda source: size[source])
-            line.setdefault(heaviest, line[node.id])
+            if size[heaviest] > 2 * (sum(size[source] for source in operands) - size[heaviest]):
+                line.setdefault(heaviest, line[node.id])
             for source in operands:
                 line.setdefault(source, source)
     lengths = {}

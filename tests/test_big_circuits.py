@@ -18,8 +18,8 @@ from app import MAX_QUERY_BYTES
 from graphlib.evaluate import evaluate
 from graphlib.gallery import GALLERY
 from graphlib.parse import MAX_GATES, MAX_LENGTH, MAX_STEPS, MAX_VARIABLES, parse
-from graphlib.render import (LONG_WIRE_GATES, MAX_FORK_BRANCHES, MAX_ROW_COLUMNS, MAX_WIRE_COLUMNS,
-                             drawn_at_uses, render_svg, to_dot)
+from graphlib.render import (MAX_FORK_BRANCHES, MAX_FORKING_GATES, MAX_ROW_COLUMNS, drawn_at_uses,
+                             render_svg, to_dot)
 from live_server import ROOT
 from test_views_agree import check_json_and_drawings
 
@@ -127,13 +127,13 @@ STUB_THRESHOLD = [
     ("stubs-past-16-branches", uses_of_x(MAX_FORK_BRANCHES + 1), {"x"}),
     ("named-step-fork-of-16", "q = x*y; " + "+".join(["q"] * 16), set()),
     ("named-step-stubs-past-16", "q = x*y; " + "+".join(["q"] * 17), {"q"}),
-    # A long wire stays in a circuit of up to LONG_WIRE_GATES gates, however far it reaches.
-    ("far-input-in-120-gates", "x" + chain(LONG_WIRE_GATES - 1) + "+y", set()),
-    ("far-input-in-121-gates", "x" + chain(LONG_WIRE_GATES) + "+y", {"y"}),
-    ("far-fork-in-120-gates", "x*y" + chain(LONG_WIRE_GATES - 2) + "+y", set()),
-    # Past it, a wire may reach MAX_WIRE_COLUMNS columns: x*x is column 1, each *x one more.
-    ("reach-4-in-a-big-circuit", "x*x*x*x*x" + chain(LONG_WIRE_GATES), set()),
-    ("reach-5-in-a-big-circuit", "x*x*x*x*x*x" + chain(LONG_WIRE_GATES), {"x"}),
+    # Up to MAX_FORKING_GATES gates the inputs stay on the left and forks fork, however far
+    # their wires reach; past it, every input and every value used twice is drawn at its gates.
+    ("far-input-in-120-gates", "x" + chain(MAX_FORKING_GATES - 1) + "+y", set()),
+    ("far-fork-in-120-gates", "x*y" + chain(MAX_FORKING_GATES - 2) + "+y", set()),
+    ("inputs-in-121-gates", "x" + chain(MAX_FORKING_GATES) + "+y", {"x", "y"}),
+    ("fork-of-2-in-121-gates", "x*x" + chain(MAX_FORKING_GATES), {"x"}),
+    ("named-step-in-121-gates", "q = x*2; q*q" + chain(MAX_FORKING_GATES - 1), {"x", "q"}),
 ]
 
 
@@ -146,7 +146,7 @@ def test_the_stub_threshold(source, stubbed):
 
 
 def test_the_threshold_constants():
-    assert (MAX_FORK_BRANCHES, LONG_WIRE_GATES, MAX_WIRE_COLUMNS, MAX_ROW_COLUMNS) == (16, 120, 4, 40)
+    assert (MAX_FORK_BRANCHES, MAX_FORKING_GATES, MAX_ROW_COLUMNS) == (16, 120, 40)
 
 
 @pytest.mark.parametrize("example", GALLERY, ids=[example.title[:30] for example in GALLERY])
