@@ -46,15 +46,16 @@ def by_pool(how):
 
 
 def here(dot_source, output_format):
-    """The drawing as before: dot run by this process (for a PNG, after the SVG that sets its dpi)."""
+    """The drawing as before: dot run by this process (for a PNG, after the SVG that sets its viewport)."""
     timeout = render.DOT_TIMEOUT_SECONDS
     stop_at = time.monotonic() + timeout
     path = os.environ.get("PATH", "")
     svg = render._run_dot(dot_source, ["-Tsvg"], timeout, stop_at, "", "", path)
     if output_format == "svg":
         return svg
-    dpi = render.png_dpi(*render._svg_points(svg))
-    return render._run_dot(dot_source, ["-Tpng", f"-Gdpi={dpi}"], timeout, stop_at, "", "", path)
+    viewport = render.png_viewport(*render._svg_points(svg))
+    arguments = ["-Tpng", f"-Gdpi={render.PNG_DPI}"] + ([f"-Gviewport={viewport}"] if viewport else [])
+    return render._run_dot(dot_source, arguments, timeout, stop_at, "", "", path)
 
 
 def median_ms(draw, dot_source, output_format, repeat):

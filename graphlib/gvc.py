@@ -28,6 +28,7 @@ from graphlib.errors import RenderError
 
 AGERR = 1  # cgraph.h's agerrlevel_t: AGWARN 0, AGERR 1; agreseterrors() returns the worst seen
 INPUT_NAME = b"<stdin>"  # what `dot` calls its input in messages: "Error: <stdin>: syntax error in line 1"
+DEFAULT_PAD_POINTS = 4  # dot's space around a drawing that sets no "pad" (render.to_dot sets none)
 MESSAGE_CHARACTERS = 300  # of Graphviz's messages in an error, as render.run_dot quotes dot's stderr
 # A 1x1 PNG, for the self-test of the sandbox.
 TEST_IMAGE = base64.b64decode(
@@ -91,8 +92,10 @@ class Graphviz:
         self._messages.append(text.decode(errors="replace") if text else "")
         return 0
 
-    def render(self, dot_source, output_format, dpi=None):
+    def render(self, dot_source, output_format, dpi=None, viewport_for=None):
         """The drawing's bytes. `dpi` is dot's -Gdpi: the graph's own dpi, when it has one, wins.
+        `viewport_for(width, height)`, given the laid-out drawing's size in points, may return a
+        viewport ("W,H,Z"), which dot reads when it renders: the bytes of dot -Gviewport=W,H,Z.
         Raises RenderError with Graphviz's messages where dot would exit with status 1."""
         with self._lock:
             self._messages = []
@@ -106,7 +109,7 @@ class Graphviz:
                     raise RenderError(f"Graphviz failed: the DOT source holds {extra + 1} graphs; "
                                       "draw one at a time.")
                 if graph:
-                    output = self._lay_out_and_render(graph, output_format, dpi)
+                    output = self._lay_out_and_render(graph, output_format, dpi, viewport_for)
             finally:
                 if graph:
                     self._call("agclose", graph)
@@ -114,15 +117,25 @@ class Graphviz:
                 raise RenderError(f"Graphviz failed: {''.join(self._messages).strip()[:MESSAGE_CHARACTERS]}")
             return output
 
-    def _lay_out_and_render(self, graph, output_format, dpi):
+    def _lay_out_and_render(self, graph, output_format, dpi, viewport_for):
         if dpi is not None and not self._call("agget", graph, b"dpi"):
             self._call("agsafeset", graph, b"dpi", str(dpi).encode(), b"")
         if self._call("gvLayout", self._context, graph, b"dot") != 0:
             return b""
         try:
+            viewport = viewport_for(*self._size_in_points(graph)) if viewport_for else None
+            if viewport:
+                self._call("agsafeset", graph, b"viewport", viewport.encode(), b"")
             return self._render_data(graph, output_format)
         finally:
             self._call("gvFreeLayout", self._context, graph)
+
+    def _size_in_points(self, graph):
+        """The drawing's size, as its SVG gives it: the layout's bounding box (gvLayout sets "bb",
+        "llx lly urx ury") and dot's pad on every side."""
+        left, bottom, right, top = (float(number) for number in
+                                    self._call("agget", graph, b"bb").decode().replace(",", " ").split())
+        return right - left + 2 * DEFAULT_PAD_POINTS, top - bottom + 2 * DEFAULT_PAD_POINTS
 
     def _render_data(self, graph, output_format):
         data = _P()

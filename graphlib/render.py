@@ -495,10 +495,12 @@ def _stand_in(match):
 
 
 PNG_DPI = 144  # twice the SVG's 72 points per inch, sharp on high-density screens
-# dot draws a PNG on a cairo surface of 4 bytes a pixel, all of it in memory at once: at 144 dpi a
-# 120-gate circuit drawn top to bottom is 7922 x 27147 pixels, 860 MB, and under DOT_MEMORY_BYTES
-# cairo fails and dot 2.43 crashes (SIGSEGV) instead of stopping. 64 Mi pixels is 256 MiB.
-MAX_PNG_PIXELS = 64 * 1024 * 1024
+# dot draws a PNG on a cairo surface of 4 bytes a pixel, all of it in memory at once, and cairo
+# refuses a side past 32767 pixels; rasterising and compressing cost ~25 ms a million pixels here.
+# A bigger drawing is zoomed out to fit, which keeps a PNG within twice its SVG's time (measured
+# by bench/bench_render.py); at 144 dpi, 8 Mi pixels hold a circuit of about 70 gates.
+MAX_PNG_PIXELS = 8 * 1024 * 1024
+MAX_PNG_SIDE = 32000
 SVG_SIZE = re.compile(rb'<svg width="([0-9.]+)pt" height="([0-9.]+)pt"')
 
 
@@ -511,16 +513,13 @@ def run_dot(dot_source, output_format, timeout=DOT_TIMEOUT_SECONDS):
     at `timeout` seconds, allowed to read no files: by Graphviz's library loaded there (gvc.py),
     or by the `dot` program (BACKPROP_GRAPHVIZ=program, or where the library is unavailable).
 
-    A PNG is drawn at PNG_DPI, or at the dpi that keeps it within MAX_PNG_PIXELS: the size comes
-    from laying the circuit out as SVG first, within the same timeout."""
+    A PNG is drawn at PNG_DPI, zoomed out where it would pass MAX_PNG_PIXELS (png_viewport)."""
     how = graphviz_setting()
     stop_at = time.monotonic() + timeout
-    svg = _draw(dot_source, "svg", None, how, timeout, stop_at, "laying out this circuit",
-                "Draw fewer gates, for example with a shorter expression.")
     if output_format == "svg":
-        return svg
-    return _draw(dot_source, "png", png_dpi(*_svg_points(svg)), how, timeout, stop_at,
-                 "drawing this circuit as a PNG",
+        return _draw(dot_source, "svg", how, timeout, stop_at, "laying out this circuit",
+                     "Draw fewer gates, for example with a shorter expression.")
+    return _draw(dot_source, "png", how, timeout, stop_at, "drawing this circuit as a PNG",
                  "The SVG of the same circuit works; for a PNG, draw fewer gates.")
 
 
@@ -533,12 +532,12 @@ def graphviz_setting():
     return how
 
 
-def _draw(dot_source, output_format, dpi, how, timeout, stop_at, doing, advice):
+def _draw(dot_source, output_format, how, timeout, stop_at, doing, advice):
     """One drawing in the pool; `doing` and `advice` complete the message of a crash."""
     late = f"Drawing the circuit took longer than {timeout} seconds; try a smaller expression."
     limit = max(stop_at - time.monotonic(), 0.001) + (PROGRAM_GRACE_SECONDS if how == "program" else 0)
     try:
-        return compute.run(draw_here, dot_source, output_format, dpi, how, os.environ.get("PATH", ""),
+        return compute.run(draw_here, dot_source, output_format, how, os.environ.get("PATH", ""),
                            timeout, stop_at, doing, advice, limit=limit, late=late)
     except compute.Overran as overran:  # the drawing's limit, or the request's (compute.py)
         raise RenderError(str(overran)) from None
@@ -551,23 +550,34 @@ def _draw(dot_source, output_format, dpi, how, timeout, stop_at, doing, advice):
                           f"({exhausted.limit}) {doing}. {advice}") from None
 
 
-def draw_here(dot_source, output_format, dpi, how, path, timeout, stop_at, doing, advice):
+def draw_here(dot_source, output_format, how, path, timeout, stop_at, doing, advice):
     """One drawing in this process (a compute process): by the library it preloaded, else by
     the `dot` program found on `path` (the caller's PATH)."""
     graphviz = gvc.here() if how == "library" else None
-    if graphviz is not None:
-        return graphviz.render(dot_source, output_format, dpi)
-    arguments = [f"-T{output_format}"] + ([] if dpi is None else [f"-Gdpi={dpi}"])
+    if output_format == "svg":
+        if graphviz is not None:
+            return graphviz.render(dot_source, "svg")
+        return _run_dot(dot_source, ["-Tsvg"], timeout, stop_at, doing, advice, path)
+    if graphviz is not None:  # one layout: its size sets the viewport before rendering
+        return graphviz.render(dot_source, "png", PNG_DPI, png_viewport)
+    svg = _run_dot(dot_source, ["-Tsvg"], timeout, stop_at, doing, advice, path)
+    viewport = png_viewport(*_svg_points(svg))
+    arguments = ["-Tpng", f"-Gdpi={PNG_DPI}"] + ([f"-Gviewport={viewport}"] if viewport else [])
     return _run_dot(dot_source, arguments, timeout, stop_at, doing, advice, path)
 
 
-def png_dpi(width, height):
-    """PNG_DPI, unless a drawing of `width` x `height` points would pass MAX_PNG_PIXELS there:
-    then the largest whole dpi that stays within it."""
+def png_viewport(width, height):
+    """dot's viewport ("W,H,Z") that zooms a drawing of `width` x `height` points out until its PNG
+    at PNG_DPI is within MAX_PNG_PIXELS and MAX_PNG_SIDE; None where it already is."""
+    scale = PNG_DPI / 72  # pixels a point
     if width <= 0 or height <= 0:
-        return PNG_DPI
-    fitting = math.floor(72 * math.sqrt(MAX_PNG_PIXELS / (width * height)))
-    return max(1, min(PNG_DPI, fitting))
+        return None
+    zoom = min(1.0, math.sqrt(MAX_PNG_PIXELS / (width * height)) / scale,
+               MAX_PNG_SIDE / (max(width, height) * scale))
+    if zoom >= 1.0:
+        return None
+    zoom = math.floor(zoom * 1000) / 1000  # printed as it is used, so both ways draw the same
+    return f"{width * zoom:.2f},{height * zoom:.2f},{zoom}"
 
 
 def _svg_points(svg):

@@ -52,6 +52,12 @@ def graphviz_here():
     return gvc.here().version if gvc.here() is not None else None
 
 
+def png_at_dpi(dot_source, dpi):
+    """A PNG by this child's Graphviz library at `dpi`, however big."""
+    from graphlib import gvc
+    return gvc.here().render(dot_source, "png", dpi)
+
+
 def fail(message):
     raise ValueError(message)
 

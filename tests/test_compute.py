@@ -1,7 +1,7 @@
 """The compute pool (graphlib/compute.py) and Graphviz in-process (graphlib/gvc.py), issue 9:
 
 1. The library's drawings are dot's, to the byte: SVG for the gallery, its styles and the biggest
-   circuits the limits accept; PNG at the dpi png_dpi chooses; Graphviz's error messages too.
+   circuits the limits accept; PNG at 144 dpi, zoomed out as png_viewport chooses; Graphviz's error messages too.
 2. It reads no files: a DOT source that names an image (four ways) or a font file gets nothing
    from it, by the library or by the program, while an unrestricted dot does read it. Files are
    FIFOs here, so that any open at all is seen, not only an embedded image.
@@ -158,15 +158,17 @@ def test_the_library_draws_the_same_svg_as_dot(fields, library_draws):
     assert render.run_dot(dot_source, "svg") == expected.stdout
 
 
-PNGS = [DRAWINGS[0], DRAWINGS[1], DRAWINGS[3], pytest.param(heavy("TB")[0], id="heavy-TB-below-144-dpi")]
+PNGS = [DRAWINGS[0], DRAWINGS[1], DRAWINGS[3], pytest.param(heavy("TB")[0], id="heavy-TB-zoomed-out")]
 
 
 @pytest.mark.parametrize("fields", PNGS)
-def test_the_library_draws_the_same_png_as_dot_at_the_same_dpi(fields, library_draws):
+def test_the_library_draws_the_same_png_as_dot_with_the_same_viewport(fields, library_draws):
+    """The library lays the circuit out once and takes the PNG's viewport from the layout; dot
+    takes it from the SVG's size. Both draw the same bytes."""
     dot_source = source_of(fields)
-    svg = render.run_dot(dot_source, "svg")
-    dpi = render.png_dpi(*render._svg_points(svg))
-    expected = dot_program(dot_source, "-Tpng", f"-Gdpi={dpi}")
+    viewport = render.png_viewport(*render._svg_points(render.run_dot(dot_source, "svg")))
+    expected = dot_program(dot_source, "-Tpng", f"-Gdpi={render.PNG_DPI}",
+                           *([f"-Gviewport={viewport}"] if viewport else []))
     assert expected.returncode == 0
     assert render.run_dot(dot_source, "png") == expected.stdout
 
@@ -365,14 +367,13 @@ def test_a_drawing_that_crashes_or_runs_out_of_memory_is_a_503_that_says_so(clie
 
 def test_a_png_past_graphvizs_memory_crashes_it_in_a_child_which_is_replaced(pool):
     """Real Graphviz: a 2.43 that cannot get its cairo surface crashes (SIGSEGV); the pool
-    replaces the child and the drawing after it works. (render.png_dpi keeps dpi below this.)"""
+    replaces the child and the drawing after it works. (render.png_viewport keeps PNGs far below.)"""
     dot_source = source_of(heavy("TB")[0])
     first = pool.run(compute_jobs.pid, limit=30)
     with pytest.raises(compute.Crashed, match="SIGSEGV|SIGABRT"):
-        pool.run(render.draw_here, dot_source, "png", 400, "library", "", 30, time.monotonic() + 30, "", "",
-                 limit=30)
+        pool.run(compute_jobs.png_at_dpi, dot_source, 400, limit=30)
     assert pool.run(compute_jobs.pid, limit=30) != first
-    assert pool.run(render.draw_here, "digraph { a }", "svg", None, "library", "", 30, time.monotonic() + 30,
+    assert pool.run(render.draw_here, "digraph { a }", "svg", "library", "", 30, time.monotonic() + 30,
                     "", "", limit=30).startswith(b"<?xml")
 
 
@@ -608,8 +609,7 @@ def test_without_the_library_a_drawing_falls_back_to_the_dot_program():
     finds none, and runs dot."""
     assert gvc.here() is None
     dot_source = source_of(DRAWINGS[0].values[0])
-    drawn = render.draw_here(dot_source, "svg", None, "library", os.environ["PATH"], 10, time.monotonic() + 10,
-                             "", "")
+    drawn = render.draw_here(dot_source, "svg", "library", os.environ["PATH"], 10, time.monotonic() + 10, "", "")
     assert drawn == dot_program(dot_source, "-Tsvg").stdout
 
 

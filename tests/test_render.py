@@ -405,26 +405,33 @@ def test_the_library_needs_no_dot_program(tmp_path, monkeypatch):
     assert "<svg" in render_svg("digraph { a }")
 
 
-# A PNG is drawn at 144 dpi unless its bitmap would pass MAX_PNG_PIXELS (dot holds it all in memory,
-# 4 bytes a pixel); then at the largest whole dpi within the limit.
+# A PNG is drawn at 144 dpi (2 pixels a point) unless its bitmap would pass MAX_PNG_PIXELS (dot holds
+# it all in memory, and a bigger one takes more than twice the SVG's time) or a side of MAX_PNG_SIDE
+# (cairo's limit): then it is zoomed out to fit, by the zoom png_viewport gives dot.
 PNG_SIZES = [
-    pytest.param(700, 200, 144, id="the-lectures-figures-at-144-dpi"),
-    pytest.param(2000, 2000, 144, id="just-within-at-144-dpi"),
-    pytest.param(3961, 13573, 80, id="120-gates-top-to-bottom-that-crashed-dot"),
-    pytest.param(25427, 2811, 69, id="120-gates-left-to-right"),
-    pytest.param(0, 0, 144, id="no-size"),
+    pytest.param(700, 200, None, id="the-lectures-figures-as-they-are"),
+    pytest.param(1448, 1448, None, id="just-within"),
+    pytest.param(1449, 1449, 0.999, id="just-past"),
+    pytest.param(3961, 13573, 0.197, id="120-gates-top-to-bottom"),
+    pytest.param(25427, 2811, 0.171, id="120-gates-left-to-right"),
+    pytest.param(40000, 20, 0.4, id="one-long-row-within-cairos-side"),
+    pytest.param(0, 0, None, id="no-size"),
 ]
 
 
-@pytest.mark.parametrize("width, height, dpi", PNG_SIZES)
-def test_png_dpi_keeps_the_bitmap_within_the_pixel_limit(width, height, dpi):
-    def pixels(dpi):
-        return (width * dpi / 72) * (height * dpi / 72)
-
-    assert render.png_dpi(width, height) == dpi
-    assert pixels(dpi) <= render.MAX_PNG_PIXELS
-    if dpi < render.PNG_DPI:
-        assert pixels(dpi + 1) > render.MAX_PNG_PIXELS
+@pytest.mark.parametrize("width, height, zoom", PNG_SIZES)
+def test_png_viewport_zooms_out_the_bitmap_to_the_pixel_limit(width, height, zoom):
+    viewport = render.png_viewport(width, height)
+    if zoom is None:
+        assert viewport is None
+        return
+    assert viewport == f"{width * zoom:.2f},{height * zoom:.2f},{zoom}"
+    scale = zoom * render.PNG_DPI / 72
+    assert (width * scale) * (height * scale) <= render.MAX_PNG_PIXELS
+    assert max(width, height) * scale <= render.MAX_PNG_SIDE
+    bigger = (zoom + 0.001) * render.PNG_DPI / 72
+    assert (width * bigger) * (height * bigger) > render.MAX_PNG_PIXELS or \
+        max(width, height) * bigger > render.MAX_PNG_SIDE
 
 
 CRASHING_DOT = """#!{python}
