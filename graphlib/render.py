@@ -23,9 +23,8 @@ import textwrap
 import time
 from dataclasses import dataclass
 
-import graphviz
-
 from graphlib import compute, gvc
+from graphlib.dot import Digraph
 from graphlib.errors import RenderError
 from graphlib.evaluate import forward_mode
 
@@ -199,22 +198,21 @@ def to_dot(graph, evaluation, style=Style()):
     # gradients, is drawn just before its first use.
     at_left = [node for node in graph.inputs if node.id not in stubbed]
     rows = _Rows(graph, stubbed)
-    dot = graphviz.Digraph("circuit")
+    dot = Digraph("circuit")
     # nslimit bounds dot's network-simplex passes: a variable feeding dozens of gates otherwise
     # takes minutes to place, for no visible gain (bench/bench_render.py measures it). With stubs
     # the forks are small, and the straight lines of gates (groups) and the rows need the passes:
     # dot takes 10-30 % longer.
     limit = {} if stubbed or rows.count > 1 else {"nslimit": "1"}
-    dot.attr("graph", rankdir=style.direction, nodesep="0.15", ranksep="0.25",
+    dot.defaults("graph", rankdir=style.direction, nodesep="0.15", ranksep="0.25",
              bgcolor=palette.paper, fontname=FONT, ordering="in", **limit)
-    dot.attr("node", fontname=FONT, fontsize="14", fontcolor=palette.ink, color=palette.ink)
-    dot.attr("edge", arrowhead="none", penwidth="1.2", color=palette.ink)
+    dot.defaults("node", fontname=FONT, fontsize="14", fontcolor=palette.ink, color=palette.ink)
+    dot.defaults("edge", arrowhead="none", penwidth="1.2", color=palette.ink)
     tables = _WireTables(graph, evaluation, style)
     rows.declare_order(dot, graph, lambda node: trunks[node.id].id if node.is_input else f"gate-{node.id}",
                        style.direction)
 
-    with dot.subgraph(name="inputs") as inputs:
-        inputs.attr(rank="source")
+    with dot.subgraph("inputs", rank="source") as inputs:
         for node in at_left:
             tables.add(inputs, trunks[node.id], name=node.name, starts_here=True)
         _keep_typed_order(inputs, [trunks[node.id].id for node in at_left])
