@@ -65,7 +65,7 @@ def build_circuit(fields):
     if not isinstance(expression, str):
         raise ValueInputError("The field expr must be text.")
     style = parse_style(fields)
-    graph = transform(_parse_cached(expression), style.composites)
+    graph = _graph(expression, style.composites)
     if style.wrt and style.wrt not in graph.variables:
         raise ValueInputError(
             f"wrt must be one of the variables: {', '.join(graph.variables)}; got {style.wrt[:40]!r}.",
@@ -84,7 +84,9 @@ def build_circuit(fields):
 
 
 # Graphs are immutable, and a page scrubbing a value asks for the same expression many times.
-_parse_cached = functools.lru_cache(maxsize=512)(parse)
+@functools.lru_cache(maxsize=512)
+def _graph(expression, composites):
+    return transform(parse(expression), composites)
 
 
 def _single(fields, name):
@@ -204,18 +206,18 @@ def to_json(circuit):
 
 
 def _node_json(graph, node, evaluation, precision):
-    formula = "" if node.is_input else gate_formulas(node)[0]
-    derivative_of = {} if node.is_input else local_formulas(node)
+    about = _node_facts(graph)[node.id]
     operands = []
     for index, arg in enumerate(node.args):
         if isinstance(arg, Const):
             operands.append({"const": json_number(arg.value), "text": arg.text})
             continue
+        local = evaluation.local_grads[(node.id, index)]
         operands.append({
             "node": arg,
-            "local": json_number(evaluation.local_grads[(node.id, index)]),
-            "local_text": format_number(evaluation.local_grads[(node.id, index)], precision),
-            "local_formula": derivative_of[index],
+            "local": json_number(local),
+            "local_text": format_number(local, precision),
+            "local_formula": about["local_formulas"][index],
             "grad": json_number(evaluation.wire_grads[(node.id, index)]),
         })
     return {
@@ -223,12 +225,26 @@ def _node_json(graph, node, evaluation, precision):
         "op": node.op,
         "label": node.label,
         "name": node.name,
-        "expr": graph.text(node),
-        "formula": formula,
-        "inputs": [source_id for _, source_id in node.wires],
+        "expr": about["expr"],
+        "formula": about["formula"],
+        "inputs": about["inputs"],
         "operands": operands,
         "value": json_number(evaluation.values[node.id]),
         "grad": json_number(evaluation.grads[node.id]),
+    }
+
+
+@functools.lru_cache(maxsize=512)  # as many as parsed graphs are kept
+def _node_facts(graph):
+    """Per node id, what its JSON says that depends on the graph alone."""
+    return {
+        node.id: {
+            "expr": graph.text(node),
+            "formula": "" if node.is_input else gate_formulas(node)[0],
+            "local_formulas": {} if node.is_input else local_formulas(node),
+            "inputs": tuple(source_id for _, source_id in node.wires),
+        }
+        for node in graph.nodes
     }
 
 

@@ -1,6 +1,11 @@
-"""The circuit as data: inputs and gates in topological order, immutable, with generated ids."""
+"""The circuit as data: inputs and gates in topological order, immutable, with generated ids.
+
+Being immutable, a node and a graph compute what is derived from them (wires, labels, uses, the
+hash) once, on first use: a page scrubbing a value asks for the same graph hundreds of times.
+"""
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from graphlib.ops import OPS
 
@@ -31,7 +36,7 @@ class Node:
     def is_input(self):
         return self.op == "input"
 
-    @property
+    @cached_property
     def label(self):
         """An input's name, or the text in a gate's circle (`+`, `*-1`, `1/x`)."""
         if self.is_input:
@@ -43,15 +48,15 @@ class Node:
         """What the lecture says this gate does to the gradient ("" where it says nothing)."""
         return OPS[self.op].explain(self.constant_texts)
 
-    @property
+    @cached_property
     def constant_texts(self):
         """Per operand, the typed text of a constant, or None for a wire."""
-        return [arg.text if isinstance(arg, Const) else None for arg in self.args]
+        return tuple(arg.text if isinstance(arg, Const) else None for arg in self.args)
 
-    @property
+    @cached_property
     def wires(self):
         """(operand index, source node id) for each operand that is a wire."""
-        return [(index, arg) for index, arg in enumerate(self.args) if isinstance(arg, str)]
+        return tuple((index, arg) for index, arg in enumerate(self.args) if isinstance(arg, str))
 
 
 @dataclass(frozen=True)
@@ -61,6 +66,13 @@ class Graph:
 
     source: str
     nodes: tuple
+
+    def __hash__(self):  # graphs key caches (render.wires); hashing every node each time costs more
+        return self._hash
+
+    @cached_property
+    def _hash(self):
+        return hash((self.source, self.nodes))
 
     @property
     def output(self):
@@ -83,11 +95,15 @@ class Graph:
 
     def consumers(self):
         """For each node id, the (gate id, operand index) pairs its wire feeds, in graph order."""
+        return self._consumers
+
+    @cached_property
+    def _consumers(self):
         uses = {node.id: [] for node in self.nodes}
         for node in self.nodes:
             for index, source_id in node.wires:
                 uses[source_id].append((node.id, index))
-        return uses
+        return {node_id: tuple(pairs) for node_id, pairs in uses.items()}
 
     def text(self, node):
         """The sub-expression a node computes, as typed."""

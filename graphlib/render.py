@@ -9,10 +9,11 @@ with the value's name and which use it is (`x`, `3 of 60`), and the value's own 
 sum (see `drawn_at_uses`). A deep circuit is drawn in rows (`_Rows`).
 """
 
+import ctypes
+import functools
 import html
 import math
 import os
-import ctypes
 import re
 import resource
 import signal
@@ -114,6 +115,7 @@ class Wire:
         return evaluation.wire_grads[(self.consumer, self.operand)]
 
 
+@functools.lru_cache(maxsize=512)  # as many as parsed graphs are kept (circuit.py)
 def wires(graph):
     """Every wire of the diagram: each node's trunk, then each fork's branches in operand order."""
     consumers = graph.consumers()
@@ -122,7 +124,7 @@ def wires(graph):
         for index, source_id in node.wires:
             if len(consumers[source_id]) > 1:
                 drawn.append(Wire(f"wire-{source_id}-{node.id}-{index}", source_id, node.id, index))
-    return drawn
+    return tuple(drawn)
 
 
 def columns(graph):

@@ -195,7 +195,7 @@ def test_each_nodes_gradient_is_the_sum_of_its_wire_gradients(source, point):
     graph, result = run(source, **point)
     for node_id, uses in graph.consumers().items():
         if node_id == graph.output.id:
-            assert uses == [] and result.grads[node_id] == 1.0
+            assert uses == () and result.grads[node_id] == 1.0
             continue
         branches = [result.wire_grads[use] for use in uses]
         assert math.isclose(sum(branches), result.grads[node_id], rel_tol=1e-12, abs_tol=1e-300)
