@@ -24,9 +24,9 @@ import pytest
 from graphlib.render import MAX_PNG_PIXELS
 
 SVG = "{http://www.w3.org/2000/svg}"
-GREEN = "#008000"  # values, above the wire
+GREEN = "#007a00"  # values, above the wire
 RED = "#d00000"  # gradients, below the wire
-FLAG = "#ffe08a"  # background behind inf and nan
+FLAG = "#ffeb99"  # background behind inf and nan
 INK = "#000000"  # names, gate labels and wires
 DISPLAY_OPTIONS = ("precision", "colors", "direction", "theme", "composites", "wrt")
 
@@ -1028,9 +1028,9 @@ def test_link_to_this_circuit_reproduces_it(client, query):
 FIGURE_2_QUERY = GOLDEN["figure-2"].query
 
 PALETTES = {  # option values -> (value colour, gradient colour, background)
-    (("colors", "lecture"), ("theme", "light")): ("#008000", "#d00000", "#ffffff"),
-    (("colors", "colorblind"), ("theme", "light")): ("#0072b2", "#d55e00", "#ffffff"),
-    (("colors", "lecture"), ("theme", "dark")): ("#5fd35f", "#ff7070", "#16181d"),
+    (("colors", "lecture"), ("theme", "light")): ("#007a00", "#d00000", "#ffffff"),
+    (("colors", "colorblind"), ("theme", "light")): ("#006dab", "#ad4c00", "#ffffff"),
+    (("colors", "lecture"), ("theme", "dark")): ("#5fd35f", "#ff7a7a", "#16181d"),
     (("colors", "colorblind"), ("theme", "dark")): ("#56b4e9", "#f0a35e", "#16181d"),
 }
 
@@ -1266,7 +1266,8 @@ def test_symbolic_table_marks_each_row_without_javascript(client):
 
 @pytest.mark.parametrize("mode, hidden_values, hidden_grads", [
     ("grads", [], ["-4.00", "-4.00", "3.00", "-4.00"]),
-    ("values", ["3.00", "-12.00"], []),
+    # Finding the values hides the gradients as well: z's, 3, is q's value.
+    ("values", ["3.00", "-12.00"], ["-4.00", "-4.00", "3.00", "-4.00"]),
 ])
 def test_practice_mode_draws_the_numbers_to_find_as_question_marks(client, mode, hidden_values, hidden_grads):
     query = [*GOLDEN["figure-1"].query, ("practice", mode)]
