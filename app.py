@@ -17,8 +17,8 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from graphlib.cache import RenderCache
 from graphlib.composite import MODES as COMPOSITES_MODES
-from graphlib.circuit import (DEFAULT_VALUE, MAX_PRECISION, build_circuit, draw, explain_json, symbolic_settled,
-                              to_json)
+from graphlib.circuit import (DEFAULT_VALUE, MAX_PRECISION, answer_json, build_circuit, check_json, draw, explain_json,
+                              symbolic_settled, to_json)
 from graphlib.codegen import pytorch_code, staged_python
 from graphlib.deadline import deadline
 from graphlib.errors import CircuitError, LimitError, ServiceError
@@ -146,6 +146,19 @@ def create_app(test_config=None):
     @compute
     def api_explain():
         return jsonify(_explanation(build_circuit(_request_fields())))
+
+    # Practice: the circuit in the query, as for every other route, and the question in a JSON
+    # body ({"wire": "wire-n3", "kind": "grad", "answer": "-4"}), whose names cannot clash with
+    # a variable's. The page asks them as a student types, as it asks /api/graph.
+    @app.post("/api/check")
+    @functools.partial(compute, limit=numbers_rate_limit)
+    def api_check():
+        return jsonify(check_json(build_circuit(_query_fields()), _json_fields()))
+
+    @app.post("/api/answer")
+    @functools.partial(compute, limit=numbers_rate_limit)
+    def api_answer():
+        return jsonify(answer_json(build_circuit(_query_fields()), _json_fields()))
 
     @app.get("/code/<any(staged, pytorch):program>.py")
     @compute
@@ -367,6 +380,8 @@ def _form_variables(expression, fields, circuit):
             names = parse(expression).variables if expression else []
         except CircuitError:
             names = [name for name in fields if NAME_PATTERN.fullmatch(name) and name not in RESERVED_NAMES]
+    if circuit is not None:  # with seed=N, the values drawn for the worksheet
+        return [(name, fields.get(name, f"{circuit.values[name]:g}"), name in circuit.defaulted) for name in names]
     return [(name, fields.get(name, _default_text()), name not in fields) for name in names]
 
 

@@ -7,6 +7,7 @@ given as the list of texts (or JSON numbers) that arrived for it.
 import dataclasses
 import functools
 import math
+import random
 import re
 from dataclasses import dataclass
 
@@ -23,8 +24,14 @@ from graphlib.render import (COLOR_SCHEMES, DEFAULT_PRECISION, DIRECTIONS, PRACT
 from graphlib.symbolic import NO_TIME, gate_formulas, local_formulas, settled, symbolic_gradients
 
 DEFAULT_VALUE = 1.0
+KINDS = ("value", "grad")  # a wire's two numbers, in the order of PRACTICE_MODES
 MAX_PRECISION = 10
 VALUE_PATTERN = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+# seed=N draws every value the URL does not give from these: small whole numbers, as the
+# lecture's -2, 5, -4, that a student can work with by hand. Zero is left out: it sits on the
+# kinks of relu, abs and max, and makes divisions by zero.
+SEED_VALUES = (-5, -4, -3, -2, -1, 1, 2, 3, 4, 5)
+MAX_SEED = 10**9
 
 
 @dataclass(frozen=True)
@@ -34,6 +41,7 @@ class Circuit:
     values: dict  # variable name -> the float used
     defaulted: tuple  # names of the variables that got DEFAULT_VALUE
     style: Style
+    seed: int | None = None  # the worksheet's number: values not given were drawn from it
 
     @property
     def key(self):
@@ -71,16 +79,42 @@ def build_circuit(fields):
             f"wrt must be one of the variables: {', '.join(graph.variables)}; got {style.wrt[:40]!r}.",
             field="wrt",
         )
+    # After the expression: an old link with a variable named seed is told that the name is
+    # reserved, rather than that its value is not a worksheet number.
+    seed = parse_seed(_single(fields, "seed"))
     values = {}
     defaulted = []
     for name in graph.variables:
         given = _single(fields, name)
-        if given is None:
+        if given is not None:
+            values[name] = parse_value(name, given)
+        elif seed is not None:
+            values[name] = seeded_value(seed, name)
+        else:
             values[name] = DEFAULT_VALUE
             defaulted.append(name)
-        else:
-            values[name] = parse_value(name, given)
-    return Circuit(graph, evaluate(graph, values), values, tuple(defaulted), style)
+    return Circuit(graph, evaluate(graph, values), values, tuple(defaulted), style, seed)
+
+
+def parse_seed(given):
+    """The worksheet number of seed=N: a whole number from 0 to MAX_SEED, or None."""
+    if given is None or given == "":
+        return None
+    text = str(given).strip(WHITESPACE) if isinstance(given, (str, int)) and not isinstance(given, bool) else ""
+    if not re.fullmatch(r"[0-9]{1,10}", text) or int(text) > MAX_SEED:
+        raise ValueInputError(
+            f"seed must be a whole number from 0 to {MAX_SEED} (the worksheet's number); "
+            f"got {str(given)[:40]!r}.",
+            field="seed",
+        )
+    return int(text)
+
+
+def seeded_value(seed, name):
+    """The value seed=N gives a variable: the same for this seed and name on every server and
+    in every circuit (a string seeds Python's generator through SHA-512), whatever the other
+    variables are."""
+    return float(random.Random(f"{seed}:{name}").choice(SEED_VALUES))
 
 
 # Graphs are immutable, and a page scrubbing a value asks for the same expression many times.
@@ -185,27 +219,55 @@ def to_json(circuit):
     """Plain data for the API; non-finite numbers become "Infinity", "-Infinity" or "NaN".
 
     `wires` holds every drawn wire with its numbers as the diagram shows them, so that a page
-    can update an SVG it already has without laying it out again."""
+    can update an SVG it already has without laying it out again. In practice mode every number
+    the diagram draws as "?" is null here, and so is every number it could be worked out from
+    (see Hidden): /api/answer gives them one by one."""
     graph, evaluation, style = circuit.graph, circuit.evaluation, circuit.style
+    hidden = Hidden(graph, style.practice)
     tangents = forward_mode(graph, evaluation, style.wrt) if style.wrt else None
     answer = {
         "expr": graph.source,
-        "value": json_number(circuit.output_value),
-        "gradients": {name: json_number(grad) for name, grad in circuit.gradients.items()},
+        "value": hidden.value(graph.output.id, circuit.output_value),
+        "gradients": {node.name: hidden.grad(node.id, evaluation.grads[node.id]) for node in graph.inputs},
         "variables": {name: json_number(value) for name, value in circuit.values.items()},
         "defaults": {name: circuit.values[name] for name in circuit.defaulted},
         "output": graph.output.id,
-        "nodes": [_node_json(graph, node, evaluation, style.precision) for node in graph.nodes],
+        "nodes": [_node_json(graph, node, evaluation, style.precision, hidden) for node in graph.nodes],
         "wires": [_wire_json(graph, wire, evaluation, style, tangents) for wire in wires(graph)],
         "options": dataclasses.asdict(style),
         "conventions": list(CONVENTIONS),
     }
+    if circuit.seed is not None:
+        answer["options"]["seed"] = circuit.seed
     if tangents is not None:
         answer["tangents"] = {node.id: json_number(tangents[node.id]) for node in graph.nodes}
     return answer
 
 
-def _node_json(graph, node, evaluation, precision):
+class Hidden:
+    """Which numbers practice mode keeps from the student, in every answer and not only on the
+    diagram: in "values" mode every gate's value, and every gradient (d(q*z)/dz is q's value);
+    in "grads" mode every gradient. In both, every gradient but the output's 1, and every local
+    gradient: next to the output (upstream 1) a local gradient is its wire's gradient, and in
+    "values" mode exp's local gradient is its value, 1/x's gives x away. The formulas stay."""
+
+    def __init__(self, graph, practice):
+        self.graph = graph
+        self.practice = practice
+
+    def value(self, node_id, number):
+        hide = self.practice == "values" and not self.graph.node(node_id).is_input
+        return None if hide else json_number(number)
+
+    def grad(self, node_id, number):
+        hide = self.practice and node_id != self.graph.output.id
+        return None if hide else json_number(number)
+
+    def local(self, number):
+        return None if self.practice else json_number(number)
+
+
+def _node_json(graph, node, evaluation, precision, hidden):
     about = _node_facts(graph)[node.id]
     operands = []
     for index, arg in enumerate(node.args):
@@ -215,10 +277,11 @@ def _node_json(graph, node, evaluation, precision):
         local = evaluation.local_grads[(node.id, index)]
         operands.append({
             "node": arg,
-            "local": json_number(local),
-            "local_text": format_number(local, precision),
             "local_formula": about["local_formulas"][index],
-            "grad": json_number(evaluation.wire_grads[(node.id, index)]),
+            "local": hidden.local(local),
+            "local_text": None if hidden.practice else format_number(local, precision),
+            # A wire's gradient into a gate is never the output's own.
+            "grad": hidden.local(evaluation.wire_grads[(node.id, index)]),
         })
     return {
         "id": node.id,
@@ -229,8 +292,8 @@ def _node_json(graph, node, evaluation, precision):
         "formula": about["formula"],
         "inputs": about["inputs"],
         "operands": operands,
-        "value": json_number(evaluation.values[node.id]),
-        "grad": json_number(evaluation.grads[node.id]),
+        "value": hidden.value(node.id, evaluation.values[node.id]),
+        "grad": hidden.grad(node.id, evaluation.grads[node.id]),
     }
 
 
@@ -263,8 +326,12 @@ def _wire_json(graph, wire, evaluation, style, tangents):
     }
     if tangents is not None:
         drawn["tangent"] = format_number(numbers[2], style.precision)
-    if style.practice:  # which numbers the diagram shows as "?", for the page to ask for
-        drawn["hidden"] = [is_hidden(graph, wire, kind, style.practice) for kind in ("values", "grads")]
+    if style.practice:  # which numbers the diagram shows as "?": null here, flagged or not
+        drawn["hidden"] = [is_hidden(graph, wire, kind, style.practice) for kind in PRACTICE_MODES]
+        for index, kind in enumerate(KINDS):
+            if drawn["hidden"][index]:
+                drawn[kind] = None
+                drawn["flagged"][index] = False
     return drawn
 
 
@@ -273,6 +340,8 @@ def explain_json(circuit):
     the chain rule gate by gate, the sums at forks, the staged code, the gradient check, and
     (for small circuits) the gradients as formulas."""
     graph, evaluation = circuit.graph, circuit.evaluation
+    if circuit.style.practice:
+        return _practice_explain_json(circuit)
     consumers = graph.consumers()
     symbolic = symbolic_gradients(graph, circuit.values, evaluation)
     return {
@@ -290,6 +359,121 @@ def explain_json(circuit):
         "symbolic": _symbolic_json(symbolic),
         "symbolic_note": symbolic.note,
     }
+
+
+PRACTICE_NOTE = "Left out while practising: the gradients' values are numbers to find."
+
+
+def _practice_explain_json(circuit):
+    """The lessons without a number worked out from the inputs: each gate's formulas and
+    intuition, the staged code (its inputs alone, which the student has), and no gradient check
+    or symbolic gradients, which are the gradients themselves."""
+    graph = circuit.graph
+    chain_rule = []
+    for node in reversed(graph.gates):
+        entry = _chain_rule_json(graph, node, circuit.evaluation)
+        entry["upstream"] = None
+        for operand in entry["operands"]:
+            operand["local"] = operand["downstream"] = None
+        chain_rule.append(entry)
+    return {
+        "expr": graph.source,
+        "chain_rule": chain_rule,
+        "forks": [],
+        "code": {"python": staged_python(graph, circuit.values),
+                 "pytorch": pytorch_code(graph, circuit.values, circuit.evaluation)},
+        "gradcheck": [],
+        "symbolic": None,
+        "symbolic_note": PRACTICE_NOTE,
+    }
+
+
+MAX_ANSWER_LENGTH = 40
+
+
+def check_json(circuit, question):
+    """Whether a student's answer for one hidden number is right: when it is the number as the
+    diagram would show it, or within half a unit of its last decimal (at 2 decimals, 0.37 and
+    0.368 are both right for 0.36788). A right answer comes back with the number as shown, a
+    wrong one with nothing more. `question` holds wire, kind and answer."""
+    wire, kind = _asked(circuit, question)
+    typed = _single(question, "answer")
+    if not isinstance(typed, str) or not typed.strip(WHITESPACE):
+        raise ValueInputError("Give the answer as text in the field answer, for example \"-0.20\".", field="answer")
+    if len(typed) > MAX_ANSWER_LENGTH:
+        raise ValueInputError(f"The answer is longer than {MAX_ANSWER_LENGTH} characters; type a number.",
+                              field="answer")
+    number = _number(circuit, wire, kind)
+    shown = format_number(number, circuit.style.precision)
+    right = is_right(typed, shown, number)
+    return {"wire": wire.id, "kind": kind, "right": right, **_revealed(number, shown, right)}
+
+
+def answer_json(circuit, question):
+    """The hidden numbers a student asks to see: one (wire and kind), or every one (all: true),
+    each as the diagram would show it."""
+    if _single(question, "all") is True:
+        asked = [(wire, kind) for wire in wires(circuit.graph) for kind, mode in zip(KINDS, PRACTICE_MODES)
+                 if is_hidden(circuit.graph, wire, mode, circuit.style.practice)]
+    else:
+        asked = [_asked(circuit, question)]
+    answers = []
+    for wire, kind in asked:
+        number = _number(circuit, wire, kind)
+        answers.append({"wire": wire.id, "kind": kind,
+                        **_revealed(number, format_number(number, circuit.style.precision), True)})
+    return {"answers": answers}
+
+
+def _revealed(number, shown, revealed):
+    return {"shown": shown if revealed else None, "flagged": not math.isfinite(number) if revealed else None}
+
+
+def _asked(circuit, question):
+    """The (wire, kind) of a number to find that the question names, or a 400 that says why not."""
+    practice = circuit.style.practice
+    if not practice:
+        raise ValueInputError("Answers are for practice mode: add practice=values or practice=grads to the query.",
+                              field="practice")
+    wire_id = _single(question, "wire")
+    kind = _single(question, "kind")
+    if not isinstance(wire_id, str) or not wire_id:
+        raise ValueInputError("Name the wire in the field wire, for example \"wire-n3\".", field="wire")
+    wire = next((wire for wire in wires(circuit.graph) if wire.id == wire_id), None)
+    if wire is None:
+        raise ValueInputError(f"The circuit has no wire {wire_id[:40]!r}.", field="wire")
+    if kind not in KINDS:
+        raise ValueInputError(f"kind must be one of {', '.join(KINDS)}; got {str(kind)[:40]!r}.", field="kind")
+    if not is_hidden(circuit.graph, wire, PRACTICE_MODES[KINDS.index(kind)], practice):
+        raise ValueInputError(f"The {kind} of {wire_id} is not a number to find: the diagram shows it.",
+                              field="kind")
+    return wire, kind
+
+
+def _number(circuit, wire, kind):
+    return circuit.evaluation.values[wire.source] if kind == "value" else wire.grad(circuit.evaluation)
+
+
+# The diagram's spelling of a number: fixed decimals, or e-notation past 1e9 ("1.50e+09").
+SHOWN_PATTERN = re.compile(r"-?[0-9]+(?:\.([0-9]+))?(?:e([+-][0-9]+))?")
+TYPOGRAPHIC_MINUS = ("\u2212", "\u2013")  # what a phone's keyboard or a copied text may give
+
+
+def is_right(typed, shown, number):
+    """Whether `typed` counts for `number`, which the diagram shows as `shown`: the same text
+    (inf and nan too), or a decimal within half a unit of the last decimal shown. A hair over
+    half, so that a tie such as 0.125 at 2 decimals takes 0.12 and 0.13 whichever way its
+    binary value leans."""
+    answer = typed.strip(WHITESPACE)
+    if answer.startswith(TYPOGRAPHIC_MINUS):
+        answer = "-" + answer[1:]
+    if answer.lower() == shown.lower():
+        return True
+    spelled = SHOWN_PATTERN.fullmatch(shown)
+    if not spelled or not VALUE_PATTERN.fullmatch(answer) or not math.isfinite(number):
+        return False
+    unit = 10.0 ** (int(spelled[2] or 0) - len(spelled[1] or ""))
+    return abs(float(answer) - number) <= unit / 2 * (1 + 1e-9)
 
 
 def symbolic_settled(explanation):

@@ -34,7 +34,8 @@ MAX_TOKEN_LENGTH = 30
 
 # Names that may not be variables: they would clash with functions, constants, the URL's
 # option parameters, or read as Python code to whoever reads the expression.
-OPTION_NAMES = frozenset({"expr", "precision", "colors", "theme", "direction", "composites", "wrt", "practice", "format"})
+OPTION_NAMES = frozenset({"expr", "precision", "colors", "theme", "direction", "composites", "wrt", "practice", "seed",
+                          "format"})
 RESERVED_NAMES = frozenset(FUNCTIONS) | frozenset(CONSTANTS) | OPTION_NAMES | frozenset(keyword.kwlist)
 
 NAME_PATTERN = re.compile(r"[A-Za-z][A-Za-z0-9_]*")

@@ -165,8 +165,9 @@ def drawn_at_uses(graph):
 
 def is_hidden(graph, wire, kind, practice):
     """In practice mode, the numbers a student works out: every gate's value (the inputs are
-    given), or every gradient but the output's 1."""
-    if practice != kind:
+    given), or every gradient but the output's 1. Finding the values hides the gradients too,
+    which would give them away (d(q*z)/dz is q's value)."""
+    if not practice or (kind == "values" and practice != "values"):
         return False
     if kind == "values":
         return not graph.node(wire.source).is_input

@@ -25,7 +25,7 @@ import { buildSteps, downstream, model, nodeName, readingOrder } from "./js/circ
 import { describeGate, describeWire, explainStep } from "./js/describe.js";
 import { caretText, enhanceExpressionField, fitRows } from "./js/editor.js";
 import { chainRuleBodies, gradcheckRows, intuitionsOf, symbolicRows, symbolicSummary } from "./js/explain.js";
-import { KIND_NAMES, askedKind, checkAnswer, describePractice, hint, isHidden, trueNumber } from "./js/practice.js";
+import { KIND_NAMES, askedKind, describePractice, hint, isHidden } from "./js/practice.js";
 
 const TYPE_DELAY_MS = 300; // pause after typing an expression before redrawing
 const VALUE_TYPE_DELAY_MS = 150; // pause after typing in a value field
@@ -69,7 +69,7 @@ const state = {
   explainBusy: false,
   explainTimer: null,
   intuitions: new Map(), // gate label -> the lecture's intuition, from /api/explain
-  answers: new Map(), // practice: answerKey() -> the text the student typed
+  answers: new Map(), // practice: answerKey() -> {typed, right, shown, flagged, revealed} (see known())
   practiceTable: null, // the circuit and mode the practice table was built for
 };
 
@@ -521,10 +521,10 @@ function patchNumbers(data) {
   for (const wire of data.wires) {
     const part = state.parts.get(wire.id);
     if (!part) continue;
-    ["value", "grad"].forEach((kind, index) => {
+    ["value", "grad"].forEach((kind) => {
       // While practising, a number to find stays "?" (as the server drew it) until found.
       const text = known(wire, kind);
-      setNumber(part[kind], part[kind + "Cell"], text === null ? "?" : text, text !== null && wire.flagged[index]);
+      setNumber(part[kind], part[kind + "Cell"], text === null ? "?" : text, text !== null && isFlagged(wire, kind));
       part[kind].classList.toggle("answered", text !== null && isHidden(wire, kind));
     });
     if (part.tangent && "tangent" in wire) setNumber(part.tangent, part.tangentCell, wire.tangent, wire.flagged[2]);
@@ -669,22 +669,30 @@ function practising() {
   return Boolean(state.data && state.data.options.practice);
 }
 
-/** The answers of one circuit: a new expression starts a new exercise, a new value does not. */
-function answerKey(wire, kind) {
-  return [state.data.expr, state.data.options.composites, wire.id, kind].join("\n");
+/** The answers of one exercise: the circuit at these values, in this mode and precision. New
+ * values (a slider, "New values") are a new exercise: its numbers are others. */
+function exerciseKey(data = state.data) {
+  const { composites, precision, practice } = data.options;
+  return [data.expr, composites, precision, practice, JSON.stringify(data.variables)].join("\n");
 }
 
-/** true, false, or null when nothing was typed for this number. */
+function answerKey(wire, kind, data = state.data) {
+  return [exerciseKey(data), wire.id, kind].join("\n");
+}
+
+/** true, false, or null when nothing was checked for this number. */
 function answerResult(wire, kind) {
-  const typed = state.answers.get(answerKey(wire, kind));
-  return typed === undefined ? null : checkAnswer(typed, wire[kind], trueNumber(state.model, wire, kind));
+  const entry = state.answers.get(answerKey(wire, kind));
+  return entry && !entry.revealed ? entry.right : null;
 }
 
 /** What the student may see of a wire's number: the server's string, or null while it is a
- * number to find not yet found. Everything on the page that shows numbers asks this. */
+ * number to find not yet found (/api/graph does not have it: the server gives it once the
+ * student's answer is right, or when asked). Everything on the page that shows numbers asks this. */
 function known(wire, kind) {
   if (!isHidden(wire, kind)) return wire[kind];
-  return answerResult(wire, kind) === true ? wire[kind] : null;
+  const entry = state.answers.get(answerKey(wire, kind));
+  return entry && entry.shown !== null ? entry.shown : null;
 }
 
 /** The controls that would give the answers away step aside while practising: forward mode
@@ -710,10 +718,10 @@ function fillPractice() {
     $("tbody", page.practiceTable).replaceChildren();
     return;
   }
-  // Rebuilt for a new exercise only: rebuilding while a value scrubs would take the focus away.
+  // Rebuilt for a new circuit only: rebuilding while a value scrubs would take the focus away.
   const exercise = [state.data.expr, state.data.options.composites, mode].join("\n");
   if (state.practiceTable !== exercise) {
-    buildPracticeTable();
+    buildPracticeTable(mode);
     state.practiceTable = exercise;
   }
   const withoutPractice = new URLSearchParams(state.query);
@@ -726,30 +734,49 @@ function fillPractice() {
 
 function practiceIntro(mode, precision) {
   const task = mode === "values"
-    ? ["Every value drawn as ", h("strong", null, "?"), " is yours to find: go forward from the inputs, gate by gate."]
+    ? ["Every value drawn as ", h("strong", null, "?"), " is yours to find: go forward from the inputs, gate by gate. ",
+      "The gradients are hidden too: they would give the values away."]
     : ["Every gradient drawn as ", h("strong", null, "?"), " is yours to find: go backward from the output, whose gradient is 1; ",
       "at each gate, upstream × local, and at a fork, add up the branches."];
   return [...task, ` An answer counts when it rounds to the number the diagram would show (${precision} decimals).`];
 }
 
-/** One row per wire: the numbers given, an input for the one to find, its mark and a hint. */
-function buildPracticeTable() {
+/** The practice table's wires in the order the numbers are found: values forward from the
+ * inputs; gradients backward from the output, each node's branches before the sum on its own wire. */
+function practiceEntries(mode) {
+  const entries = wireEntries();
+  if (mode === "values") return entries;
+  const groups = [];
+  for (const entry of entries) {
+    if (entry.wire.consumer === null) groups.push([entry]);
+    else groups[groups.length - 1].unshift(entry);
+  }
+  return groups.reverse().flat();
+}
+
+/** One row per wire: the numbers given, an input for the one to find, its mark, a hint and the
+ * button that shows the answer. */
+function buildPracticeTable(mode) {
   const rows = [];
-  for (const { wire, header, into, name } of wireEntries()) {
-    const asked = askedKind(wire);
+  for (const { wire, header, into, name } of practiceEntries(mode)) {
+    const asked = askedKind(state.model, wire);
     const cells = ["value", "grad"].map((kind) => {
       const cell = { class: kind === "grad" ? "gradient" : "value", "data-label": KIND_NAMES[kind] };
       if (kind !== asked) return h("td", { ...cell, "data-given": kind });
       const input = h("input", { class: "answer", "data-wire": wire.id, "data-kind": kind, inputmode: "decimal",
         autocomplete: "off", spellcheck: "false", size: "7", "aria-label": `${KIND_NAMES[kind]} of ${name}`,
         "aria-describedby": "mark-" + wire.id });
-      input.value = state.answers.get(answerKey(wire, kind)) || "";
+      const entry = state.answers.get(answerKey(wire, kind));
+      input.value = entry ? entry.typed : "";
       return h("td", cell, input);
     });
     rows.push(h("tr", { "data-wire": wire.id }, header(), h("td", { class: "into" }, into), cells,
       h("td", { class: "mark", id: "mark-" + wire.id }),
-      h("td", { class: "hint-cell" }, asked ? h("button", { type: "button", class: "tool", "data-hint": wire.id,
-        "aria-expanded": "false", "aria-controls": "hint-" + wire.id }, "Hint") : null)));
+      h("td", { class: "hint-cell" }, asked ? [
+        h("button", { type: "button", class: "tool", "data-hint": wire.id, "aria-expanded": "false", "aria-controls": "hint-" + wire.id }, "Hint"),
+        " ",
+        h("button", { type: "button", class: "tool", "data-show": wire.id, "aria-label": `Show the ${KIND_NAMES[asked]} of ${name}` }, "Show"),
+      ] : null)));
     if (asked) rows.push(h("tr", { class: "hint-row", id: "hint-" + wire.id, hidden: true }, h("td", { colspan: "6" })));
   }
   $("tbody", page.practiceTable).replaceChildren(...rows);
@@ -759,46 +786,150 @@ function buildPracticeTable() {
 function refreshPractice() {
   let asked = 0;
   let found = 0;
+  let shown = 0;
   for (const row of $$("tr[data-wire]", page.practiceTable)) {
     const wire = state.model.wires.get(row.dataset.wire);
     for (const cell of $$("td[data-given]", row)) {
       const kind = cell.dataset.given;
-      cell.textContent = wire[kind];
-      cell.classList.toggle("flagged", wire.flagged[kind === "value" ? 0 : 1]);
+      const text = known(wire, kind);
+      cell.textContent = text ?? "?";
+      cell.classList.toggle("flagged", text !== null && isFlagged(wire, kind));
     }
-    const kind = askedKind(wire);
+    const kind = askedKind(state.model, wire);
     if (!kind) continue;
     asked += 1;
-    const result = answerResult(wire, kind);
-    if (result === true) found += 1;
-    markAnswer(row, result);
+    const entry = state.answers.get(answerKey(wire, kind));
+    if (entry && entry.revealed) shown += 1;
+    else if (entry && entry.right === true) found += 1;
+    markAnswer(row, entry || null);
   }
+  const allGiven = state.data.options.practice === "grads" ? ": every number is on the diagram now." : ".";
   page.practiceScore.textContent = found === asked
-    ? `All ${asked} found: every number is on the diagram now.`
-    : `${found} of ${asked} found.`;
+    ? `All ${asked} found${allGiven}`
+    : `${found} of ${asked} found` + (shown ? `, ${shown} shown.` : ".");
   for (const row of $$(".hint-row:not([hidden])", page.practiceTable)) fillHint(row);
 }
 
-/** Right or wrong in words and a sign, not in colour alone. */
-function markAnswer(row, result) {
+/** Whether a number the student may see is inf or nan (a hidden one's flag comes with it). */
+function isFlagged(wire, kind) {
+  if (!isHidden(wire, kind)) return wire.flagged[kind === "value" ? 0 : 1];
+  const entry = state.answers.get(answerKey(wire, kind));
+  return Boolean(entry && entry.flagged);
+}
+
+/** Right, wrong or shown in words and a sign, not in colour alone. */
+function markAnswer(row, entry) {
   const mark = $(".mark", row);
   const input = $("input.answer", row);
+  const result = entry && !entry.revealed ? entry.right : null;
   mark.className = "mark" + (result === true ? " right" : result === false ? " wrong" : "");
-  mark.textContent = result === true ? "✓ right" : result === false ? "✗ not yet" : "";
-  input.classList.toggle("right", result === true);
+  mark.textContent = entry && entry.revealed ? "shown" : result === true ? "✓ right" : result === false ? "✗ not yet" : "";
+  if (entry && entry.revealed) {
+    input.value = entry.shown;
+    input.readOnly = true;
+  }
+  input.classList.toggle("right", result === true || Boolean(entry && entry.revealed));
   if (result === false) input.setAttribute("aria-invalid", "true");
   else input.removeAttribute("aria-invalid");
 }
 
-/** Checks what was typed, and shows a right answer everywhere its "?" was. */
-function checkField(input) {
+/** POST a practice question about the circuit on screen: the circuit in the query, as for
+ * /api/graph, the question as JSON. */
+async function askServer(path, question) {
+  let response;
+  try {
+    response = await fetch(`${path}?${state.query}`, { method: "POST", body: JSON.stringify(question),
+      headers: { "Content-Type": "application/json", Accept: "application/json" } });
+  } catch (error) {
+    return { ok: false, error: { message: "The server could not be reached; check the connection and try again." } };
+  }
+  let body = null;
+  try {
+    body = await response.json();
+  } catch (ignored) {
+    // not JSON (a proxy's page, say): the status says what happened
+  }
+  if (response.ok && body) return { ok: true, body };
+  return { ok: false, error: (body && body.error) || { message: `The server answered ${response.status}.` } };
+}
+
+/** Sends what was typed to the server to check, and shows a right answer everywhere its "?"
+ * was. Returns whether it was right. */
+async function checkField(input) {
+  const data = state.data;
   const wire = state.model.wires.get(input.dataset.wire);
-  state.answers.set(answerKey(wire, input.dataset.kind), input.value);
+  const kind = input.dataset.kind;
+  const key = answerKey(wire, kind, data);
+  const typed = input.value;
+  const before = state.answers.get(key);
+  if (before && (before.revealed || before.typed === typed)) return before.right === true;
+  if (typed.trim() === "") {
+    state.answers.delete(key);
+    refreshAnswers();
+    return false;
+  }
+  const answer = await askServer("/api/check", { wire: wire.id, kind, answer: typed });
+  if (!answer.ok) {
+    $(".mark", input.closest("tr")).textContent = answer.error.message;
+    return false;
+  }
+  if (input.value !== typed) return false; // typed on meanwhile: that text is checked next
+  state.answers.set(key, { typed, right: answer.body.right, shown: answer.body.shown, flagged: answer.body.flagged, revealed: false });
+  refreshAnswers();
+  return answer.body.right;
+}
+
+/** Asks the server for one number to find (its wire), or for every one (null). */
+async function reveal(wireId) {
+  const data = state.data;
+  const question = wireId === null ? { all: true } : { wire: wireId, kind: askedKind(state.model, state.model.wires.get(wireId)) };
+  const answer = await askServer("/api/answer", question);
+  if (!answer.ok) {
+    page.practiceScore.textContent = answer.error.message;
+    return;
+  }
+  for (const { wire, kind, shown, flagged } of answer.body.answers) {
+    const key = answerKey(state.model.wires.get(wire) || { id: wire }, kind, data);
+    const before = state.answers.get(key);
+    if (before && before.right === true) continue; // found before it was asked for
+    state.answers.set(key, { typed: before ? before.typed : "", right: null, shown, flagged, revealed: true });
+  }
+  refreshAnswers();
+}
+
+/** Every place that shows a number, after an answer was found or shown. */
+function refreshAnswers() {
   patchNumbers(state.data);
   labelSvg();
   fillSummary();
   refreshPractice();
   refreshInspect();
+}
+
+/** A fresh worksheet: the next seed, and the values the server draws from it put into the
+ * fields (so that the link names them; explicit values win over the seed). */
+async function newValues() {
+  const params = new URLSearchParams(state.query);
+  const seed = String((Number(params.get("seed")) || 0) + 1);
+  for (const field of variableFields()) params.delete(field.dataset.variable);
+  params.set("seed", seed);
+  const answer = await request("/api/graph?" + params, "json");
+  if (!answer.ok) {
+    showGeneralError(answer.error.message);
+    return;
+  }
+  state.extras.set("seed", seed);
+  for (const field of variableFields()) {
+    const name = field.dataset.variable;
+    if (!(name in answer.body.variables)) continue;
+    const input = $("input[name]", field);
+    input.value = String(answer.body.variables[name]);
+    state.memory.set(name, input.value);
+    fitSlider($("input.scrub", field), input.value, false);
+    const note = $(".note", field);
+    if (note) note.remove();
+  }
+  schedule(0, "push");
 }
 
 /** After Enter: the next number still to find, so that a student can work through the table. */
@@ -818,7 +949,7 @@ function toggleHint(button) {
 
 function fillHint(row) {
   const wire = state.model.wires.get(row.id.slice("hint-".length));
-  $("td", row).replaceChildren(...hint(state.model, wire, askedKind(wire), known));
+  $("td", row).replaceChildren(...hint(state.model, wire, askedKind(state.model, wire), known));
 }
 
 /** A click on a wire (or a gate: its own wire) while practising goes to its answer field. */
@@ -1306,17 +1437,22 @@ function init() {
   page.practiceTable.addEventListener("input", (event) => {
     if (event.target.matches("input.answer")) markAnswer(event.target.closest("tr"), null);
   });
-  page.practiceTable.addEventListener("keydown", (event) => {
+  page.practiceTable.addEventListener("keydown", async (event) => {
     if (event.key !== "Enter" || !event.target.matches("input.answer")) return;
     event.preventDefault();
-    checkField(event.target);
-    const next = event.target.classList.contains("right") ? nextOpenField(event.target) : null;
+    const field = event.target;
+    const right = await checkField(field);
+    const next = right && document.activeElement === field ? nextOpenField(field) : null;
     if (next) next.focus();
   });
   page.practiceTable.addEventListener("click", (event) => {
-    const button = event.target.closest("[data-hint]");
-    if (button) toggleHint(button);
+    const hintButton = event.target.closest("[data-hint]");
+    if (hintButton) toggleHint(hintButton);
+    const showButton = event.target.closest("[data-show]");
+    if (showButton) reveal(showButton.dataset.show);
   });
+  $("#practice-show-all").addEventListener("click", () => reveal(null));
+  $("#practice-new-values").addEventListener("click", newValues);
   $("#practice-stop").addEventListener("click", stopPractising);
   $("#without-practice").addEventListener("click", (event) => {
     if (event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey || event.altKey) return;

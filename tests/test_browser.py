@@ -807,7 +807,7 @@ def test_practice_figure_1_gradients_wrong_then_right_with_hints_and_a_link(serv
     hint = page.locator("#hint-wire-n0")
     expect(hint).to_contain_text("Chain rule at gate +")
     expect(hint).to_contain_text("(find that one first)")
-    expect(hint).to_contain_text("∂/∂a = 1 = 1")
+    expect(hint).to_contain_text(re.compile(r"∂/∂\S+ = 1, at the values of the gate's inputs"))
     assert "-4" not in hint.inner_text()
 
     # q's gradient: wrong, then right; the right answer takes the place of its "?".
@@ -845,28 +845,6 @@ def test_practice_figure_1_gradients_wrong_then_right_with_hints_and_a_link(serv
     expect(page.locator("#wire-n0 .num-grad")).to_have_text("-4")
     expect(page.locator("#chain-rule-section")).to_be_visible()
     expect(page.locator("[data-step=next]")).to_be_enabled()
-    assert page.console_errors == []
-
-
-def test_practice_answers_count_at_the_shown_precision(server, page):
-    page.goto(server + "/")
-    cases = [
-        # typed, shown, true number, right?
-        ("-0.20", "-0.20", -0.19661193324148188, True), ("-0.2", "-0.20", -0.19661193324148188, True),
-        ("-0.196", "-0.20", -0.19661193324148188, True), ("-0.19", "-0.20", -0.19661193324148188, False),
-        ("0.20", "-0.20", -0.19661193324148188, False), ("\u22120.20", "-0.20", -0.19661193324148188, True),
-        (" -4 ", "-4", -4.0, True), ("-4.4", "-4", -4.0, True), ("-4.6", "-4", -4.0, False),
-        ("0.13", "0.12", 0.125, True), ("0.12", "0.12", 0.125, True), ("-0.00", "0.00", -0.001, True),
-        ("1500000000", "1.50e+09", 1.5e9, True), ("1.504e9", "1.50e+09", 1.5e9, True), ("1.51e9", "1.50e+09", 1.5e9, False),
-        ("nan", "nan", "NaN", True), ("inf", "inf", "Infinity", True), ("1e400", "inf", "Infinity", False),
-        ("0x10", "16", 16.0, False), ("abc", "-4", -4.0, False), ("", "-4", -4.0, None), ("  ", "-4", -4.0, None),
-    ]
-    results = page.evaluate("""async (cases) => {
-        const { checkAnswer } = await import('/static/js/practice.js');
-        const named = { NaN: NaN, Infinity: Infinity };
-        return cases.map(([typed, shown, truth]) => checkAnswer(typed, shown, named[truth] ?? truth));
-    }""", [case[:3] for case in cases])
-    assert results == [case[3] for case in cases]
     assert page.console_errors == []
 
 

@@ -1,9 +1,9 @@
 /* Practice mode: the numbers the diagram draws as "?" (wires[].hidden of /api/graph) are the
  * student's to find. Pure helpers over the circuit model of circuit.js; app.js wires them up.
  *
- * An answer is right when it is the server's formatted string, or within half a unit of the
- * last decimal shown of the true number: at 2 decimals, 0.37 and 0.368 are both right for
- * 0.36788. The true numbers are /api/graph's floats; nothing is formatted here.
+ * The page never has the numbers to find: /api/graph leaves them out (null), and so every
+ * number they could be worked out from. The server checks an answer (POST /api/check) and
+ * gives a number only when it is found or asked for (POST /api/answer).
  *
  * `known(wire, kind)` is how the page tells these helpers what the student may see: the shown
  * string of a number that is not hidden or already found, null for one still to find. */
@@ -18,38 +18,11 @@ export function isHidden(wire, kind) {
   return Boolean(wire.hidden && wire.hidden[KINDS.indexOf(kind)]);
 }
 
-/** The kind of number this wire asks for, or null. */
-export function askedKind(wire) {
-  return KINDS.find((kind) => isHidden(wire, kind)) || null;
-}
-
-const NAMED = { NaN: NaN, Infinity: Infinity, "-Infinity": -Infinity };
-
-/** The float behind a wire's value or gradient (JSON names inf and nan). */
-export function trueNumber(m, wire, kind) {
-  const node = m.nodes.get(wire.node);
-  let number;
-  if (kind === "value") number = node.value;
-  else if (wire.consumer === null) number = node.grad;
-  else number = m.nodes.get(wire.consumer).operands[wire.operand].grad; // a branch's own share
-  return typeof number === "string" ? NAMED[number] : number;
-}
-
-const DECIMAL = /^[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$/;
-// The server's spelling: fixed decimals, or e-notation past 1e9 ("1.50e+09").
-const SHOWN = /^-?[0-9]+(?:\.([0-9]+))?(?:e([+-][0-9]+))?$/;
-
-/** true (right), false (wrong) or null (nothing typed yet). */
-export function checkAnswer(typed, shown, truth) {
-  const answer = typed.trim().replace(/^[\u2212\u2013]/, "-"); // a typographic minus is a minus
-  if (answer === "") return null;
-  if (answer.toLowerCase() === shown.toLowerCase()) return true; // also "inf" and "nan"
-  const format = SHOWN.exec(shown);
-  if (!format || !DECIMAL.test(answer) || !Number.isFinite(truth)) return false;
-  const unit = 10 ** (Number(format[2] || 0) - (format[1] || "").length);
-  // A hair over half a unit, so that a tie such as 0.125 at 2 decimals takes 0.12 and 0.13
-  // whichever way its binary value leans.
-  return Math.abs(Number(answer) - truth) <= (unit / 2) * (1 + 1e-9);
+/** The kind of number this wire asks the student for, or null: the mode's kind. (Finding the
+ * values hides the gradients too, which would give them away, but does not ask for them.) */
+export function askedKind(m, wire) {
+  const kind = m.data.options.practice === "values" ? "value" : "grad";
+  return isHidden(wire, kind) ? kind : null;
 }
 
 /** The hint for a hidden number: the rule that gives it, with the numbers it needs as far as
@@ -78,15 +51,17 @@ function gradientHint(m, wire, known) {
   const gate = use.gate;
   const name = wiredOperands(gate).find((entry) => entry.index === use.index).name;
   const upstream = known(m.trunks.get(gate.id), "grad");
-  const local = use.operand.local_text;
+  // The local gradient as a formula of the gate's inputs, whose values the diagram shows: its
+  // number would be the answer itself where the upstream is 1.
+  const local = use.operand.local_formula;
   return [
     h("p", null, "Chain rule at gate ", code(gate.label), " (", code(gate.formula), "), where this wire is ", code(name),
       ": its gradient is upstream × local."),
     h("ul", { class: "chain-rule" },
       h("li", null, "upstream, the gradient of the gate's output ", code(nodeName(gate)), ": ", shownOr(upstream, "grad"),
         upstream === null ? " (find that one first)" : ""),
-      h("li", null, "local: ∂/∂", code(name), " = ", code(use.operand.local_formula), " = ", local)),
-    h("p", { class: "chain" }, shownOr(upstream, "grad"), ` × ${local} = ?`),
+      h("li", null, "local: ∂/∂", code(name), " = ", code(local), ", at the values of the gate's inputs")),
+    h("p", { class: "chain" }, shownOr(upstream, "grad"), " × ", code(local), " = ?"),
   ];
 }
 
@@ -120,7 +95,7 @@ export function describePractice(id, m, known) {
   const title = id.startsWith("gate-")
     ? ["Gate ", code(node.label), " and its wire"]
     : wire.consumer === null ? ["Wire ", code(nodeName(node))] : ["Branch of ", code(nodeName(node)), " into gate ", code(m.nodes.get(wire.consumer).label)];
-  const kind = askedKind(wire);
+  const kind = askedKind(m, wire);
   return [
     h("h3", null, ...title),
     h("dl", null,
