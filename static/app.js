@@ -718,8 +718,9 @@ function fillPractice() {
     $("tbody", page.practiceTable).replaceChildren();
     return;
   }
-  // Rebuilt for a new circuit only: rebuilding while a value scrubs would take the focus away.
-  const exercise = [state.data.expr, state.data.options.composites, mode].join("\n");
+  // Rebuilt for a new exercise only (new values are one: their answers are others), not when
+  // an answer or a shown number refreshes it, which would take the focus away.
+  const exercise = exerciseKey();
   if (state.practiceTable !== exercise) {
     buildPracticeTable(mode);
     state.practiceTable = exercise;

@@ -86,13 +86,15 @@ def distinctive(spelling):
 
 
 def occurs(spelling, text):
-    return re.search(r"(?<![0-9.])" + re.escape(spelling) + r"(?![0-9])", text) is not None
+    """Whether the text holds the spelling as a number of its own (0.20, but not in -0.20 or 10.205)."""
+    return re.search(r"(?<![-0-9.])" + re.escape(spelling) + r"(?![0-9])", text) is not None
 
 
 @pytest.fixture(scope="module")
 def scaffolding():
-    """The page without a circuit: its help, gallery and examples have numbers of their own."""
-    return create_app({"TESTING": True}).test_client().get("/").get_data(as_text=True)
+    """The page without a circuit (an empty expression: `/` alone shows one), whose help, gallery
+    and examples have numbers of their own."""
+    return create_app({"TESTING": True}).test_client().get("/?expr=").get_data(as_text=True)
 
 
 def forbidden(expr, values, mode, scaffolding):
