@@ -17,7 +17,7 @@ from urllib.parse import urlencode
 import pytest
 
 from app import create_app
-from graphlib.circuit import SEED_VALUES, build_circuit
+from graphlib.circuit import SEED_VALUES, build_circuit, seeded_value
 from graphlib.graph import Const
 from graphlib.render import format_number, wires
 
@@ -338,6 +338,18 @@ def test_a_seed_draws_the_same_small_whole_numbers_on_every_request(client):
     assert all(value in SEED_VALUES for values in others for value in values.values())
     assert strict_json(client.get(f"/api/graph?{urlencode(pairs)}"))["options"]["seed"] == 7
     assert strict_json(client.get(f"/api/graph?{urlencode(pairs)}"))["defaults"] == {}
+
+
+def test_a_seeded_value_depends_on_the_seed_and_the_name_alone(client):
+    drawn = graph_values(client, [("expr", "(x+y)*z"), ("seed", "7")])
+    elsewhere = graph_values(client, [("expr", "sigmoid(w*x) + q"), ("seed", "7"), ("w", "3")])
+    assert elsewhere["x"] == drawn["x"]
+
+
+def test_a_seeded_value_outside_a_functions_domain_gives_nan_as_anywhere_else(client):
+    seed = next(seed for seed in range(100) if seeded_value(seed, "x") < 0)
+    body = strict_json(client.get(f"/api/graph?{urlencode([('expr', 'log(x)*2'), ('seed', str(seed))])}"))
+    assert body["value"] == "NaN"
 
 
 def test_values_given_in_the_url_win_over_the_seed(client):
