@@ -54,7 +54,7 @@ MAX_BODY_BYTES = 16 * 1024
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
         "default-src 'none'; script-src 'self'; connect-src 'self'; img-src 'self'; "
-        "style-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+        "style-src 'self'; font-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
     ),
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",

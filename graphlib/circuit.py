@@ -21,7 +21,8 @@ from graphlib.ops import CONVENTIONS
 from graphlib.parse import MAX_TOKEN_LENGTH, WHITESPACE, character_name, is_invisible, parse
 from graphlib.render import (COLOR_SCHEMES, DEFAULT_PRECISION, DIRECTIONS, PRACTICE_MODES, THEMES,
                              Style, format_number, is_hidden, run_dot, to_dot, wires)
-from graphlib.symbolic import NO_TIME, gate_formulas, local_formulas, settled, symbolic_gradients
+from graphlib.symbolic import (NO_TIME, Written, gate_formulas, local_formulas, settled, symbolic_gradients,
+                               wire_formulas)
 
 DEFAULT_VALUE = 1.0
 KINDS = ("value", "grad")  # a wire's two numbers, in the order of PRACTICE_MODES
@@ -277,7 +278,7 @@ def _node_json(graph, node, evaluation, precision, hidden):
         local = evaluation.local_grads[(node.id, index)]
         operands.append({
             "node": arg,
-            "local_formula": about["local_formulas"][index],
+            **_local_formula_json(about["local_formulas"][index]),
             "local": hidden.local(local),
             "local_text": None if hidden.practice else format_number(local, precision),
             # A wire's gradient into a gate is never the output's own.
@@ -289,7 +290,8 @@ def _node_json(graph, node, evaluation, precision, hidden):
         "label": node.label,
         "name": node.name,
         "expr": about["expr"],
-        "formula": about["formula"],
+        "formula": about["formula"].text,
+        "formula_latex": about["formula"].latex,
         "inputs": about["inputs"],
         "operands": operands,
         "value": hidden.value(node.id, evaluation.values[node.id]),
@@ -303,8 +305,8 @@ def _node_facts(graph):
     return {
         node.id: {
             "expr": graph.text(node),
-            "formula": "" if node.is_input else gate_formulas(node)[0],
-            "local_formulas": {} if node.is_input else local_formulas(node),
+            "formula": Written("", "") if node.is_input else gate_formulas(node).formula,
+            "local_formulas": {} if node.is_input else wire_formulas(node),
             "inputs": tuple(source_id for _, source_id in node.wires),
         }
         for node in graph.nodes
@@ -492,7 +494,9 @@ def _symbolic_json(symbolic):
     if symbolic.gradients is None:
         return None
     return {
-        name: {"formula": gradient.formula, "value": _optional_number(gradient.value),
+        name: {"formula": gradient.formula, "formula_latex": gradient.latex,
+               "sigma_form": gradient.sigma and gradient.sigma.text, "sigma_form_latex": gradient.sigma and gradient.sigma.latex,
+               "value": _optional_number(gradient.value),
                "simplified": gradient.simplified, "agrees": gradient.agrees, "differs": gradient.differs}
         for name, gradient in symbolic.gradients.items()
     }
@@ -500,7 +504,7 @@ def _symbolic_json(symbolic):
 
 def _chain_rule_json(graph, node, evaluation):
     """upstream x local = downstream, for each wire into the gate."""
-    derivatives = local_formulas(node)
+    derivatives = wire_formulas(node)
     return {
         "gate": node.id,
         "label": node.label,
@@ -510,7 +514,7 @@ def _chain_rule_json(graph, node, evaluation):
         "operands": [
             {"node": source_id, "label": graph.node(source_id).label or graph.text(graph.node(source_id)),
              "local": json_number(evaluation.local_grads[(node.id, index)]),
-             "local_formula": derivatives[index],
+             **_local_formula_json(derivatives[index]),
              "downstream": json_number(evaluation.wire_grads[(node.id, index)])}
             for index, source_id in node.wires
         ],
@@ -524,6 +528,14 @@ def _gradcheck_json(check):
     fields["relative_error_text"] = f"{check.relative_error:.1e}"  # as the cs231n notes quote them
     fields["kinks"] = list(check.kinks)
     return fields
+
+
+def _local_formula_json(formulas):
+    """A wire's name in its gate's formulas (α, β) and the gate's derivative with respect to it,
+    each as plain text and as LaTeX."""
+    name, derivative = formulas
+    return {"symbol": name.text, "symbol_latex": name.latex,
+            "local_formula": derivative.text, "local_formula_latex": derivative.latex}
 
 
 def _optional_number(value):

@@ -38,6 +38,10 @@ class Op:
     # Of the inputs, for each operand whether PyTorch's backward formula masks its gradient there
     # (a `where` or `masked_fill`, not a product): then exactly 0 passes, even of inf or nan.
     masked: Callable[..., tuple] | None = None
+    # `local_formulas(*symbols)`: d out / d input as the lecture writes them, as SymPy expressions,
+    # where sympy.diff of `formula` writes them otherwise (s(1-s), not exp(-a)/(1 + exp(-a))**2).
+    local_formulas: Callable[..., tuple] | None = None
+    named: Callable[..., sympy.Expr] | None = None  # the lecture's name for the gate (σ), if it has one
 
     def explain(self, constants):
         """The lecture's intuition for this gate, as it is wired: with a constant or not."""
@@ -80,6 +84,24 @@ def _sigmoid_grad(a, out):
     # s * (1 - s), with 1 - s computed as sigmoid(-a): the subtraction would cancel where s is
     # near 1 (at a = 40 it leaves 0 where the slope is 4.2e-18).
     return (out * (1.0 / (1.0 + np.exp(a))),)
+
+
+class Sigmoid(sympy.Function):
+    """The lecture's σ as a SymPy function: written σ(u), its derivative σ(u)(1 - σ(u)), in terms
+    of its own value as the lecture writes it. Only for showing formulas; the numbers come from
+    `1/(1 + exp(-u))`, which it is rewritten as."""
+
+    def fdiff(self, argindex=1):
+        return (1 - self) * self
+
+    def _eval_rewrite_as_exp(self, argument, **kwargs):
+        return 1 / (1 + sympy.exp(-argument))
+
+    def _sympystr(self, printer):
+        return f"σ({printer._print(self.args[0])})"
+
+    def _latex(self, printer):
+        return rf"\sigma\left({printer._print(self.args[0])}\right)"
 
 
 def _tanh_grad(a, out):
@@ -154,7 +176,8 @@ OPS = {
         Op("div", 2, lambda a, b: a / b, _div_grads,
            lambda a, b: a / b, infix="/"),
         Op("pow", 2, lambda a, b: a**b, _pow_grads, lambda a, b: a**b, infix="**",
-           masked=lambda a, b: (b == 0.0, False)),
+           masked=lambda a, b: (b == 0.0, False),
+           local_formulas=lambda a, b: (b * a ** (b - 1), a**b * sympy.log(a))),
         Op("exp", 1, np.exp, lambda a, out: (out,), sympy.exp,
            intuition="exp is its own derivative: the local gradient is the gate's output."),
         Op("log", 1, np.log, lambda a, out: (1.0 / a,), sympy.log),
@@ -162,9 +185,10 @@ OPS = {
         Op("sin", 1, np.sin, lambda a, out: (np.cos(a),), sympy.sin),
         Op("cos", 1, np.cos, lambda a, out: (-np.sin(a),), sympy.cos),
         Op("tan", 1, np.tan, lambda a, out: (1.0 + out * out,), sympy.tan),
-        Op("tanh", 1, np.tanh, _tanh_grad, sympy.tanh),
+        Op("tanh", 1, np.tanh, _tanh_grad, sympy.tanh, local_formulas=lambda a: (1 - sympy.tanh(a) ** 2,)),
         Op("sigmoid", 1, _sigmoid, _sigmoid_grad,
-           lambda a: 1 / (1 + sympy.exp(-a)),
+           lambda a: 1 / (1 + sympy.exp(-a)), local_formulas=lambda a: (sympy.diff(Sigmoid(a), a),),
+           named=Sigmoid,
            intuition="The sigmoid's local gradient is s(1-s), from its own output s."),
         Op("relu", 1, _relu, _relu_grad, lambda a: sympy.Max(0, a), kink=lambda a: a,
            masked=lambda a: (a <= 0.0,),

@@ -1,20 +1,24 @@
 """Graph to SymPy expressions, built node by node (never by parsing text); gradient formulas checked at points."""
 
+import dataclasses
 import functools
 import math
+import re
 from dataclasses import dataclass
 
 import sympy
 from mpmath.libmp import dps_to_prec, finf, fnan, fninf
 from sympy.core.evalf import PrecisionExhausted, fastlog
 from sympy.core.evalf import evalf as evalf_parts  # SymPy's own: the parts of a value with their accuracy
+from sympy.printing.latex import LatexPrinter
+from sympy.printing.str import StrPrinter
 
 from graphlib import compute
 from graphlib.deadline import deadline
 from graphlib.errors import BusyError, TimeLimitError
 from graphlib.gradcheck import relative_error
 from graphlib.graph import Const
-from graphlib.ops import OPS
+from graphlib.ops import OPS, Sigmoid
 
 
 def variable_symbols(graph):
@@ -50,17 +54,89 @@ def _constant(const):
     return sympy.Float(const.value)
 
 
+# The names a gate's formulas give its wires, first and second: Greek letters, which no variable
+# can have (a variable's name is ASCII), so that "∂/∂α = exp(α)" never reads as a formula of the
+# user's own x or a.
+OPERANDS = (sympy.Symbol("α", real=True), sympy.Symbol("β", real=True))
+OPERAND_LATEX = {OPERANDS[0]: r"\alpha", OPERANDS[1]: r"\beta"}
+
+
+@dataclass(frozen=True)
+class Written:
+    """A formula as plain text (SymPy's Python-like form) and as LaTeX for KaTeX, both printed
+    from the same SymPy expression (never from the user's text)."""
+
+    text: str
+    latex: str
+
+
+@dataclass(frozen=True)
+class GateFormulas:
+    formula: Written  # the gate as a formula of its wires: `exp(α)`, `α*β`, `1/α`
+    operands: tuple  # per wire, in order: (its name, d gate / d it), both Written
+
+
+class _TextPrinter(StrPrinter):
+    """SymPy's plain text with the expression language's names: `e`, `max`, `min`, `abs` (SymPy's
+    E would read as a variable named E)."""
+
+    def _print_Exp1(self, expr):
+        return "e"
+
+    def _print_Max(self, expr):
+        return f"max({self.stringify(expr.args, ', ')})"
+
+    def _print_Min(self, expr):
+        return f"min({self.stringify(expr.args, ', ')})"
+
+    def _print_Abs(self, expr):
+        return f"abs({self._print(expr.args[0])})"
+
+
+class _LatexPrinter(LatexPrinter):
+    def _print_Heaviside(self, expr, exp=None):
+        # SymPy's θ(x) is one of several names for it; the plain text's name says which function it is.
+        text = rf"\operatorname{{Heaviside}}\left({self._print(expr.args[0])}\right)"
+        return f"{text}^{{{exp}}}" if exp else text
+
+
+def plain(expression):
+    """The expression as plain text, with the expression language's names."""
+    return _TextPrinter().doprint(expression)
+
+
+def written(expression, latex_names):
+    """The expression as plain text and as LaTeX, each symbol in `latex_names` as it says."""
+    return Written(plain(expression), _LatexPrinter({"symbol_names": latex_names}).doprint(expression))
+
+
+def variable_latex(name):
+    """A variable's name in LaTeX, never SymPy's reading of it (which makes `alpha` an α, the name
+    of a gate's wire): a letter and digits as the lecture writes them (w0 as w₀), a single letter
+    as itself, any other name upright as typed."""
+    match = re.fullmatch(r"([A-Za-z])([0-9]+)", name)
+    if match:
+        return f"{match[1]}_{{{match[2]}}}"
+    if len(name) == 1:
+        return name
+    return r"\mathrm{" + name.replace("_", r"\_") + "}"
+
+
 def gate_formulas(node):
-    """The gate as a formula of its wires and the derivative with respect to each wire, as text:
-    `("exp(x)", ["exp(x)"])`, `("a*b", ["b", "a"])`, `("1/x", ["-1/x**2"])`."""
+    """The gate as a formula of its wires, and each wire's name and the derivative with respect
+    to it: `exp(α)` with `(α, exp(α))`; `α*β` with `(α, β), (β, α)`; `1/α` with `(α, -1/α**2)`."""
     constants = tuple(arg if isinstance(arg, Const) else None for arg in node.args)
     return _gate_formulas(node.op, constants)
 
 
+def wire_formulas(node):
+    """{operand index: (the wire's name, d gate / d operand)} for each wire into the gate."""
+    return dict(zip([index for index, _ in node.wires], gate_formulas(node).operands))
+
+
 def local_formulas(node):
-    """{operand index: d gate / d operand as text} for each wire into the gate."""
-    _, derivatives = gate_formulas(node)
-    return dict(zip([index for index, _ in node.wires], derivatives))
+    """{operand index: d gate / d operand as plain text} for each wire into the gate."""
+    return {index: derivative.text for index, (_, derivative) in wire_formulas(node).items()}
 
 
 NO_FORMULA = "?"  # where SymPy fails on a gate, as on max(x, nan) (a constant that overflowed)
@@ -68,18 +144,27 @@ NO_FORMULA = "?"  # where SymPy fails on a gate, as on max(x, nan) (a constant t
 
 @functools.lru_cache(maxsize=1024)
 def _gate_formulas(op_name, constants):
-    wire_count = sum(const is None for const in constants)
-    names = iter(("x",) if wire_count == 1 else ("a", "b"))
-    operands = [_constant(const) if const is not None else sympy.Symbol(next(names), real=True)
-                for const in constants]
-    wires = [operand for operand, const in zip(operands, constants) if const is None]
+    op = OPS[op_name]
+    names = iter(OPERANDS)
+    operands = [_constant(const) if const is not None else next(names) for const in constants]
+    wires = [index for index, const in enumerate(constants) if const is None]
+    names = [written(operands[index], OPERAND_LATEX) for index in wires]
     try:
-        formula = OPS[op_name].formula(*operands)
-        return sympy.sstr(formula), [sympy.sstr(sympy.diff(formula, wire)) for wire in wires]
+        formula = op.formula(*operands)
+        if op.local_formulas:
+            derivatives = [op.local_formulas(*operands)[index] for index in wires]
+        else:
+            derivatives = [sympy.diff(formula, operands[index]) for index in wires]
+        shown = written(formula, OPERAND_LATEX)
+        if op.named:
+            named = written(op.named(*operands), OPERAND_LATEX)
+            shown = Written(f"{named.text} = {shown.text}", f"{named.latex} = {shown.latex}")
+        return GateFormulas(shown, tuple(zip(names, [written(derivative, OPERAND_LATEX) for derivative in derivatives])))
     except (TimeLimitError, MemoryError):
         raise  # the request's own limits, answered as such (and not cached here)
     except Exception:  # noqa: BLE001 - SymPy's failures have no common type; the same every time
-        return NO_FORMULA, [NO_FORMULA] * len(wires)
+        unknown = Written(NO_FORMULA, NO_FORMULA)
+        return GateFormulas(unknown, tuple((name, unknown) for name in names))
 
 
 # --- the gradients as formulas, checked against the backward pass (for /api/explain) ----------
@@ -99,6 +184,7 @@ MAX_EXPANDED_TERMS = 100_000  # an upper bound on the terms of a sub-expression 
 # make a derivative of 180,000 nodes, too many to simplify or even print in time.
 MAX_FORMULA_NODES = 10_000
 
+MAX_TYPESET_CHARS = 2000  # a longer formula stays plain text, which wraps where KaTeX's line would not
 DIGITS = 30  # of each value, from the exact float64 inputs
 # evalf's working precision, in digits; raised once where terms cancel: 1 - tanh(-3927)**2 needs
 # 3,400 digits before its first one.
@@ -158,6 +244,8 @@ class SymbolicGradient:
     simplified: bool
     agrees: bool  # with the backward pass, to AGREEMENT relative; False where it was not checked
     differs: str | None  # why not, when it does not agree
+    latex: str | None = None  # the formula for KaTeX; None where it is too long to typeset
+    sigma: Written | None = None  # the lecture's σ form, where the circuit computes a sigmoid
 
 
 @dataclass(frozen=True)
@@ -200,7 +288,7 @@ def symbolic_gradients_here(graph, point, evaluation):
         formulas = _formulas(graph)
         if isinstance(formulas, str):
             return Symbolic(None, formulas)
-        return Symbolic(_checked(graph, point, evaluation, formulas), None)
+        return Symbolic(_typeset(graph, formulas, _checked(graph, point, evaluation, formulas)), None)
     except TimeLimitError:
         return Symbolic(None, OUT_OF_TIME)
     except MemoryError:  # a backstop: the shapes known to exhaust memory are refused up front
@@ -244,7 +332,7 @@ def _derivatives(graph):
             refusal = _refusal(derivatives[name])
             if refusal:
                 return refusal
-        return {name: (derivative, str(derivative)) for name, derivative in derivatives.items()}
+        return {name: (derivative, plain(derivative)) for name, derivative in derivatives.items()}
     except (TimeLimitError, MemoryError):
         raise
     except Exception as error:  # noqa: BLE001 - SymPy's failures have no common type
@@ -258,11 +346,53 @@ def _simplified(graph, name):
     derivative, _ = _derivatives(graph)[name]
     try:
         simple = sympy.simplify(derivative)
-        return simple, str(simple)
+        return simple, plain(simple)
     except (TimeLimitError, MemoryError):
         raise
     except Exception:  # noqa: BLE001 - SymPy's failures have no common type
         return None
+
+
+def _typeset(graph, formulas, gradients):
+    """The gradients with their formulas in LaTeX, and in the lecture's σ where the circuit computes
+    a sigmoid; within SYMBOLIC_SECONDS of their own, past which they stay plain text."""
+    latex_names = {symbol: variable_latex(name) for name, symbol in variable_symbols(graph).items()}
+    typeset = dict(gradients)
+    try:
+        with deadline(SYMBOLIC_SECONDS, "typeset"):
+            sigma_forms = _sigma_forms(graph)
+            for name, gradient in gradients.items():
+                if len(gradient.formula) > MAX_TYPESET_CHARS:
+                    continue
+                sigma = sigma_forms.get(name)
+                typeset[name] = dataclasses.replace(
+                    gradient, latex=written(formulas[name][0], latex_names).latex,
+                    sigma=written(sigma, latex_names) if sigma is not None and sigma.has(Sigmoid) else None)
+    except TimeLimitError:
+        pass
+    return typeset
+
+
+@functools.lru_cache(maxsize=128)
+def _sigma_forms(graph):
+    """Per variable, d output / d variable with every 1/(1 + exp(-u)) in the circuit written σ(u),
+    which SymPy differentiates to σ(u)(1 - σ(u)) as the lecture does; none where there is no such
+    part (SymPy's simplify would write it with cosh instead)."""
+    output = node_expressions(graph)[graph.output.id].replace(_is_sigmoid, _as_sigmoid)
+    if not output.has(Sigmoid):
+        return {}
+    return {name: sympy.diff(output, symbol) for name, symbol in variable_symbols(graph).items()}
+
+
+def _is_sigmoid(part):
+    """Whether the part is 1/(1 + exp(v)), which is σ(-v)."""
+    return (part.is_Pow and part.exp == -1 and part.base.is_Add and len(part.base.args) == 2
+            and sympy.S.One in part.base.args and any(isinstance(term, sympy.exp) for term in part.base.args))
+
+
+def _as_sigmoid(part):
+    power = next(term for term in part.base.args if isinstance(term, sympy.exp))
+    return Sigmoid(-power.args[0])
 
 
 def _refusal(expression):

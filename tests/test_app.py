@@ -822,8 +822,9 @@ def test_refused_on_the_page_beside_its_field(client, case):
     page = Page(response)
     assert "Traceback" not in page.source and 'File "' not in page.source
     assert page.images == []
-    # The one script is ours, from a file: no inline script could carry the input.
-    assert [attrs for tag, attrs in page.tags if tag == "script"] == [{"type": "module", "src": "/static/app.js"}]
+    # The scripts are files of ours, KaTeX vendored among them: no inline script could carry the input.
+    assert [attrs for tag, attrs in page.tags if tag == "script"] == [
+        {"defer": None, "src": "/static/vendor/katex/katex.min.js"}, {"type": "module", "src": "/static/app.js"}]
     assert not [(tag, name) for tag, attrs in page.tags for name in attrs if name.startswith("on")]
     shown_fields = {f.name for f in page.fields}
     if case.field in shown_fields:
@@ -1113,15 +1114,15 @@ def test_json_gives_each_gates_chain_rule_factors(client):
     body = strict_json(get(client, "/api/graph", FIGURE_2_QUERY))
     nodes = {node["label"]: node for node in body["nodes"]}
     exp_gate = nodes["exp"]
-    assert exp_gate["formula"] == "exp(x)"
+    assert (exp_gate["formula"], exp_gate["formula_latex"]) == ("exp(α)", r"e^{\alpha}")
     [operand] = exp_gate["operands"]
-    assert operand["local_formula"] == "exp(x)"
+    assert (operand["symbol"], operand["local_formula"], operand["local_formula_latex"]) == ("α", "exp(α)", r"e^{\alpha}")
     assert operand["local"] == pytest.approx(math.exp(-1))
     # upstream x local = downstream, the lecture's -0.53 x 0.37 = -0.20
     assert exp_gate["grad"] * operand["local"] == pytest.approx(operand["grad"])
     assert round(exp_gate["grad"], 2) == -0.53 and round(operand["grad"], 2) == -0.20
     inverse = nodes["1/x"]
-    assert inverse["formula"] == "1/x" and inverse["operands"][1]["local_formula"] == "-1/x**2"
+    assert inverse["formula"] == "1/α" and inverse["operands"][1]["local_formula"] == "-1/α**2"
     assert inverse["operands"][0] == {"const": 1.0, "text": "1"}
 
 
@@ -1156,11 +1157,11 @@ def test_figure_2_chain_rule_has_the_lectures_numbers(client):
     [operand] = exp_row["operands"]
     assert (round(exp_row["upstream"], 2), round(operand["local"], 2), round(operand["downstream"], 2)) == (
         -0.53, 0.37, -0.20)
-    assert operand["local_formula"] == "exp(x)"
+    assert (operand["symbol"], operand["local_formula"]) == ("α", "exp(α)")
     assert "its own derivative" in exp_row["intuition"]
     inverse = chain_rule_row(body, "1/x")
     assert round(inverse["operands"][0]["local"], 2) == -0.53
-    assert inverse["operands"][0]["local_formula"] == "-1/x**2"
+    assert inverse["operands"][0]["local_formula"] == "-1/α**2"
     assert "scales the gradient" in chain_rule_row(body, "*-1")["intuition"]
     assert "swaps" in body["chain_rule"][-1]["intuition"]  # w0*x0, the first gate typed
 

@@ -428,7 +428,7 @@ def test_step_through_figure_2_shows_values_then_the_chain_rule_gate_by_gate(ser
         page.keyboard.press("n")
     explanation = page.locator("#step-explain")
     expect(explanation).to_contain_text("upstream -0.53 × local 0.37 = -0.20")
-    expect(explanation).to_contain_text("exp(x)")
+    expect(explanation.locator("code.math.typeset[title='∂/∂α = exp(α)']")).to_have_count(1)
     assert "current" in page.get_attribute("#gate-n10", "class")
     page.keyboard.press("b")
     expect(explanation).to_contain_text("upstream -0.53 × local 1.00 = -0.53")  # the +1 gate
@@ -474,7 +474,7 @@ def test_inspecting_a_gate_shows_its_formula_and_numbers_and_lights_its_path(ser
     expect(panel).to_contain_text("Gate exp")
     text = panel.inner_text()
     assert "exp(-(w0*x0+w1*x1+w2))" in text
-    assert "∂/∂x = exp(x) = 0.37" in text
+    expect(panel.locator("code.math.typeset[title='∂/∂α = exp(α)']")).to_have_count(1)  # KaTeX's
     assert "0.37" in text and "-0.53" in text
     assert "upstream -0.53 × local 0.37 = -0.20" in text
     on_path = page.evaluate("[...document.querySelectorAll('#diagram g.on-path')].map(g => g.id)")
@@ -486,7 +486,8 @@ def test_inspecting_a_gate_shows_its_formula_and_numbers_and_lights_its_path(ser
     expect(panel).to_contain_text("Wire x0")
     page.mouse.move(5, 5)
     text = panel.inner_text()
-    assert "∂/∂b = a = 2.00" in text and "upstream 0.20 × local 2.00 = 0.39" in text
+    expect(panel.locator("code.math.typeset[title='∂/∂β = α']")).to_have_count(1)
+    assert "upstream 0.20 × local 2.00 = 0.39" in text
     # The keyboard moves between gates and wires, each inspected as it gets the focus.
     page.keyboard.press("ArrowRight")
     expect(panel).to_contain_text("Wire w1")
@@ -585,7 +586,8 @@ def test_the_chain_rule_table_shows_every_gate_backward_and_follows_each_change(
     assert labels.all_inner_texts() == FIGURE_2_BACKWARD
     exp_gate = gate_rows(page, "exp")
     expect(exp_gate).to_contain_text("-0.53 × 0.37 = -0.20")
-    expect(exp_gate).to_contain_text("∂/∂x = exp(x) = 0.37")
+    expect(exp_gate.locator("td.local code.math.typeset")).to_have_attribute("title", "∂/∂α = exp(α)")
+    expect(exp_gate.locator("td.local")).to_contain_text("= 0.37")
     # The intuitions come with /api/explain, a moment later.
     expect(exp_gate.locator(".intuition")).to_contain_text("exp is its own derivative")
     expect(gate_rows(page, "*").last).to_contain_text("0.20 × 2.00 = 0.39")  # x0's gradient is w0 × upstream
@@ -649,7 +651,11 @@ def test_without_javascript_the_lessons_are_on_the_page_as_the_script_draws_them
     live = _open_page(browser)
     open_circuit(live, server, FIGURE_2_QUERY, 8)
     wait_explained(live)
-    assert live.locator("#chain-rule").inner_text().split() == static_table.split()
+    # The same words, once each formula KaTeX typeset is its plain text again.
+    live_table = live.locator("#chain-rule").evaluate("""table => {
+        for (const math of table.querySelectorAll("code.math.typeset")) math.replaceWith(math.title);
+        return table.innerText; }""")
+    assert live_table.split() == static_table.split()
     assert live.console_errors == [] and page.console_errors == []
     live.context.close()
 
@@ -696,7 +702,7 @@ def test_the_gradient_check_passes_the_golden_circuits_and_warns_at_a_kink(serve
     page.goto(f"{server}/?{FIGURE_1_QUERY}")
     wait_explained(page)
     row = page.locator("#symbolic tr[data-input=x]")
-    expect(row.locator(".formula-cell")).to_have_text("z")
+    expect(row.locator(".formula-cell code.math.typeset")).to_have_attribute("title", "z")
     expect(row).to_contain_text("-4.0")
 
     # relu at 0: the centred difference straddles the kink.
@@ -709,7 +715,8 @@ def test_the_gradient_check_passes_the_golden_circuits_and_warns_at_a_kink(serve
     # The verdict is a word and a mark, not only a colour.
     assert page.evaluate("getComputedStyle(document.querySelector('#gradcheck tr[data-input=y] .verdict')).color") != \
         page.evaluate("getComputedStyle(document.querySelector('#gradcheck tr[data-input=x] .verdict')).color")
-    expect(page.locator("#symbolic tr[data-input=x] .formula-cell")).to_contain_text("Heaviside")
+    expect(page.locator("#symbolic tr[data-input=x] .formula-cell code.math")).to_have_attribute(
+        "title", re.compile("Heaviside"))
     assert page.console_errors == []
 
 

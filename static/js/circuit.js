@@ -34,17 +34,10 @@ export function nodeName(node) {
   return node.name || node.expr;
 }
 
-/** The names a gate's formula gives its wires: x for one, a and b for two (as the server's). */
-function operandNames(gate) {
-  const count = gate.operands.filter((operand) => "node" in operand).length;
-  return count === 1 ? ["x"] : ["a", "b"];
-}
-
+/** A gate's wires, each with the name the server's formulas give it (α, β: never a variable's). */
 export function wiredOperands(gate) {
-  const names = operandNames(gate);
-  let next = 0;
-  return gate.operands.map((operand, index) => ({ operand, index })).filter(({ operand }) => "node" in operand)
-    .map((entry) => ({ ...entry, name: names[next++] }));
+  return gate.operands.map((operand, index) => ({ operand, index, name: operand.symbol }))
+    .filter(({ operand }) => "node" in operand);
 }
 
 /** A local gradient as the server formats it (never formatted here: see numbers.js). */

@@ -3,6 +3,7 @@
 
 import { code, h } from "./dom.js";
 import { localText, wiredOperands } from "./circuit.js";
+import { formula, localFormula } from "./formula.js";
 
 /** The explanation of one step of the passes: values forward, the chain rule backward. */
 export function explainStep(step, m) {
@@ -15,9 +16,9 @@ export function explainStep(step, m) {
   const gate = step.node;
   if (step.kind === "forward") {
     const operands = wiredOperands(gate);
-    return [h("p", null, h("strong", null, "Forward. "), "Gate ", code(gate.label), " computes ", code(gate.formula),
+    return [h("p", null, h("strong", null, "Forward. "), "Gate ", code(gate.label), " computes ", formula(gate.formula, gate.formula_latex),
       operands.length ? " with " : "",
-      ...operands.flatMap(({ operand, name }, index) => [index ? ", " : "", code(name), " = ", h("span", { class: "value" }, trunk(operand.node).value)]),
+      ...operands.flatMap(({ operand, name }, index) => [index ? ", " : "", formula(name, operand.symbol_latex), " = ", h("span", { class: "value" }, trunk(operand.node).value)]),
       ": ", code(gate.expr), " = ", h("span", { class: "value" }, trunk(gate.id).value), ".")];
   }
   if (step.kind === "output") {
@@ -25,17 +26,16 @@ export function explainStep(step, m) {
       ": its gradient with respect to itself is ", h("span", { class: "gradient" }, trunk(gate.id).grad), ".")];
   }
   const upstream = trunk(gate.id).grad;
-  const named = (name, node) => (node.expr === name ? [code(name)] : [code(name), " = ", code(node.expr)]);
   const lines = step.chains.map(({ operand, name, wire }) => h("li", null,
-    ...named(name, m.nodes.get(operand.node)), ": ",
+    formula(name, operand.symbol_latex), " = ", code(m.nodes.get(operand.node).expr), ": ",
     h("span", { class: "chain" }, `upstream ${upstream} × local ${localText(operand)} = ${wire.grad}`),
-    h("span", { class: "formula" }, ` (local gradient ∂/∂${name} = ${operand.local_formula})`)));
+    h("span", { class: "formula" }, " (local gradient ", localFormula(operand), ")")));
   for (const source of step.forks) {
     const shares = m.branchesOf.get(source).map((wire) => wire.grad);
     lines.push(h("li", { class: "fork" }, "Gradients add up at the fork of ", code(m.nodes.get(source).expr), ": ",
       h("span", { class: "chain" }, `${shares.join(" + ")} = ${trunk(source).grad}`)));
   }
-  return [h("p", null, h("strong", null, "Backward. "), "Gate ", code(gate.label), " (", code(gate.formula), ") passes its upstream gradient ",
+  return [h("p", null, h("strong", null, "Backward. "), "Gate ", code(gate.label), " (", formula(gate.formula, gate.formula_latex), ") passes its upstream gradient ",
     h("span", { class: "gradient" }, upstream), " back, times its local gradient for each input:"),
   h("ul", { class: "chain-rule" }, lines)];
 }
@@ -54,12 +54,12 @@ export function describeGate(gate, m) {
   const wire = m.trunks.get(gate.id);
   const upstream = wire.grad;
   const locals = wiredOperands(gate).map(({ operand, index, name }) => h("li", null,
-    "∂/∂", code(name), " = ", code(operand.local_formula), " = ", localText(operand),
-    "; ", code(name), " = ", code(m.nodes.get(operand.node).expr), " gets ",
+    localFormula(operand), " = ", localText(operand),
+    "; ", formula(name, operand.symbol_latex), " = ", code(m.nodes.get(operand.node).expr), " gets ",
     h("span", { class: "chain" }, `upstream ${upstream} × local ${localText(operand)} = ${m.wireInto(gate, index, operand.node).grad}`)));
   return [h("h3", null, "Gate ", code(gate.label)), h("dl", null,
     wideRow("computes", code(gate.expr)),
-    row("formula", code(gate.formula)),
+    row("formula", formula(gate.formula, gate.formula_latex)),
     row("value", h("span", { class: "value" }, wire.value)),
     row("gradient", h("span", { class: "gradient" }, upstream)),
     tangentRow(wire, m),
@@ -83,8 +83,9 @@ export function describeWire(wire, m) {
     const use = wire.consumer === null ? uses[0] : uses.find((u) => u.gate.id === wire.consumer && u.index === wire.operand);
     const name = wiredOperands(use.gate).find((entry) => entry.index === use.index).name;
     const local = localText(use.operand);
-    rows.push(wideRow("into", "gate ", code(use.gate.label), " as ", code(name), " (", code(use.gate.formula), ")"),
-      wideRow("local gradient", "∂/∂", code(name), " = ", code(use.operand.local_formula), " = ", local),
+    rows.push(wideRow("into", "gate ", code(use.gate.label), " as ", formula(name, use.operand.symbol_latex), " (",
+      formula(use.gate.formula, use.gate.formula_latex), ")"),
+      wideRow("local gradient", localFormula(use.operand), " = ", local),
       wideRow("chain rule", h("span", { class: "chain" }, `upstream ${m.trunks.get(use.gate.id).grad} × local ${local} = ${wire.grad}`)));
   }
   const what = code(source.op === "input" ? source.label : source.expr);

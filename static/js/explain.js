@@ -8,6 +8,7 @@
 
 import { code, h } from "./dom.js";
 import { buildSteps, localText, nodeName } from "./circuit.js";
+import { formula, localFormula } from "./formula.js";
 import { reprLikePython } from "./numbers.js";
 
 /** gate label -> the lecture's intuition for that kind of gate ("An add gate distributes: ..."),
@@ -42,8 +43,8 @@ function gateBody(step, m, intuition) {
     const source = nodeName(m.nodes.get(operand.node));
     const local = localText(operand);
     return h("tr", null,
-      h("td", { class: "operand", "data-label": "input" }, code(name), source === name ? null : [" = ", code(source)]),
-      h("td", { class: "local", "data-label": "local gradient" }, `∂/∂${name} = `, code(operand.local_formula), ` = ${local}`),
+      h("td", { class: "operand", "data-label": "input" }, formula(name, operand.symbol_latex), " = ", code(source)),
+      h("td", { class: "local", "data-label": "local gradient" }, localFormula(operand), ` = ${local}`),
       h("td", { class: "chain", "data-label": "chain rule" },
         h("span", { class: "gradient" }, upstream), ` × ${local} = `, h("span", { class: "gradient" }, wire.grad)));
   });
@@ -92,8 +93,9 @@ const symbolicInputs = (symbolic, m) => m.data.nodes.filter((node) => node.op ==
 export function symbolicRows(symbolic, m) {
   return symbolicInputs(symbolic, m).map((input) => [input, symbolic[input.name]]).map(([input, gradient]) => h("tr", { "data-input": input.name },
     h("th", { scope: "row" }, `∂f/∂${input.name}`),
-    h("td", { class: "formula-cell", "data-label": "formula" }, code(gradient.formula),
-      gradient.simplified ? null : [" ", h("span", { class: "note" }, `(${NOT_SIMPLIFIED})`)]),
+    h("td", { class: "formula-cell", "data-label": "formula" }, formula(gradient.formula, gradient.formula_latex),
+      gradient.simplified ? null : [" ", h("span", { class: "note" }, `(${NOT_SIMPLIFIED})`)],
+      gradient.sigma_form ? h("span", { class: "sigma-form" }, "= ", formula(gradient.sigma_form, gradient.sigma_form_latex)) : null),
     h("td", { "data-label": "its value" }, gradient.value === null ? "no real value" : full(gradient.value)),
     h("td", { class: "gradient", "data-label": "backward pass" }, full(input.grad)),
     h("td", { class: "agreement agreement-" + (gradient.agrees ? "agrees" : "differs"), "data-label": "against the backward pass" },
