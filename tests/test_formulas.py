@@ -16,7 +16,7 @@ import pytest
 import sympy
 
 from app import SECURITY_HEADERS, create_app
-from graphlib import symbolic
+from graphlib import compute, symbolic
 from graphlib.gallery import GALLERY
 from graphlib.graph import Const
 from graphlib.ops import OPS, Sigmoid
@@ -232,3 +232,27 @@ def test_without_javascript_the_page_shows_the_plain_formulas_with_their_latex(c
     page = client.get("/", query_string={"expr": example.expr, **example.values}).get_data(as_text=True)
     assert '<code class="math" data-latex="\\partial/\\partial \\alpha = e^{\\alpha}">∂/∂α = exp(α)</code>' in page
     assert '<code class="math" data-latex="\\alpha">α</code> = <code>-(w0*x0+w1*x1+w2)</code>' in page
+
+
+@pytest.mark.parametrize("name", ["α", "β", "σ"])
+def test_no_variable_can_be_named_as_a_gates_wire(client, name):
+    response = client.get("/api/graph", query_string={"expr": f"{name}*2"})
+    assert response.status_code == 400 and response.get_json()["error"]["field"] == "expr"
+
+
+def test_a_formula_past_2000_characters_stays_plain_text(client, monkeypatch):
+    """Figure 1's d f / d z is `x + y`, 5 characters; d f / d x is `z`. With the bound at 3, in
+    this process (no compute pool, so that monkeypatch reaches SymPy's work):"""
+    assert symbolic.MAX_TYPESET_CHARS == 2000
+    monkeypatch.setattr(symbolic, "MAX_TYPESET_CHARS", 3)
+    previous = compute.use(compute.ComputePool(processes=0))
+    try:
+        answer = client.get("/api/explain", query_string={"expr": "(x+y)*z", "x": "-2", "y": "5", "z": "-4"}).get_json()
+    finally:
+        compute.use(previous)
+    assert (answer["symbolic"]["x"]["formula"], answer["symbolic"]["x"]["formula_latex"]) == ("z", "z")
+    assert (answer["symbolic"]["z"]["formula"], answer["symbolic"]["z"]["formula_latex"]) == ("x + y", None)
+
+
+def test_the_vendored_katex_is_0_16_47():
+    assert '"0.16.47"' in (KATEX / "katex.min.js").read_text()
