@@ -69,7 +69,7 @@ const state = {
   explainBusy: false,
   explainTimer: null,
   intuitions: new Map(), // gate label -> the lecture's intuition, from /api/explain
-  answers: new Map(), // practice: answerKey() -> {typed, right, shown, flagged, revealed} (see known())
+  answers: new Map(), // practice: answerKey() -> {typed, right, shown, flagged, number, revealed} (see known())
   practiceTable: null, // the circuit and mode the practice table was built for
 };
 
@@ -544,6 +544,7 @@ function setNumber(text, cell, shown, flagged) {
 
 function applyData(data, query) {
   state.data = data;
+  fillFoundNumbers(data);
   state.query = query;
   state.model = model(data);
   patchNumbers(data);
@@ -875,7 +876,8 @@ async function checkField(input) {
     return false;
   }
   if (input.value !== typed) return false; // typed on meanwhile: that text is checked next
-  state.answers.set(key, { typed, right: answer.body.right, shown: answer.body.shown, flagged: answer.body.flagged, revealed: false });
+  const { right, shown, flagged, number } = answer.body;
+  state.answers.set(key, { typed, right, shown, flagged, number, revealed: false });
   refreshAnswers();
   return answer.body.right;
 }
@@ -889,17 +891,33 @@ async function reveal(wireId) {
     page.practiceScore.textContent = answer.error.message;
     return;
   }
-  for (const { wire, kind, shown, flagged } of answer.body.answers) {
+  for (const { wire, kind, shown, flagged, number } of answer.body.answers) {
     const key = answerKey(state.model.wires.get(wire) || { id: wire }, kind, data);
     const before = state.answers.get(key);
     if (before && before.right === true) continue; // found before it was asked for
-    state.answers.set(key, { typed: before ? before.typed : "", right: null, shown, flagged, revealed: true });
+    state.answers.set(key, { typed: before ? before.typed : "", right: null, shown, flagged, number, revealed: true });
   }
   refreshAnswers();
 }
 
+/** The numbers found or shown, in full, into the circuit's data (which has null for them),
+ * where the tables read a number's full precision. */
+function fillFoundNumbers(data) {
+  const nodes = new Map(data.nodes.map((node) => [node.id, node]));
+  for (const wire of data.wires) {
+    for (const kind of ["value", "grad"]) {
+      const entry = isHidden(wire, kind) ? state.answers.get(answerKey(wire, kind, data)) : null;
+      if (!entry || entry.number === null) continue;
+      if (kind === "value") nodes.get(wire.node).value = entry.number;
+      else if (wire.consumer === null) nodes.get(wire.node).grad = entry.number;
+      else nodes.get(wire.consumer).operands[wire.operand].grad = entry.number;
+    }
+  }
+}
+
 /** Every place that shows a number, after an answer was found or shown. */
 function refreshAnswers() {
+  fillFoundNumbers(state.data);
   patchNumbers(state.data);
   labelSvg();
   fillSummary();
