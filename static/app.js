@@ -25,6 +25,7 @@ import { buildSteps, downstream, model, nodeName, readingOrder } from "./js/circ
 import { describeGate, describeWire, explainStep } from "./js/describe.js";
 import { caretText, enhanceExpressionField, fitRows } from "./js/editor.js";
 import { chainRuleBodies, gradcheckRows, intuitionsOf, symbolicRows, symbolicSummary } from "./js/explain.js";
+import { typesetPage } from "./js/formula.js";
 import { KIND_NAMES, askedKind, describePractice, hint, isHidden } from "./js/practice.js";
 
 const TYPE_DELAY_MS = 300; // pause after typing an expression before redrawing
@@ -1363,6 +1364,7 @@ function init() {
   page.codeStatus = $("#code-status");
   page.explainParts = [page.gradcheckSection, page.symbolicSection, page.codeSection]; // what /api/explain fills
   document.documentElement.classList.add("js");
+  typesetPage(); // the formulas the server wrote, until the script's own tables take their place
   for (const element of $$(".js-only")) element.hidden = false;
   page.wireTable.hidden = true; // until there are numbers to put in it
   for (const field of variableFields()) enhanceVariable(field);
