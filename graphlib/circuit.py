@@ -357,8 +357,9 @@ def explain_json(circuit):
         ],
         "code": {"python": staged_python(graph, circuit.values),
                  "pytorch": pytorch_code(graph, circuit.values, evaluation)},
-        "gradcheck": [_gradcheck_json(check) for check in check_gradients(graph, circuit.values)],
-        "symbolic": _symbolic_json(symbolic),
+        "gradcheck": [_gradcheck_json(check, circuit.style.precision)
+                      for check in check_gradients(graph, circuit.values)],
+        "symbolic": _symbolic_json(symbolic, circuit.style.precision),
         "symbolic_note": symbolic.note,
     }
 
@@ -428,11 +429,7 @@ def answer_json(circuit, question):
 
 
 def _revealed(number, shown, revealed):
-    """The number found or asked for: as the diagram shows it, whether it is inf or nan, and in
-    full (for the tables' full precision); nothing of a wrong answer's."""
-    if not revealed:
-        return {"shown": None, "flagged": None, "number": None}
-    return {"shown": shown, "flagged": not math.isfinite(number), "number": json_number(number)}
+    return {"shown": shown if revealed else None, "flagged": not math.isfinite(number) if revealed else None}
 
 
 def _asked(circuit, question):
@@ -492,15 +489,17 @@ def symbolic_settled(explanation):
                for entry in (explanation["symbolic"] or {}).values())
 
 
-def _symbolic_json(symbolic):
-    """Per variable SymPy's formula, its value at the point, and whether that agrees with the
-    backward pass (or why not); None where there are no formulas (`symbolic_note` says why)."""
+def _symbolic_json(symbolic, precision):
+    """Per variable SymPy's formula, its value at the point (and as the diagram writes numbers),
+    and whether that agrees with the backward pass (or why not); None where there are no formulas
+    (`symbolic_note` says why)."""
     if symbolic.gradients is None:
         return None
     return {
         name: {"formula": gradient.formula, "formula_latex": gradient.latex,
                "sigma_form": gradient.sigma and gradient.sigma.text, "sigma_form_latex": gradient.sigma and gradient.sigma.latex,
                "value": _optional_number(gradient.value),
+               "value_text": None if gradient.value is None else format_number(gradient.value, precision),
                "simplified": gradient.simplified, "agrees": gradient.agrees, "differs": gradient.differs}
         for name, gradient in symbolic.gradients.items()
     }
@@ -525,8 +524,11 @@ def _chain_rule_json(graph, node, evaluation):
     }
 
 
-def _gradcheck_json(check):
+def _gradcheck_json(check, precision):
+    """The check's numbers, and beside each the text the diagram would show (`value_text`...)."""
     fields = dataclasses.asdict(check)
+    for key in ("value", "analytic", "numeric"):
+        fields[key + "_text"] = format_number(fields[key], precision)
     for key in ("value", "analytic", "numeric", "relative_error"):
         fields[key] = json_number(fields[key])
     fields["relative_error_text"] = f"{check.relative_error:.1e}"  # as the cs231n notes quote them

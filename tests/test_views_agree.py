@@ -156,8 +156,9 @@ def test_fast_routes_answer_and_agree(client, index, pairs):
 
 
 def check_explanation(client, pairs, body, nodes):
-    """The chain-rule table, the fork sums, the programs and the symbolic table of /api/explain
-    read the same numbers; the page answers too."""
+    """The chain-rule table, the fork sums, the programs, the gradient check and the symbolic
+    table of /api/explain read the same numbers, and write them as the diagram does; the page
+    answers too."""
     explain = json.loads(fetch(client, "/api/explain", pairs).get_data(as_text=True))
     for row in explain["chain_rule"]:
         gate = nodes[row["gate"]]
@@ -169,7 +170,13 @@ def check_explanation(client, pairs, body, nodes):
         assert fork["total"] == nodes[fork["node"]]["grad"]
     assert explain["code"]["python"] == fetch(client, "/code/staged.py", pairs).get_data(as_text=True)
     assert explain["code"]["pytorch"] == fetch(client, "/code/pytorch.py", pairs).get_data(as_text=True)
+    precision = body["options"]["precision"]
+    for check in explain["gradcheck"]:  # the texts the tables show are the numbers at the chosen decimals
+        for key in ("value", "analytic", "numeric"):
+            assert check[key + "_text"] == format_number(number(check[key]), precision), (key, check)
     for name, entry in (explain["symbolic"] or {}).items():
+        if entry["value"] is not None:
+            assert entry["value_text"] == format_number(number(entry["value"]), precision), (name, entry)
         if entry.get("agrees"):
             symbolic, backward = number(entry["value"]), number(body["gradients"][name])
             assert symbolic == backward or math.isclose(symbolic, backward, rel_tol=1e-12), (name, entry)

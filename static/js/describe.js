@@ -4,6 +4,7 @@
 import { code, h } from "./dom.js";
 import { localText, wiredOperands } from "./circuit.js";
 import { formula, localFormula } from "./formula.js";
+import { fullNumber, numberSpan } from "./numbers.js";
 
 /** The explanation of one step of the passes: values forward, the chain rule backward. */
 export function explainStep(step, m) {
@@ -11,33 +12,45 @@ export function explainStep(step, m) {
   if (step.kind === "inputs") {
     const inputs = m.data.nodes.filter((node) => node.op === "input");
     return [h("p", null, h("strong", null, "Forward pass. "), "The inputs: ",
-      ...inputs.flatMap((node, index) => [index ? ", " : "", code(node.label), " = ", h("span", { class: "value" }, trunk(node.id).value)]), ".")];
+      ...inputs.flatMap((node, index) => [index ? ", " : "", code(node.label), " = ", numberSpan(trunk(node.id).value, null, "value")]), ".")];
   }
   const gate = step.node;
   if (step.kind === "forward") {
     const operands = wiredOperands(gate);
     return [h("p", null, h("strong", null, "Forward. "), "Gate ", code(gate.label), " computes ", formula(gate.formula, gate.formula_latex),
       operands.length ? " with " : "",
-      ...operands.flatMap(({ operand, name }, index) => [index ? ", " : "", formula(name, operand.symbol_latex), " = ", h("span", { class: "value" }, trunk(operand.node).value)]),
-      ": ", code(gate.expr), " = ", h("span", { class: "value" }, trunk(gate.id).value), ".")];
+      ...operands.flatMap(({ operand, name }, index) => [index ? ", " : "", formula(name, operand.symbol_latex), " = ", numberSpan(trunk(operand.node).value, null, "value")]),
+      ": ", code(gate.expr), " = ", numberSpan(trunk(gate.id).value, null, "value"), ".")];
   }
   if (step.kind === "output") {
     return [h("p", null, h("strong", null, "Backward pass. "), "It starts at the output ", code(gate.expr),
-      ": its gradient with respect to itself is ", h("span", { class: "gradient" }, trunk(gate.id).grad), ".")];
+      ": its gradient with respect to itself is ", numberSpan(trunk(gate.id).grad, null, "gradient"), ".")];
   }
   const upstream = trunk(gate.id).grad;
   const lines = step.chains.map(({ operand, name, wire }) => h("li", null,
     formula(name, operand.symbol_latex), " = ", code(m.nodes.get(operand.node).expr), ": ",
-    h("span", { class: "chain" }, `upstream ${upstream} × local ${localText(operand)} = ${wire.grad}`),
+    chain(upstream, localText(operand), wire.grad),
     h("span", { class: "formula" }, " (local gradient ", localFormula(operand), ")")));
   for (const source of step.forks) {
     const shares = m.branchesOf.get(source).map((wire) => wire.grad);
     lines.push(h("li", { class: "fork" }, "Gradients add up at the fork of ", code(m.nodes.get(source).expr), ": ",
-      h("span", { class: "chain" }, `${shares.join(" + ")} = ${trunk(source).grad}`)));
+      sum(shares, trunk(source).grad)));
   }
   return [h("p", null, h("strong", null, "Backward. "), "Gate ", code(gate.label), " (", formula(gate.formula, gate.formula_latex), ") passes its upstream gradient ",
-    h("span", { class: "gradient" }, upstream), " back, times its local gradient for each input:"),
+    numberSpan(upstream, null, "gradient"), " back, times its local gradient for each input:"),
   h("ul", { class: "chain-rule" }, lines)];
+}
+
+/** upstream × local = downstream, each number kept on one line. */
+function chain(upstream, local, downstream) {
+  return h("span", { class: "chain" }, "upstream ", numberSpan(upstream), " × local ", numberSpan(local), " = ",
+    numberSpan(downstream));
+}
+
+/** The branches' gradients added up at a fork. */
+function sum(shares, total) {
+  return h("span", { class: "chain" }, shares.flatMap((share, index) => [index ? " + " : "", numberSpan(share)]), " = ",
+    numberSpan(total));
 }
 
 /** A term and its description; `wide` ones (long expressions) take a line of their own on phones. */
@@ -54,14 +67,14 @@ export function describeGate(gate, m) {
   const wire = m.trunks.get(gate.id);
   const upstream = wire.grad;
   const locals = wiredOperands(gate).map(({ operand, index, name }) => h("li", null,
-    localFormula(operand), " = ", localText(operand),
+    localFormula(operand), " = ", numberSpan(localText(operand)),
     "; ", formula(name, operand.symbol_latex), " = ", code(m.nodes.get(operand.node).expr), " gets ",
-    h("span", { class: "chain" }, `upstream ${upstream} × local ${localText(operand)} = ${m.wireInto(gate, index, operand.node).grad}`)));
+    chain(upstream, localText(operand), m.wireInto(gate, index, operand.node).grad)));
   return [h("h3", null, "Gate ", code(gate.label)), h("dl", null,
     wideRow("computes", code(gate.expr)),
     row("formula", formula(gate.formula, gate.formula_latex)),
-    row("value", h("span", { class: "value" }, wire.value)),
-    row("gradient", h("span", { class: "gradient" }, upstream)),
+    row("value", numberSpan(wire.value, fullNumber(m, wire, "value"), "value")),
+    row("gradient", numberSpan(upstream, fullNumber(m, wire, "grad"), "gradient")),
     tangentRow(wire, m),
     wideRow("local gradients", h("ul", { class: "chain-rule" }, locals)))];
 }
@@ -70,23 +83,23 @@ export function describeGate(gate, m) {
 export function describeWire(wire, m) {
   const source = m.nodes.get(wire.node);
   const rows = [wideRow("carries", code(source.expr)),
-    row("value", h("span", { class: "value" }, wire.value)),
-    row("gradient", h("span", { class: "gradient" }, wire.grad)), tangentRow(wire, m)];
+    row("value", numberSpan(wire.value, fullNumber(m, wire, "value"), "value")),
+    row("gradient", numberSpan(wire.grad, fullNumber(m, wire, "grad"), "gradient")), tangentRow(wire, m)];
   const forks = m.branchesOf.get(wire.node) || [];
   const uses = m.uses.get(wire.node);
   if (wire.node === m.data.output) {
-    rows.push(wideRow("into", "the output: its gradient with respect to itself is ", wire.grad));
+    rows.push(wideRow("into", "the output: its gradient with respect to itself is ", numberSpan(wire.grad)));
   } else if (wire.consumer === null && forks.length) {
     rows.push(wideRow("into", `a fork to ${forks.length} gates; gradients add up: `,
-      h("span", { class: "chain" }, `${forks.map((branch) => branch.grad).join(" + ")} = ${wire.grad}`)));
+      sum(forks.map((branch) => branch.grad), wire.grad)));
   } else {
     const use = wire.consumer === null ? uses[0] : uses.find((u) => u.gate.id === wire.consumer && u.index === wire.operand);
     const name = wiredOperands(use.gate).find((entry) => entry.index === use.index).name;
     const local = localText(use.operand);
     rows.push(wideRow("into", "gate ", code(use.gate.label), " as ", formula(name, use.operand.symbol_latex), " (",
       formula(use.gate.formula, use.gate.formula_latex), ")"),
-      wideRow("local gradient", localFormula(use.operand), " = ", local),
-      wideRow("chain rule", h("span", { class: "chain" }, `upstream ${m.trunks.get(use.gate.id).grad} × local ${local} = ${wire.grad}`)));
+      wideRow("local gradient", localFormula(use.operand), " = ", numberSpan(local)),
+      wideRow("chain rule", chain(m.trunks.get(use.gate.id).grad, local, wire.grad)));
   }
   const what = code(source.op === "input" ? source.label : source.expr);
   const title = wire.consumer === null ? ["Wire ", what] : ["Branch of ", what, " into gate ", code(m.nodes.get(wire.consumer).label)];
@@ -96,5 +109,5 @@ export function describeWire(wire, m) {
 /** Forward mode's number for a wire, as a row of the inspect panel, when it is on. */
 function tangentRow(wire, m) {
   const wrt = m.data.options.wrt;
-  return wrt && "tangent" in wire ? row("d/d" + wrt, h("span", { class: "tangent" }, wire.tangent)) : [];
+  return wrt && "tangent" in wire ? row("d/d" + wrt, numberSpan(wire.tangent, fullNumber(m, wire, "tangent"), "tangent")) : [];
 }

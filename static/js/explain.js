@@ -9,7 +9,7 @@
 import { code, h } from "./dom.js";
 import { buildSteps, localText, nodeName } from "./circuit.js";
 import { formula, localFormula } from "./formula.js";
-import { reprLikePython } from "./numbers.js";
+import { fullNumber, numberSpan, reprLikePython } from "./numbers.js";
 
 /** gate label -> the lecture's intuition for that kind of gate ("An add gate distributes: ..."),
  * from an /api/explain answer. Intuitions belong to the gate as drawn (`*` swaps, `*-1` scales),
@@ -46,7 +46,8 @@ function gateBody(step, m, intuition) {
       h("td", { class: "operand", "data-label": "input" }, formula(name, operand.symbol_latex), " = ", code(source)),
       h("td", { class: "local", "data-label": "local gradient" }, localFormula(operand), ` = ${local}`),
       h("td", { class: "chain", "data-label": "chain rule" },
-        h("span", { class: "gradient" }, upstream), ` × ${local} = `, h("span", { class: "gradient" }, wire.grad)));
+        numberSpan(upstream, fullNumber(m, m.trunks.get(gate.id), "grad"), "gradient"), " × ", numberSpan(local), " = ",
+        numberSpan(wire.grad, fullNumber(m, wire, "grad"), "gradient")));
   });
   const header = h("th", { scope: "rowgroup", rowspan: String(rows.length + (intuition ? 1 : 0)), class: "gate-cell" },
     h("span", { class: "gate-label" }, gate.label), " ", code((gate.name ? gate.name + " = " : "") + gate.expr));
@@ -56,17 +57,23 @@ function gateBody(step, m, intuition) {
 }
 
 function forkBody(source, m) {
-  const shares = m.branchesOf.get(source).map((branch) => branch.grad);
+  const shares = m.branchesOf.get(source).map((branch) => numberSpan(branch.grad, fullNumber(m, branch, "grad")));
+  const total = m.trunks.get(source);
   return h("tbody", { class: "fork", "data-fork": source },
     h("tr", null,
       h("th", { scope: "rowgroup", class: "gate-cell" }, h("span", { class: "gate-label fork-label" }, "fork")),
       h("td", { colspan: "2", class: "operand" }, "Gradients add up at the fork of ", code(nodeName(m.nodes.get(source)))),
       h("td", { class: "chain", "data-label": "branches added up" },
-        `${shares.join(" + ")} = `, h("span", { class: "gradient" }, m.trunks.get(source).grad))));
+        shares.flatMap((share, index) => [index ? " + " : "", share]), " = ",
+        numberSpan(total.grad, fullNumber(m, total, "grad"), "gradient"))));
 }
 
 /** Full-precision numbers, spelled as Python spells them (never rounded here). */
 const full = (number) => reprLikePython(number);
+
+/** A cell of a number as the server wrote it at the chosen decimals, its full precision on hover. */
+const numberCell = (label, text, number, kind = "") =>
+  h("td", { class: (kind ? kind + " " : "") + "number", "data-label": label, title: full(number) }, text);
 
 /** The gradient check: one row per input, and under it the kink warning when there is one. The
  * verdict is a word and a mark (CSS), not only a colour. */
@@ -74,9 +81,9 @@ export function gradcheckRows(checks) {
   return checks.flatMap((check) => [
     h("tr", { "data-input": check.name },
       h("th", { scope: "row" }, check.name),
-      h("td", { "data-label": "value" }, full(check.value)),
-      h("td", { class: "gradient", "data-label": "analytic" }, full(check.analytic)),
-      h("td", { "data-label": "numeric" }, full(check.numeric)),
+      numberCell("value", check.value_text, check.value),
+      numberCell("analytic", check.analytic_text, check.analytic, "gradient"),
+      numberCell("numeric", check.numeric_text, check.numeric),
       h("td", { "data-label": "relative error" }, check.relative_error_text),
       h("td", { class: "verdict verdict-" + check.verdict.replace(/ /g, "-"), "data-label": "verdict" },
         h("span", { "aria-hidden": "true", class: "verdict-mark" }), check.verdict)),
@@ -96,8 +103,9 @@ export function symbolicRows(symbolic, m) {
     h("td", { class: "formula-cell", "data-label": "formula" }, formula(gradient.formula, gradient.formula_latex),
       gradient.simplified ? null : [" ", h("span", { class: "note" }, `(${NOT_SIMPLIFIED})`)],
       gradient.sigma_form ? h("span", { class: "sigma-form" }, "= ", formula(gradient.sigma_form, gradient.sigma_form_latex)) : null),
-    h("td", { "data-label": "its value" }, gradient.value === null ? "no real value" : full(gradient.value)),
-    h("td", { class: "gradient", "data-label": "backward pass" }, full(input.grad)),
+    gradient.value === null ? h("td", { "data-label": "its value" }, "no real value")
+      : numberCell("its value", gradient.value_text, gradient.value),
+    numberCell("backward pass", m.trunks.get(input.id).grad, input.grad, "gradient"),
     h("td", { class: "agreement agreement-" + (gradient.agrees ? "agrees" : "differs"), "data-label": "against the backward pass" },
       gradient.agrees ? "agrees" : "does not agree: " + gradient.differs)));
 }

@@ -1,5 +1,23 @@
-/* Numbers spelled as the server spells them: the page shows the server's strings, except in the
- * full-precision table, where it has only the float. */
+/* Numbers spelled as the server spells them: the page shows the server's strings (the chosen
+ * decimals, as the diagram), with the float behind each spelled in full on hover. */
+
+import { h } from "./dom.js";
+
+/** A number as the diagram writes it, never broken across lines, its full precision as the
+ * tooltip (none for a number still to find: `full` null). */
+export function numberSpan(text, full = null, kind = "") {
+  return h("span", { class: (kind ? kind + " " : "") + "number", title: full }, text);
+}
+
+/** The float behind a wire's number ("value", "grad" or "tangent") in an /api/graph model,
+ * spelled in full. */
+export function fullNumber(m, wire, kind) {
+  const node = m.nodes.get(wire.node);
+  if (kind === "value") return reprLikePython(node.value);
+  if (kind === "tangent") return reprLikePython(m.data.tangents[wire.node]);
+  const grad = wire.consumer === null ? node.grad : m.nodes.get(wire.consumer).operands[wire.operand].grad;
+  return reprLikePython(grad);
+}
 
 /** Python's repr of a float, which the server's table shows: JavaScript's String() gives the
  * same shortest round-trip digits, only spelled differently ("2" for 2.0, "1e-7" for 1e-07).
