@@ -9,7 +9,7 @@ from collections import Counter
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
-from flask import Flask, Response, g, jsonify, render_template, request
+from flask import Flask, Response, g, jsonify, redirect, render_template, request, url_for
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge, UnsupportedMediaType
@@ -34,10 +34,11 @@ DISPLAY_OPTIONS = [
     ("colors", "Colours", list(zip(COLOR_SCHEMES, ["green and red, as the lecture",
                                                    "blue and orange, colour-blind safe"])), "lecture"),
     ("direction", "Layout", list(zip(DIRECTIONS, ["left to right", "top to bottom"])), "LR"),
-    ("theme", "Page", list(zip(THEMES, ["light", "dark"])), "light"),
+    ("theme", "Page", [("", "as the device")] + list(zip(THEMES, ["light", "dark"])), ""),
     ("composites", "Sigmoid and tanh", list(zip(COMPOSITES_MODES, ["as typed", "as one gate",
                                                                    "as simple gates"])), "typed"),
 ]
+FIRST_CIRCUIT = GALLERY[1]  # figure 2 of the notes, a neuron: what `/` shows a first visit
 DRAWING_TYPES = {"svg": "image/svg+xml", "png": "image/png", "dot": "text/vnd.graphviz"}  # /graph.<type>
 PROGRAMS = {  # /code/<program>.py
     "staged": lambda circuit: staged_python(circuit.graph, circuit.values),
@@ -125,6 +126,8 @@ def create_app(test_config=None):
     @app.get("/")
     @compute
     def index():
+        if not request.query_string:  # a first visit: a working circuit, its link in the address bar
+            return redirect(f"{url_for('index')}?{FIRST_CIRCUIT.query}")
         fields = _query_fields()
         if "expr" not in fields:
             return _page()
@@ -352,6 +355,7 @@ def _page(circuit=None, error=None):
         variables=_form_variables(expression, fields, circuit),
         options=[(name, label, choices, fields.get(name, default))
                  for name, label, choices, default in DISPLAY_OPTIONS],
+        # Without a theme in the link the script takes the device's (prefers-color-scheme).
         theme=fields.get("theme") if fields.get("theme") in THEMES else "light",
         circuit=circuit,
         error=error,

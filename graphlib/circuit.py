@@ -429,7 +429,11 @@ def answer_json(circuit, question):
 
 
 def _revealed(number, shown, revealed):
-    return {"shown": shown if revealed else None, "flagged": not math.isfinite(number) if revealed else None}
+    """The number found or asked for: as the diagram shows it, whether it is inf or nan, and in
+    full (for the tables' full precision); nothing of a wrong answer's."""
+    if not revealed:
+        return {"shown": None, "flagged": None, "number": None}
+    return {"shown": shown, "flagged": not math.isfinite(number), "number": json_number(number)}
 
 
 def _asked(circuit, question):

@@ -25,6 +25,7 @@ import { buildSteps, downstream, model, nodeName, readingOrder } from "./js/circ
 import { describeGate, describeWire, explainStep } from "./js/describe.js";
 import { caretText, enhanceExpressionField, fitRows } from "./js/editor.js";
 import { chainRuleBodies, gradcheckRows, intuitionsOf, symbolicRows, symbolicSummary } from "./js/explain.js";
+import { typesetPage } from "./js/formula.js";
 import { KIND_NAMES, askedKind, describePractice, hint, isHidden } from "./js/practice.js";
 
 const TYPE_DELAY_MS = 300; // pause after typing an expression before redrawing
@@ -69,7 +70,7 @@ const state = {
   explainBusy: false,
   explainTimer: null,
   intuitions: new Map(), // gate label -> the lecture's intuition, from /api/explain
-  answers: new Map(), // practice: answerKey() -> {typed, right, shown, flagged, revealed} (see known())
+  answers: new Map(), // practice: answerKey() -> {typed, right, shown, flagged, number, revealed} (see known())
   practiceTable: null, // the circuit and mode the practice table was built for
 };
 
@@ -108,8 +109,23 @@ function optionSelects() {
 
 /** What the drawing's layout depends on: everything but the variables' values. */
 function layoutKey(query) {
-  const params = new URLSearchParams(query);
+  const params = new URLSearchParams(drawnQuery(query));
   return [...layoutFields(), ...state.extras.keys()].map((name) => params.get(name) || "").join("\n");
+}
+
+const DARK_DEVICE = matchMedia("(prefers-color-scheme: dark)");
+
+/** The device's theme, which the page and the diagram take while the link does not choose one. */
+function deviceTheme() {
+  return DARK_DEVICE.matches ? "dark" : "light";
+}
+
+/** The query as the drawing is asked for: with the device's theme where the link has none. The
+ * address bar and the links to share keep the query as it is, so that each reader gets theirs. */
+function drawnQuery(query) {
+  const params = new URLSearchParams(query);
+  if (!params.get("theme")) params.set("theme", deviceTheme());
+  return params.toString();
 }
 
 const HISTORY_RANK = { none: 0, replace: 1, merge: 2, push: 3 };
@@ -179,7 +195,7 @@ async function updateOnce() {
   let query = formQuery();
   writeHistory(query, mode); // what was typed, even with a mistake in it: a reload keeps it
 
-  const answer = await request("/api/graph?" + query, "json");
+  const answer = await request("/api/graph?" + drawnQuery(query), "json");
   // Still typing a new expression: skip this answer, the next request follows at once.
   if (state.again && layoutKey(formQuery()) !== layoutKey(query)) return;
   if (!answer.ok) {
@@ -207,7 +223,7 @@ async function updateOnce() {
   query = formQuery(); // fields may have been added with their defaults: name them in the link
   if (query !== sent && mode !== "none") writeHistory(query, "replace");
   if (layoutKey(query) !== state.svgKey) {
-    const drawing = await request("/graph.svg?" + query, "text");
+    const drawing = await request("/graph.svg?" + drawnQuery(query), "text");
     if (state.again && layoutKey(formQuery()) !== layoutKey(query)) return;
     if (!drawing.ok) {
       if (drawing.status === 429) retryLater(drawing.retryAfter);
@@ -544,6 +560,7 @@ function setNumber(text, cell, shown, flagged) {
 
 function applyData(data, query) {
   state.data = data;
+  fillFoundNumbers(data);
   state.query = query;
   state.model = model(data);
   patchNumbers(data);
@@ -878,7 +895,8 @@ async function checkField(input) {
     return false;
   }
   if (input.value !== typed) return false; // typed on meanwhile: that text is checked next
-  state.answers.set(key, { typed, right: answer.body.right, shown: answer.body.shown, flagged: answer.body.flagged, revealed: false });
+  const { right, shown, flagged, number } = answer.body;
+  state.answers.set(key, { typed, right, shown, flagged, number, revealed: false });
   refreshAnswers();
   return answer.body.right;
 }
@@ -892,17 +910,33 @@ async function reveal(wireId) {
     page.practiceScore.textContent = answer.error.message;
     return;
   }
-  for (const { wire, kind, shown, flagged } of answer.body.answers) {
+  for (const { wire, kind, shown, flagged, number } of answer.body.answers) {
     const key = answerKey(state.model.wires.get(wire) || { id: wire }, kind, data);
     const before = state.answers.get(key);
     if (before && before.right === true) continue; // found before it was asked for
-    state.answers.set(key, { typed: before ? before.typed : "", right: null, shown, flagged, revealed: true });
+    state.answers.set(key, { typed: before ? before.typed : "", right: null, shown, flagged, number, revealed: true });
   }
   refreshAnswers();
 }
 
+/** The numbers found or shown, in full, into the circuit's data (which has null for them),
+ * where the tables read a number's full precision. */
+function fillFoundNumbers(data) {
+  const nodes = new Map(data.nodes.map((node) => [node.id, node]));
+  for (const wire of data.wires) {
+    for (const kind of ["value", "grad"]) {
+      const entry = isHidden(wire, kind) ? state.answers.get(answerKey(wire, kind, data)) : null;
+      if (!entry || entry.number === null) continue;
+      if (kind === "value") nodes.get(wire.node).value = entry.number;
+      else if (wire.consumer === null) nodes.get(wire.node).grad = entry.number;
+      else nodes.get(wire.consumer).operands[wire.operand].grad = entry.number;
+    }
+  }
+}
+
 /** Every place that shows a number, after an answer was found or shown. */
 function refreshAnswers() {
+  fillFoundNumbers(state.data);
   patchNumbers(state.data);
   labelSvg();
   fillSummary();
@@ -1095,7 +1129,9 @@ function setUpCodeTabs() {
 function updateExports(query) {
   const paths = { svg: "/graph.svg", png: "/graph.png", dot: "/graph.dot", json: "/api/graph",
     python: "/code/staged.py", pytorch: "/code/pytorch.py", page: "/" };
-  for (const link of $$("[data-export]")) link.href = paths[link.dataset.export] + "?" + query;
+  for (const link of $$("[data-export]")) {
+    link.href = paths[link.dataset.export] + "?" + (link.dataset.export === "page" ? query : drawnQuery(query));
+  }
   const image = new URL("/graph.svg?" + query, location.href).href;
   const alt = "Circuit of " + state.data.expr;
   page.markdown.value = `![${alt.replace(/[\\[\]]/g, "\\$&")}](${image})`;
@@ -1123,6 +1159,16 @@ function stepTo(index) {
   if (!state.data) return;
   state.step = Math.max(0, Math.min(index, state.steps.length - 1));
   showStep();
+  bringCurrentIntoView();
+}
+
+/** The step's gate, or the wires whose numbers it shows, scrolled into view: on a phone, or in a
+ * diagram wider than the page, they may be off screen. */
+function bringCurrentIntoView() {
+  const current = state.steps[state.step];
+  const shown = [...current.values, ...current.grads].map((id) => state.parts.get(id)?.group);
+  const target = $(".current", page.diagram) || shown.find(Boolean);
+  if (target) target.scrollIntoView({ block: "nearest", inline: "center" });
 }
 
 function stopStepping() {
@@ -1301,7 +1347,7 @@ function focusItem(item) {
 /** The page follows the theme and colour options at once; the diagram follows when redrawn. */
 function applyPageOptions() {
   const colors = page.form.elements.colors.value;
-  document.documentElement.dataset.theme = page.form.elements.theme.value;
+  document.documentElement.dataset.theme = page.form.elements.theme.value || deviceTheme();
   document.documentElement.dataset.colors = colors;
   const blind = colors === "colorblind";
   $("#legend-value").textContent = (blind ? "blue" : "green") + ", above";
@@ -1348,6 +1394,8 @@ function init() {
   page.codeStatus = $("#code-status");
   page.explainParts = [page.gradcheckSection, page.symbolicSection, page.codeSection]; // what /api/explain fills
   document.documentElement.classList.add("js");
+  typesetPage(); // the formulas the server wrote, until the script's own tables take their place
+  applyPageOptions(); // the device's theme, where the link leaves it open
   for (const element of $$(".js-only")) element.hidden = false;
   page.wireTable.hidden = true; // until there are numbers to put in it
   for (const field of variableFields()) enhanceVariable(field);
@@ -1363,6 +1411,10 @@ function init() {
       schedule(0, "push");
     });
   }
+  DARK_DEVICE.addEventListener("change", () => {
+    applyPageOptions();
+    schedule(0, "none"); // a new drawing only where the link leaves the theme to the device
+  });
   page.form.addEventListener("submit", (event) => {
     event.preventDefault(); // Draw (or Enter) redraws at once, as a new history entry
     schedule(0, "push");

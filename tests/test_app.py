@@ -21,6 +21,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import pytest
 
+from graphlib.gallery import GALLERY
 from graphlib.render import MAX_PNG_PIXELS
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -326,8 +327,23 @@ def test_golden_circuit_page(client, golden):
 # --- 2. the page ---------------------------------------------------------------------------------
 
 
-def test_page_without_query_shows_the_empty_form_and_the_gallery(client):
+def test_a_first_visit_is_sent_to_figure_2_at_its_permalink(client):
+    """`/` alone shows a working circuit, not an empty field: the neuron of the notes' figure 2,
+    with its link in the address bar, so that it can be shared or edited at once."""
     response = client.get("/")
+    assert response.status_code == 302
+    location = urlsplit(response.headers["Location"])
+    assert location.path == "/"
+    fields = dict(parse_qsl(location.query))
+    assert fields == {"expr": GALLERY[1].expr, **GALLERY[1].values, "precision": "2"}
+    page = Page(client.get(response.headers["Location"]))
+    assert page.field("expr").value == GALLERY[1].expr
+    assert page.variables == list(GALLERY[1].values.items())
+    assert not page.general_errors and not any(f.errors for f in page.fields)
+
+
+def test_a_query_without_an_expression_shows_the_empty_form_and_the_gallery(client):
+    response = client.get("/?precision=2")
     assert response.status_code == 200
     page = Page(response)
     assert page.field("expr").value == ""
@@ -342,7 +358,7 @@ def test_page_without_query_shows_the_empty_form_and_the_gallery(client):
 
 @golden_circuits
 def test_gallery_link_draws_its_circuit(client, golden):
-    [href] = [href for href, _ in Page(client.get("/")).links
+    [href] = [href for href, _ in Page(client.get("/?precision=2")).links
               if dict(parse_qsl(urlsplit(href).query)).get("expr") == golden.expr]
     response = client.get(href)
     assert response.status_code == 200

@@ -105,7 +105,7 @@ def test_the_limits_are_the_promised_numbers():
 
 
 def test_the_form_allows_the_whole_length(client):
-    assert f'maxlength="{MAX_LENGTH}"' in client.get("/").text
+    assert f'maxlength="{MAX_LENGTH}"' in client.get("/", follow_redirects=True).text
 
 
 # --- the stub threshold --------------------------------------------------------------------------

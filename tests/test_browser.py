@@ -37,6 +37,8 @@ FIGURE_2_QUERY = "expr=1%2F(1%2Bexp(-(w0*x0%2Bw1*x1%2Bw2)))&w0=2&x0=-1&w1=-3&x1=
 FIGURE_1_QUERY = "expr=(x%2By)*z&x=-2&y=5&z=-4&precision=0"
 FIGURE_3_QUERY = "expr=2*(x*y%2Bmax(z,w))&x=3&y=-4&z=2&w=-1"
 STAGED_QUERY = "expr=(x%2Bsigmoid(y))%2F(sigmoid(x)%2B(x%2By)**2)&x=3&y=-4"
+# The form without a circuit (`/` alone shows figure 2): a display option and no expression.
+BLANK_FORM = "/?precision=2"
 # Figure 2's gates from the output back to the inputs: the chain rule's order.
 FIGURE_2_BACKWARD = ["1/x", "+1", "exp", "*-1", "+", "+", "*", "*"]
 # What Chromium logs for an answer of 400, which a mistake in the expression deliberately gets.
@@ -133,6 +135,13 @@ def wait_drawn(page, gates):
     expect(page.locator("#wire-table tbody tr").first).to_be_attached()
 
 
+def choose_option(page, name, value):
+    """Opens the display options, as a user does, and chooses `value` for the option `name`."""
+    if page.locator("#display-options").get_attribute("open") is None:
+        page.click("#display-options summary")
+    page.select_option(f"#option-{name}", value)
+
+
 def wire_numbers(page):
     """{wire id: [value, gradient]} as the SVG on screen shows them."""
     return page.evaluate("""() => Object.fromEntries([...document.querySelectorAll('#diagram g.wire')]
@@ -189,7 +198,7 @@ def _diagram_width(page):
 
 def test_without_javascript_the_form_draws_figure_2_at_its_permalink(server, static_page):
     page = static_page
-    page.goto(server + "/")
+    page.goto(server + BLANK_FORM)
     page.fill("#expr", FIGURE_2)
     page.click("button[type=submit]")
     # The first submission finds the variables and gives each a field with its default.
@@ -242,7 +251,7 @@ def test_a_typo_in_the_url_shows_the_message_with_a_caret_and_keeps_the_values(s
 # --- live editing and the permalink -------------------------------------------------------------
 
 def test_typing_draws_the_circuit_without_a_reload_and_the_address_is_the_permalink(server, page):
-    page.goto(server + "/")
+    page.goto(server + BLANK_FORM)
     page.evaluate("window.stillTheSamePage = true")
     page.locator("#expr").press_sequentially(FIGURE_2, delay=5)
     wait_drawn(page, 8)
@@ -389,7 +398,7 @@ def test_numbers_that_become_inf_or_nan_are_flagged_and_unflagged(server, page):
 
 def test_forward_mode_adds_each_wires_tangent_and_scrubbing_patches_it(server, page):
     open_circuit(page, server, FIGURE_1_QUERY, 2)
-    page.select_option("#option-wrt", "x")
+    choose_option(page, "wrt", "x")
     page.wait_for_url(lambda url: query_of(url).get("wrt") == "x")
     expect(page.locator("#wire-n4 .num-tangent")).to_have_text("-4")  # d f / d x = z
     assert page.locator("#wire-n0 .num-tangent").text_content() == "1"
@@ -560,18 +569,18 @@ def test_copy_link_and_the_embeddable_snippets(server, browser):
 
 def test_dark_theme_colour_blind_scheme_layout_and_precision_apply_and_stay_in_the_url(server, page):
     open_circuit(page, server, FIGURE_2_QUERY, 8)
-    page.select_option("#option-theme", "dark")
+    choose_option(page, "theme", "dark")
     expect(page.locator("html")).to_have_attribute("data-theme", "dark")
     assert page.evaluate("getComputedStyle(document.documentElement).backgroundColor") == "rgb(22, 24, 29)"
     expect(page.locator("#diagram svg polygon").first).to_have_attribute("fill", "#16181d")
-    page.select_option("#option-colors", "colorblind")
+    choose_option(page, "colors", "colorblind")
     expect(page.locator("html")).to_have_attribute("data-colors", "colorblind")
     expect(page.locator("#wire-n0 .num-value")).to_have_attribute("fill", "#56b4e9")
     expect(page.locator("#legend-value")).to_have_text("blue, above")
     assert page.evaluate("getComputedStyle(document.querySelector('#summary td.value')).color") == "rgb(86, 180, 233)"
     screenshot(page, "desktop-dark-colorblind")
-    page.select_option("#option-direction", "TB")
-    page.select_option("#option-precision", "4")
+    choose_option(page, "direction", "TB")
+    choose_option(page, "precision", "4")
     expect(page.locator("#wire-n12 .num-value")).to_have_text("0.7311")
     page.wait_for_url(lambda url: query_of(url).get("precision") == "4")
     query = query_of(page.url)
@@ -627,16 +636,16 @@ def test_composite_gates_and_forward_mode_keep_the_lessons(server, page):
     wait_explained(page)
     assert verdicts(page) == ["✓ good", "✓ good"]
     # As simple gates: five gates, and the table has five.
-    page.select_option("#option-composites", "expanded")
+    choose_option(page, "composites", "expanded")
     expect(page.locator("#chain-rule tbody[data-gate]")).to_have_count(5)
     # Forward mode: the third number on each wire; the lessons stay.
-    page.select_option("#option-wrt", "z")
+    choose_option(page, "wrt", "z")
     expect(page.locator("#tangent-note")).to_be_visible()
     expect(page.locator("#wire-table thead")).to_contain_text("d/dz")
     expect(page.locator("#chain-rule tbody[data-gate]")).to_have_count(5)
     wait_explained(page)
     assert page.locator("#symbolic tbody tr").count() == 2
-    page.select_option("#option-theme", "dark")
+    choose_option(page, "theme", "dark")
     wait_explained(page)
     screenshot(page, "desktop-dark-lessons")
     assert page.console_errors == []
@@ -734,7 +743,7 @@ def test_the_gradient_check_passes_the_golden_circuits_and_warns_at_a_kink(serve
 # --- named steps --------------------------------------------------------------------------------
 
 def test_a_program_of_named_steps_typed_on_two_lines_draws_figure_1_with_q_and_f(server, page):
-    page.goto(server + "/")
+    page.goto(server + BLANK_FORM)
     field = page.locator("#expr")
     assert field.evaluate("e => e.tagName") == "TEXTAREA"
     field.press_sequentially("q = x + y", delay=5)
@@ -770,7 +779,7 @@ def test_a_program_of_named_steps_typed_on_two_lines_draws_figure_1_with_q_and_f
 
 def test_without_javascript_a_two_line_program_submits_with_its_newlines(server, static_page):
     page = static_page
-    page.goto(server + "/")
+    page.goto(server + BLANK_FORM)
     page.fill("#expr", "q = x + y\nf = q * * z")
     page.click("button[type=submit]")
     assert query_of(page.url)["expr"].replace("\r\n", "\n") == "q = x + y\nf = q * * z"
@@ -800,7 +809,7 @@ def answer(page, wire, text):
 
 def test_practice_figure_1_gradients_wrong_then_right_with_hints_and_a_link(server, browser, page):
     open_circuit(page, server, FIGURE_1_QUERY, 2)
-    page.select_option("#option-practice", "grads")
+    choose_option(page, "practice", "grads")
     page.wait_for_url(lambda url: query_of(url).get("practice") == "grads")
     wait_practice(page, 5)
     # The diagram (drawn by the server) asks for every gradient but the output's 1.
@@ -913,7 +922,8 @@ def test_every_control_is_reachable_by_keyboard_with_a_visible_focus(server, pag
             return [e.id || e.dataset.step || e.dataset.copy || e.dataset.export || e.getAttribute('aria-label') || e.tagName,
                     getComputedStyle(e).outlineStyle, e.closest('#diagram') ? 'diagram' : ''] }"""))
     names = [name for name, _, _ in reached]
-    for control in ("expr", "var-x", "x slider", "option-theme", "reset", "back", "play", "next", "all",
+    # The display options are one stop (their summary) until opened.
+    for control in ("expr", "var-x", "x slider", "SUMMARY", "reset", "back", "play", "next", "all",
                     "svg", "png", "dot", "json", "copy-link", "snippet-markdown", "snippet-html"):
         assert control in names, (control, names)
     # The diagram is one tab stop: a gate or wire, whose focus the page draws itself.

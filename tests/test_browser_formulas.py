@@ -2,6 +2,8 @@
 without one violation, and plain text where JavaScript is off. Uses tests/test_browser.py's
 gunicorn, browser and helpers."""
 
+import re
+
 import pytest
 
 from test_browser import (FIGURE_2_QUERY, SCREENSHOTS, _open_page, browser, expect, gate_rows,  # noqa: F401 - fixtures
@@ -104,4 +106,18 @@ def test_screenshot_figure_2s_chain_rule_table(server, browser, theme):  # noqa:
     page.locator("#chain-rule").screenshot(path=str(SCREENSHOTS / f"formulas-chain-rule-{theme}.png"))
     page.locator("#symbolic").screenshot(path=str(SCREENSHOTS / f"formulas-symbolic-{theme}.png"))
     assert violations(page) == [] and page.console_errors == []
+    page.context.close()
+
+
+def test_the_servers_own_tables_are_typeset_until_the_scripts_replace_them(server, browser):  # noqa: F811
+    """Until /api/explain answers (held back here, as a slow SymPy would), the page keeps the
+    symbolic gradients the server wrote, typeset from their data-latex."""
+    page = watched_page(browser)
+    held = []
+    page.route("**/api/explain?*", lambda route: held.append(route))  # never answered
+    open_circuit(page, server, FIGURE_2_QUERY, 8)
+    formula = page.locator("#symbolic tr[data-input=w2] .formula-cell > code.math")
+    expect(formula).to_have_class("math typeset")
+    expect(formula).to_have_attribute("title", re.compile(r"w0\*x0"))  # simplified in time or not
+    assert len(held) == 1 and violations(page) == []
     page.context.close()

@@ -127,7 +127,10 @@ def test_nothing_received_or_exported_holds_a_gradient_until_it_is_asked_for(ser
     expect(page.locator(f"#mark-{shown_wire}")).to_have_text("shown")
     answers = {url: json.loads(text) for url, text in texts_received(page).items() if "/api/answer?" in url}
     assert [body["answers"] for body in answers.values()] == [[
-        {"wire": shown_wire, "kind": "grad", "shown": shown_text, "flagged": False}]]
+        {"wire": shown_wire, "kind": "grad", "shown": shown_text, "flagged": False,
+         "number": gradient_of(circuit, shown_wire)}]]
+    # The tables have it in full (the summary's input rows), as without practice.
+    assert repr(gradient_of(circuit, shown_wire)) in page.content()
     # The others are still kept.
     assert_no_leak({**texts_received(page), **on_screen(page)}, spelled - spellings(gradient_of(circuit, shown_wire)))
     screenshot(page, f"practice-shown-{'figure-2' if circuit is FIGURE_2 else 'figure-1'}")

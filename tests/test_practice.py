@@ -238,8 +238,9 @@ def test_an_answer_is_right_when_it_rounds_to_the_number_shown(client, expr, val
         number = circuit.evaluation.values[node_id] if kind == "value" else circuit.evaluation.grads[node_id]
         assert body["shown"] == format_number(number, precision)
         assert body["flagged"] is (not math.isfinite(number))
+        assert body["number"] == (number if math.isfinite(number) else "Infinity" if number > 0 else "NaN")
     else:
-        assert body["shown"] is None and body["flagged"] is None
+        assert body["shown"] is None and body["flagged"] is None and body["number"] is None
 
 
 # question (JSON body), practice mode, field, message
@@ -307,6 +308,15 @@ def test_show_all_gives_every_number_to_find_as_the_diagram_would_show_it(client
                 for wire, full_wire in zip(practice["wires"], full["wires"])
                 for index, kind in enumerate(["value", "grad"]) if wire["hidden"][index]]
     assert [(a["wire"], a["kind"], a["shown"], a["flagged"]) for a in answers] == expected
+    nodes = {node["id"]: node for node in full["nodes"]}
+    for answer in answers:  # each in full too
+        wire = next(wire for wire in full["wires"] if wire["id"] == answer["wire"])
+        if answer["kind"] == "value":
+            assert answer["number"] == nodes[wire["node"]]["value"]
+        elif wire["consumer"] is None:
+            assert answer["number"] == nodes[wire["node"]]["grad"]
+        else:
+            assert answer["number"] == nodes[wire["consumer"]]["operands"][wire["operand"]]["grad"]
     assert len(expected) == sum(wire["hidden"].count(True) for wire in practice["wires"]) > 0
 
 
@@ -315,7 +325,7 @@ def test_show_one_gives_just_that_number(client):
     url = f"/api/answer?{urlencode(query_pairs(expr, values, precision, practice='grads'))}"
     w0 = wire_of(client, expr, values, "w0")
     assert strict_json(client.post(url, json={"wire": w0, "kind": "grad"})) == {
-        "answers": [{"wire": w0, "kind": "grad", "shown": "-0.20", "flagged": False}]}
+        "answers": [{"wire": w0, "kind": "grad", "shown": "-0.20", "flagged": False, "number": -0.19661193324148188}]}
     refused = client.post(url, json={"wire": w0, "kind": "value"})
     assert refused.status_code == 400 and "not a number to find" in strict_json(refused)["error"]["message"]
     assert client.post(url, json={"all": "yes"}).status_code == 400  # only true asks for all

@@ -37,3 +37,9 @@ function typeset(element, latex) {
   element.classList.add("typeset");
   element.title = text;
 }
+
+/** Typesets the formulas the server wrote into the page (`data-latex`), which stay until the
+ * script's own tables replace them. */
+export function typesetPage() {
+  for (const element of document.querySelectorAll("code.math[data-latex]")) typeset(element, element.dataset.latex);
+}
