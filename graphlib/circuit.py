@@ -21,8 +21,7 @@ from graphlib.ops import CONVENTIONS
 from graphlib.parse import MAX_TOKEN_LENGTH, WHITESPACE, character_name, is_invisible, parse
 from graphlib.render import (COLOR_SCHEMES, DEFAULT_PRECISION, DIRECTIONS, PRACTICE_MODES, THEMES,
                              Style, format_number, is_hidden, run_dot, to_dot, wires)
-from graphlib.symbolic import (NO_TIME, Written, gate_formulas, local_formulas, settled, symbolic_gradients,
-                               wire_formulas)
+from graphlib.symbolic import NO_TIME, Written, gate_formulas, settled, symbolic_gradients, wire_formulas
 
 DEFAULT_VALUE = 1.0
 KINDS = ("value", "grad")  # a wire's two numbers, in the order of PRACTICE_MODES

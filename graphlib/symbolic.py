@@ -134,19 +134,14 @@ def wire_formulas(node):
     return dict(zip([index for index, _ in node.wires], gate_formulas(node).operands))
 
 
-def local_formulas(node):
-    """{operand index: d gate / d operand as plain text} for each wire into the gate."""
-    return {index: derivative.text for index, (_, derivative) in wire_formulas(node).items()}
-
-
 NO_FORMULA = "?"  # where SymPy fails on a gate, as on max(x, nan) (a constant that overflowed)
 
 
 @functools.lru_cache(maxsize=1024)
 def _gate_formulas(op_name, constants):
     op = OPS[op_name]
-    names = iter(OPERANDS)
-    operands = [_constant(const) if const is not None else next(names) for const in constants]
+    symbols = iter(OPERANDS)
+    operands = [_constant(const) if const is not None else next(symbols) for const in constants]
     wires = [index for index, const in enumerate(constants) if const is None]
     names = [written(operands[index], OPERAND_LATEX) for index in wires]
     try:

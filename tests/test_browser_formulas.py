@@ -2,12 +2,15 @@
 without one violation, and plain text where JavaScript is off. Uses tests/test_browser.py's
 gunicorn, browser and helpers."""
 
+import os
 import re
 
 import pytest
 
-from test_browser import (FIGURE_2_QUERY, SCREENSHOTS, _open_page, browser, expect, gate_rows,  # noqa: F401 - fixtures
-                          open_circuit, server, static_page, wait_explained)
+from test_browser import (CHROMIUM, FIGURE_2_QUERY, SCREENSHOTS, _open_page, browser, expect,  # noqa: F401 - fixtures
+                          gate_rows, open_circuit, server, static_page, wait_explained)
+
+pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="needs Debian's chromium")
 
 FIGURE_2_AS_A_SIGMOID = FIGURE_2_QUERY + "&composites=collapsed"
 # Every CSP violation the page meets, in the console as an error (which the tests collect) and in

@@ -17,7 +17,7 @@ export function localFormula(operand) {
 }
 
 /** The same in LaTeX, as templates/index.html writes it for the page without JavaScript. */
-export function localLatex(operand) {
+function localLatex(operand) {
   return `\\partial/\\partial ${operand.symbol_latex} = ${operand.local_formula_latex}`;
 }
 
