@@ -5,9 +5,13 @@ colour schemes; every number in the tables and panels written as the diagram wri
 precision on hover; on a 390 px phone no number broken across lines. Screenshots of each.
 """
 
-import pytest
+import re
 
-from test_browser import SCREENSHOTS, _open_page, browser, screenshot, server, wait_drawn, wait_explained  # noqa: F401
+import pytest
+from playwright.sync_api import expect
+
+from test_browser import (SCREENSHOTS, _open_page, answer, browser, screenshot, server, wait_drawn,  # noqa: F401
+                          wait_explained, wait_practice)
 from graphlib.render import format_number
 from wcag import AA_TEXT, FLAG_DIFFERENCE, blend, contrast, difference
 
@@ -60,6 +64,12 @@ MEASURE = """(root) => {
     measured.push({ text: node.textContent.trim().slice(0, 40), where: element.closest('[id]')?.id || element.tagName,
                     colour: svgText ? style.fill : style.color, behind: svgText ? under(element) : backgrounds(element), opacity });
   }
+  for (const element of document.querySelector(root).querySelectorAll('*')) {  // generated text: phones' column names
+    const before = getComputedStyle(element, '::before');
+    if (!/[A-Za-z0-9]/.test(before.content) || before.display === 'none' || !element.getClientRects().length) continue;
+    measured.push({ text: before.content.slice(0, 40), where: element.closest('[id]')?.id || element.tagName,
+                    colour: before.color, behind: backgrounds(element), opacity: 1 });
+  }
   for (const field of document.querySelector(root).querySelectorAll('input:not([type=range]):not([type=hidden]), select, textarea')) {
     if (!field.getClientRects().length || field.disabled) continue;
     measured.push({ text: field.value.slice(0, 40), where: field.id, colour: getComputedStyle(field).color,
@@ -94,9 +104,10 @@ def _measure_panels(page):
     return measured + page.evaluate(MEASURE, "#step-explain")
 
 
+@pytest.mark.parametrize("size", SIZES)
 @pytest.mark.parametrize("colors, theme", SCHEMES, ids=[f"{c}-{t}" for c, t in SCHEMES])
-def test_every_text_on_the_page_has_aa_contrast_with_what_is_behind_it(server, browser, colors, theme):
-    page = _open_page(browser, viewport=SIZES["desktop"])
+def test_every_text_on_the_page_has_aa_contrast_with_what_is_behind_it(server, browser, colors, theme, size):
+    page = _open_page(browser, viewport=SIZES[size])
     page.goto(f"{server}/?{FLAGGED_QUERY}&colors={colors}&theme={theme}")
     wait_drawn(page, FLAGGED_GATES)
     _show_everything(page)
@@ -116,6 +127,27 @@ def test_every_text_on_the_page_has_aa_contrast_with_what_is_behind_it(server, b
     assert {"summary", "wire-table"} < {item["where"] for item in on_flag}  # the diagram's and the tables'
     assert difference(flag, _effective([], paper)) >= FLAG_DIFFERENCE
     assert len(measured) > 200
+    assert page.console_errors == []
+    page.context.close()
+
+
+@pytest.mark.parametrize("colors, theme", SCHEMES, ids=[f"{c}-{t}" for c, t in SCHEMES])
+def test_the_practice_table_its_marks_and_hints_have_aa_contrast(server, browser, colors, theme):
+    page = _open_page(browser, viewport=SIZES["desktop"])
+    page.goto(f"{server}/?expr=(x%2By)*z&x=-2&y=5&z=-4&precision=0&practice=grads&colors={colors}&theme={theme}")
+    wait_practice(page, 5)
+    answer(page, "wire-n3", "-3")  # wrong
+    expect(answer(page, "wire-n2", "3")).to_have_class(re.compile(r"\bright\b"))
+    page.click("#practice-table [data-hint=wire-n0]")
+    expect(page.locator("#hint-wire-n0")).to_be_visible()
+    paper = page.evaluate("getComputedStyle(document.documentElement).backgroundColor")
+    failures = []
+    for item in page.evaluate(MEASURE, "#practice") + page.evaluate(MEASURE, "#summary"):
+        behind = _effective(item["behind"], paper)
+        ratio = contrast(blend(item["colour"], behind), behind)
+        if ratio < AA_TEXT or item["opacity"] != 1:
+            failures.append((item["where"], item["text"], item["colour"], behind, round(ratio, 2), item["opacity"]))
+    assert failures == []
     assert page.console_errors == []
     page.context.close()
 
