@@ -500,7 +500,8 @@ def _symbolic_json(symbolic, precision):
         return None
     return {
         name: {"formula": gradient.formula, "formula_latex": gradient.latex,
-               "sigma_form": gradient.sigma and gradient.sigma.text, "sigma_form_latex": gradient.sigma and gradient.sigma.latex,
+               "lecture_form": gradient.lecture and gradient.lecture.text,
+               "lecture_form_latex": gradient.lecture and gradient.lecture.latex,
                "value": _optional_number(gradient.value),
                "value_text": None if gradient.value is None else format_number(gradient.value, precision),
                "simplified": gradient.simplified, "agrees": gradient.agrees, "differs": gradient.differs}

@@ -240,7 +240,7 @@ class SymbolicGradient:
     agrees: bool  # with the backward pass, to AGREEMENT relative; False where it was not checked
     differs: str | None  # why not, when it does not agree
     latex: str | None = None  # the formula for KaTeX; None where it is too long to typeset
-    sigma: Written | None = None  # the lecture's σ form, where the circuit computes a sigmoid
+    lecture: Written | None = None  # as the lecture writes it, where the circuit has a sigmoid or tanh
 
 
 @dataclass(frozen=True)
@@ -350,31 +350,31 @@ def _simplified(graph, name):
 
 def _typeset(graph, formulas, gradients):
     """The gradients with their formulas in LaTeX, and in the lecture's σ where the circuit computes
-    a sigmoid; within SYMBOLIC_SECONDS of their own, past which they stay plain text."""
+    a sigmoid or tanh; within SYMBOLIC_SECONDS of their own, past which they stay plain text."""
     latex_names = {symbol: variable_latex(name) for name, symbol in variable_symbols(graph).items()}
     typeset = dict(gradients)
     try:
         with deadline(SYMBOLIC_SECONDS, "typeset"):
-            sigma_forms = _sigma_forms(graph)
+            lecture_forms = _lecture_forms(graph)
             for name, gradient in gradients.items():
                 if len(gradient.formula) > MAX_TYPESET_CHARS:
                     continue
-                sigma = sigma_forms.get(name)
+                lecture = written(lecture_forms[name], latex_names) if name in lecture_forms else None
                 typeset[name] = dataclasses.replace(
                     gradient, latex=written(formulas[name][0], latex_names).latex,
-                    sigma=written(sigma, latex_names) if sigma is not None and sigma.has(Sigmoid) else None)
+                    lecture=lecture if lecture and lecture.text != gradient.formula else None)
     except TimeLimitError:
         pass
     return typeset
 
 
 @functools.lru_cache(maxsize=128)
-def _sigma_forms(graph):
-    """Per variable, d output / d variable with every 1/(1 + exp(-u)) in the circuit written σ(u),
-    which SymPy differentiates to σ(u)(1 - σ(u)) as the lecture does; none where there is no such
-    part (SymPy's simplify would write it with cosh instead)."""
+def _lecture_forms(graph):
+    """Per variable, d output / d variable as the lecture writes it: every 1/(1 + exp(-u)) in the
+    circuit written σ(u), which SymPy differentiates to σ(u)(1 - σ(u)), and tanh's derivative
+    1 - tanh², unsimplified (simplify writes both with cosh); none where the circuit has neither."""
     output = node_expressions(graph)[graph.output.id].replace(_is_sigmoid, _as_sigmoid)
-    if not output.has(Sigmoid):
+    if not output.has(Sigmoid, sympy.tanh):
         return {}
     return {name: sympy.diff(output, symbol) for name, symbol in variable_symbols(graph).items()}
 

@@ -52,7 +52,7 @@ def test_figure_2s_chain_rule_is_typeset_by_katex_without_a_csp_violation(server
     # The fonts came from static/, as the CSP requires.
     assert page.evaluate("document.fonts.check('12px KaTeX_Main')")
     # The symbolic gradients too, with the lecture's σ beside SymPy's simplest form.
-    sigma = page.locator("#symbolic tr[data-input=x0] .sigma-form code.math.typeset")
+    sigma = page.locator("#symbolic tr[data-input=x0] .lecture-form code.math.typeset")
     expect(sigma).to_have_attribute("title", "w0*(1 - σ(w0*x0 + w1*x1 + w2))*σ(w0*x0 + w1*x1 + w2)")
     assert violations(page) == [] and page.console_errors == []
     page.context.close()
@@ -95,7 +95,7 @@ def test_without_javascript_the_formulas_are_plain_text(server, static_page):  #
     assert local.inner_text() == "∂/∂α = (1 - σ(α))*σ(α)"
     assert static_page.locator(".katex").count() == 0
     assert gate_rows(static_page, "exp").count() == 0  # collapsed into the sigmoid
-    assert static_page.locator("#symbolic tr[data-input=x0] .sigma-form code.math").inner_text() == (
+    assert static_page.locator("#symbolic tr[data-input=x0] .lecture-form code.math").inner_text() == (
         "w0*(1 - σ(w0*x0 + w1*x1 + w2))*σ(w0*x0 + w1*x1 + w2)")
 
 

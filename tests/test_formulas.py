@@ -161,19 +161,19 @@ def test_a_variable_is_typeset_as_typed(name, latex):
     assert symbolic.variable_latex(name) == latex
 
 
-def test_figure_2s_symbolic_gradients_are_also_written_with_sigma(client):
+def test_figure_2s_symbolic_gradients_are_also_written_as_the_lecture_does_with_sigma(client):
     example = next(example for example in GALLERY if example.slug == "figure-2")
     symbolic_answer = client.get("/api/explain", query_string={"expr": example.expr, **example.values}).get_json()["symbolic"]
     x0 = symbolic_answer["x0"]
-    assert x0["sigma_form"] == "w0*(1 - σ(w0*x0 + w1*x1 + w2))*σ(w0*x0 + w1*x1 + w2)"
-    assert x0["sigma_form_latex"] == (r"w_{0} \left(1 - \sigma\left(w_{0} x_{0} + w_{1} x_{1} + w_{2}\right)\right) "
+    assert x0["lecture_form"] == "w0*(1 - σ(w0*x0 + w1*x1 + w2))*σ(w0*x0 + w1*x1 + w2)"
+    assert x0["lecture_form_latex"] == (r"w_{0} \left(1 - \sigma\left(w_{0} x_{0} + w_{1} x_{1} + w_{2}\right)\right) "
                                       r"\sigma\left(w_{0} x_{0} + w_{1} x_{1} + w_{2}\right)")
     assert "w_{0} x_{0}" in x0["formula_latex"]  # simplified in time or not, the variables as the lecture writes them
-    assert symbolic_answer["w2"]["sigma_form"] == "(1 - σ(w0*x0 + w1*x1 + w2))*σ(w0*x0 + w1*x1 + w2)"
+    assert symbolic_answer["w2"]["lecture_form"] == "(1 - σ(w0*x0 + w1*x1 + w2))*σ(w0*x0 + w1*x1 + w2)"
 
 
 def test_figure_2s_gradient_simplified_by_sympy_is_written_with_cosh():
-    """What the σ form stands beside, worked out here without the request's time limit."""
+    """What the lecture's form stands beside, worked out here without the request's time limit."""
     example = next(example for example in GALLERY if example.slug == "figure-2")
     graph = parse(example.expr)
     simple, text = symbolic._simplified(graph, "x0")
@@ -183,11 +183,10 @@ def test_figure_2s_gradient_simplified_by_sympy_is_written_with_cosh():
 
 
 @pytest.mark.parametrize("example", GALLERY, ids=[example.slug for example in GALLERY])
-def test_the_sigma_form_is_the_same_function_as_the_formula(example):
+def test_the_lecture_form_is_the_same_function_as_the_formula(example):
     graph = parse(example.expr)
-    forms = symbolic._sigma_forms(graph)
-    has_sigmoid = example.slug in ("figure-2", "staged")
-    assert bool(forms) == has_sigmoid
+    forms = symbolic._lecture_forms(graph)
+    assert bool(forms) == (example.slug in ("figure-2", "staged", "tanh-neuron"))  # a sigmoid or a tanh
     point = {symbol: sympy.Rational(example.values[name]) for name, symbol in symbolic.variable_symbols(graph).items()}
     for name, form in forms.items():
         value = form.rewrite(sympy.exp).evalf(30, subs=point)
@@ -195,10 +194,10 @@ def test_the_sigma_form_is_the_same_function_as_the_formula(example):
         assert abs(value - expected) < 1e-25
 
 
-def test_a_circuit_without_a_sigmoid_has_no_sigma_form_and_its_text_uses_the_languages_names(client):
+def test_a_circuit_without_a_sigmoid_or_tanh_has_no_lecture_form_and_its_text_uses_the_languages_names(client):
     body = client.get("/api/explain", query_string={"expr": "max(x, y)*e + abs(y)", "x": "1", "y": "2"}).get_json()
     x, y = body["symbolic"]["x"], body["symbolic"]["y"]
-    assert x["sigma_form"] is None and x["sigma_form_latex"] is None
+    assert x["lecture_form"] is None and x["lecture_form_latex"] is None
     assert x["formula"] == "e*Heaviside(x - y)"  # e, not SymPy's E: a variable may be named E
     assert "abs(y)" in y["formula"] and "Abs" not in y["formula"]
     assert x["formula_latex"] == r"e \operatorname{Heaviside}\left(x - y\right)"
@@ -206,7 +205,22 @@ def test_a_circuit_without_a_sigmoid_has_no_sigma_form_and_its_text_uses_the_lan
 
 def test_a_sigmoid_typed_as_one_is_written_with_sigma():
     x, y = sympy.Symbol("x", real=True), sympy.Symbol("y", real=True)
-    assert symbolic._sigma_forms(parse("sigmoid(x)*y")) == {"x": y * (1 - Sigmoid(x)) * Sigmoid(x), "y": Sigmoid(x)}
+    assert symbolic._lecture_forms(parse("sigmoid(x)*y")) == {"x": y * (1 - Sigmoid(x)) * Sigmoid(x), "y": Sigmoid(x)}
+
+
+def test_the_tanh_neurons_gradient_is_also_written_with_1_minus_tanh_squared():
+    """SymPy's simplest form (without the request's time limit) beside the lecture's."""
+    example = next(example for example in GALLERY if example.slug == "tanh-neuron")
+    graph = parse(example.expr)
+    assert symbolic._simplified(graph, "w1")[1] == "-x1*tanh(b + w1*x1 + w2*x2)**2 + x1"
+    assert symbolic.plain(symbolic._lecture_forms(graph)["w1"]) == "x1*(1 - tanh(b + w1*x1 + w2*x2)**2)"
+
+
+def test_a_lecture_form_that_is_the_formula_itself_is_left_out(client):
+    """d (tanh(x)*y) / d y is tanh(x) either way; d / d x is y/cosh(x)**2 simplified."""
+    gradients = client.get("/api/explain", query_string={"expr": "tanh(x)*y", "x": "0.5", "y": "2"}).get_json()["symbolic"]
+    assert gradients["y"]["formula"] == "tanh(x)" and gradients["y"]["lecture_form"] is None
+    assert gradients["x"]["lecture_form"] == "y*(1 - tanh(x)**2)"
 
 
 # --- KaTeX under the CSP -----------------------------------------------------------------------

@@ -102,7 +102,7 @@ export function symbolicRows(symbolic, m) {
     h("th", { scope: "row" }, `∂f/∂${input.name}`),
     h("td", { class: "formula-cell", "data-label": "formula" }, formula(gradient.formula, gradient.formula_latex),
       gradient.simplified ? null : [" ", h("span", { class: "note" }, `(${NOT_SIMPLIFIED})`)],
-      gradient.sigma_form ? h("span", { class: "sigma-form" }, "= ", formula(gradient.sigma_form, gradient.sigma_form_latex)) : null),
+      gradient.lecture_form ? h("span", { class: "lecture-form" }, "= ", formula(gradient.lecture_form, gradient.lecture_form_latex)) : null),
     gradient.value === null ? h("td", { "data-label": "its value" }, "no real value")
       : numberCell("its value", gradient.value_text, gradient.value),
     numberCell("backward pass", m.trunks.get(input.id).grad, input.grad, "gradient"),
