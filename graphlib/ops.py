@@ -39,7 +39,7 @@ class Op:
     # (a `where` or `masked_fill`, not a product): then exactly 0 passes, even of inf or nan.
     masked: Callable[..., tuple] | None = None
     # `local_formulas(*symbols)`: d out / d input as the lecture writes them, as SymPy expressions,
-    # where sympy.diff of `formula` writes them otherwise (s(1-s), not exp(-a)/(1 + exp(-a))**2).
+    # where sympy.diff of `formula` writes them otherwise (σ(1-σ), not exp(-a)/(1 + exp(-a))**2).
     local_formulas: Callable[..., tuple] | None = None
     named: Callable[..., sympy.Expr] | None = None  # the lecture's name for the gate (σ), if it has one
 
@@ -189,7 +189,7 @@ OPS = {
         Op("sigmoid", 1, _sigmoid, _sigmoid_grad,
            lambda a: 1 / (1 + sympy.exp(-a)), local_formulas=lambda a: (sympy.diff(Sigmoid(a), a),),
            named=Sigmoid,
-           intuition="The sigmoid's local gradient is s(1-s), from its own output s."),
+           intuition="The sigmoid's local gradient is σ(1-σ), from its own output σ."),
         Op("relu", 1, _relu, _relu_grad, lambda a: sympy.Max(0, a), kink=lambda a: a,
            masked=lambda a: (a <= 0.0,),
            intuition="A relu gate routes: it passes the gradient where its input is positive and "

@@ -632,7 +632,7 @@ def test_composite_gates_and_forward_mode_keep_the_lessons(server, page):
     open_circuit(page, server, "expr=1%2F(1%2Bexp(-z))*y&z=0.5&y=2&composites=collapsed", 2)
     sigmoid = gate_rows(page, "sigmoid")
     expect(sigmoid).to_have_count(1)
-    expect(sigmoid.locator(".intuition")).to_contain_text("s(1-s)")
+    expect(sigmoid.locator(".intuition")).to_contain_text("σ(1-σ)")
     wait_explained(page)
     assert verdicts(page) == ["✓ good", "✓ good"]
     # As simple gates: five gates, and the table has five.
