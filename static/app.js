@@ -26,6 +26,7 @@ import { describeGate, describeWire, explainStep } from "./js/describe.js";
 import { caretText, enhanceExpressionField, fitRows } from "./js/editor.js";
 import { chainRuleBodies, gradcheckRows, intuitionsOf, symbolicRows, symbolicSummary } from "./js/explain.js";
 import { typesetPage } from "./js/formula.js";
+import { Zoom } from "./js/zoom.js";
 import { KIND_NAMES, askedKind, describePractice, hint, isHidden } from "./js/practice.js";
 
 const TYPE_DELAY_MS = 300; // pause after typing an expression before redrawing
@@ -38,7 +39,9 @@ const PLAY_STEP_MS = 900;
 // /api/explain (gradient check, symbolic gradients, code) is slow next to /api/graph and counts
 // against the stricter limit: ask for it once the numbers have stopped changing for this long.
 const EXPLAIN_DELAY_MS = 400;
-const MIN_FIT_SCALE = 0.6; // below this the numbers get too small to read: scroll instead
+// The chain rule's first steps shown before "Show all"; a table only this many steps longer is shown whole.
+const CHAIN_RULE_FOLD_AFTER = 24;
+const CHAIN_RULE_FOLD_AT_LEAST = 8;
 const NAME_PATTERN = /^[A-Za-z][A-Za-z0-9_]*$/;
 
 const page = {}; // the page's fixed elements, found once in init()
@@ -63,7 +66,6 @@ const state = {
   player: null,
   pinned: null, // id of the SVG element inspected by click
   inspected: undefined, // id of the element the inspect panel shows
-  fullSize: false,
   explain: null, // the last /api/explain answer shown
   explainQuery: null, // its query
   explainAsked: null, // the query last sent to /api/explain (answered or not)
@@ -72,6 +74,7 @@ const state = {
   intuitions: new Map(), // gate label -> the lecture's intuition, from /api/explain
   answers: new Map(), // practice: answerKey() -> {typed, right, shown, flagged, number, revealed} (see known())
   practiceTable: null, // the circuit and mode the practice table was built for
+  chainRuleUnfolded: false, // "Show all" was pressed for the chain rule of the circuit on screen
 };
 
 // --- the query and the address bar --------------------------------------------------------
@@ -503,8 +506,8 @@ function installSvg(text, data) {
     item.setAttribute("tabindex", "-1");
     item.setAttribute("role", "button");
   }
-  page.diagram.replaceChildren(svg);
-  sizeSvg();
+  page.zoom.show(svg, state.naturalSize, data.expr);
+  state.chainRuleUnfolded = false; // another circuit: its chain rule starts folded
   state.pinned = null;
   state.inspected = undefined;
   pause();
@@ -520,16 +523,10 @@ function centreInCell(text, cell) {
   text.setAttribute("text-anchor", "middle");
 }
 
-/** Fit the width of the page, but never so small that the numbers become unreadable. */
-function sizeSvg() {
-  const svg = $("svg", page.diagram);
-  if (!svg || !state.naturalSize) return;
-  const [width, height] = state.naturalSize;
-  const room = page.diagram.clientWidth;
-  const scale = state.fullSize ? 1 : Math.min(1, Math.max(MIN_FIT_SCALE, room / width));
-  svg.setAttribute("width", Math.round(width * scale));
-  svg.setAttribute("height", Math.round(height * scale));
-  page.zoom.hidden = room >= width;
+/** The zoom toolbar says the scale, and offers only what would change it. */
+function showScale(scale) {
+  page.zoomLevel.textContent = Math.round(scale * 100) + "%";
+  $('[data-zoom="actual"]', page.zoomBar).disabled = scale === 1;
 }
 
 /** The server's numbers into the SVG already on screen: the gates do not move. */
@@ -590,7 +587,7 @@ function applyData(data, query) {
   updateExports(query);
   document.title = data.expr + " · Backprop circuits";
   page.result.hidden = false;
-  sizeSvg();
+  page.zoom.resize(); // the box may have just appeared
   state.steps = buildSteps(state.model);
   if (state.step !== null) state.step = Math.min(state.step, state.steps.length - 1);
   showStep();
@@ -1012,6 +1009,20 @@ function fillChainRule() {
   if (!state.explain) intuitionsFromPage(state.model);
   for (const body of $$("tbody", page.chainRule)) body.remove();
   if (!hide) page.chainRule.append(...chainRuleBodies(state.model, state.intuitions));
+  foldChainRule();
+}
+
+/** A long chain rule shows its first gates (the output's end, where the backward pass starts)
+ * and a button for the rest: 300 gates would make a table tens of thousands of pixels tall. */
+function foldChainRule() {
+  const bodies = $$("tbody", page.chainRule);
+  const folded = !state.chainRuleUnfolded && bodies.length > CHAIN_RULE_FOLD_AFTER + CHAIN_RULE_FOLD_AT_LEAST;
+  bodies.forEach((body, index) => { body.hidden = folded && index >= CHAIN_RULE_FOLD_AFTER; });
+  page.chainRuleMore.hidden = !folded;
+  if (folded) {
+    const gates = bodies.filter((body) => body.dataset.gate).length;
+    $("button", page.chainRuleMore).textContent = `Show all ${gates} gates (${bodies.length - CHAIN_RULE_FOLD_AFTER} more steps)`;
+  }
 }
 
 /** The intuitions the server wrote into the page's own table (when it drew the lessons), so that
@@ -1210,6 +1221,18 @@ const stepActions = {
   all: () => stopStepping(),
 };
 
+const zoomActions = {
+  in: () => page.zoom.zoomIn(),
+  out: () => page.zoom.zoomOut(),
+  fit: () => page.zoom.fitWidth(),
+  actual: () => page.zoom.actualSize(),
+};
+// Keys that zoom, outside text fields (as the step keys); "=" is "+" without Shift on many keyboards.
+const ZOOM_KEYS = { "+": "in", "=": "in", "-": "out", "0": "fit" };
+// Arrow keys pan when the diagram's box has the focus; on a gate or wire they move between
+// them, and pan with Shift.
+const PAN_KEYS = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, -1], ArrowDown: [0, 1] };
+
 /** Shows the numbers known at the current step, marks its gate, and explains it. */
 function showStep() {
   const svg = $("svg", page.diagram);
@@ -1264,7 +1287,9 @@ function showStep() {
 // --- inspect --------------------------------------------------------------------------------
 
 function inspectable(target) {
-  return target && target.closest ? target.closest("svg.circuit g.gate, svg.circuit g.wire") : null;
+  const item = target && target.closest ? target.closest("svg.circuit g.gate, svg.circuit g.wire, svg.circuit g.fork") : null;
+  // A fork's dot stands for its value's wire.
+  return item && item.classList.contains("fork") ? document.getElementById("wire-" + item.id.slice("fork-".length)) : item;
 }
 
 /** Shows what an element of the diagram is and computes, and highlights its path to the output. */
@@ -1273,7 +1298,8 @@ function inspect(id, refresh) {
   if (!svg || !state.data) return;
   if (id === state.inspected && !refresh) return; // mouseover fires for every child element
   state.inspected = id;
-  for (const element of $$(".on-path, .inspected", svg)) element.classList.remove("on-path", "inspected");
+  for (const element of $$(".on-path, .inspected, .own-value, .fed", svg)) element.classList.remove("on-path", "inspected", "own-value", "fed");
+  svg.classList.remove("tracing-value");
   svg.classList.toggle("tracing", Boolean(id));
   if (!id || !document.getElementById(id)) {
     page.inspect.replaceChildren(h("p", { class: "hint" }, "Hover, click or focus a gate or a wire to see what it computes."));
@@ -1293,8 +1319,21 @@ function inspect(id, refresh) {
     page.inspect.replaceChildren(...(practising() ? describePractice(id, m, known) : describeWire(wire, m)));
     // A branch leads only into its own gate: not through its fork's other branches.
     if (wire.consumer !== null) markBranch(id);
+    markValue(wire.node);
   }
   for (const node of downstream(m, start)) markNode(node);
+}
+
+/** A value's own drawing (its wire, fork and every branch) and the gates it feeds: with many
+ * branches, each can be followed to its gate while the rest of the way to the output is quieter. */
+function markValue(nodeId) {
+  const svg = $("svg", page.diagram);
+  svg.classList.add("tracing-value");
+  for (const element of $$(".of-" + nodeId, svg)) element.classList.add("own-value");
+  for (const use of state.model.uses.get(nodeId)) {
+    const gate = document.getElementById("gate-" + use.gate.id);
+    if (gate) gate.classList.add("fed");
+  }
 }
 
 /** A node's gate and everything drawn for its value (wire, fork, branches, edges: the server
@@ -1373,7 +1412,9 @@ function init() {
   page.markdown = $("#snippet-markdown");
   page.html = $("#snippet-html");
   page.copyStatus = $("#copy-status");
-  page.zoom = $("[data-zoom]");
+  page.zoomBar = $("#zoom-bar");
+  page.zoomLevel = $("#zoom-level");
+  page.zoom = new Zoom(page.diagram, showScale);
   page.practice = $("#practice");
   page.practiceTable = $("#practice-table");
   page.practiceScore = $("#practice-score");
@@ -1383,6 +1424,7 @@ function init() {
   page.explainStatus = $("#explain-status");
   page.chainRuleSection = $("#chain-rule-section");
   page.chainRule = $("#chain-rule");
+  page.chainRuleMore = $("#chain-rule-more");
   page.gradcheckSection = $("#gradcheck-section");
   page.gradcheck = $("#gradcheck");
   page.symbolicSection = $("#symbolic-section");
@@ -1433,12 +1475,8 @@ function init() {
   });
 
   for (const button of $$("[data-step]")) button.addEventListener("click", () => stepActions[button.dataset.step]());
-  page.zoom.addEventListener("click", () => {
-    state.fullSize = !state.fullSize;
-    page.zoom.setAttribute("aria-pressed", String(state.fullSize));
-    sizeSvg();
-  });
-  window.addEventListener("resize", sizeSvg);
+  for (const button of $$("[data-zoom]", page.zoomBar)) button.addEventListener("click", () => zoomActions[button.dataset.zoom]());
+  window.addEventListener("resize", () => page.zoom.resize());
   document.addEventListener("keydown", (event) => {
     if (event.ctrlKey || event.metaKey || event.altKey || !state.data) return;
     if (event.target.closest("input, select, textarea, [contenteditable]")) return;
@@ -1447,6 +1485,9 @@ function init() {
     if (action) {
       event.preventDefault();
       stepActions[action]();
+    } else if (event.key in ZOOM_KEYS) {
+      event.preventDefault();
+      zoomActions[ZOOM_KEYS[event.key]]();
     } else if (event.key === "Escape") {
       stepActions.all();
       unpin();
@@ -1473,6 +1514,12 @@ function init() {
     if (!inspectable(document.activeElement)) inspect(state.pinned);
   }));
   page.diagram.addEventListener("keydown", (event) => {
+    const pan = PAN_KEYS[event.key];
+    if (pan && (event.target === page.diagram || event.shiftKey)) {
+      event.preventDefault();
+      page.zoom.pan(...pan);
+      return;
+    }
     const item = inspectable(event.target);
     if (!item) return;
     if (["ArrowRight", "ArrowLeft", "ArrowUp", "ArrowDown", "Home", "End"].includes(event.key)) {
@@ -1516,6 +1563,10 @@ function init() {
     stopPractising();
   });
 
+  $("button", page.chainRuleMore).addEventListener("click", () => {
+    state.chainRuleUnfolded = true;
+    foldChainRule();
+  });
   setUpCodeTabs();
   for (const button of $$("[data-copy-code]")) {
     const pre = $(`#code-${button.dataset.copyCode} pre`);
