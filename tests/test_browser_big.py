@@ -82,12 +82,13 @@ def test_buttons_keys_and_ctrl_wheel_zoom_the_diagram_and_fit_restores_it(server
     page.mouse.wheel(0, 200)
     page.keyboard.up("Control")
     page.wait_for_function("() => document.querySelector('#zoom-level').textContent !== '100%'")
-    assert scale(page) < 0.8
+    wheeled = scale(page)
+    assert wheeled < 0.8
     assert point_under(page, x, y)[0] == pytest.approx(before[0], abs=1.5)
     # A plain wheel scrolls, as everywhere else.
     page.mouse.wheel(0, 100)
     page.wait_for_timeout(200)
-    assert scale(page) < 0.8
+    assert scale(page) == wheeled
 
     page.keyboard.press("0")
     assert scale(page) == pytest.approx(fit_width_scale(page), abs=0.002)
@@ -257,15 +258,18 @@ def test_hovering_a_value_lights_every_branch_of_its_fork_and_the_gates_they_fee
 
 
 @pytest.mark.parametrize("theme", ["light", "dark"])
-def test_screenshots_of_big_circuits_on_a_phone(server, browser, theme):
-    page = open_sized(browser, "phone")
+@pytest.mark.parametrize("size", SCREEN_SIZES)
+def test_a_300_gate_circuit_fits_zooms_and_keeps_the_page_width(server, browser, size, theme):
+    page = open_sized(browser, size)
     open_circuit(page, server, query(SUM_75, theme=theme), 299)
-    screenshot(page, f"big-299-gates-phone-{theme}-fit")
+    screenshot(page, f"big-299-gates-{size}-{theme}-fit")
     page.click("[data-zoom=fit]")
-    screenshot(page, f"big-299-gates-phone-{theme}-fit-width")
+    assert scale(page) == pytest.approx(fit_width_scale(page), abs=0.002)
+    screenshot(page, f"big-299-gates-{size}-{theme}-fit-width")
     page.click("[data-zoom=actual]")
     page.click("[data-zoom=in]")
-    screenshot(page, f"big-299-gates-phone-{theme}-zoomed-in")
-    assert page.evaluate("document.documentElement.scrollWidth") == 390
+    assert scale(page) == pytest.approx(1.25, abs=0.002)
+    screenshot(page, f"big-299-gates-{size}-{theme}-zoomed-in")
+    assert page.evaluate("document.documentElement.scrollWidth") == SCREEN_SIZES[size][0]
     assert page.console_errors == []
     page.context.close()
