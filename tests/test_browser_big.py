@@ -227,11 +227,12 @@ def test_the_chain_rule_of_a_hundred_gates_is_readable_and_folds(server, browser
     assert section.bounding_box()["height"] < 6000
     screenshot(page, f"big-99-gates-{size}-{theme}-fit")
     if size == "desktop":
-        gate_column = page.evaluate("Math.min(...[...document.querySelectorAll('#chain-rule th.gate-cell')].filter(c => c.offsetParent).map(c => c.getBoundingClientRect().width))")
+        gate_column = page.evaluate("""() => Math.min(...[...document.querySelectorAll('#chain-rule th.gate-cell')]
+            .filter(cell => cell.offsetParent).map(cell => cell.getBoundingClientRect().width))""")
         assert gate_column >= 128
     # A sub-expression shows at most three lines; a number never breaks inside.
     tallest = page.evaluate("""() => Math.max(...[...document.querySelectorAll('#chain-rule code')].filter(c => c.offsetParent)
-        .map(c => c.getBoundingClientRect().height / parseFloat(getComputedStyle(c).lineHeight || 18)))""")
+        .map(c => c.getBoundingClientRect().height / parseFloat(getComputedStyle(c).lineHeight)))""")
     assert tallest <= 3.5
     broken = page.evaluate("""() => [...document.querySelectorAll('#chain-rule td.chain .number')].filter(n => n.offsetParent)
         .filter(n => n.getClientRects().length > 1).map(n => n.textContent)""")
