@@ -34,6 +34,7 @@ const VALUE_TYPE_DELAY_MS = 150; // pause after typing in a value field
 // Sliders: while one moves, a redraw this often (as the requests allow), and one where it stops.
 // At most 16 a second each: a class of 30 scrubbing stays within the server's 500 a second.
 const SCRUB_INTERVAL_MS = 60;
+const TABLES_DELAY_MS = 250; // the tables below the diagram follow a moving slider once it rests this long
 const HISTORY_MERGE_MS = 1500; // edits closer together than this share one history entry
 const PLAY_STEP_MS = 900;
 // /api/explain (gradient check, symbolic gradients, code) is slow next to /api/graph and counts
@@ -54,6 +55,7 @@ const state = {
   busy: false, // a request is in flight: the next one waits for it (no pile-up while scrubbing)
   again: false, // something changed while busy: run once more when done
   timer: null, // the redraw that is due, if any
+  tablesTimer: null, // the tables' refill, due once a moving slider rests
   lastUpdate: -Infinity, // performance.now() when the last redraw started
   pace: 0, // ms from one redraw to the next while a slider moves; 0 for any other change
   historyMode: "none",
@@ -566,12 +568,11 @@ function applyData(data, query) {
     const first = diagramItems()[0];
     if (first) first.setAttribute("tabindex", "0"); // the diagram's one tab stop
   }
-  fillSummary();
-  fillWireTable();
-  applyPracticeControls();
-  fillPractice();
-  fillChainRule();
-  fillExplainTables();
+  // While a slider moves, the tables below the diagram wait until it rests: rebuilt with every
+  // redraw, they made the browser lay the whole page out again each time.
+  clearTimeout(state.tablesTimer);
+  if (state.pace > 0) state.tablesTimer = setTimeout(fillTables, TABLES_DELAY_MS);
+  else fillTables();
   scheduleExplain();
   // Only numbers the student can see: an inf among the answers would be a clue.
   page.nonFinite.hidden = !data.wires.some((wire) => wire.flagged.some((flagged, index) =>
@@ -592,6 +593,16 @@ function applyData(data, query) {
   if (state.step !== null) state.step = Math.min(state.step, state.steps.length - 1);
   showStep();
   refreshInspect();
+}
+
+/** The tables of the circuit's numbers and lessons, from state.data. */
+function fillTables() {
+  fillSummary();
+  fillWireTable();
+  applyPracticeControls();
+  fillPractice();
+  fillChainRule();
+  fillExplainTables();
 }
 
 /** Accessible names for the diagram and each gate and wire, with their numbers. */
