@@ -23,24 +23,10 @@ sys.path.insert(0, str(ROOT / "bench"))
 from bench_update import fifty_gate_circuit  # noqa: E402
 from graphlib.parse import parse  # noqa: E402
 from live_server import LiveServer  # noqa: E402
+from slider_drag import drag, watch  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 TARGET_PER_SECOND = 10
-# Counts the diagram's updates (each changes the dragged value's number on its wire) and the
-# value requests in flight; installed once, each drag empties window.updates and mostInFlight.
-WATCH = """(wire) => {
-  new MutationObserver(() => window.updates.push(performance.now()))
-    .observe(document.querySelector(`#${wire} .num-value`), {subtree: true, characterData: true, childList: true});
-  const original = window.fetch;
-  let inFlight = 0;
-  window.mostInFlight = 0;
-  window.fetch = async (url, ...rest) => {
-    const counted = String(url).startsWith("/api/graph");
-    inFlight += counted;
-    window.mostInFlight = Math.max(window.mostInFlight, inFlight);
-    try { return await original(url, ...rest); } finally { inFlight -= counted; }
-  };
-}"""
 # A new value of x0 each time, as a drag sends: no answer comes from a cache.
 BACK_TO_BACK = """async ([url, seconds]) => {
   const end = performance.now() + seconds * 1000;
@@ -51,28 +37,6 @@ BACK_TO_BACK = """async ([url, seconds]) => {
   }
   return count / seconds;
 }"""
-
-
-def drag(page, variable, seconds, interval_ms):
-    """Drags the variable's slider across its track in moves `interval_ms` apart for `seconds`;
-    returns (updates of its wire per second while it moved, the most requests in flight at once)."""
-    page.evaluate("window.updates = []; window.mostInFlight = 0")
-    slider = f"[data-variable={variable}] input.scrub"
-    box = page.locator(slider).bounding_box()
-    y = box["y"] + box["height"] / 2
-    left, right = box["x"] + 4, box["x"] + box["width"] - 4
-    moves = max(2, int(seconds * 1000 / interval_ms))
-    page.mouse.move(left, y)
-    page.mouse.down()
-    started = page.evaluate("performance.now()")
-    for move in range(1, moves + 1):
-        page.mouse.move(left + (right - left) * (move % 40) / 40, y)  # back and forth across it
-        page.wait_for_timeout(interval_ms)
-    ended = page.evaluate("performance.now()")
-    page.mouse.up()
-    during = page.evaluate("([from, to]) => window.updates.filter(t => t >= from && t <= to).length",
-                           [started, ended])
-    return during / ((ended - started) / 1000), page.evaluate("window.mostInFlight")
 
 
 def main():
@@ -92,11 +56,11 @@ def main():
         expect(page.locator("#diagram svg.circuit g.gate")).to_have_count(len(graph.gates))
         baseline = page.evaluate(BACK_TO_BACK, ["/api/graph?" + urlencode({"expr": expression, **others}), seconds])
         print(f"circuit: {len(graph.gates)} gates; a drag of {seconds:g} s over x0's slider")
-        wire = "wire-" + next(node.id for node in graph.inputs if node.name == "x0")
-        page.evaluate(WATCH, wire)
+        watch(page, "wire-" + next(node.id for node in graph.inputs if node.name == "x0"))
         print(f"baseline: /api/graph fetched back to back by the page: {baseline:6.1f} per second")
         for interval in (16, 40):
-            rate, most = drag(page, "x0", seconds, interval)
+            updates, held, most = drag(page, "x0", max(2, int(seconds * 1000 / interval)), interval)
+            rate = updates / held
             verdict = "meets" if rate >= TARGET_PER_SECOND else "MISSES"
             print(f"moves {interval} ms apart: {rate:6.1f} diagram updates per second while moving, "
                   f"at most {most} request(s) in flight; {verdict} the {TARGET_PER_SECOND}/s target")

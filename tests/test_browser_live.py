@@ -8,6 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from slider_drag import drag, watch
 from test_browser import (CHROMIUM, FIGURE_2, FIGURE_2_QUERY, _open_page, browser, expect,  # noqa: F401
                           server, wait_drawn)
 
@@ -16,23 +17,6 @@ pytestmark = pytest.mark.skipif(not __import__("os").path.exists(CHROMIUM), reas
 DESKTOP = {"width": 1366, "height": 900}
 PHONE = {"width": 390, "height": 844}
 FIGURE_2_STEPS = 18  # 9 forward (the inputs, then each gate) and 9 backward (the output's 1, then each gate)
-
-# Counts the changes of one wire's value on screen, and the most /api/graph requests in flight.
-WATCH = """(wire) => {
-  window.updates = [];
-  new MutationObserver(() => window.updates.push(performance.now()))
-    .observe(document.querySelector(`#${wire} .num-value`), {subtree: true, characterData: true, childList: true});
-  const original = window.fetch;
-  let inFlight = 0;
-  window.mostInFlight = 0;
-  window.fetch = async (url, ...rest) => {
-    const counted = String(url).startsWith("/api/graph");
-    inFlight += counted;
-    window.mostInFlight = Math.max(window.mostInFlight, inFlight);
-    try { return await original(url, ...rest); } finally { inFlight -= counted; }
-  };
-}"""
-
 
 def query_of(url):
     return {name: values[0] for name, values in parse_qs(urlsplit(url).query).items()}
@@ -45,18 +29,10 @@ def test_a_slider_redraws_the_diagram_while_it_is_dragged(server, browser):
     page = _open_page(browser, viewport=DESKTOP)
     page.goto(f"{server}/?{FIGURE_2_QUERY}")
     wait_drawn(page, 8)
-    page.evaluate(WATCH, "wire-n0")
-    box = page.locator("[data-variable=w0] input.scrub").bounding_box()
-    y = box["y"] + box["height"] / 2
-    page.mouse.move(box["x"] + 4, y)
-    page.mouse.down()
-    for move in range(60):
-        page.mouse.move(box["x"] + 4 + (box["width"] - 8) * (move % 30) / 30, y)
-        page.wait_for_timeout(16)
-    during = page.evaluate("window.updates.length")
-    page.mouse.up()
+    watch(page, "wire-n0")
+    during, _, most_in_flight = drag(page, "w0", moves=60, interval_ms=16)
     assert during >= 3, f"{during} diagram updates during the drag"
-    assert page.evaluate("window.mostInFlight") == 1
+    assert most_in_flight == 1
     final = page.input_value("#var-w0")
     expect(page.locator("#wire-n0 .num-value")).to_have_text(f"{float(final):.2f}")
     page.wait_for_url(lambda url: query_of(url).get("w0") == final)
