@@ -128,6 +128,10 @@ def test_every_text_on_the_page_has_aa_contrast_with_what_is_behind_it(server, b
     assert difference(flag, _effective([], paper)) >= FLAG_DIFFERENCE
     assert len(measured) > 200
     assert page.console_errors == []
+    # For a person to look at: the page, and the sections painted only once scrolled to.
+    screenshot(page, f"contrast-{size}-{colors}-{theme}")
+    for section in ("#gradcheck-section", "#symbolic-section"):
+        page.locator(section).screenshot(path=str(SCREENSHOTS / f"contrast-{size}-{colors}-{theme}-{section[1:]}.png"))
     page.context.close()
 
 
@@ -204,19 +208,5 @@ def test_on_a_phone_no_number_breaks_across_lines(server, browser, query, gates)
     assert [(text, lines) for text, lines in numbers if lines != 1] == []
     # Nor does the page scroll sideways for them: a wide table scrolls in its own box.
     assert page.evaluate("document.documentElement.scrollWidth <= innerWidth")
-    assert page.console_errors == []
-    page.context.close()
-
-
-@pytest.mark.parametrize("size", SIZES)
-@pytest.mark.parametrize("colors, theme", SCHEMES, ids=[f"{c}-{t}" for c, t in SCHEMES])
-def test_screenshots_of_the_flags_in_every_palette(server, browser, colors, theme, size):
-    page = _open_page(browser, viewport=SIZES[size])
-    page.goto(f"{server}/?{FLAGGED_QUERY}&colors={colors}&theme={theme}")
-    wait_drawn(page, FLAGGED_GATES)
-    _show_everything(page)
-    screenshot(page, f"contrast-{size}-{colors}-{theme}")
-    for section in ("#gradcheck-section", "#symbolic-section"):  # painted once scrolled to
-        page.locator(section).screenshot(path=str(SCREENSHOTS / f"contrast-{size}-{colors}-{theme}-{section[1:]}.png"))
     assert page.console_errors == []
     page.context.close()
