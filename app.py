@@ -9,7 +9,7 @@ from collections import Counter
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
-from flask import Flask, Response, g, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, Flask, Response, current_app, g, jsonify, redirect, render_template, request, url_for
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge, UnsupportedMediaType
@@ -46,7 +46,7 @@ PROGRAMS = {  # /code/<program>.py
 }
 # Routes whose answer depends on the URL alone (the page and /api/explain do not: SymPy may run
 # out of time on one request and not on the next).
-CONTENT_ADDRESSED = {"graph", "code", "api_graph"}
+CONTENT_ADDRESSED = {"circuit.graph", "circuit.code", "circuit.api_graph"}
 CACHE_SECONDS = 3600
 # Below gunicorn's 8190-byte request line ("GET /code/pytorch.py?... HTTP/1.1" adds 30 bytes),
 # so our message wins; room for a 500-gate expression over 100 variables with their values.
@@ -63,7 +63,18 @@ SECURITY_HEADERS = {
 }
 
 
+# The views. Endpoints are named "circuit.<view>" (url_for("circuit.index")).
+bp = Blueprint("circuit", __name__)
+# Per client address, over the routes that compute: made here so that the views below can carry
+# their limits, bound to the app by create_app. Flask-Limiter keeps one storage and one on/off
+# switch per Limiter, so the app of a process is the one limited (gunicorn makes one a worker;
+# the tests make many, one after another).
+limiter = Limiter(get_remote_address)
+
+
 def create_app(test_config=None):
+    """The app, configured by the defaults below, then BACKPROP_* environment variables, then
+    `test_config`."""
     app = Flask(__name__)
     app.json.sort_keys = False  # the answers' keys keep their documented order, and it is faster
     app.config.from_mapping(
@@ -76,6 +87,8 @@ def create_app(test_config=None):
         # The page's value-only updates while a slider moves (a few ms each): 30 students
         # scrubbing at 10 updates a second are 300 a second.
         NUMBERS_RATE_LIMIT="24000 per minute;500 per second",
+        # Said outright: the limiter would otherwise keep the previous app's choice.
+        RATELIMIT_ENABLED=True,
         RATELIMIT_STORAGE_URI="memory://",  # one worker's memory; redis://host:6379 to share
         RATELIMIT_HEADERS_ENABLED=True,
         PROXY_HOPS=0,  # reverse proxies in front whose X-Forwarded-For is to be believed
@@ -90,144 +103,64 @@ def create_app(test_config=None):
         app.config.update(test_config)
     if app.config["PROXY_HOPS"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_HOPS"])
-    limiter = Limiter(get_remote_address, app=app)
-    # Flask-Limiter keeps only a weak reference; with RATELIMIT_ENABLED off nothing else would
-    # keep the limiter alive, and the decorated views would fail.
-    app.extensions["rate_limiter"] = limiter
-    cache = RenderCache(app.config["RENDER_CACHE_ENTRIES"], app.config["RENDER_CACHE_BYTES"])
-    app.extensions["render_cache"] = cache
+    limiter.init_app(app)
+    app.extensions["render_cache"] = RenderCache(app.config["RENDER_CACHE_ENTRIES"],
+                                                 app.config["RENDER_CACHE_BYTES"])
     # Whole answers by URL: a class opening one link costs one computation, the others wait for
     # it and are served from here, uncounted by the rate limit.
-    answers = RenderCache(app.config["ANSWER_CACHE_ENTRIES"], app.config["ANSWER_CACHE_BYTES"],
-                          size=lambda answer: len(answer.body))
-    app.extensions["answer_cache"] = answers
-
-    def answered():
-        key = _answer_key()
-        return key is not None and answers.has(key)
-
-    rate_limit = limiter.shared_limit(lambda: app.config["RATE_LIMIT"], scope="compute", exempt_when=answered)
-    numbers_rate_limit = limiter.limit(lambda: app.config["NUMBERS_RATE_LIMIT"], exempt_when=answered)
-
-    def compute(view, limit=rate_limit):
-        """A route that computes a circuit: answered from the answer cache where it can be, else
-        rate-limited per client and stopped at the time limit."""
-        @functools.wraps(view)
-        def within_limits(*args, **kwargs):
-            key = _answer_key()
-            if key is not None:
-                answer, g.answer_token = answers.claim(key, app.config["TIME_LIMIT_SECONDS"])
-                if answer is not None:
-                    return Response(answer.body, mimetype=answer.mimetype)
-            with deadline(app.config["TIME_LIMIT_SECONDS"]):
-                return view(*args, **kwargs)
-        return limit(within_limits)
-
-    @app.get("/")
-    @compute
-    def index():
-        if not request.query_string:  # a first visit: a working circuit, its link in the address bar
-            return redirect(f"{url_for('index')}?{FIRST_CIRCUIT.query}")
-        fields = _query_fields()
-        if "expr" not in fields:
-            return _page()
-        return _page(circuit=build_circuit(fields))
-
-    @app.get("/graph.<any(svg, png, dot):output_format>")
-    @compute
-    def graph(output_format):
-        circuit = build_circuit(_query_fields())
-        drawing = cache.get_or_make((circuit.key, output_format), lambda: draw(circuit, output_format))
-        return Response(drawing, mimetype=DRAWING_TYPES[output_format])
-
-    @app.route("/api/graph", methods=["GET", "POST"])
-    @functools.partial(compute, limit=numbers_rate_limit)
-    def api_graph():
-        return jsonify(to_json(build_circuit(_request_fields())))
-
-    @app.route("/api/explain", methods=["GET", "POST"])
-    @compute
-    def api_explain():
-        return jsonify(_explanation(build_circuit(_request_fields())))
-
-    # Practice: the circuit in the query, as for every other route, and the question in a JSON
-    # body ({"wire": "wire-n3", "kind": "grad", "answer": "-4"}), whose names cannot clash with
-    # a variable's. The page asks them as a student types, as it asks /api/graph.
-    @app.post("/api/check")
-    @functools.partial(compute, limit=numbers_rate_limit)
-    def api_check():
-        return jsonify(check_json(build_circuit(_query_fields()), _json_fields()))
-
-    @app.post("/api/answer")
-    @functools.partial(compute, limit=numbers_rate_limit)
-    def api_answer():
-        return jsonify(answer_json(build_circuit(_query_fields()), _json_fields()))
-
-    @app.get("/code/<any(staged, pytorch):program>.py")
-    @compute
-    def code(program):
-        circuit = build_circuit(_query_fields())
-        return Response(PROGRAMS[program](circuit), mimetype="text/x-python")
-
-    @app.errorhandler(CircuitError)
-    def bad_input(error):
-        return _error_response(error.message, 400, field=error.field, position=error.position)
-
-    @app.errorhandler(ServiceError)
-    def could_not_finish(error):
-        response = app.make_response(_error_response(str(error), 503))
-        if getattr(error, "retry_after", None) is not None:  # BusyError: every compute process working
-            response.headers["Retry-After"] = str(error.retry_after)
-        return response
-
-    @app.errorhandler(MemoryError)
-    def out_of_memory(error):
-        return _error_response("The circuit needed more memory than the server allows; try a smaller one.", 503)
-
-    @app.errorhandler(HTTPException)
-    def http_error(error):
-        message = error.description
-        if error.code == 429:
-            message = f"Too many requests from your address (the limit is {message}); wait a moment and try again."
-        return _error_response(message, error.code)
-
-    @app.errorhandler(Exception)
-    def unexpected(error):
-        app.logger.exception("Unexpected error")
-        return _error_response("Something went wrong on our side; the error has been logged.", 500)
-
-    @app.after_request
-    def secure_headers(response):
-        response.headers.update(SECURITY_HEADERS)
-        return response
-
-    @app.after_request
-    def keep_the_answer(response):
-        token = g.pop("answer_token", None)
-        if token is not None:
-            keep = response.status_code == 200 and not g.get("transient")
-            answers.settle(token, Answer(response.get_data(), response.mimetype) if keep else None)
-        return response
-
-    @app.teardown_request
-    def release_the_claim(error):
-        token = g.pop("answer_token", None)
-        if token is not None:  # the request ended without an answer
-            answers.settle(token)
-
-    @app.after_request
-    def validated_by_content(response):
-        """The same URL gives the same bytes on these routes: browsers and proxies may keep them
-        for an hour, and ask again with If-None-Match for a bodiless 304."""
-        if request.endpoint in CONTENT_ADDRESSED and request.method in ("GET", "HEAD") and response.status_code == 200:
-            response.cache_control.public = True
-            response.cache_control.max_age = CACHE_SECONDS
-            response.add_etag()
-            response.make_conditional(request)
-        return response
-
+    app.extensions["answer_cache"] = RenderCache(app.config["ANSWER_CACHE_ENTRIES"],
+                                                 app.config["ANSWER_CACHE_BYTES"],
+                                                 size=lambda answer: len(answer.body))
+    app.register_blueprint(bp)
+    register_error_handlers(app)
+    app.after_request(secure_headers)
     return app
 
+
+def register_error_handlers(app):
+    """Every failure answered in the form its route answers (JSON, an SVG or the page), with a
+    message that says what happened and what to do."""
+    app.register_error_handler(CircuitError, bad_input)
+    app.register_error_handler(ServiceError, could_not_finish)
+    app.register_error_handler(MemoryError, out_of_memory)
+    app.register_error_handler(HTTPException, http_error)
+    app.register_error_handler(Exception, unexpected)
+
+
+def bad_input(error):
+    return _error_response(error.message, 400, field=error.field, position=error.position)
+
+
+def could_not_finish(error):
+    response = current_app.make_response(_error_response(str(error), 503))
+    if getattr(error, "retry_after", None) is not None:  # BusyError: every compute process working
+        response.headers["Retry-After"] = str(error.retry_after)
+    return response
+
+
+def out_of_memory(error):
+    return _error_response("The circuit needed more memory than the server allows; try a smaller one.", 503)
+
+
+def http_error(error):
+    message = error.description
+    if error.code == 429:
+        message = f"Too many requests from your address (the limit is {message}); wait a moment and try again."
+    return _error_response(message, error.code)
+
+
+def unexpected(error):
+    current_app.logger.exception("Unexpected error")
+    return _error_response("Something went wrong on our side; the error has been logged.", 500)
+
+
+def secure_headers(response):
+    """On every answer, static files and errors included."""
+    response.headers.update(SECURITY_HEADERS)
+    return response
+
+
+# --- the answer cache and the limits of the routes that compute ----------------------------------
 
 @dataclass(frozen=True)
 class Answer:
@@ -237,13 +170,126 @@ class Answer:
 
 # The routes whose GET answer depends on the URL alone, kept in the answer cache. The page and
 # /api/explain are kept too, unless SymPy ran out of time or memory on them (g.transient).
-ANSWERED = {"index", "graph", "code", "api_graph", "api_explain"}
+ANSWERED = {"circuit.index", "circuit.graph", "circuit.code", "circuit.api_graph", "circuit.api_explain"}
 
 
 def _answer_key():
     if request.method not in ("GET", "HEAD") or request.endpoint not in ANSWERED:
         return None
     return (request.path, request.query_string)
+
+
+def _answered():
+    key = _answer_key()
+    return key is not None and current_app.extensions["answer_cache"].has(key)
+
+
+rate_limit = limiter.shared_limit(lambda: current_app.config["RATE_LIMIT"], scope="compute",
+                                  exempt_when=_answered)
+numbers_rate_limit = limiter.limit(lambda: current_app.config["NUMBERS_RATE_LIMIT"], exempt_when=_answered)
+
+
+def compute(view, limit=rate_limit):
+    """A route that computes a circuit: answered from the answer cache where it can be, else
+    rate-limited per client and stopped at the time limit."""
+    @functools.wraps(view)
+    def within_limits(*args, **kwargs):
+        key = _answer_key()
+        if key is not None:
+            answers = current_app.extensions["answer_cache"]
+            answer, g.answer_token = answers.claim(key, current_app.config["TIME_LIMIT_SECONDS"])
+            if answer is not None:
+                return Response(answer.body, mimetype=answer.mimetype)
+        with deadline(current_app.config["TIME_LIMIT_SECONDS"]):
+            return view(*args, **kwargs)
+    return limit(within_limits)
+
+
+@bp.after_request
+def keep_the_answer(response):
+    token = g.pop("answer_token", None)
+    if token is not None:
+        keep = response.status_code == 200 and not g.get("transient")
+        current_app.extensions["answer_cache"].settle(
+            token, Answer(response.get_data(), response.mimetype) if keep else None)
+    return response
+
+
+@bp.teardown_request
+def release_the_claim(error):
+    token = g.pop("answer_token", None)
+    if token is not None:  # the request ended without an answer
+        current_app.extensions["answer_cache"].settle(token)
+
+
+@bp.after_request
+def validated_by_content(response):
+    """The same URL gives the same bytes on these routes: browsers and proxies may keep them
+    for an hour, and ask again with If-None-Match for a bodiless 304. (Flask runs a blueprint's
+    after_request functions last registered first: this one before keep_the_answer, which keeps
+    no 304.)"""
+    if request.endpoint in CONTENT_ADDRESSED and request.method in ("GET", "HEAD") and response.status_code == 200:
+        response.cache_control.public = True
+        response.cache_control.max_age = CACHE_SECONDS
+        response.add_etag()
+        response.make_conditional(request)
+    return response
+
+
+# --- the routes ----------------------------------------------------------------------------------
+
+@bp.get("/")
+@compute
+def index():
+    if not request.query_string:  # a first visit: a working circuit, its link in the address bar
+        return redirect(f"{url_for('.index')}?{FIRST_CIRCUIT.query}")
+    fields = _query_fields()
+    if "expr" not in fields:
+        return _page()
+    return _page(circuit=build_circuit(fields))
+
+
+@bp.get("/graph.<any(svg, png, dot):output_format>")
+@compute
+def graph(output_format):
+    circuit = build_circuit(_query_fields())
+    drawing = current_app.extensions["render_cache"].get_or_make((circuit.key, output_format),
+                                                                 lambda: draw(circuit, output_format))
+    return Response(drawing, mimetype=DRAWING_TYPES[output_format])
+
+
+@bp.route("/api/graph", methods=["GET", "POST"])
+@functools.partial(compute, limit=numbers_rate_limit)
+def api_graph():
+    return jsonify(to_json(build_circuit(_request_fields())))
+
+
+@bp.route("/api/explain", methods=["GET", "POST"])
+@compute
+def api_explain():
+    return jsonify(_explanation(build_circuit(_request_fields())))
+
+
+# Practice: the circuit in the query, as for every other route, and the question in a JSON
+# body ({"wire": "wire-n3", "kind": "grad", "answer": "-4"}), whose names cannot clash with
+# a variable's. The page asks them as a student types, as it asks /api/graph.
+@bp.post("/api/check")
+@functools.partial(compute, limit=numbers_rate_limit)
+def api_check():
+    return jsonify(check_json(build_circuit(_query_fields()), _json_fields()))
+
+
+@bp.post("/api/answer")
+@functools.partial(compute, limit=numbers_rate_limit)
+def api_answer():
+    return jsonify(answer_json(build_circuit(_query_fields()), _json_fields()))
+
+
+@bp.get("/code/<any(staged, pytorch):program>.py")
+@compute
+def code(program):
+    circuit = build_circuit(_query_fields())
+    return Response(PROGRAMS[program](circuit), mimetype="text/x-python")
 
 
 def _request_fields():
