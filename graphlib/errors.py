@@ -8,8 +8,6 @@ class CircuitError(Exception):
     `position` is the 0-based column in the expression, when there is one.
     """
 
-    status = 400
-
     def __init__(self, message, *, field="expr", position=None):
         super().__init__(message)
         self.message = message
