@@ -1,6 +1,6 @@
 """The HTTP interface, end to end, through Flask's test client and the real `dot` program.
 
-Read as a specification (DESIGN.md §2 golden vectors, §4 numbers, §6 HTTP interface, §7 safety):
+Read as a specification (docs/CONVENTIONS.md: §2 golden numbers, §4 numbers, §5 safety, §6 HTTP interface):
 
 1. The lecture's four circuits, through GET and POST /api/graph and in the SVG of /graph.svg.
 2. The page: the empty form and its gallery, a drawn circuit, errors beside their fields.
@@ -195,8 +195,8 @@ class Golden:
     values: dict  # in typed order
     output: float
     gradients: dict
-    gates: tuple  # (label, value, gradient) per gate in typed order; () where DESIGN lists none
-    tolerance: float  # DESIGN's numbers are rounded to this
+    gates: tuple  # (label, value, gradient) per gate in typed order; () where CONVENTIONS §2 lists none
+    tolerance: float  # the numbers of CONVENTIONS §2 are rounded to this
     precision: int  # decimals asked of the figure
     green: tuple  # number strings drawn as values
     red: tuple  # number strings drawn as gradients

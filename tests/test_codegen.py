@@ -101,7 +101,7 @@ TABLE = [
     pytest.param("exp(-x * x / 2) / sqrt(2 * pi)", dict(x=-0.8), id="gaussian"),
     pytest.param("tan(x) / (x ^ 2 + 1) ^ 0.5", dict(x=0.3), id="fractional-power-of-sum"),
     pytest.param("relu(x) * relu(-x) + abs(x)", dict(x=0.9), id="relu-both-sides"),
-    # the golden circuits of DESIGN §2
+    # the golden circuits of CONVENTIONS §2
     pytest.param(FIGURE_1, dict(x=-2, y=5, z=-4), id="figure-1"),
     pytest.param(FIGURE_2, FIGURE_2_INPUTS, id="figure-2"),
     pytest.param(FIGURE_3, dict(x=3, y=-4, z=2, w=-1), id="figure-3"),
@@ -388,7 +388,7 @@ def test_numbers_are_printed_so_that_they_read_back_the_same(source, point, line
 
 
 # ---------------------------------------------------------------------------------------------
-# The golden circuits of DESIGN §2, every number, read off the program's own variables.
+# The golden circuits of CONVENTIONS §2, every number, read off the program's own variables.
 
 def fixed(number, decimals):
     return f"{number:.{decimals}f}"

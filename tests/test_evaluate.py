@@ -1,5 +1,5 @@
-"""Forward and backward passes: the lecture's golden circuits (DESIGN §2), SymPy and finite
-differences as oracles for whole expressions, forks, and the number policy (DESIGN §4)."""
+"""Forward and backward passes: the lecture's golden circuits (CONVENTIONS §2), SymPy and finite
+differences as oracles for whole expressions, forks, and the number policy (CONVENTIONS §4)."""
 
 import copy
 import functools
@@ -36,7 +36,7 @@ def same_number(got, expected):
 
 
 # ---------------------------------------------------------------------------------------------
-# Golden circuits of DESIGN §2, every number.
+# Golden circuits of CONVENTIONS §2, every number.
 
 def test_figure_1_plain_integers():
     graph, result = run("(x+y)*z", x=-2, y=5, z=-4)

@@ -1,6 +1,6 @@
 """Fuzzing with Hypothesis, in-process through Flask's test client (issue 5, item 6).
 
-Inputs: expressions generated from the grammar of DESIGN §3 with random values, staged programs
+Inputs: expressions generated from the grammar of CONVENTIONS §3 with random values, staged programs
 (`s0 = ...; s1 = ... s0 ...; ...`), near-misses of both (characters dropped, inserted, swapped or
 duplicated, random Unicode, unbalanced brackets, huge numbers), random text, random query
 parameters and random JSON bodies; through /api/graph (most examples), /api/explain, /graph.svg

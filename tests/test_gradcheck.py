@@ -17,7 +17,7 @@ def checks(source, **point):
 
 
 # ---------------------------------------------------------------------------------------------
-# The golden circuits of DESIGN §2: the backward pass is right, so every input is "good".
+# The golden circuits of CONVENTIONS §2: the backward pass is right, so every input is "good".
 
 GOLDEN = [
     pytest.param("(x+y)*z", dict(x=-2, y=5, z=-4), id="figure-1"),

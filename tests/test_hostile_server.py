@@ -1,6 +1,6 @@
 """Hostile input against the real server: gunicorn started as `make run` starts it, over HTTP.
 
-DESIGN §7 and issue 5 (item 5). One table row per request, each with its exact outcome: the status,
+CONVENTIONS §5 and issue 5 (item 5). One table row per request, each with its exact outcome: the status,
 and a fragment of the message (the JSON error's message, the page's or the SVG's error text, or
 gunicorn's own error page for requests refused before the app sees them). Categories:
 
@@ -504,7 +504,7 @@ CASES = [
     Case("inject-crlf-into-headers", "injection", 400, "Unexpected character ':' (COLON) at line 2, column 11.",
          "json", path="/api/graph?expr=x%0d%0aSet-Cookie:%20a=b", field="expr", position=13),
 
-    # --- numeric faults (DESIGN §4): exact JSON, never raw NaN ------------------------------------
+    # --- numeric faults (CONVENTIONS §4): exact JSON, never raw NaN ------------------------------------
     accepted("numeric-one-over-zero", "numeric", {"expr": "1/x", "x": "0"},
              {"value": "Infinity", "gradients": {"x": "-Infinity"}}),
     accepted("numeric-one-over-minus-zero", "numeric", {"expr": "x/y", "x": "1", "y": "-0"},

@@ -1,5 +1,5 @@
 """The gate table `graphlib.ops.OPS`: every gate's forward, local derivatives and SymPy formula
-agree with each other, and the documented conventions and IEEE cases of DESIGN §4 hold.
+agree with each other, and the documented conventions and IEEE cases of CONVENTIONS §4 hold.
 
 The tests iterate the table, so a gate added to `OPS` is checked without editing this file
 (sample points for it default to `DEFAULT_POINTS`; add a row to `SAMPLE_POINTS` if its domain
@@ -144,7 +144,7 @@ def test_forward_matches_the_sympy_formula(name, point):
     assert same_number(forward(name, *point), expected.real, rel=1e-12, abs_tol=1e-300)
 
 
-# Documented conventions (DESIGN §4, ops.CONVENTIONS) and IEEE results: (gate, inputs, forward,
+# Documented conventions (CONVENTIONS §4, ops.CONVENTIONS) and IEEE results: (gate, inputs, forward,
 # local derivatives). None means "not specified here".
 INF, NAN = math.inf, math.nan
 CONVENTIONS = [

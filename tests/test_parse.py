@@ -1,4 +1,4 @@
-"""The expression language (DESIGN §3): text to Graph, structure exactly as typed, and every bad
+"""The expression language (CONVENTIONS §3): text to Graph, structure exactly as typed, and every bad
 input refused with the right error class, column and a message that names the fix."""
 
 import math

@@ -1,4 +1,4 @@
-"""The diagram: number formatting, DOT generation, and SVG from the real `dot` (DESIGN §2, §7).
+"""The diagram: number formatting, DOT generation, and SVG from the real `dot` (CONVENTIONS §1, §5).
 
 SVG text is read with an XML parser, so that Graphviz's entities (`&#45;` for '-') read as the
 characters a viewer shows.
@@ -24,7 +24,7 @@ from graphlib.graph import Const, Graph, Node
 from graphlib.parse import parse
 from graphlib.render import PALETTES, Style, format_number, render_svg, to_dot
 
-VALUE_GREEN = "#007a00"  # DESIGN §2: SVG "green" (#008000, not X11 lime), darkened to 4.5:1 on the flag
+VALUE_GREEN = "#007a00"  # CONVENTIONS §1: SVG "green" (#008000, not X11 lime), darkened to 4.5:1 on the flag
 LECTURE = PALETTES[("lecture", "light")]
 GRADIENT_COLOR = LECTURE.gradient
 SVG = "{http://www.w3.org/2000/svg}"
