@@ -23,17 +23,20 @@ import { $, $$, code, escapeHtml, h } from "./js/dom.js";
 import { fullNumber } from "./js/numbers.js";
 import { buildSteps, downstream, model, nodeName, readingOrder } from "./js/circuit.js";
 import { describeGate, describeWire, explainStep } from "./js/describe.js";
-import { caretText, enhanceExpressionField, fitRows } from "./js/editor.js";
+import { enhanceExpressionField, fitRows } from "./js/editor.js";
 import { chainRuleBodies, gradcheckRows, intuitionsOf, symbolicRows, symbolicSummary } from "./js/explain.js";
 import { typesetPage } from "./js/formula.js";
 import { Zoom } from "./js/zoom.js";
 import { KIND_NAMES, askedKind, describePractice, hint, isHidden } from "./js/practice.js";
+import { page, state, findPage } from "./js/state.js";
+import { answerKey, exerciseKey, fillFoundNumbers, isFlagged, known, practising } from "./js/answers.js";
+import { askServer, request } from "./js/request.js";
+import { clearErrors, showError, showGeneralError } from "./js/errors.js";
+import { retryLater, schedule, setRedraw } from "./js/schedule.js";
+import { enhanceVariable, fillWrt, markEdited, setVariable, syncVariables, variableField, variableFields } from "./js/variables.js";
+import { DARK_DEVICE, applyPageOptions, deviceTheme } from "./js/theme.js";
 
 const TYPE_DELAY_MS = 300; // pause after typing an expression before redrawing
-const VALUE_TYPE_DELAY_MS = 150; // pause after typing in a value field
-// Sliders: while one moves, a redraw this often (as the requests allow), and one where it stops.
-// At most 16 a second each: a class of 30 scrubbing stays within the server's 500 a second.
-const SCRUB_INTERVAL_MS = 60;
 const TABLES_DELAY_MS = 250; // the tables below the diagram follow a moving slider once it rests this long
 const HISTORY_MERGE_MS = 1500; // edits closer together than this share one history entry
 const PLAY_STEP_MS = 900;
@@ -44,40 +47,6 @@ const EXPLAIN_DELAY_MS = 400;
 const CHAIN_RULE_FOLD_AFTER = 24;
 const CHAIN_RULE_FOLD_AT_LEAST = 8;
 const NAME_PATTERN = /^[A-Za-z][A-Za-z0-9_]*$/;
-
-const page = {}; // the page's fixed elements, found once in init()
-const state = {
-  data: null, // the last good /api/graph answer
-  query: null, // its query
-  svgKey: null, // layoutKey() of the SVG on screen
-  parts: new Map(), // wire id -> {group, value, grad, valueCell, gradCell}
-  edges: [], // [{element, tail, head}] from the SVG edges' titles
-  busy: false, // a request is in flight: the next one waits for it (no pile-up while scrubbing)
-  again: false, // something changed while busy: run once more when done
-  timer: null, // the redraw that is due, if any
-  tablesTimer: null, // the tables' refill, due once a moving slider rests
-  lastUpdate: -Infinity, // performance.now() when the last redraw started
-  pace: 0, // ms from one redraw to the next while a slider moves; 0 for any other change
-  historyMode: "none",
-  blockedUntil: 0, // no requests before this time (the server said 429)
-  lastHistoryWrite: 0,
-  memory: new Map(), // variable name -> text typed, kept while the name is out of the expression
-  extras: new URLSearchParams(), // the address's options that the form has no field for
-  steps: [],
-  step: null, // null: every number shown; else the index into steps
-  player: null,
-  pinned: null, // id of the SVG element inspected by click
-  inspected: undefined, // id of the element the inspect panel shows
-  explain: null, // the last /api/explain answer shown
-  explainQuery: null, // its query
-  explainAsked: null, // the query last sent to /api/explain (answered or not)
-  explainBusy: false,
-  explainTimer: null,
-  intuitions: new Map(), // gate label -> the lecture's intuition, from /api/explain
-  answers: new Map(), // practice: answerKey() -> {typed, right, shown, flagged, number, revealed} (see known())
-  practiceTable: null, // the circuit and mode the practice table was built for
-  chainRuleUnfolded: false, // "Show all" was pressed for the chain rule of the circuit on screen
-};
 
 // --- the query and the address bar --------------------------------------------------------
 
@@ -118,13 +87,6 @@ function layoutKey(query) {
   return [...layoutFields(), ...state.extras.keys()].map((name) => params.get(name) || "").join("\n");
 }
 
-const DARK_DEVICE = matchMedia("(prefers-color-scheme: dark)");
-
-/** The device's theme, which the page and the diagram take while the link does not choose one. */
-function deviceTheme() {
-  return DARK_DEVICE.matches ? "dark" : "light";
-}
-
 /** The query as the drawing is asked for: with the device's theme where the link has none. The
  * address bar and the links to share keep the query as it is, so that each reader gets theirs. */
 function drawnQuery(query) {
@@ -132,8 +94,6 @@ function drawnQuery(query) {
   if (!params.get("theme")) params.set("theme", deviceTheme());
   return params.toString();
 }
-
-const HISTORY_RANK = { none: 0, replace: 1, merge: 2, push: 3 };
 
 /** Keeps the address bar on the permalink. A burst of edits shares one history entry, so that
  * back goes to the previous circuit, not the previous keystroke. */
@@ -147,51 +107,7 @@ function writeHistory(query, mode) {
   state.lastHistoryWrite = now;
 }
 
-// --- requests ---------------------------------------------------------------------------------
-
-/** Schedules a redraw from the form; `mode` says how the address bar follows. Typing waits for
- * a pause of `delay` ms: each keystroke starts the wait again. A moving slider must not wait for a
- * pause, or a steady drag would redraw nothing until it stops: with `throttle`, the redraw comes
- * `delay` ms after the last one started (at once if that is past), a redraw already due is left
- * to come, and either reads the form as it is by then. (run() sends one request at a time, and
- * once more after it for whatever changed meanwhile: the last position is always drawn.) */
-function schedule(delay, mode, throttle = false) {
-  if (HISTORY_RANK[mode] > HISTORY_RANK[state.historyMode]) state.historyMode = mode;
-  if (Date.now() < state.blockedUntil) return; // told to slow down: the retry takes the latest form
-  if (throttle && state.timer !== null) return;
-  state.pace = throttle ? delay : 0;
-  const wait = throttle ? Math.max(0, state.lastUpdate + delay - performance.now()) : delay;
-  clearTimeout(state.timer);
-  state.timer = setTimeout(() => {
-    state.timer = null;
-    run();
-  }, wait);
-}
-
-async function run() {
-  if (state.busy) {
-    state.again = true;
-    return;
-  }
-  state.busy = true;
-  try {
-    do {
-      state.again = false;
-      await updateOnce();
-      // A slider still moving: its next redraw keeps the pace.
-      if (state.again) await after(state.lastUpdate + state.pace - performance.now());
-    } while (state.again);
-  } catch (error) {
-    showGeneralError("The page could not update: " + error.message);
-  } finally {
-    state.busy = false;
-  }
-}
-
-/** Resolves `ms` milliseconds from now (at once if not positive). */
-function after(ms) {
-  return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
-}
+// --- redrawing ------------------------------------------------------------------------------
 
 async function updateOnce() {
   state.lastUpdate = performance.now();
@@ -242,142 +158,7 @@ async function updateOnce() {
   applyData(data, query);
 }
 
-/** GET url; the answer as {ok, status, body} or {ok: false, status, error: {message, ...}}. */
-async function request(url, kind) {
-  let response;
-  try {
-    response = await fetch(url, { headers: { Accept: kind === "json" ? "application/json" : "image/svg+xml" } });
-  } catch (error) {
-    return { ok: false, status: 0, error: { message: "The server could not be reached; check the connection and try again." } };
-  }
-  const retryAfter = Number(response.headers.get("Retry-After")) || 2;
-  if (response.ok) {
-    return { ok: true, status: response.status, body: kind === "json" ? await response.json() : await response.text() };
-  }
-  let error = { message: `The server answered ${response.status}.` };
-  if (url.startsWith("/api/")) {
-    try {
-      error = (await response.json()).error || error;
-    } catch (ignored) {
-      // not JSON (a proxy's page, say): keep the status message
-    }
-  } else if (response.status === 429) {
-    error = { message: "Too many requests in a short time; the page will try again in a moment." };
-  } else {
-    // The drawing routes answer an error as a small SVG that states it: read its text.
-    const parsed = new DOMParser().parseFromString(await response.text(), "image/svg+xml");
-    const said = $$("text", parsed).map((line) => line.textContent).join(" ").trim();
-    if (said) error = { message: said };
-  }
-  return { ok: false, status: response.status, error, retryAfter };
-}
-
-/** After a 429: send nothing until the server's Retry-After has passed, then one request. */
-function retryLater(seconds) {
-  const wait = Math.min(seconds, 60) * 1000;
-  state.blockedUntil = Date.now() + wait;
-  clearTimeout(state.retry);
-  state.retry = setTimeout(() => {
-    state.blockedUntil = 0;
-    schedule(0, "replace");
-  }, wait);
-}
-
-// --- variables ------------------------------------------------------------------------------
-
-function variableFields() {
-  return $$(".field[data-variable]", page.variables);
-}
-
-/** Makes the variable fields those of the expression, in its order, keeping every text typed.
- * Returns true when a field came back with a remembered value (the numbers must be asked again). */
-function syncVariables(data) {
-  const names = data.nodes.filter((node) => node.op === "input").map((node) => node.label);
-  const existing = new Map(variableFields().map((field) => [field.dataset.variable, field]));
-  let remembered = false;
-  for (const [name, field] of existing) {
-    if (names.includes(name)) continue;
-    state.memory.set(name, $("input[name]", field).value);
-    field.remove();
-  }
-  names.forEach((name, index) => {
-    let field = existing.get(name);
-    if (!field || !field.isConnected) {
-      const defaultText = name in data.defaults ? String(data.defaults[name]) : "1";
-      const text = state.memory.has(name) ? state.memory.get(name) : defaultText;
-      remembered = remembered || text !== defaultText;
-      field = variableField(name, text, text === defaultText && !state.memory.has(name));
-    }
-    // Move only what is out of place: moving the focused field would take the focus away.
-    const fields = variableFields();
-    if (fields[index] !== field) page.variables.insertBefore(field, fields[index] || null);
-  });
-  page.variables.hidden = names.length === 0;
-  fillWrt();
-  return remembered;
-}
-
-/** Forward mode's choices are the inputs; the choice stays while its input does. */
-function fillWrt(chosen) {
-  const select = page.form.elements.namedItem("wrt");
-  if (!select) return;
-  const wanted = chosen === undefined ? select.value : chosen;
-  const names = variableFields().map((field) => field.dataset.variable);
-  if (names.join() !== Array.from(select.options).slice(1).map((option) => option.value).join()) {
-    select.replaceChildren(h("option", { value: "" }, "off"), ...names.map((name) => h("option", { value: name }, "d/d" + name)));
-  }
-  select.value = names.includes(wanted) ? wanted : "";
-}
-
-/** A variable's field, as the template draws it, plus its slider. */
-function variableField(name, text, isDefault) {
-  const id = "var-" + name;
-  const field = h("div", { class: "field", "data-variable": name },
-    h("label", { for: id }, name),
-    h("input", { id, name, value: text, inputmode: "decimal", spellcheck: "false", autocomplete: "off", size: "8" }),
-    isDefault ? h("span", { class: "note" }, "default") : null);
-  enhanceVariable(field);
-  return field;
-}
-
-function enhanceVariable(field) {
-  const input = $("input[name]", field);
-  const name = field.dataset.variable;
-  const slider = h("input", { type: "range", class: "scrub", "aria-label": name + " slider", tabindex: "0" });
-  fitSlider(slider, input.value, true);
-  input.after(slider);
-  const edited = () => {
-    state.memory.set(name, input.value);
-    const note = $(".note", field);
-    if (note) note.remove();
-  };
-  slider.addEventListener("input", () => {
-    input.value = slider.value; // the browser's own decimal text of the slider's position
-    edited();
-    schedule(SCRUB_INTERVAL_MS, "merge", true);
-  });
-  input.addEventListener("input", () => {
-    edited();
-    fitSlider(slider, input.value, false);
-    schedule(VALUE_TYPE_DELAY_MS, "merge");
-  });
-}
-
-/** Sets the slider to the typed value; its range is ±10^k around zero, wide enough for the
- * value with room to move, in steps of 10^(k-3). It changes only when the value leaves it,
- * so that the slider does not jump under the user's finger. */
-function fitSlider(slider, text, initial) {
-  const value = Number(text);
-  if (text.trim() === "" || !Number.isFinite(value)) return;
-  const limit = Number(slider.max || 0);
-  if (initial || Math.abs(value) > limit) {
-    const k = Math.max(1, Math.ceil(Math.log10(Math.abs(value) * 2 || 1)));
-    slider.min = "-1e" + k;
-    slider.max = "1e" + k;
-    slider.step = "1e" + (k - 3);
-  }
-  slider.value = text;
-}
+// --- loading a permalink ---------------------------------------------------------------------
 
 /** Puts a permalink's fields into the form (gallery links, back and forward). */
 function loadQuery(query, keepOptions) {
@@ -397,9 +178,7 @@ function loadQuery(query, keepOptions) {
   for (const field of variableFields()) {
     const name = field.dataset.variable;
     if (params.has(name)) {
-      const input = $("input[name]", field);
-      input.value = params.get(name);
-      fitSlider($("input.scrub", field), input.value, false);
+      setVariable(field, params.get(name));
     } else {
       state.memory.set(name, $("input[name]", field).value);
       field.remove();
@@ -415,54 +194,6 @@ function loadQuery(query, keepOptions) {
   unpin();
 }
 
-// --- errors ---------------------------------------------------------------------------------
-
-function clearErrors() {
-  for (const element of $$(".error")) element.remove();
-  for (const field of $$(".has-error")) field.classList.remove("has-error");
-  for (const input of $$("[aria-invalid]", page.form)) {
-    input.removeAttribute("aria-invalid");
-    describeBy(input, input.id + "-error", false);
-  }
-  page.diagram.classList.remove("stale");
-}
-
-/** Adds or removes one id of aria-describedby, keeping the others (the expression's key help). */
-function describeBy(input, id, on) {
-  const ids = (input.getAttribute("aria-describedby") || "").split(/\s+/).filter((other) => other && other !== id);
-  if (on) ids.push(id);
-  if (ids.length) input.setAttribute("aria-describedby", ids.join(" "));
-  else input.removeAttribute("aria-describedby");
-}
-
-/** A mistake, next to its field and at its position; the last good diagram stays, dimmed. */
-function showError(error, expression) {
-  clearErrors();
-  const input = error.field ? page.form.elements.namedItem(error.field) : null;
-  const field = input && input.closest ? input.closest(".field, .option-field") : null;
-  if (!field) {
-    showGeneralError(error.message);
-    return;
-  }
-  const id = input.id + "-error";
-  const box = h("div", { id, class: "error", role: "alert" }, h("p", null, error.message));
-  if (error.field === "expr" && Number.isInteger(error.position)) {
-    // The message says "line 2, column 5"; the caret goes under that line.
-    box.append(h("pre", { class: "caret" }, caretText(expression, error.position)));
-  }
-  field.classList.add("has-error");
-  field.append(box);
-  input.setAttribute("aria-invalid", "true");
-  describeBy(input, id, true);
-  if (state.data) page.diagram.classList.add("stale");
-}
-
-function showGeneralError(message) {
-  clearErrors();
-  page.status.append(h("p", { class: "error", role: "alert" }, message));
-  if (state.data) page.diagram.classList.add("stale");
-}
-
 // --- the SVG --------------------------------------------------------------------------------
 
 /** Replaces the diagram by the SVG text, parsed as XML and imported node by node. */
@@ -475,7 +206,7 @@ function installSvg(text, data) {
   const svg = document.importNode(root, true);
   svg.setAttribute("role", "group");
   svg.classList.add("circuit");
-  state.naturalSize = ["width", "height"].map((name) => parseFloat(svg.getAttribute(name)) * 4 / 3); // pt to px
+  const naturalSize = ["width", "height"].map((name) => parseFloat(svg.getAttribute(name)) * 4 / 3); // pt to px
 
   // Edges: remember their ends (from the titles) for highlighting a branch's own path.
   state.edges = $$("g.edge", svg).map((element) => {
@@ -508,7 +239,7 @@ function installSvg(text, data) {
     item.setAttribute("tabindex", "-1");
     item.setAttribute("role", "button");
   }
-  page.zoom.show(svg, state.naturalSize, data.expr);
+  page.zoom.show(svg, naturalSize, data.expr);
   state.chainRuleUnfolded = false; // another circuit: its chain rule starts folded
   state.pinned = null;
   state.inspected = undefined;
@@ -693,36 +424,6 @@ function wireRow(wire, header, into) {
 
 // --- practice -------------------------------------------------------------------------------
 
-function practising() {
-  return Boolean(state.data && state.data.options.practice);
-}
-
-/** The answers of one exercise: the circuit at these values, in this mode and precision. New
- * values (a slider, "New values") are a new exercise: its numbers are others. */
-function exerciseKey(data = state.data) {
-  const { composites, precision, practice } = data.options;
-  return [data.expr, composites, precision, practice, JSON.stringify(data.variables)].join("\n");
-}
-
-function answerKey(wire, kind, data = state.data) {
-  return [exerciseKey(data), wire.id, kind].join("\n");
-}
-
-/** true, false, or null when nothing was checked for this number. */
-function answerResult(wire, kind) {
-  const entry = state.answers.get(answerKey(wire, kind));
-  return entry && !entry.revealed ? entry.right : null;
-}
-
-/** What the student may see of a wire's number: the server's string, or null while it is a
- * number to find not yet found (/api/graph does not have it: the server gives it once the
- * student's answer is right, or when asked). Everything on the page that shows numbers asks this. */
-function known(wire, kind) {
-  if (!isHidden(wire, kind)) return wire[kind];
-  const entry = state.answers.get(answerKey(wire, kind));
-  return entry && entry.shown !== null ? entry.shown : null;
-}
-
 /** The controls that would give the answers away step aside while practising: forward mode
  * (the output's derivative with respect to an input is that input's gradient) and the
  * step-through. They follow the form's choice at once, before the server has answered. */
@@ -839,13 +540,6 @@ function refreshPractice() {
   for (const row of $$(".hint-row:not([hidden])", page.practiceTable)) fillHint(row);
 }
 
-/** Whether a number the student may see is inf or nan (a hidden one's flag comes with it). */
-function isFlagged(wire, kind) {
-  if (!isHidden(wire, kind)) return wire.flagged[kind === "value" ? 0 : 1];
-  const entry = state.answers.get(answerKey(wire, kind));
-  return Boolean(entry && entry.flagged);
-}
-
 /** Right, wrong or shown in words and a sign, not in colour alone. */
 function markAnswer(row, entry) {
   const mark = $(".mark", row);
@@ -860,26 +554,6 @@ function markAnswer(row, entry) {
   input.classList.toggle("right", result === true || Boolean(entry && entry.revealed));
   if (result === false) input.setAttribute("aria-invalid", "true");
   else input.removeAttribute("aria-invalid");
-}
-
-/** POST a practice question about the circuit on screen: the circuit in the query, as for
- * /api/graph, the question as JSON. */
-async function askServer(path, question) {
-  let response;
-  try {
-    response = await fetch(`${path}?${state.query}`, { method: "POST", body: JSON.stringify(question),
-      headers: { "Content-Type": "application/json", Accept: "application/json" } });
-  } catch (error) {
-    return { ok: false, error: { message: "The server could not be reached; check the connection and try again." } };
-  }
-  let body = null;
-  try {
-    body = await response.json();
-  } catch (ignored) {
-    // not JSON (a proxy's page, say): the status says what happened
-  }
-  if (response.ok && body) return { ok: true, body };
-  return { ok: false, error: (body && body.error) || { message: `The server answered ${response.status}.` } };
 }
 
 /** Sends what was typed to the server to check, and shows a right answer everywhere its "?"
@@ -897,7 +571,7 @@ async function checkField(input) {
     refreshAnswers();
     return false;
   }
-  const answer = await askServer("/api/check", { wire: wire.id, kind, answer: typed });
+  const answer = await askServer("/api/check", state.query, { wire: wire.id, kind, answer: typed });
   if (!answer.ok) {
     $(".mark", input.closest("tr")).textContent = answer.error.message;
     return false;
@@ -913,7 +587,7 @@ async function checkField(input) {
 async function reveal(wireId) {
   const data = state.data;
   const question = wireId === null ? { all: true } : { wire: wireId, kind: askedKind(state.model, state.model.wires.get(wireId)) };
-  const answer = await askServer("/api/answer", question);
+  const answer = await askServer("/api/answer", state.query, question);
   if (!answer.ok) {
     page.practiceScore.textContent = answer.error.message;
     return;
@@ -925,21 +599,6 @@ async function reveal(wireId) {
     state.answers.set(key, { typed: before ? before.typed : "", right: null, shown, flagged, number, revealed: true });
   }
   refreshAnswers();
-}
-
-/** The numbers found or shown, in full, into the circuit's data (which has null for them),
- * where the tables read a number's full precision. */
-function fillFoundNumbers(data) {
-  const nodes = new Map(data.nodes.map((node) => [node.id, node]));
-  for (const wire of data.wires) {
-    for (const kind of ["value", "grad"]) {
-      const entry = isHidden(wire, kind) ? state.answers.get(answerKey(wire, kind, data)) : null;
-      if (!entry || entry.number === null) continue;
-      if (kind === "value") nodes.get(wire.node).value = entry.number;
-      else if (wire.consumer === null) nodes.get(wire.node).grad = entry.number;
-      else nodes.get(wire.consumer).operands[wire.operand].grad = entry.number;
-    }
-  }
 }
 
 /** Every place that shows a number, after an answer was found or shown. */
@@ -968,12 +627,8 @@ async function newValues() {
   for (const field of variableFields()) {
     const name = field.dataset.variable;
     if (!(name in answer.body.variables)) continue;
-    const input = $("input[name]", field);
-    input.value = String(answer.body.variables[name]);
-    state.memory.set(name, input.value);
-    fitSlider($("input.scrub", field), input.value, false);
-    const note = $(".note", field);
-    if (note) note.remove();
+    setVariable(field, String(answer.body.variables[name]));
+    markEdited(field);
   }
   schedule(0, "push");
 }
@@ -1392,60 +1047,12 @@ function focusItem(item) {
   item.focus();
 }
 
-// --- display options --------------------------------------------------------------------------
-
-/** The page follows the theme and colour options at once; the diagram follows when redrawn. */
-function applyPageOptions() {
-  const colors = page.form.elements.colors.value;
-  document.documentElement.dataset.theme = page.form.elements.theme.value || deviceTheme();
-  document.documentElement.dataset.colors = colors;
-  const blind = colors === "colorblind";
-  $("#legend-value").textContent = (blind ? "blue" : "green") + ", above";
-  $("#legend-gradient").textContent = (blind ? "orange" : "red") + ", below";
-}
-
 // --- wiring ---------------------------------------------------------------------------------
 
 function init() {
-  page.form = $("#circuit-form");
-  page.expr = $("#expr");
-  page.variables = $("#variables");
-  page.status = $("#live-status");
-  page.result = $("#result");
-  page.diagram = $("#diagram");
-  page.explain = $("#step-explain");
-  page.inspect = $("#inspect");
-  page.counter = $("#step-counter");
-  page.summary = $("#summary");
-  page.wireTable = $("#wire-table");
-  page.nonFinite = $("#non-finite");
-  page.tangentNote = $("#tangent-note");
-  page.markdown = $("#snippet-markdown");
-  page.html = $("#snippet-html");
-  page.copyStatus = $("#copy-status");
-  page.zoomBar = $("#zoom-bar");
-  page.zoomLevel = $("#zoom-level");
+  findPage();
+  setRedraw(updateOnce);
   page.zoom = new Zoom(page.diagram, showScale);
-  page.practice = $("#practice");
-  page.practiceTable = $("#practice-table");
-  page.practiceScore = $("#practice-score");
-  page.practiceTitle = $("#practice-title");
-  page.practiceIntro = $("#practice-intro");
-  page.explainHidden = $("#explain-hidden");
-  page.explainStatus = $("#explain-status");
-  page.chainRuleSection = $("#chain-rule-section");
-  page.chainRule = $("#chain-rule");
-  page.chainRuleMore = $("#chain-rule-more");
-  page.gradcheckSection = $("#gradcheck-section");
-  page.gradcheck = $("#gradcheck");
-  page.symbolicSection = $("#symbolic-section");
-  page.symbolic = $("#symbolic");
-  page.symbolicNone = $("#symbolic-none");
-  page.symbolicNote = $("#symbolic-note");
-  page.symbolicSummary = $("#symbolic-summary");
-  page.codeSection = $("#code-section");
-  page.codeStatus = $("#code-status");
-  page.explainParts = [page.gradcheckSection, page.symbolicSection, page.codeSection]; // what /api/explain fills
   document.documentElement.classList.add("js");
   typesetPage(); // the formulas the server wrote, until the script's own tables take their place
   applyPageOptions(); // the device's theme, where the link leaves it open
