@@ -23,6 +23,7 @@ from graphlib.codegen import pytorch_code, staged_python
 from graphlib.deadline import deadline
 from graphlib.errors import CircuitError, LimitError, ServiceError
 from graphlib.gallery import GALLERY
+from graphlib.language import functions
 from graphlib.ops import CONVENTIONS
 from graphlib.parse import MAX_LENGTH, NAME_PATTERN, RESERVED_NAMES, parse
 from graphlib.render import COLOR_SCHEMES, DEFAULT_PRECISION, DIRECTIONS, THEMES, error_svg, visible
@@ -408,6 +409,7 @@ def _page(circuit=None, error=None):
         query=urlencode(request.args.to_dict(flat=False), doseq=True),
         gallery=GALLERY,
         conventions=CONVENTIONS,
+        functions=functions(),
         max_length=MAX_LENGTH,
         # The lessons, for the page without JavaScript.
         **({} if circuit is None else {"graph_json": to_json(circuit), "explain": _explanation(circuit)}),

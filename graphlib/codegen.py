@@ -25,7 +25,9 @@ its derivative rules differently, and keeps PyTorch's own forms where ours keep 
 (1 - tanh**2 and s * (1 - s) cancel where the gate saturates), so its numbers agree with the
 evaluator's to rounding, not bit for bit.
 
-Both generators only write text; nothing here runs it (the tests do, never the server).
+Each gate's code is part of its entry in `ops.OPS` (`python`, `torch`: templates in the terms of
+gatecode.py); this module only fills the templates in. Both generators only write text; nothing
+here runs it (the tests do, never the server).
 """
 
 import keyword
@@ -33,143 +35,16 @@ import math
 import re
 from dataclasses import dataclass
 
-import numpy as np
-
+from graphlib.gatecode import Route, number_literal
 from graphlib.graph import Const
+from graphlib.ops import OpsView
 
-
-@dataclass(frozen=True)
-class PythonGate:
-    """How one kind of gate reads in the staged program.
-
-    Templates name the operands `{0}`, `{1}` (each a variable's name or a number), their
-    negations `{neg0}`, `{neg1}`, and the gate's own value `{out}`. `slopes` holds the local
-    gradient d out / d operand for each operand, written with the evaluator's operations in the
-    evaluator's order (ops.py), so the numbers come out the same: a template, or a function of
-    the node and the fields that writes it (to leave out what a constant operand decides).
-    """
-
-    stem: str
-    forward: str
-    slopes: tuple
-    helpers: tuple = ()
-
-
-@dataclass(frozen=True)
-class Route:
-    """A template for the whole contribution to an operand's gradient, upstream `{up}` included:
-    where PyTorch masks it (ops.Op.masked), exactly 0 passes, even of an inf or nan gradient."""
-
-    template: str
-
-
-def _reciprocal_slope(node, fields):
-    """1 / b; for a constant b, the number itself (plain Python's 1.0 / 0.0 would raise)."""
-    divisor = node.args[1]
-    if isinstance(divisor, Const):
-        with np.errstate(all="ignore"):
-            return _number(np.float64(1.0) / np.float64(divisor.value), "np")
-    return "1.0 / {1}"
-
-
-def _pow_base_slope(node, fields):
-    """PyTorch's pow_backward_self: exponent * base ** (exponent - 1), masked for exponent 0."""
-    exponent = node.args[1]
-    if isinstance(exponent, Const):
-        if exponent.value == 0.0:
-            return Route("0.0")  # x**0 does not depend on x
-        return f"{fields['1']} * {fields['0']} ** {_number(exponent.value - 1.0, 'np')}"
-    return Route("0.0 if {1} == 0.0 else ({1} * {0} ** ({1} - 1.0)) * {up} if {up} else 0.0")
-
-
-def _pow_exponent_slope(node, fields):
-    """PyTorch's pow_backward_exponent: out * log(base), and 0 for base 0, exponent >= 0."""
-    base = node.args[0]
-    if isinstance(base, Const) and base.value != 0.0:
-        return "{out} * np.log({0})"
-    return "(0.0 if {0} == 0.0 and {1} >= 0.0 else {out} * np.log({0}))"
-
-
-PYTHON_GATES = {
-    "add": PythonGate("add", "{0} + {1}", ("1.0", "1.0")),
-    "sub": PythonGate("sub", "{0} - {1}", ("1.0", "-1.0")),
-    "mul": PythonGate("mul", "{0} * {1}", ("{1}", "{0}")),
-    "div": PythonGate("div", "{0} / {1}", (_reciprocal_slope, "-{out} / {1}")),
-    "pow": PythonGate("pow", "{0} ** {1}", (_pow_base_slope, _pow_exponent_slope)),
-    "exp": PythonGate("exp", "np.exp({0})", ("{out}",)),
-    "log": PythonGate("log", "np.log({0})", ("1.0 / {0}",)),
-    "sqrt": PythonGate("sqrt", "np.sqrt({0})", ("0.5 / {out}",)),
-    "sin": PythonGate("sin", "np.sin({0})", ("np.cos({0})",)),
-    "cos": PythonGate("cos", "np.cos({0})", ("-np.sin({0})",)),
-    "tan": PythonGate("tan", "np.tan({0})", ("1.0 + {out} * {out}",)),
-    # 1 - tanh**2 as sech**2, and s * (1 - s) with 1 - s as sigmoid(-x): no cancellation.
-    "tanh": PythonGate("tanh", "np.tanh({0})", ("(1.0 / np.cosh({0})) ** 2",)),
-    "sigmoid": PythonGate("sig", "1.0 / (1.0 + np.exp({neg0}))", ("{out} * (1.0 / (1.0 + np.exp({0})))",)),
-    "abs": PythonGate("abs", "np.abs({0})", ("_sign({0})",), ("_sign",)),
-    # Where PyTorch masks a gradient (ops.Op.masked), the program says where `{up}` goes.
-    "relu": PythonGate("relu", "np.maximum({0}, 0.0)", (Route("0.0 if {0} <= 0.0 or not {up} else {up}"),)),
-    "max": PythonGate("max", "np.maximum({0}, {1})",
-                      (Route("_max_route({0}, {1}, {up})"), Route("_max_route({1}, {0}, {up})")), ("_max_route",)),
-    "min": PythonGate("min", "np.minimum({0}, {1})",
-                      (Route("_min_route({0}, {1}, {up})"), Route("_min_route({1}, {0}, {up})")), ("_min_route",)),
-}
-
-# Printed at the top of the program, in this order, when a gate of the circuit names them.
-HELPERS = {
-    "_sign": '''\
-def _sign(a):
-    """abs'(a): 1 or -1, and 0 at 0 (and for nan), as PyTorch."""
-    if a > 0.0:
-        return 1.0
-    return -1.0 if a < 0.0 else 0.0
-''',
-    "_max_route": '''\
-def _max_route(mine, other, upstream):
-    """The part of a max gate's gradient `upstream` that reaches the operand `mine`:
-    all of it if it won, none if it lost (not even inf or nan), half at a tie."""
-    if mine < other or upstream == 0.0:
-        return 0.0
-    return upstream * 0.5 if mine == other else upstream
-''',
-    "_min_route": '''\
-def _min_route(mine, other, upstream):
-    """The part of a min gate's gradient `upstream` that reaches the operand `mine`:
-    all of it if it won, none if it lost (not even inf or nan), half at a tie."""
-    if mine > other or upstream == 0.0:
-        return 0.0
-    return upstream * 0.5 if mine == other else upstream
-''',
-}
-
-
-@dataclass(frozen=True)
-class TorchGate:
-    """How one kind of gate reads in the PyTorch program: a template over `{0}`, `{1}`.
-    `tensor_operands`: the torch function takes tensors only, so constants are wrapped."""
-
-    forward: str
-    tensor_operands: bool = False
-
-
-TORCH_GATES = {
-    "add": TorchGate("{0} + {1}"),
-    "sub": TorchGate("{0} - {1}"),
-    "mul": TorchGate("{0} * {1}"),
-    "div": TorchGate("{0} / {1}"),
-    "pow": TorchGate("{0} ** {1}"),
-    "exp": TorchGate("torch.exp({0})"),
-    "log": TorchGate("torch.log({0})"),
-    "sqrt": TorchGate("torch.sqrt({0})"),
-    "sin": TorchGate("torch.sin({0})"),
-    "cos": TorchGate("torch.cos({0})"),
-    "tan": TorchGate("torch.tan({0})"),
-    "tanh": TorchGate("torch.tanh({0})"),
-    "sigmoid": TorchGate("torch.sigmoid({0})"),
-    "relu": TorchGate("torch.relu({0})"),
-    "abs": TorchGate("torch.abs({0})"),
-    "max": TorchGate("torch.maximum({0}, {1})", tensor_operands=True),
-    "min": TorchGate("torch.minimum({0}, {1})", tensor_operands=True),
-}
+# Each gate's code, as its entry of ops.OPS holds it.
+PYTHON_GATES = OpsView(lambda op: [(op.name, op.python)])
+TORCH_GATES = OpsView(lambda op: [(op.name, op.torch)])
+# The helper functions the gates' staged code calls, printed at the top of the program, in this
+# order, when a gate of the circuit calls them.
+HELPERS = OpsView(lambda op: op.python.helpers.items())
 
 OUTPUT_NAME = "f"
 
@@ -201,7 +76,7 @@ def staged_python(graph, inputs):
     lines += ["", "# float64 as in the diagram: 1/0 is inf and log(-1) is nan, not an exception",
               f"{names.module}.seterr(all=\"ignore\")"]
     lines += ["", "# inputs"]
-    lines += [f"{node.name} = {names.module}.float64({_number(inputs[node.name], names.module)})"
+    lines += [f"{node.name} = {names.module}.float64({number_literal(inputs[node.name], names.module)})"
               for node in graph.inputs]
     lines += ["", "# forward pass"]
     lines += _forward_lines(graph, names, _python_forward)
@@ -222,7 +97,7 @@ def pytorch_code(graph, inputs, evaluation):
     lines = _header(graph, names, "# {} with PyTorch's autograd.", "torch", "torch")
     lines += ["", "# inputs"]
     for node in graph.inputs:
-        value = _number(inputs[node.name], torch)
+        value = number_literal(inputs[node.name], torch)
         lines.append(f"{node.name} = {torch}.tensor({value}, dtype={torch}.float64, requires_grad=True)")
     lines += ["", "# forward pass"]
     if not graph.gates:
@@ -299,15 +174,19 @@ def _free_pair(name, taken):
 
 
 def _python_gate(op):
-    if op not in PYTHON_GATES:
-        raise KeyError(f"graphlib.codegen has no staged code for the gate {op!r}: add it to PYTHON_GATES.")
-    return PYTHON_GATES[op]
+    return _gate_code(PYTHON_GATES, "PYTHON_GATES", "staged", op)
 
 
 def _torch_gate(op):
-    if op not in TORCH_GATES:
-        raise KeyError(f"graphlib.codegen has no PyTorch code for the gate {op!r}: add it to TORCH_GATES.")
-    return TORCH_GATES[op]
+    return _gate_code(TORCH_GATES, "TORCH_GATES", "PyTorch", op)
+
+
+def _gate_code(table, table_name, language, op):
+    code = table.get(op)
+    if code is None:
+        raise KeyError(f"graphlib.codegen has no {language} code for the gate {op!r}: {table_name} reads "
+                       "each gate's from its entry in ops.OPS, and there is none of that name.")
+    return code
 
 
 def _helpers(graph):
@@ -338,26 +217,16 @@ def _in_module(text, module, alias):
     return re.sub(rf"\b{module}\.", alias + ".", text)
 
 
-def _number(value, module):
-    """repr, which reads back as the same float; inf and nan have no literal."""
-    value = float(value)
-    if value != value:
-        return f"{module}.nan"
-    if value in (float("inf"), float("-inf")):
-        return f"{'-' if value < 0 else ''}{module}.inf"
-    return repr(value)
-
-
 def _operand_fields(node, names):
     """`{0}`, `{1}`, `{neg0}`, `{neg1}` for a gate's templates; a constant is negated as a
     number (-2.0, not --2.0), which is exact."""
     fields = {}
     for index, arg in enumerate(node.args):
         if isinstance(arg, Const):
-            fields[str(index)] = _number(arg.value, names.module)
-            fields[f"neg{index}"] = _number(-arg.value, names.module)
-            if node.op == "pow" and index == 0 and fields["0"].startswith("-"):
-                fields["0"] = f"({fields['0']})"  # -2.0 ** x would be -(2.0 ** x) in Python
+            fields[str(index)] = number_literal(arg.value, names.module)
+            fields[f"neg{index}"] = number_literal(-arg.value, names.module)
+            if fields[str(index)].startswith("-") and f"{{{index}}} **" in _python_gate(node.op).forward:
+                fields[str(index)] = f"({fields[str(index)]})"  # -2.0 ** x would be -(2.0 ** x) in Python
         else:
             fields[str(index)] = names.values[arg]
             fields[f"neg{index}"] = "-" + names.values[arg]
@@ -422,7 +291,8 @@ def _slope(node, index, fields):
     """The local gradient d node / d operand `index` as an expression, or a Route."""
     slope = _python_gate(node.op).slopes[index]
     if callable(slope):
-        slope = slope(node, fields)
+        constants = tuple(arg.value if isinstance(arg, Const) else None for arg in node.args)
+        slope = slope(constants, fields)
     if isinstance(slope, Route):
         return slope
     return _fill(slope, fields)

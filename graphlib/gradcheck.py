@@ -14,7 +14,7 @@ import numpy as np
 
 from graphlib.evaluate import evaluate, forward
 from graphlib.graph import Const
-from graphlib.ops import OPS
+from graphlib.ops import OpsView
 
 STEP = 1e-5
 
@@ -31,7 +31,7 @@ GOOD = "good"
 UNDEFINED = "undefined"  # the analytic or the numeric gradient is nan: nothing to compare
 
 # The gates with a kink, as the function of their operands that is zero at the kink (ops.OPS).
-KINKS = {op.name: op.kink for op in OPS.values() if op.kink is not None}
+KINKS = OpsView(lambda op: [(op.name, op.kink)] if op.kink is not None else [])
 # "Near" a kink: within this many steps of it, a step being how far the gate's kink function
 # moves when the input moves by h (so a kink behind a steep or flat wire is judged fairly).
 KINK_STEPS = 2

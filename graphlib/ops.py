@@ -1,47 +1,66 @@
-"""The gate table: for each gate, its forward function, local derivatives, SymPy formula and label.
+"""The gate table: each gate is one entry of `OPS`, holding everything about it.
 
-Adding a function is one entry in `OPS`: the parser, evaluator, renderer and tests read it.
+Adding a function is one entry: the parser, evaluator, renderer, explanations, code generators,
+the page's help and the README's list of functions (graphlib/language.py) all read it, and the
+tables derived from it (`FUNCTIONS`, `INFIX_OPS`) read it live.
 Numbers are float64 with IEEE semantics (inf and nan, never an exception): every forward and
 derivative function runs under `numpy.errstate(all="ignore")`, which the evaluator sets.
 """
 
-import math
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import KW_ONLY, dataclass
 from typing import Callable
 
 import numpy as np
 import sympy
+
+from graphlib.gatecode import PythonGate, Route, TorchGate, number_literal
 
 NAN = np.float64("nan")
 
 
 @dataclass(frozen=True)
 class Op:
-    """One kind of gate.
+    """One kind of gate, as the lecture draws, computes, explains and codes it.
 
     `local_grads(*inputs, out)` returns d out / d input for each input, as numbers;
     `formula(*symbols)` is the same gate as a SymPy expression, the oracle for those numbers.
-    `infix` is the operator typed between operands (`"+"`), or None for a function call.
     """
 
+    # --- What it is: the name it is typed as (a function) or known by (an operator).
     name: str
     arity: int
+    # --- Its numbers, float64 (evaluate.py), and the same gate in SymPy (symbolic.py).
     forward: Callable[..., np.float64]
     local_grads: Callable[..., tuple]
     formula: Callable[..., sympy.Expr]
-    infix: str | None = None
+    _: KW_ONLY
+    # --- Its code (codegen.py): the staged Python repeats `forward` and `local_grads`
+    # operation for operation, so that the program's numbers are the diagram's, bit for bit.
+    python: PythonGate
+    torch: TorchGate
+    # --- How it is typed and read: `help` says what a function computes, in terms of its
+    # parameters (x, or a and b), for the page's help and the README (graphlib/language.py).
+    help: str = ""
+    infix: str | None = None  # the operator typed between operands (`"+"`), None for a function
     commutative: bool = False
     intuition: str = ""  # what the lecture says this gate does to the gradient, where it says it
     constant_intuition: str = ""  # the same, for the gate with one constant input (`*-1`, `+1`)
-    kink: Callable[..., float] | None = None  # of the inputs, zero where the slope jumps
-    # Of the inputs, for each operand whether PyTorch's backward formula masks its gradient there
-    # (a `where` or `masked_fill`, not a product): then exactly 0 passes, even of inf or nan.
-    masked: Callable[..., tuple] | None = None
     # `local_formulas(*symbols)`: d out / d input as the lecture writes them, as SymPy expressions,
     # where sympy.diff of `formula` writes them otherwise (σ(1-σ), not exp(-a)/(1 + exp(-a))**2).
     local_formulas: Callable[..., tuple] | None = None
     named: Callable[..., sympy.Expr] | None = None  # the lecture's name for the gate (σ), if it has one
+    # --- Where a slope is a convention, not a derivative (CONVENTIONS below).
+    kink: Callable[..., float] | None = None  # of the inputs, zero where the slope jumps
+    # Of the inputs, for each operand whether PyTorch's backward formula masks its gradient there
+    # (a `where` or `masked_fill`, not a product): then exactly 0 passes, even of inf or nan.
+    masked: Callable[..., tuple] | None = None
+
+    @property
+    def usage(self):
+        """A function as typed, with the parameters its `help` names: `sigmoid(x)`, `max(a, b)`."""
+        return f"{self.name}({', '.join(PARAMETERS[self.arity])})"
 
     def explain(self, constants):
         """The lecture's intuition for this gate, as it is wired: with a constant or not."""
@@ -74,6 +93,7 @@ class Op:
         return re.fullmatch(r"-?[A-Za-z0-9_.]+(?:[eE][+-][0-9]+)?", text) is not None
 
 
+PARAMETERS = {1: ("x",), 2: ("a", "b")}
 
 
 def _sigmoid(a):
@@ -123,10 +143,30 @@ def _abs_grad(a, out):
     return (np.float64(1.0 if a > 0.0 else -1.0 if a < 0.0 else 0.0),)
 
 
+# _abs_grad in the staged program.
+_SIGN = '''\
+def _sign(a):
+    """abs'(a): 1 or -1, and 0 at 0 (and for nan), as PyTorch."""
+    if a > 0.0:
+        return 1.0
+    return -1.0 if a < 0.0 else 0.0
+'''
+
+
 def _div_grads(a, b, out):
     # d/db a/b = -a/b**2, computed as PyTorch does, -(a/b)/b: b*b would overflow or underflow
     # first (at a = 1e300, b = 1e200 it gives 0 where the slope is -1e-100).
     return 1.0 / b, -(out / b)
+
+
+def _reciprocal_slope(constants, fields):
+    """1 / b in the staged program; for a constant b, the number itself (plain Python's
+    1.0 / 0.0 would raise)."""
+    divisor = constants[1]
+    if divisor is not None:
+        with np.errstate(all="ignore"):
+            return number_literal(np.float64(1.0) / np.float64(divisor))
+    return "1.0 / {1}"
 
 
 def _pow_grads(a, b, out):
@@ -135,6 +175,24 @@ def _pow_grads(a, b, out):
     d_base = np.float64(0.0) if b == 0.0 else b * a ** (b - 1.0)
     d_exponent = np.float64(0.0) if a == 0.0 and b >= 0.0 else out * np.log(a)
     return d_base, d_exponent
+
+
+def _pow_base_slope(constants, fields):
+    """_pow_grads' d_base in the staged program, masked for exponent 0."""
+    exponent = constants[1]
+    if exponent is not None:
+        if exponent == 0.0:
+            return Route("0.0")  # x**0 does not depend on x
+        return f"{fields['1']} * {fields['0']} ** {number_literal(exponent - 1.0)}"
+    return Route("0.0 if {1} == 0.0 else ({1} * {0} ** ({1} - 1.0)) * {up} if {up} else 0.0")
+
+
+def _pow_exponent_slope(constants, fields):
+    """_pow_grads' d_exponent in the staged program: 0 for base 0, exponent >= 0."""
+    base = constants[0]
+    if base is not None and base != 0.0:
+        return "{out} * np.log({0})"
+    return "(0.0 if {0} == 0.0 and {1} >= 0.0 else {out} * np.log({0}))"
 
 
 def _max_grads(a, b, out):
@@ -153,62 +211,164 @@ def _routed(mine, other, lost):
     return np.float64(0.0 if lost else 1.0)
 
 
+# _max_grads and _min_grads in the staged program, upstream gradient included: a blocked
+# operand gets exactly 0, as PyTorch's masks give.
+_MAX_ROUTE = '''\
+def _max_route(mine, other, upstream):
+    """The part of a max gate's gradient `upstream` that reaches the operand `mine`:
+    all of it if it won, none if it lost (not even inf or nan), half at a tie."""
+    if mine < other or upstream == 0.0:
+        return 0.0
+    return upstream * 0.5 if mine == other else upstream
+'''
+_MIN_ROUTE = '''\
+def _min_route(mine, other, upstream):
+    """The part of a min gate's gradient `upstream` that reaches the operand `mine`:
+    all of it if it won, none if it lost (not even inf or nan), half at a tie."""
+    if mine > other or upstream == 0.0:
+        return 0.0
+    return upstream * 0.5 if mine == other else upstream
+'''
+
+
 ONE = np.float64(1.0)
 
 OPS = {
     op.name: op
     for op in [
-        Op("add", 2, lambda a, b: a + b, lambda a, b, out: (ONE, ONE),
-           lambda a, b: a + b, infix="+", commutative=True,
+        Op("add", 2, lambda a, b: a + b, lambda a, b, out: (ONE, ONE), lambda a, b: a + b,
+           python=PythonGate("add", "{0} + {1}", ("1.0", "1.0")), torch=TorchGate("{0} + {1}"),
+           infix="+", commutative=True,
            intuition="An add gate distributes: every input gets the upstream gradient unchanged.",
            constant_intuition="Adding a constant passes the gradient through unchanged."),
-        Op("sub", 2, lambda a, b: a - b, lambda a, b, out: (ONE, -ONE),
-           lambda a, b: a - b, infix="-",
+        Op("sub", 2, lambda a, b: a - b, lambda a, b, out: (ONE, -ONE), lambda a, b: a - b,
+           python=PythonGate("sub", "{0} - {1}", ("1.0", "-1.0")), torch=TorchGate("{0} - {1}"),
+           infix="-",
            intuition="A subtract gate distributes too, with the sign flipped for the second input.",
            constant_intuition="Subtracting a constant passes the gradient through; subtracting "
                               "from a constant flips its sign."),
-        Op("mul", 2, lambda a, b: a * b, lambda a, b, out: (b, a),
-           lambda a, b: a * b, infix="*", commutative=True,
+        Op("mul", 2, lambda a, b: a * b, lambda a, b, out: (b, a), lambda a, b: a * b,
+           python=PythonGate("mul", "{0} * {1}", ("{1}", "{0}")), torch=TorchGate("{0} * {1}"),
+           infix="*", commutative=True,
            intuition="A multiply gate swaps: each input gets the other input's value times the "
                      "upstream gradient.",
            constant_intuition="Multiplying by a constant scales the gradient by that constant "
                               "(*-1 flips its sign)."),
-        Op("div", 2, lambda a, b: a / b, _div_grads,
-           lambda a, b: a / b, infix="/"),
-        Op("pow", 2, lambda a, b: a**b, _pow_grads, lambda a, b: a**b, infix="**",
-           masked=lambda a, b: (b == 0.0, False),
-           local_formulas=lambda a, b: (b * a ** (b - 1), a**b * sympy.log(a))),
+        Op("div", 2, lambda a, b: a / b, _div_grads, lambda a, b: a / b,
+           python=PythonGate("div", "{0} / {1}", (_reciprocal_slope, "-{out} / {1}")),
+           torch=TorchGate("{0} / {1}"),
+           infix="/"),
+        Op("pow", 2, lambda a, b: a**b, _pow_grads, lambda a, b: a**b,
+           python=PythonGate("pow", "{0} ** {1}", (_pow_base_slope, _pow_exponent_slope)),
+           torch=TorchGate("{0} ** {1}"),
+           infix="**", local_formulas=lambda a, b: (b * a ** (b - 1), a**b * sympy.log(a)),
+           masked=lambda a, b: (b == 0.0, False)),
         Op("exp", 1, np.exp, lambda a, out: (out,), sympy.exp,
+           python=PythonGate("exp", "np.exp({0})", ("{out}",)), torch=TorchGate("torch.exp({0})"),
+           help="e**x",
            intuition="exp is its own derivative: the local gradient is the gate's output."),
-        Op("log", 1, np.log, lambda a, out: (1.0 / a,), sympy.log),
-        Op("sqrt", 1, np.sqrt, lambda a, out: (0.5 / out,), sympy.sqrt),
-        Op("sin", 1, np.sin, lambda a, out: (np.cos(a),), sympy.sin),
-        Op("cos", 1, np.cos, lambda a, out: (-np.sin(a),), sympy.cos),
-        Op("tan", 1, np.tan, lambda a, out: (1.0 + out * out,), sympy.tan),
-        Op("tanh", 1, np.tanh, _tanh_grad, sympy.tanh, local_formulas=lambda a: (1 - sympy.tanh(a) ** 2,)),
-        Op("sigmoid", 1, _sigmoid, _sigmoid_grad,
-           lambda a: 1 / (1 + sympy.exp(-a)), local_formulas=lambda a: (sympy.diff(Sigmoid(a), a),),
-           named=Sigmoid,
+        Op("log", 1, np.log, lambda a, out: (1.0 / a,), sympy.log,
+           python=PythonGate("log", "np.log({0})", ("1.0 / {0}",)), torch=TorchGate("torch.log({0})"),
+           help="the natural logarithm of x"),
+        Op("sqrt", 1, np.sqrt, lambda a, out: (0.5 / out,), sympy.sqrt,
+           python=PythonGate("sqrt", "np.sqrt({0})", ("0.5 / {out}",)), torch=TorchGate("torch.sqrt({0})"),
+           help="the square root of x"),
+        Op("sin", 1, np.sin, lambda a, out: (np.cos(a),), sympy.sin,
+           python=PythonGate("sin", "np.sin({0})", ("np.cos({0})",)), torch=TorchGate("torch.sin({0})"),
+           help="the sine of x, in radians"),
+        Op("cos", 1, np.cos, lambda a, out: (-np.sin(a),), sympy.cos,
+           python=PythonGate("cos", "np.cos({0})", ("-np.sin({0})",)), torch=TorchGate("torch.cos({0})"),
+           help="the cosine of x, in radians"),
+        Op("tan", 1, np.tan, lambda a, out: (1.0 + out * out,), sympy.tan,
+           python=PythonGate("tan", "np.tan({0})", ("1.0 + {out} * {out}",)), torch=TorchGate("torch.tan({0})"),
+           help="the tangent of x, in radians"),
+        Op("tanh", 1, np.tanh, _tanh_grad, sympy.tanh,
+           python=PythonGate("tanh", "np.tanh({0})", ("(1.0 / np.cosh({0})) ** 2",)),
+           torch=TorchGate("torch.tanh({0})"),
+           help="(exp(x) - exp(-x))/(exp(x) + exp(-x))",
+           local_formulas=lambda a: (1 - sympy.tanh(a) ** 2,)),
+        Op("sigmoid", 1, _sigmoid, _sigmoid_grad, lambda a: 1 / (1 + sympy.exp(-a)),
+           python=PythonGate("sig", "1.0 / (1.0 + np.exp({neg0}))", ("{out} * (1.0 / (1.0 + np.exp({0})))",)),
+           torch=TorchGate("torch.sigmoid({0})"),
+           help="σ(x) = 1/(1 + exp(-x))",
+           local_formulas=lambda a: (sympy.diff(Sigmoid(a), a),), named=Sigmoid,
            intuition="The sigmoid's local gradient is σ(1-σ), from its own output σ."),
-        Op("relu", 1, _relu, _relu_grad, lambda a: sympy.Max(0, a), kink=lambda a: a,
-           masked=lambda a: (a <= 0.0,),
+        Op("relu", 1, _relu, _relu_grad, lambda a: sympy.Max(0, a),
+           python=PythonGate("relu", "np.maximum({0}, 0.0)", (Route("0.0 if {0} <= 0.0 or not {up} else {up}"),)),
+           torch=TorchGate("torch.relu({0})"),
+           help="max(x, 0)",
            intuition="A relu gate routes: it passes the gradient where its input is positive and "
-                     "blocks it elsewhere."),
-        Op("abs", 1, np.abs, _abs_grad, sympy.Abs, kink=lambda a: a),
-        Op("max", 2, np.maximum, _max_grads, sympy.Max, commutative=True, kink=lambda a, b: a - b,
-           masked=lambda a, b: (a < b, b < a),
+                     "blocks it elsewhere.",
+           kink=lambda a: a, masked=lambda a: (a <= 0.0,)),
+        Op("abs", 1, np.abs, _abs_grad, sympy.Abs,
+           python=PythonGate("abs", "np.abs({0})", ("_sign({0})",), {"_sign": _SIGN}),
+           torch=TorchGate("torch.abs({0})"),
+           help="|x|",
+           kink=lambda a: a),
+        Op("max", 2, np.maximum, _max_grads, sympy.Max,
+           python=PythonGate("max", "np.maximum({0}, {1})",
+                             (Route("_max_route({0}, {1}, {up})"), Route("_max_route({1}, {0}, {up})")),
+                             {"_max_route": _MAX_ROUTE}),
+           torch=TorchGate("torch.maximum({0}, {1})", tensor_operands=True),
+           help="the larger of a and b",
+           commutative=True,
            intuition="A max gate routes: the larger input gets all of the upstream gradient, the "
-                     "other none."),
-        Op("min", 2, np.minimum, _min_grads, sympy.Min, commutative=True, kink=lambda a, b: a - b,
-           masked=lambda a, b: (a > b, b > a),
+                     "other none.",
+           kink=lambda a, b: a - b, masked=lambda a, b: (a < b, b < a)),
+        Op("min", 2, np.minimum, _min_grads, sympy.Min,
+           python=PythonGate("min", "np.minimum({0}, {1})",
+                             (Route("_min_route({0}, {1}, {up})"), Route("_min_route({1}, {0}, {up})")),
+                             {"_min_route": _MIN_ROUTE}),
+           torch=TorchGate("torch.minimum({0}, {1})", tensor_operands=True),
+           help="the smaller of a and b",
+           commutative=True,
            intuition="A min gate routes: the smaller input gets all of the upstream gradient, the "
-                     "other none."),
+                     "other none.",
+           kink=lambda a, b: a - b, masked=lambda a, b: (a > b, b > a)),
     ]
 }
 
-INFIX_OPS = {op.infix: op for op in OPS.values() if op.infix}
-FUNCTIONS = {op.name: op for op in OPS.values() if not op.infix}
-CONSTANTS = {"pi": math.pi, "e": math.e}
+
+class OpsView(Mapping):
+    """A table derived from OPS, as OPS is at each use: a gate added to OPS (as
+    tests/test_one_gate_entry.py adds one) is in every such table at once. `entries(op)` gives
+    the (key, value) pairs that `op` contributes, in the table's order."""
+
+    def __init__(self, entries):
+        self._entries = entries
+        self._made = ((), {})  # the gates it was made from, and the table: one tuple, swapped whole
+
+    def _table(self):
+        # Remade only when a gate was added, removed or replaced: the parser and the code
+        # generators look gates up thousands of times for one circuit.
+        ops = tuple(OPS.values())
+        made_from, table = self._made
+        if ops != made_from:
+            table = {key: value for op in ops for key, value in self._entries(op)}
+            self._made = (ops, table)
+        return table
+
+    def __getitem__(self, key):
+        return self._table()[key]
+
+    def __contains__(self, key):  # Mapping's would look the key up twice
+        return key in self._table()
+
+    def get(self, key, default=None):
+        return self._table().get(key, default)
+
+    def __iter__(self):
+        return iter(self._table())
+
+    def __len__(self):
+        return len(self._table())
+
+
+INFIX_OPS = OpsView(lambda op: [(op.infix, op)] if op.infix else [])
+FUNCTIONS = OpsView(lambda op: [] if op.infix else [(op.name, op)])
+# The named constants, exact for SymPy (symbolic.py); the parser takes their float64, math.pi
+# and math.e.
+CONSTANTS = {"pi": sympy.pi, "e": sympy.E}
 
 # The rules where a derivative is not defined, or a formula leaves float64's range: PyTorch's
 # backward formulas (derivatives.yaml), except the last rule, which is ours.

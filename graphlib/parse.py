@@ -14,6 +14,7 @@ import dataclasses
 import keyword
 import re
 import unicodedata
+from collections.abc import Set
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -32,11 +33,33 @@ MAX_VARIABLES = 100
 MAX_STEPS = 20  # named steps (q = x + y)
 MAX_TOKEN_LENGTH = 30
 
+
+class _ReservedNames(Set):
+    """Names that may not be variables: the functions of ops.OPS, as it is at each use (a
+    function added there is reserved at once), and the names `fixed`."""
+
+    def __init__(self, fixed):
+        self._fixed = fixed
+
+    def __contains__(self, name):
+        return name in self._fixed or name in FUNCTIONS
+
+    def __iter__(self):
+        return iter(self._fixed | frozenset(FUNCTIONS))
+
+    def __len__(self):
+        return len(self._fixed | frozenset(FUNCTIONS))
+
+    @classmethod
+    def _from_iterable(cls, names):  # what `|`, `&` and `-` make of it: a frozenset
+        return frozenset(names)
+
+
 # Names that may not be variables: they would clash with functions, constants, the URL's
 # option parameters, or read as Python code to whoever reads the expression.
 OPTION_NAMES = frozenset({"expr", "precision", "colors", "theme", "direction", "composites", "wrt", "practice", "seed",
                           "format"})
-RESERVED_NAMES = frozenset(FUNCTIONS) | frozenset(CONSTANTS) | OPTION_NAMES | frozenset(keyword.kwlist)
+RESERVED_NAMES = _ReservedNames(frozenset(CONSTANTS) | OPTION_NAMES | frozenset(keyword.kwlist))
 
 NAME_PATTERN = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 NUMBER_PATTERN = re.compile(r"(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
@@ -441,7 +464,7 @@ class _Parser:
                 position=token.start,
             )
         if token.text in CONSTANTS:
-            return Const(CONSTANTS[token.text], token.text)
+            return Const(float(CONSTANTS[token.text]), token.text)
         if token.text in FUNCTIONS:
             raise ExpressionSyntaxError(
                 f"{token.text} at {where(self.source, token.start)} is a function: write {token.text}(...).",

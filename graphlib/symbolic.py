@@ -18,7 +18,7 @@ from graphlib.deadline import deadline
 from graphlib.errors import BusyError, TimeLimitError
 from graphlib.gradcheck import relative_error
 from graphlib.graph import Const
-from graphlib.ops import OPS, Sigmoid
+from graphlib.ops import CONSTANTS, OPS, Sigmoid
 
 
 def variable_symbols(graph):
@@ -46,9 +46,8 @@ def gradient_expressions(graph):
 
 
 def _constant(const):
-    named = {"pi": sympy.pi, "e": sympy.E}
-    if const.text in named:
-        return named[const.text]
+    if const.text in CONSTANTS:
+        return CONSTANTS[const.text]
     if float(const.value).is_integer() and abs(const.value) < 2**53:
         return sympy.Integer(int(const.value))
     return sympy.Float(const.value)

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 import sympy
 
-from graphlib.ops import OPS, Op
+from graphlib.ops import CONSTANTS, FUNCTIONS, INFIX_OPS, OPS, Op
 import mp_oracle
 
 # Points away from kinks (relu, abs, max/min ties) and singularities (tan at pi/2), and inside the
@@ -103,6 +103,28 @@ def test_the_table_is_keyed_by_name_and_arities_are_one_or_two():
 
 def test_sample_points_name_only_existing_gates():
     assert set(SAMPLE_POINTS) <= set(OPS)
+
+
+def test_every_function_says_what_it_computes_for_the_help_and_the_readme():
+    for name, op in FUNCTIONS.items():
+        assert op.help, f"{name} has no help: the page's help and the README's list of functions show it"
+
+
+@pytest.mark.parametrize("name, usage", [("exp", "exp(x)"), ("sigmoid", "sigmoid(x)"), ("max", "max(a, b)")])
+def test_a_function_is_shown_as_typed_with_the_parameters_its_help_names(name, usage):
+    assert OPS[name].usage == usage
+
+
+def test_the_derived_tables_split_the_gates_into_functions_and_operators():
+    assert list(FUNCTIONS) == [name for name, op in OPS.items() if op.infix is None]
+    assert {op.name for op in INFIX_OPS.values()} == set(OPS) - set(FUNCTIONS)
+    assert INFIX_OPS["**"] is OPS["pow"]
+
+
+def test_the_named_constants_are_exact_and_read_as_float64_as_the_maths_module_has_them():
+    assert CONSTANTS == {"pi": sympy.pi, "e": sympy.E}
+    assert float(CONSTANTS["pi"]) == math.pi
+    assert float(CONSTANTS["e"]) == math.e
 
 
 @pytest.mark.parametrize("name, point", SAMPLES)
