@@ -7,6 +7,8 @@ entry to OPS for one test and takes it out again.
 """
 
 import math
+import subprocess
+import sys
 import xml.etree.ElementTree as ET
 
 import numpy as np
@@ -20,7 +22,7 @@ from graphlib.compute import ComputePool
 from graphlib.errors import ExpressionSyntaxError
 from graphlib.evaluate import evaluate
 from graphlib.gatecode import PythonGate, TorchGate
-from graphlib.language import COMMAND, README, functions, with_readme_list
+from graphlib.language import COMMAND, README, functions, readme_list, with_readme_list
 from graphlib.ops import FUNCTIONS, OPS, Op
 from graphlib.parse import RESERVED_NAMES, parse
 from graphlib.symbolic import gradient_expressions, variable_symbols
@@ -161,6 +163,12 @@ def test_the_readme_lists_the_functions_of_the_table():
     text = README.read_text(encoding="utf-8")
     assert with_readme_list(text) == text, (
         f"README.md's list of functions is not the gate table's (graphlib/ops.py): run `{COMMAND}`")
+
+
+def test_the_command_prints_the_list_it_writes_into_the_readme():
+    done = subprocess.run([sys.executable, "-m", "graphlib.language"], capture_output=True, text=True,
+                          cwd=README.parent, timeout=60, check=True)
+    assert done.stdout == readme_list() + "\n"
 
 
 def test_a_readme_without_the_markers_is_refused_by_name():
