@@ -1,0 +1,46 @@
+// Export and share: the download links and snippets of the circuit on screen, and copying them.
+
+import { $, $$, escapeHtml } from "./dom.js";
+import { page, state } from "./state.js";
+import { drawnQuery } from "./history.js";
+
+const EXPORT_PATHS = { svg: "/graph.svg", png: "/graph.png", dot: "/graph.dot", json: "/api/graph",
+  python: "/code/staged.py", pytorch: "/code/pytorch.py", page: "/" };
+
+export function updateExports(query) {
+  for (const link of $$("[data-export]")) {
+    link.href = EXPORT_PATHS[link.dataset.export] + "?" + (link.dataset.export === "page" ? query : drawnQuery(query));
+  }
+  const image = new URL("/graph.svg?" + query, location.href).href;
+  const alt = "Circuit of " + state.data.expr;
+  page.markdown.value = `![${alt.replace(/[\\[\]]/g, "\\$&")}](${image})`;
+  page.html.value = `<img src="${escapeHtml(image)}" alt="${escapeHtml(alt)}">`;
+}
+
+async function copy(text, what, field, status = page.copyStatus) {
+  try {
+    await navigator.clipboard.writeText(text);
+    status.textContent = `${what} copied.`;
+  } catch (error) {
+    // No clipboard (a plain-http address, or permission refused): select it for Ctrl+C.
+    if (field) {
+      field.focus();
+      if (field.select) field.select();
+      else getSelection().selectAllChildren(field); // a <pre>
+    }
+    status.textContent = `Copying was refused by the browser; ${field ? "the text is selected: " : ""}press Ctrl+C (⌘C on a Mac).`;
+  }
+}
+
+/** The copy buttons: the code, the link and the snippets. */
+export function setUpSharing() {
+  for (const button of $$("[data-copy-code]")) {
+    const pre = $(`#code-${button.dataset.copyCode} pre`);
+    button.addEventListener("click", () => copy(pre.textContent, pre.getAttribute("aria-label"), pre, page.codeStatus));
+  }
+  $("#copy-link").addEventListener("click", () => copy(new URL("/?" + (state.query || ""), location.href).href, "Link"));
+  for (const button of $$("[data-copy]")) {
+    const field = document.getElementById(button.dataset.copy);
+    button.addEventListener("click", () => copy(field.value, field.labels[0].textContent + " snippet", field));
+  }
+}
