@@ -39,14 +39,17 @@ def in_this_process():
     compute.use(previous)
 
 
+SYMBOLIC_CACHES = (symbolic._derivatives, symbolic._simplified, symbolic._lecture_forms)
+
+
 @pytest.fixture(autouse=True)
 def fresh_caches():
     """Every test starts with SymPy's formulas not yet worked out."""
-    symbolic._derivatives.cache_clear()
-    symbolic._simplified.cache_clear()
+    for cache in SYMBOLIC_CACHES:
+        cache.cache_clear()
     yield
-    symbolic._derivatives.cache_clear()
-    symbolic._simplified.cache_clear()
+    for cache in SYMBOLIC_CACHES:
+        cache.cache_clear()
 
 
 def explain(client, expr, **values):
@@ -158,6 +161,8 @@ def test_gate_formulas_sympy_cannot_make_are_a_question_mark(client):
 ])
 @pytest.mark.usefixtures("in_this_process")
 def test_any_exception_from_differentiating_leaves_the_formulas_out_with_a_note(client, monkeypatch, error, note):
+    client.get("/api/graph", query_string={"expr": "x*y"})  # the gate's own formulas, kept before SymPy fails
+
     def fail(*args, **kwargs):
         raise error
     monkeypatch.setattr(symbolic.sympy, "diff", fail)
@@ -224,7 +229,7 @@ def test_running_out_of_time_differentiating_is_not_kept(client, monkeypatch):
     body = explain(client, "x*y")  # one slow moment does not stick to the circuit
     assert body["symbolic_note"] is None and body["symbolic"]["x"]["formula"] == "y"
     explain(client, "x*y")
-    assert len(calls) == 2  # then kept
+    assert len(calls) == 3  # the failed try, then the derivatives and the lecture's forms once each: those are kept
 
 
 @pytest.mark.usefixtures("in_this_process")
@@ -237,6 +242,40 @@ def test_running_out_of_time_simplifying_is_not_kept(client, monkeypatch):
     assert [second["x"]["simplified"], second["y"]["simplified"]] == [True, True]
     explain(client, "x*y + x")
     assert len(calls) == 3  # the failed try, then x and y once each: those are kept
+
+
+def slow_once(monkeypatch, owner, name):
+    """owner.<name> runs out of time on its first call, as it would in a slow moment."""
+    real, calls = getattr(owner, name), []
+
+    def slow(*args, **kwargs):
+        calls.append(args)
+        if len(calls) == 1:
+            raise TimeLimitError("out of time")
+        return real(*args, **kwargs)
+    monkeypatch.setattr(owner, name, slow)
+
+
+@pytest.mark.parametrize("step, complete", [
+    # within _lecture_forms: no formula is typeset, none written as the lecture writes it
+    ("_as_sigmoid", lambda gradient: gradient["formula_latex"] is not None and gradient["lecture_form"] is not None),
+    # within _checked: no value is checked against the backward pass
+    ("_strict_value", lambda gradient: gradient["agrees"] and gradient["differs"] is None),
+], ids=["typesetting", "evaluating"])
+@pytest.mark.usefixtures("in_this_process")
+def test_a_step_that_ran_out_of_time_once_is_done_on_the_next_request(client, monkeypatch, step, complete):
+    slow_once(monkeypatch, symbolic, step)
+    expr = "sigmoid(slow*moment)"  # a circuit of its own: no other test has worked on it
+    assert not any(complete(gradient) for gradient in explain(client, expr)["symbolic"].values())
+    assert all(complete(gradient) for gradient in explain(client, expr)["symbolic"].values())
+
+
+def test_gate_formulas_that_ran_out_of_time_once_are_worked_out_on_the_next_request(client, monkeypatch):
+    slow_once(monkeypatch, symbolic.sympy, "diff")  # the gate's derivative, within _gate_formulas
+    query = {"expr": "max(slow, 7.125)"}  # a gate of its own: no other test has drawn max with 7.125
+    assert client.get("/api/graph", query_string=query).status_code == 503
+    [gate] = [node for node in client.get("/api/graph", query_string=query).get_json()["nodes"] if node["op"] == "max"]
+    assert (gate["formula"], gate["operands"][0]["local_formula"]) == ("max(7.125, α)", "Heaviside(α - 7.125)")
 
 
 @pytest.mark.usefixtures("in_this_process")
