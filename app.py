@@ -67,9 +67,9 @@ SECURITY_HEADERS = {
 # The views. Endpoints are named "circuit.<view>" (url_for("circuit.index")).
 bp = Blueprint("circuit", __name__)
 # Per client address, over the routes that compute: made here so that the views below can carry
-# their limits, bound to the app by create_app. Flask-Limiter keeps one storage and one on/off
-# switch per Limiter, so the app of a process is the one limited (gunicorn makes one a worker;
-# the tests make many, one after another).
+# their limits, bound to the app by create_app. A Limiter keeps one storage and one on/off
+# switch, those of the app it was bound to last: one app a process (each gunicorn worker makes
+# one; the tests make many, each used before the next is made).
 limiter = Limiter(get_remote_address)
 
 
