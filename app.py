@@ -16,29 +16,19 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge, Unsupporte
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from graphlib.cache import RenderCache
-from graphlib.composite import MODES as COMPOSITES_MODES
-from graphlib.circuit import (DEFAULT_VALUE, MAX_PRECISION, answer_json, build_circuit, check_json, draw, explain_json,
-                              symbolic_settled, to_json)
+from graphlib.answers import explain_json, symbolic_settled, to_json
+from graphlib.circuit import DEFAULT_VALUE, build_circuit
 from graphlib.codegen import pytorch_code, staged_python
 from graphlib.deadline import deadline
 from graphlib.errors import CircuitError, LimitError, ServiceError
 from graphlib.gallery import GALLERY
 from graphlib.language import functions
 from graphlib.ops import CONVENTIONS
+from graphlib.options import OPTIONS
 from graphlib.parse import MAX_LENGTH, NAME_PATTERN, RESERVED_NAMES, parse
-from graphlib.render import COLOR_SCHEMES, DEFAULT_PRECISION, DIRECTIONS, THEMES, error_svg, visible
+from graphlib.practice import answer_json, check_json
+from graphlib.render import draw, error_svg, visible
 
-# (field, label, [(value, text)], default) for each display option of the form.
-DISPLAY_OPTIONS = [
-    ("precision", "Decimals", [(str(digits), str(digits)) for digits in range(MAX_PRECISION + 1)],
-     str(DEFAULT_PRECISION)),
-    ("colors", "Colours", list(zip(COLOR_SCHEMES, ["green and red, as the lecture",
-                                                   "blue and orange, colour-blind safe"])), "lecture"),
-    ("direction", "Layout", list(zip(DIRECTIONS, ["left to right", "top to bottom"])), "LR"),
-    ("theme", "Page", [("", "as the device")] + list(zip(THEMES, ["light", "dark"])), ""),
-    ("composites", "Sigmoid and tanh", list(zip(COMPOSITES_MODES, ["as typed", "as one gate",
-                                                                   "as simple gates"])), "typed"),
-]
 FIRST_CIRCUIT = GALLERY[1]  # figure 2 of the notes, a neuron: what `/` shows a first visit
 DRAWING_TYPES = {"svg": "image/svg+xml", "png": "image/png", "dot": "text/vnd.graphviz"}  # /graph.<type>
 PROGRAMS = {  # /code/<program>.py
@@ -255,7 +245,7 @@ def index():
 def graph(output_format):
     circuit = build_circuit(_query_fields())
     drawing = current_app.extensions["render_cache"].get_or_make((circuit.key, output_format),
-                                                                 lambda: draw(circuit, output_format))
+                                                                 lambda: draw(circuit.document, output_format))
     return Response(drawing, mimetype=DRAWING_TYPES[output_format])
 
 
@@ -400,10 +390,10 @@ def _page(circuit=None, error=None):
         "index.html",
         expression=expression,
         variables=_form_variables(expression, fields, circuit),
-        options=[(name, label, choices, fields.get(name, default))
-                 for name, label, choices, default in DISPLAY_OPTIONS],
+        options=OPTIONS,
+        chosen={option.name: fields.get(option.name, "" if option.unset else str(option.default)) for option in OPTIONS},
         # Without a theme in the link the script takes the device's (prefers-color-scheme).
-        theme=fields.get("theme") if fields.get("theme") in THEMES else "light",
+        theme=fields.get("theme") if fields.get("theme") in ("light", "dark") else "light",
         circuit=circuit,
         error=error,
         query=urlencode(request.args.to_dict(flat=False), doseq=True),

@@ -32,7 +32,7 @@ def source_of(example):
     fields = {"expr": [example.expr], "precision": [str(example.precision)],
               **{name: [value] for name, value in example.values.items()}}
     built = build_circuit(fields)
-    return render.to_dot(built.graph, built.evaluation, built.style)
+    return render.to_dot(built.document)
 
 
 def by_pool(how):

@@ -60,10 +60,11 @@ CASES = {
 
 
 def ours_uncached(expr, values):
-    from graphlib.circuit import build_circuit, draw
+    from graphlib.circuit import build_circuit
+    from graphlib.render import draw
 
     fields = {"expr": [expr], **{name: [repr(float(value))] for name, value in values.items()}}
-    return draw(build_circuit(fields), "svg")
+    return draw(build_circuit(fields).document, "svg")
 
 
 def ours_cached_client():

@@ -136,7 +136,7 @@ def main():
         fields = client.get(f"/api/graph?{query}")  # fails loudly here if the circuit is refused
         assert fields.status_code == 200, fields.text
         circuit = build_circuit(parse_qs(query, keep_blank_values=True))
-        dot_source = to_dot(circuit.graph, circuit.evaluation, circuit.style)
+        dot_source = to_dot(circuit.document)
         # Heavy circuits take a second or more per run; fewer repeats keep the script short.
         if options.quick:
             runs = 1

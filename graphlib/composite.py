@@ -12,7 +12,6 @@ from graphlib.graph import Const, Node, numbered
 from graphlib.ops import OPS
 from graphlib.parse import MAX_GATES
 
-MODES = ("typed", "collapsed", "expanded")
 
 
 @dataclass(frozen=True)

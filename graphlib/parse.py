@@ -23,6 +23,7 @@ import numpy as np
 from graphlib.errors import ExpressionSyntaxError, LimitError
 from graphlib.graph import Const, Node, numbered
 from graphlib.ops import CONSTANTS, FUNCTIONS, INFIX_OPS, OPS
+from graphlib.options import QUERY_NAMES
 
 # A 500-gate expression over 100 variables is about 2,500 characters typed compactly
 # (x17*x42+...), and with the 100 values its query is about 5.5 KB, within app.MAX_QUERY_BYTES.
@@ -57,9 +58,7 @@ class _ReservedNames(Set):
 
 # Names that may not be variables: they would clash with functions, constants, the URL's
 # option parameters, or read as Python code to whoever reads the expression.
-OPTION_NAMES = frozenset({"expr", "precision", "colors", "theme", "direction", "composites", "wrt", "practice", "seed",
-                          "format"})
-RESERVED_NAMES = _ReservedNames(frozenset(CONSTANTS) | OPTION_NAMES | frozenset(keyword.kwlist))
+RESERVED_NAMES = _ReservedNames(frozenset(CONSTANTS) | QUERY_NAMES | frozenset(keyword.kwlist))
 
 NAME_PATTERN = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 NUMBER_PATTERN = re.compile(r"(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")

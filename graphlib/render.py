@@ -1,4 +1,4 @@
-"""Graph and its numbers to Graphviz DOT, and DOT to SVG or PNG by Graphviz in a compute process, under limits.
+"""A circuit document to Graphviz DOT, and DOT to SVG or PNG by Graphviz in a compute process, under limits.
 
 Every wire is drawn through a small table whose middle row is the wire itself: the value sits
 above it in green and the gradient below it in red, as in the lecture's figures. A value used by
@@ -27,7 +27,8 @@ from dataclasses import dataclass
 from graphlib import compute, gvc
 from graphlib.dot import Digraph
 from graphlib.errors import RenderError
-from graphlib.evaluate import forward_mode
+from graphlib.document import HIDDEN, wires
+from graphlib.options import Style
 
 DOT_TIMEOUT_SECONDS = 10
 # How Graphviz draws (BACKPROP_GRAPHVIZ): its C library in the compute pool's warm processes, or
@@ -41,7 +42,6 @@ PROGRAM_GRACE_SECONDS = 1.0
 DOT_MEMORY_BYTES = 1024 * 1024 * 1024
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
 _LIBC = ctypes.CDLL(None, use_errno=True)
-DEFAULT_PRECISION = 2
 # A value is drawn as stubs at its gates (drawn_at_uses) when it feeds more gates than
 # MAX_FORK_BRANCHES: past 16 branches a fork's wires merge into one dark bar, and dot took 1 s to
 # place 4 variables used 30 times each in a 120-gate product, over 2 minutes at 500 gates. In a
@@ -79,56 +79,10 @@ PALETTES = {
     ("colorblind", "light"): Palette("#006dab", "#ad4c00", "#ac417c", "#ffeb99", "#000000", "#ffffff"),
     ("colorblind", "dark"): Palette("#56b4e9", "#f0a35e", "#e59cc4", "#453700", "#e8e8e8", "#16181d"),
 }
-COLOR_SCHEMES = ("lecture", "colorblind")
-THEMES = ("light", "dark")
-DIRECTIONS = ("LR", "TB")
-PRACTICE_MODES = ("values", "grads")
-HIDDEN = "?"
 
 
-@dataclass(frozen=True)
-class Style:
-    """How a circuit is drawn; every field is a URL option."""
-
-    precision: int = DEFAULT_PRECISION
-    colors: str = "lecture"
-    theme: str = "light"
-    direction: str = "LR"
-    composites: str = "typed"  # or "collapsed", "expanded": see composite.py
-    wrt: str = ""  # an input: each wire also shows its forward-mode derivative d wire / d wrt
-    practice: str = ""  # "values" or "grads": those numbers are drawn as "?" for a student to find
-
-    @property
-    def palette(self):
-        return PALETTES[(self.colors, self.theme)]
-
-
-@dataclass(frozen=True)
-class Wire:
-    """One drawn wire: a node's own (trunk) wire, or when the node feeds several operands, the
-    branch from its fork to one of them. `id` names it in the DOT source, the SVG and the JSON."""
-
-    id: str
-    source: str
-    consumer: str | None = None
-    operand: int | None = None
-
-    def grad(self, evaluation):
-        if self.consumer is None:
-            return evaluation.grads[self.source]
-        return evaluation.wire_grads[(self.consumer, self.operand)]
-
-
-@functools.lru_cache(maxsize=512)  # as many as parsed graphs are kept (circuit.py)
-def wires(graph):
-    """Every wire of the diagram: each node's trunk, then each fork's branches in operand order."""
-    consumers = graph.consumers()
-    drawn = [Wire(f"wire-{node.id}", node.id) for node in graph.nodes]
-    for node in graph.gates:
-        for index, source_id in node.wires:
-            if len(consumers[source_id]) > 1:
-                drawn.append(Wire(f"wire-{source_id}-{node.id}-{index}", source_id, node.id, index))
-    return tuple(drawn)
+def _palette(style):
+    return PALETTES[(style.colors, style.theme)]
 
 
 def columns(graph):
@@ -163,32 +117,7 @@ def drawn_at_uses(graph):
     return found
 
 
-def is_hidden(graph, wire, kind, practice):
-    """In practice mode, the numbers a student works out: every gate's value (the inputs are
-    given), or every gradient but the output's 1. Finding the values hides the gradients too,
-    which would give them away (d(q*z)/dz is q's value)."""
-    if not practice or (kind == "values" and practice != "values"):
-        return False
-    if kind == "values":
-        return not graph.node(wire.source).is_input
-    return wire.source != graph.output.id or wire.consumer is not None
-
-
-def format_number(value, precision=DEFAULT_PRECISION):
-    """Fixed decimals as in the notes; inf, -inf and nan by name; huge numbers in e-notation."""
-    if math.isnan(value):
-        return "nan"
-    if math.isinf(value):
-        return "inf" if value > 0 else "-inf"
-    if abs(value) >= 1e9:
-        return f"{value:.{precision}e}"
-    text = f"{value:.{precision}f}"
-    if float(text) == 0:
-        return text.lstrip("-")  # -0.00 reads as a sign error to students
-    return text
-
-
-def to_dot(graph, evaluation, style=Style()):
+def to_dot(document):
     """DOT source of the circuit: ids are generated, every label is escaped.
 
     SVG hooks for the page's script: gates are `gate-nK`, wires `wire-...` (a wire's last texts
@@ -196,7 +125,8 @@ def to_dot(graph, evaluation, style=Style()):
     background), forks `fork-nK` (for stubs, the note of how many uses); every element of node
     K's outgoing wire, edges and stubs included, has the class `of-nK`, stubs also `stub`.
     """
-    palette = style.palette
+    graph, style = document.graph, document.style
+    palette = _palette(style)
     consumers = graph.consumers()
     drawn = wires(graph)
     trunks = {wire.source: wire for wire in drawn if wire.consumer is None}
@@ -215,7 +145,7 @@ def to_dot(graph, evaluation, style=Style()):
              bgcolor=palette.paper, fontname=FONT, ordering="in", **limit)
     dot.defaults("node", fontname=FONT, fontsize="14", fontcolor=palette.ink, color=palette.ink)
     dot.defaults("edge", arrowhead="none", penwidth="1.2", color=palette.ink)
-    tables = _WireTables(graph, evaluation, style)
+    tables = _WireTables(document)
     rows.declare_order(dot, graph, lambda node: trunks[node.id].id if node.is_input else f"gate-{node.id}",
                        style.direction)
 
@@ -392,13 +322,11 @@ class _WireTables:
     """Draws each wire through a small table whose middle cell is the wire itself, with the value
     before it (above, or left when the circuit runs top to bottom) and the gradient after it."""
 
-    def __init__(self, graph, evaluation, style):
-        self.evaluation = evaluation
-        self.style = style
-        self.palette = style.palette
-        self.across = style.direction == "LR"
-        self.tangents = forward_mode(graph, evaluation, style.wrt) if style.wrt else None
-        self.graph = graph
+    def __init__(self, document):
+        self.numbers = document.wires
+        self.palette = _palette(document.style)
+        self.across = document.style.direction == "LR"
+        self.tangents = document.tangents is not None
 
     def add(self, dot, wire, name="", starts_here=False, use=None, **attributes):
         """`name` labels the wire: an input's at its start (`starts_here`, nothing enters from
@@ -441,10 +369,9 @@ class _WireTables:
 
     def cells(self, wire):
         """The value, the wire itself, and the gradient, as table cells."""
-        value = self.cell(self.evaluation.values[wire.source], self.palette.value,
-                          hidden=is_hidden(self.graph, wire, "values", self.style.practice))
-        grad = self.cell(wire.grad(self.evaluation), self.palette.gradient,
-                         hidden=is_hidden(self.graph, wire, "grads", self.style.practice))
+        numbers = self.numbers[wire.id]
+        value = self.cell(numbers.value, self.palette.value)
+        grad = self.cell(numbers.grad, self.palette.gradient)
         if self.across:
             line = f'<td port="line" height="1" width="36" cellpadding="0" bgcolor="{self.palette.ink}"></td>'
         else:
@@ -453,19 +380,19 @@ class _WireTables:
 
     def tangent_cell(self, wire):
         """Forward mode's d wire / d wrt, below the gradient, when the style asks for it."""
-        if self.tangents is None:
+        if not self.tangents:
             return ""
-        return self.cell(self.tangents[wire.source], self.palette.tangent)
+        return self.cell(self.numbers[wire.id].tangent, self.palette.tangent)
 
     def tangent_row(self, wire):
         cell = self.tangent_cell(wire)
         return f"<tr>{cell}</tr>" if cell else ""
 
-    def cell(self, number, color, hidden=False):
-        if hidden:
+    def cell(self, shown, color):
+        if shown.hidden:
             return f'<td bgcolor="transparent"><font color="{color}">{HIDDEN}</font></td>'
-        text = _escape(format_number(number, self.style.precision))
-        if math.isfinite(number):
+        text = _escape(shown.text)
+        if not shown.flagged:
             return f'<td bgcolor="transparent"><font color="{color}">{text}</font></td>'
         return f'<td bgcolor="{self.palette.flag}"><font color="{color}"><b>{text}</b></font></td>'
 
@@ -507,6 +434,14 @@ PNG_DPI = 144  # twice the SVG's 72 points per inch, sharp on high-density scree
 MAX_PNG_PIXELS = 8 * 1024 * 1024
 MAX_PNG_SIDE = 32000
 SVG_SIZE = re.compile(rb'<svg width="([0-9.]+)pt" height="([0-9.]+)pt"')
+
+
+def draw(document, output_format):
+    """The circuit as "svg" or "png" bytes drawn by Graphviz, or its "dot" source."""
+    source = to_dot(document)
+    if output_format == "dot":
+        return source.encode()
+    return run_dot(source, output_format)
 
 
 def render_svg(dot_source, timeout=DOT_TIMEOUT_SECONDS):

@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 import pytest
 
 from app import MAX_QUERY_BYTES
+from graphlib.document import build_document
 from graphlib.evaluate import evaluate
 from graphlib.gallery import GALLERY
 from graphlib.parse import MAX_GATES, MAX_LENGTH, MAX_STEPS, MAX_VARIABLES, parse
@@ -155,7 +156,7 @@ def test_the_lectures_circuits_keep_their_forks(example):
 
     graph = parse(parse_qs(example.query)["expr"][0])
     assert drawn_at_uses(graph) == set()
-    dot = to_dot(graph, evaluate(graph, {name: 1.0 for name in graph.variables}))
+    dot = to_dot(build_document(graph, evaluate(graph, {name: 1.0 for name in graph.variables})))
     assert "stub" not in dot and "wrap-" not in dot
 
 
@@ -201,10 +202,10 @@ def marker_positions(svg):
 
 
 def draw(source, **style):
-    from graphlib.render import Style
+    from graphlib.options import Style
 
     graph = parse(source)
-    return render_svg(to_dot(graph, evaluate(graph, {name: 1.0 for name in graph.variables}), Style(**style)))
+    return render_svg(to_dot(build_document(graph, evaluate(graph, {name: 1.0 for name in graph.variables}), Style(**style))))
 
 
 def test_a_circuit_of_the_row_width_is_one_row():

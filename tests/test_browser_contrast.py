@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 
 from test_browser import (SCREENSHOTS, _open_page, answer, browser, screenshot, server, wait_drawn,  # noqa: F401
                           wait_explained, wait_practice)
-from graphlib.render import format_number
+from graphlib.document import format_number
 from wcag import AA_TEXT, FLAG_DIFFERENCE, blend, contrast, difference
 
 # inf, -inf and nan on every kind of wire (values, gradients, forward mode's tangents), a fork,

@@ -32,7 +32,7 @@ import pytest
 
 import compute_jobs
 from app import create_app
-from graphlib import circuit, compute, gvc, render, symbolic
+from graphlib import answers, compute, gvc, render, symbolic
 from graphlib.circuit import build_circuit
 from graphlib.compute import ComputePool
 from graphlib.deadline import deadline
@@ -79,7 +79,7 @@ def client():
 
 def source_of(query_fields):
     built = build_circuit(query_fields)
-    return render.to_dot(built.graph, built.evaluation, built.style)
+    return render.to_dot(built.document)
 
 
 def dot_program(dot_source, *arguments):
@@ -302,7 +302,7 @@ def test_a_drawing_that_hangs_is_a_503_at_its_limit_and_the_next_drawing_works(c
     assert client.get("/graph.svg?expr=x*2").status_code == 200
     before = set(compute.default_pool().pids())
     monkeypatch.setattr(render, "draw_here", compute_jobs.hang)
-    monkeypatch.setattr(circuit, "run_dot", functools.partial(render.run_dot, timeout=0.5))
+    monkeypatch.setattr(render, "run_dot", functools.partial(render.run_dot, timeout=0.5))
     started = time.monotonic()
     response = client.get("/graph.svg?expr=x*3")
     assert 0.5 <= time.monotonic() - started < 1.5
@@ -599,7 +599,7 @@ def test_sympy_stopped_by_the_pool_is_a_note_that_is_not_kept(client, monkeypatc
     body = client.get("/api/explain?expr=x*y").json
     assert time.monotonic() - started < 2
     assert body["symbolic"] is None and body["symbolic_note"] == note
-    assert not circuit.symbolic_settled(body), "the next request tries again"
+    assert not answers.symbolic_settled(body), "the next request tries again"
     monkeypatch.undo()
     assert client.get("/api/explain?expr=x*y").json["symbolic"]["x"]["formula"] == "y"
 

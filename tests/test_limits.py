@@ -222,7 +222,7 @@ def test_answers_that_may_differ_next_time_are_not_kept(monkeypatch):
 
     app = create_app({"ANSWER_CACHE_ENTRIES": 16})
     client = app.test_client()
-    monkeypatch.setattr("graphlib.circuit.symbolic_gradients",
+    monkeypatch.setattr("graphlib.answers.symbolic_gradients",
                         lambda graph, point, evaluation: symbolic.Symbolic(None, symbolic.OUT_OF_TIME))
     for _ in range(2):
         assert client.get("/api/explain?expr=x*4").json["symbolic_note"] == symbolic.OUT_OF_TIME

@@ -19,7 +19,7 @@ import pytest
 from app import create_app
 from graphlib.circuit import SEED_VALUES, build_circuit, seeded_value
 from graphlib.graph import Const
-from graphlib.render import format_number, wires
+from graphlib.document import format_number, wires
 
 FIGURE_1 = ("(x+y)*z", {"x": "-2", "y": "5", "z": "-4"})
 FIGURE_2 = ("1/(1+exp(-(w0*x0+w1*x1+w2)))", {"w0": "2", "x0": "-1", "w1": "-3", "x1": "-2", "w2": "-3"})
@@ -57,7 +57,12 @@ def numbers_of(expr, values, mode):
     given |= {arg.value for node in graph.gates for arg in node.args if isinstance(arg, Const)}
     hidden = set()
     for wire, kind in to_find(graph, mode):
-        hidden.add(evaluation.values[wire.source] if kind == "value" else wire.grad(evaluation))
+        if kind == "value":
+            hidden.add(evaluation.values[wire.source])
+        elif wire.consumer is None:
+            hidden.add(evaluation.grads[wire.source])
+        else:
+            hidden.add(evaluation.wire_grads[(wire.consumer, wire.operand)])
     if mode == "grads":
         given |= set(evaluation.values.values())
     return hidden - given, given

@@ -22,7 +22,9 @@ from graphlib.errors import RenderError
 from graphlib.evaluate import evaluate
 from graphlib.graph import Const, Graph, Node
 from graphlib.parse import parse
-from graphlib.render import PALETTES, Style, format_number, render_svg, to_dot
+from graphlib.document import build_document, format_number
+from graphlib.options import Style
+from graphlib.render import PALETTES, render_svg, to_dot
 
 VALUE_GREEN = "#007a00"  # CONVENTIONS §1: SVG "green" (#008000, not X11 lime), darkened to 4.5:1 on the flag
 LECTURE = PALETTES[("lecture", "light")]
@@ -70,7 +72,7 @@ def test_format_number(value, options, expected):
 def draw(source, **inputs):
     graph = parse(source)
     evaluation = evaluate(graph, {name: float(value) for name, value in inputs.items()})
-    dot = to_dot(graph, evaluation)
+    dot = to_dot(build_document(graph, evaluation))
     return graph, dot, render_svg(dot)
 
 
@@ -243,7 +245,7 @@ def hostile_graph():
 
 def test_labels_are_escaped_in_the_dot_source():
     graph = hostile_graph()
-    dot = to_dot(graph, evaluate(graph, {HOSTILE_NAME: -1.0}))
+    dot = to_dot(build_document(graph, evaluate(graph, {HOSTILE_NAME: -1.0})))
     assert HOSTILE_NAME not in dot
     assert "<1>" not in dot
     assert "&lt;b&gt;x&lt;/b&gt;&amp;&quot;" in dot
@@ -253,7 +255,7 @@ def test_labels_are_escaped_in_the_dot_source():
 @needs_dot
 def test_escaped_labels_render_as_literal_text():
     graph = hostile_graph()
-    svg = render_svg(to_dot(graph, evaluate(graph, {HOSTILE_NAME: -1.0})))
+    svg = render_svg(to_dot(build_document(graph, evaluate(graph, {HOSTILE_NAME: -1.0}))))
     texts = [text for _, text in svg_texts(svg)]
     assert HOSTILE_NAME in texts
     assert "+(<1>&)" in texts
@@ -265,7 +267,7 @@ def test_control_characters_in_labels_become_visible_and_the_svg_stays_well_form
     with controls in them still make an SVG that parses, showing each control's picture."""
     nodes = (Node("n0", "input", name="x\x1f"), Node("n1", "mul", ("n0", Const(5.0, "2\x0b+3"))))
     graph = Graph("hand-built", nodes)
-    dot = to_dot(graph, evaluate(graph, {"x\x1f": 1.0}))
+    dot = to_dot(build_document(graph, evaluate(graph, {"x\x1f": 1.0})))
     assert "\x1f" not in dot and "\x0b" not in dot
     if shutil.which("dot") is not None:
         texts = [text for _, text in svg_texts(render_svg(dot))]
@@ -303,7 +305,7 @@ def strip_labels(dot):
 def test_node_ids_are_generated_and_user_text_stays_inside_labels(source):
     graph = parse(source)
     evaluation = evaluate(graph, {name: 1.5 + i for i, name in enumerate(graph.variables)})
-    dot = to_dot(graph, evaluation)
+    dot = to_dot(build_document(graph, evaluation))
     assert [node.id for node in graph.nodes] == [f"n{i}" for i in range(len(graph.nodes))]
     ids = statement_ids(dot)
     assert ids and all(GENERATED_ID.fullmatch(node_id) for node_id in ids), ids
@@ -335,7 +337,7 @@ DRAWINGS = [
 def test_dot_accepts_every_drawing_and_draws_well_formed_svg(source, inputs, style):
     graph = parse(source)
     values = {name: float(inputs.get(name, 1.5)) for name in graph.variables}
-    dot = to_dot(graph, evaluate(graph, values), style)
+    dot = to_dot(build_document(graph, evaluate(graph, values), style))
     canon = subprocess.run(["dot", "-Tcanon"], input=dot.encode(), capture_output=True, check=False)
     assert canon.returncode == 0 and canon.stderr == b"", canon.stderr
     root = ET.fromstring(render_svg(dot).encode())
@@ -345,12 +347,12 @@ def test_dot_accepts_every_drawing_and_draws_well_formed_svg(source, inputs, sty
 def test_dot_source_is_deterministic():
     graph = parse(FIGURE_2)
     evaluation = evaluate(graph, {k: float(v) for k, v in FIGURE_2_INPUTS.items()})
-    assert to_dot(graph, evaluation) == to_dot(graph, evaluation)
+    assert to_dot(build_document(graph, evaluation)) == to_dot(build_document(graph, evaluation))
 
 
 def test_precision_option_reaches_the_labels():
     graph = parse("(x+sigmoid(y))/(sigmoid(x)+(x+y)**2)")
-    dot = to_dot(graph, evaluate(graph, {"x": 3.0, "y": -4.0}), Style(precision=6))
+    dot = to_dot(build_document(graph, evaluate(graph, {"x": 3.0, "y": -4.0}), Style(precision=6)))
     assert ">1.545645<" in dot and ">2.059570<" in dot and ">1.592233<" in dot
 
 
@@ -370,7 +372,7 @@ def program(monkeypatch):
 def big_dot():
     source = "+".join(f"sigmoid(v{i % 20}*v{(i + 1) % 20})" for i in range(40))
     graph = parse(source)
-    return to_dot(graph, evaluate(graph, {name: 0.5 for name in graph.variables}))
+    return to_dot(build_document(graph, evaluate(graph, {name: 0.5 for name in graph.variables})))
 
 
 @needs_dot

@@ -24,7 +24,8 @@ import pytest
 
 from graphlib.circuit import build_circuit
 from graphlib.codegen import program_names
-from graphlib.render import PALETTES, format_number
+from graphlib.document import format_number
+from graphlib.render import PALETTES
 from random_circuits import random_circuit, wild_point
 
 SVG = "{http://www.w3.org/2000/svg}"

@@ -1,0 +1,248 @@
+"""A circuit's document into the JSON answers of the API: the circuit with its numbers, and its lessons.
+
+Every number is read from the document (document.py) as the diagram shows it; the lessons add the
+slow, optional parts (the gradient check, SymPy's formulas, the staged code). Non-finite numbers
+become "Infinity", "-Infinity" or "NaN"; a number practice hides is null.
+"""
+
+import dataclasses
+import functools
+import math
+
+from graphlib.codegen import pytorch_code, staged_python
+from graphlib.document import format_number, steps
+from graphlib.gradcheck import check_gradients
+from graphlib.graph import Const
+from graphlib.ops import CONVENTIONS
+from graphlib.symbolic import NO_TIME, Written, gate_formulas, settled, symbolic_gradients, wire_formulas
+
+PRACTICE_NOTE = "Left out while practising: the gradients' values are numbers to find."
+
+
+def to_json(circuit):
+    """The circuit for the API and the page's script.
+
+    `wires` holds every drawn wire with its numbers as the diagram shows them, so that a page
+    can update an SVG it already has without laying it out again; `steps` the step-through's
+    order. In practice mode every number the diagram draws as "?" is null here, and so is every
+    number it could be worked out from: /api/answer gives them one by one."""
+    document = circuit.document
+    graph, style = circuit.graph, circuit.style
+    answer = {
+        "expr": graph.source,
+        "value": _exact(document.output.value),
+        "gradients": {node.name: _exact(document.trunk(node.id).grad) for node in graph.inputs},
+        "variables": {name: json_number(value) for name, value in circuit.values.items()},
+        "defaults": {name: circuit.values[name] for name in circuit.defaulted},
+        "output": graph.output.id,
+        "nodes": [_node_json(document, node) for node in graph.nodes],
+        "wires": [_wire_json(numbers, bool(style.practice)) for numbers in document.wires.values()],
+        "steps": _steps_json(graph),
+        "options": dataclasses.asdict(style),
+        "conventions": list(CONVENTIONS),
+    }
+    if circuit.seed is not None:
+        answer["options"]["seed"] = circuit.seed
+    if document.tangents is not None:
+        answer["tangents"] = {node.id: json_number(document.tangents[node.id]) for node in graph.nodes}
+    return answer
+
+
+def _exact(shown):
+    return None if shown.hidden else json_number(shown.number)
+
+
+def _node_json(document, node):
+    about = _node_facts(document.graph)[node.id]
+    operands = []
+    for index, arg in enumerate(node.args):
+        if isinstance(arg, Const):
+            operands.append({"const": json_number(arg.value), "text": arg.text})
+            continue
+        local = document.locals[(node.id, index)]
+        operands.append({
+            "node": arg,
+            **about["local_formulas"][index],
+            "local": _exact(local),
+            "local_text": None if local.hidden else local.text,
+            # A wire's gradient into a gate is never the output's own: hidden while practising.
+            "grad": None if local.hidden else json_number(document.into(node.id, index).grad.number),
+        })
+    trunk = document.trunk(node.id)
+    return {
+        "id": node.id,
+        "op": node.op,
+        "label": node.label,
+        "name": node.name,
+        "expr": about["expr"],
+        "formula": about["formula"].text,
+        "formula_latex": about["formula"].latex,
+        "intuition": about["intuition"],
+        "inputs": about["inputs"],
+        "operands": operands,
+        "value": _exact(trunk.value),
+        "grad": _exact(trunk.grad),
+    }
+
+
+@functools.lru_cache(maxsize=512)  # as many as parsed graphs are kept
+def _node_facts(graph):
+    """Per node id, what its JSON says that depends on the graph alone."""
+    return {
+        node.id: {
+            "expr": graph.text(node),
+            "formula": Written("", "") if node.is_input else gate_formulas(node).formula,
+            "local_formulas": {} if node.is_input else
+            {index: _local_formula_json(formulas) for index, formulas in wire_formulas(node).items()},
+            "inputs": tuple(source_id for _, source_id in node.wires),
+            "intuition": "" if node.is_input else node.intuition,
+        }
+        for node in graph.nodes
+    }
+
+
+@functools.lru_cache(maxsize=512)
+def _steps_json(graph):
+    return [
+        {"kind": step.kind, "node": step.node, "values": list(step.values), "grads": list(step.grads),
+         "chains": [{"operand": chain.operand, "wire": chain.wire} for chain in step.chains],
+         "forks": list(step.forks)}
+        for step in steps(graph)
+    ]
+
+
+def _wire_json(numbers, practising):
+    wire = numbers.wire
+    shown = [numbers.value, numbers.grad] + ([numbers.tangent] if numbers.tangent else [])
+    drawn = {
+        "id": wire.id,
+        "node": wire.source,
+        "consumer": wire.consumer,
+        "operand": wire.operand,
+        "value": None if numbers.value.hidden else numbers.value.text,
+        "grad": None if numbers.grad.hidden else numbers.grad.text,
+        "flagged": [number.flagged for number in shown],
+    }
+    if numbers.tangent:
+        drawn["tangent"] = numbers.tangent.text
+    if practising:  # which numbers the diagram shows as "?"
+        drawn["hidden"] = [numbers.value.hidden, numbers.grad.hidden]
+    return drawn
+
+
+def explain_json(circuit):
+    """The lecture's lessons for this circuit, from the same document as the drawing: the chain
+    rule gate by gate, the sums at forks, the staged code, the gradient check, and (for small
+    circuits) the gradients as formulas. While practising, only what gives no number away: each
+    gate's formulas and intuition, and the staged code (its inputs alone, which the student has)."""
+    document, graph = circuit.document, circuit.graph
+    practising = bool(circuit.style.practice)
+    answer = {
+        "expr": graph.source,
+        "chain_rule": [_chain_rule_json(document, node) for node in reversed(graph.gates)],
+        "forks": [] if practising else _forks_json(document),
+        "code": {"python": staged_python(graph, circuit.values),
+                 "pytorch": pytorch_code(graph, circuit.values, circuit.evaluation)},
+    }
+    if practising:
+        return {**answer, "gradcheck": [], "symbolic": None, "symbolic_note": PRACTICE_NOTE}
+    symbolic = symbolic_gradients(graph, circuit.values, circuit.evaluation)
+    precision = circuit.style.precision
+    return {
+        **answer,
+        "gradcheck": [_gradcheck_json(check, precision)
+                      for check in check_gradients(graph, circuit.values, circuit.evaluation)],
+        "symbolic": _symbolic_json(symbolic, precision),
+        "symbolic_note": symbolic.note,
+    }
+
+
+def _forks_json(document):
+    graph = document.graph
+    consumers = graph.consumers()
+    return [
+        {"node": node.id, "label": node.label or graph.text(node),
+         "branches": [json_number(document.into(gate, index).grad.number) for gate, index in consumers[node.id]],
+         "total": json_number(document.trunk(node.id).grad.number)}
+        for node in graph.nodes if len(consumers[node.id]) > 1
+    ]
+
+
+def _chain_rule_json(document, node):
+    """upstream x local = downstream, for each wire into the gate (null while practising)."""
+    graph = document.graph
+    facts = _node_facts(graph)[node.id]
+    practising = bool(document.style.practice)
+    return {
+        "gate": node.id,
+        "label": node.label,
+        "expr": facts["expr"],
+        "intuition": node.intuition,
+        "upstream": None if practising else json_number(document.trunk(node.id).grad.number),
+        "operands": [
+            {"node": source_id, "label": graph.node(source_id).label or graph.text(graph.node(source_id)),
+             "local": _exact(document.locals[(node.id, index)]),
+             **facts["local_formulas"][index],
+             "downstream": None if practising else json_number(document.into(node.id, index).grad.number)}
+            for index, source_id in node.wires
+        ],
+    }
+
+
+def symbolic_settled(explanation):
+    """Whether an explanation would come out the same on the next request: not where SymPy ran
+    out of time or memory (or crashed, or found the server busy), or left a formula unsimplified,
+    which the next request may not."""
+    if not settled(explanation["symbolic_note"]):
+        return False
+    return all(entry["differs"] != NO_TIME and entry["simplified"]
+               for entry in (explanation["symbolic"] or {}).values())
+
+
+def _symbolic_json(symbolic, precision):
+    """Per variable SymPy's formula, its value at the point (and as the diagram writes numbers),
+    and whether that agrees with the backward pass (or why not); None where there are no formulas
+    (`symbolic_note` says why)."""
+    if symbolic.gradients is None:
+        return None
+    return {
+        name: {"formula": gradient.formula, "formula_latex": gradient.latex,
+               "lecture_form": gradient.lecture and gradient.lecture.text,
+               "lecture_form_latex": gradient.lecture and gradient.lecture.latex,
+               "value": _optional_number(gradient.value),
+               "value_text": None if gradient.value is None else format_number(gradient.value, precision),
+               "simplified": gradient.simplified, "agrees": gradient.agrees, "differs": gradient.differs}
+        for name, gradient in symbolic.gradients.items()
+    }
+
+
+def _gradcheck_json(check, precision):
+    """The check's numbers, and beside each the text the diagram would show (`value_text`...)."""
+    fields = dataclasses.asdict(check)
+    for key in ("value", "analytic", "numeric"):
+        fields[key + "_text"] = format_number(fields[key], precision)
+    for key in ("value", "analytic", "numeric", "relative_error"):
+        fields[key] = json_number(fields[key])
+    fields["relative_error_text"] = f"{check.relative_error:.1e}"  # as the cs231n notes quote them
+    fields["kinks"] = list(check.kinks)
+    return fields
+
+
+def _local_formula_json(formulas):
+    """A wire's name in its gate's formulas (α, β) and the gate's derivative with respect to it,
+    each as plain text and as LaTeX."""
+    name, derivative = formulas
+    return {"symbol": name.text, "symbol_latex": name.latex,
+            "local_formula": derivative.text, "local_formula_latex": derivative.latex}
+
+
+def _optional_number(value):
+    return None if value is None else json_number(value)
+
+
+def json_number(value):
+    if math.isnan(value):
+        return "NaN"
+    if math.isinf(value):
+        return "Infinity" if value > 0 else "-Infinity"
+    return value

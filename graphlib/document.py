@@ -1,0 +1,197 @@
+"""An evaluated circuit and its style into the one document every view reads: each drawn wire with
+its numbers as shown, what practice hides, forward mode's tangents, and the steps of the two passes.
+
+The diagram (render.py), the JSON answers (answers.py), the page's template and its script read
+the numbers from here and never compute one again. What depends on the graph alone (the wires,
+the steps) is kept per graph: a page scrubbing a value asks for the same graph hundreds of times.
+"""
+
+import functools
+import math
+from dataclasses import dataclass
+
+from graphlib.evaluate import forward_mode
+from graphlib.options import BY_NAME, Style
+
+DEFAULT_PRECISION = BY_NAME["precision"].default
+KINDS = ("value", "grad")  # a wire's two numbers, in the order of PRACTICE_MODES
+PRACTICE_MODES = ("values", "grads")
+HIDDEN = "?"  # a number practice keeps from the student, as the diagram draws it
+
+
+@dataclass(frozen=True)
+class Wire:
+    """One drawn wire: a node's own (trunk) wire, or when the node feeds several operands, the
+    branch from its fork to one of them. `id` names it in the DOT source, the SVG and the JSON."""
+
+    id: str
+    source: str
+    consumer: str | None = None
+    operand: int | None = None
+
+
+@functools.lru_cache(maxsize=512)  # as many as parsed graphs are kept (circuit.py)
+def wires(graph):
+    """Every wire of the diagram: each node's trunk, then each fork's branches in operand order."""
+    consumers = graph.consumers()
+    drawn = [Wire(f"wire-{node.id}", node.id) for node in graph.nodes]
+    for node in graph.gates:
+        for index, source_id in node.wires:
+            if len(consumers[source_id]) > 1:
+                drawn.append(Wire(f"wire-{source_id}-{node.id}-{index}", source_id, node.id, index))
+    return tuple(drawn)
+
+
+def is_hidden(graph, wire, kind, practice):
+    """In practice mode, the numbers a student works out: every gate's value (the inputs are
+    given), or every gradient but the output's 1. Finding the values hides the gradients too,
+    which would give them away (d(q*z)/dz is q's value)."""
+    if not practice or (kind == "values" and practice != "values"):
+        return False
+    if kind == "values":
+        return not graph.node(wire.source).is_input
+    return wire.source != graph.output.id or wire.consumer is not None
+
+
+def format_number(value, precision=DEFAULT_PRECISION):
+    """Fixed decimals as in the notes; inf, -inf and nan by name; huge numbers in e-notation."""
+    if math.isnan(value):
+        return "nan"
+    if math.isinf(value):
+        return "inf" if value > 0 else "-inf"
+    if abs(value) >= 1e9:
+        return f"{value:.{precision}e}"
+    text = f"{value:.{precision}f}"
+    if float(text) == 0:
+        return text.lstrip("-")  # -0.00 reads as a sign error to students
+    return text
+
+
+@dataclass(frozen=True)
+class Shown:
+    """One number as every view shows it: in full, as text at the chosen decimals, and whether
+    practice keeps it from the student (then no view shows it, not even whether it is finite)."""
+
+    number: float
+    text: str
+    hidden: bool = False
+
+    @property
+    def flagged(self):
+        """inf or nan, which the diagram draws on a flag."""
+        return not self.hidden and not math.isfinite(self.number)
+
+
+@dataclass(frozen=True)
+class WireNumbers:
+    wire: Wire
+    value: Shown
+    grad: Shown
+    tangent: Shown | None  # forward mode's d wire / d wrt, when the style asks for it
+
+
+@dataclass(frozen=True)
+class Chain:
+    """One row of the chain rule: the wire into operand `operand` of a gate gets the gate's
+    upstream gradient times the local gradient."""
+
+    operand: int
+    wire: str
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of the step-through: the forward pass gate by gate, then the backward pass in
+    reverse. `values` and `grads` are the ids of the wires whose numbers it reveals; a backward
+    step has its chain-rule rows, and the forks whose every branch has its gradient by then
+    (their wire before the fork gets the sum)."""
+
+    kind: str  # "inputs", "forward", "output" or "backward"
+    node: str | None
+    values: tuple
+    grads: tuple
+    chains: tuple = ()
+    forks: tuple = ()
+
+
+@functools.lru_cache(maxsize=512)
+def steps(graph):
+    drawn = wires(graph)
+    trunks = {wire.source: wire.id for wire in drawn if wire.consumer is None}
+    branches = {}
+    for wire in drawn:
+        if wire.consumer is not None:
+            branches.setdefault(wire.source, []).append(wire.id)
+    into = {(wire.consumer, wire.operand): wire.id for wire in drawn if wire.consumer is not None}
+
+    def own(node):
+        return (trunks[node.id], *branches.get(node.id, ()))
+
+    found = [Step("inputs", None, tuple(wire for node in graph.inputs for wire in own(node)), ())]
+    found += [Step("forward", gate.id, own(gate), ()) for gate in graph.gates]
+    found.append(Step("output", graph.output.id, (), (trunks[graph.output.id],)))
+    arrived = {}  # source -> how many of its branches have their gradient
+    for gate in reversed(graph.gates):
+        grads, chains, forks = [], [], []
+        for index, source in gate.wires:
+            wire = into.get((gate.id, index), trunks[source])
+            grads.append(wire)
+            chains.append(Chain(index, wire))
+            if wire != trunks[source]:
+                arrived[source] = arrived.get(source, 0) + 1
+                if arrived[source] == len(branches[source]):
+                    grads.append(trunks[source])
+                    forks.append(source)
+        found.append(Step("backward", gate.id, (), tuple(grads), tuple(chains), tuple(forks)))
+    return tuple(found)
+
+
+@dataclass(frozen=True)
+class Document:
+    graph: object
+    evaluation: object
+    style: Style
+    wires: dict  # wire id -> WireNumbers, in the order of `wires(graph)`
+    locals: dict  # (gate id, operand index) -> Shown: d gate / d operand
+    tangents: dict | None  # node id -> forward mode's d node / d wrt
+
+    @property
+    def steps(self):
+        return steps(self.graph)
+
+    def trunk(self, node_id):
+        return self.wires[f"wire-{node_id}"]
+
+    def into(self, gate_id, operand):
+        """The numbers of the wire into operand `operand` of the gate: its fork's branch, or the
+        source's own wire."""
+        source = self.graph.node(gate_id).args[operand]
+        branch = self.wires.get(f"wire-{source}-{gate_id}-{operand}")
+        return branch or self.trunk(source)
+
+    @property
+    def output(self):
+        return self.trunk(self.graph.output.id)
+
+
+def build_document(graph, evaluation, style=Style()):
+    precision, practice = style.precision, style.practice
+    tangents = forward_mode(graph, evaluation, style.wrt) if style.wrt else None
+
+    def shown(number, hidden=False):
+        return Shown(number, format_number(number, precision), hidden)
+
+    numbers = {}
+    for wire in wires(graph):
+        grad = evaluation.grads[wire.source] if wire.consumer is None else \
+            evaluation.wire_grads[(wire.consumer, wire.operand)]
+        numbers[wire.id] = WireNumbers(
+            wire,
+            shown(evaluation.values[wire.source], is_hidden(graph, wire, "values", practice)),
+            shown(grad, is_hidden(graph, wire, "grads", practice)),
+            None if tangents is None else shown(tangents[wire.source]),
+        )
+    # Every local gradient is hidden while practising: next to the output (upstream 1) it is its
+    # wire's gradient, and in "values" mode exp's is its value, 1/x's gives x away.
+    local_grads = {key: shown(number, bool(practice)) for key, number in evaluation.local_grads.items()}
+    return Document(graph, evaluation, style, numbers, local_grads, tangents)

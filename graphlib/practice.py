@@ -1,0 +1,92 @@
+"""A student's answer for a number practice hides, against the circuit's document: right or not, and the numbers asked for.
+
+The circuit comes from the query, as for every other route; the question (wire, kind, answer)
+from a JSON body, whose names cannot clash with a variable's.
+"""
+
+import math
+import re
+
+from graphlib.answers import json_number
+from graphlib.circuit import VALUE_PATTERN, single
+from graphlib.document import KINDS
+from graphlib.errors import ValueInputError
+from graphlib.parse import WHITESPACE
+
+MAX_ANSWER_LENGTH = 40
+# The diagram's spelling of a number: fixed decimals, or e-notation past 1e9 ("1.50e+09").
+SHOWN_PATTERN = re.compile(r"-?[0-9]+(?:\.([0-9]+))?(?:e([+-][0-9]+))?")
+TYPOGRAPHIC_MINUS = ("\u2212", "\u2013")  # what a phone's keyboard or a copied text may give
+
+
+def check_json(circuit, question):
+    """Whether a student's answer for one hidden number is right: when it is the number as the
+    diagram would show it, or within half a unit of its last decimal (at 2 decimals, 0.37 and
+    0.368 are both right for 0.36788). A right answer comes back with the number as shown, a
+    wrong one with nothing more. `question` holds wire, kind and answer."""
+    wire_id, kind, shown = _asked(circuit, question)
+    typed = single(question, "answer")
+    if not isinstance(typed, str) or not typed.strip(WHITESPACE):
+        raise ValueInputError("Give the answer as text in the field answer, for example \"-0.20\".", field="answer")
+    if len(typed) > MAX_ANSWER_LENGTH:
+        raise ValueInputError(f"The answer is longer than {MAX_ANSWER_LENGTH} characters; type a number.",
+                              field="answer")
+    right = is_right(typed, shown.text, shown.number)
+    return {"wire": wire_id, "kind": kind, "right": right, **_revealed(shown, right)}
+
+
+def answer_json(circuit, question):
+    """The hidden numbers a student asks to see: one (wire and kind), or every one (all: true),
+    each as the diagram would show it."""
+    if single(question, "all") is True:
+        asked = [(numbers.wire.id, kind, getattr(numbers, kind)) for numbers in circuit.document.wires.values()
+                 for kind in KINDS if getattr(numbers, kind).hidden]
+    else:
+        asked = [_asked(circuit, question)]
+    return {"answers": [{"wire": wire_id, "kind": kind, **_revealed(shown, True)} for wire_id, kind, shown in asked]}
+
+
+def _revealed(shown, revealed):
+    """The number found or asked for: as the diagram shows it, whether it is inf or nan, and in
+    full (for the tables' full precision); nothing of a wrong answer's."""
+    if not revealed:
+        return {"shown": None, "flagged": None, "number": None}
+    return {"shown": shown.text, "flagged": not math.isfinite(shown.number), "number": json_number(shown.number)}
+
+
+def _asked(circuit, question):
+    """(wire id, kind, Shown) of the hidden number the question names, or a 400 that says why not."""
+    if not circuit.style.practice:
+        raise ValueInputError("Answers are for practice mode: add practice=values or practice=grads to the query.",
+                              field="practice")
+    wire_id = single(question, "wire")
+    kind = single(question, "kind")
+    if not isinstance(wire_id, str) or not wire_id:
+        raise ValueInputError("Name the wire in the field wire, for example \"wire-n3\".", field="wire")
+    numbers = circuit.document.wires.get(wire_id)
+    if numbers is None:
+        raise ValueInputError(f"The circuit has no wire {wire_id[:40]!r}.", field="wire")
+    if kind not in KINDS:
+        raise ValueInputError(f"kind must be one of {', '.join(KINDS)}; got {str(kind)[:40]!r}.", field="kind")
+    shown = getattr(numbers, kind)
+    if not shown.hidden:
+        raise ValueInputError(f"The {kind} of {wire_id} is not a number to find: the diagram shows it.",
+                              field="kind")
+    return wire_id, kind, shown
+
+
+def is_right(typed, shown, number):
+    """Whether `typed` counts for `number`, which the diagram shows as `shown`: the same text
+    (inf and nan too), or a decimal within half a unit of the last decimal shown. A hair over
+    half, so that a tie such as 0.125 at 2 decimals takes 0.12 and 0.13 whichever way its
+    binary value leans."""
+    answer = typed.strip(WHITESPACE)
+    if answer.startswith(TYPOGRAPHIC_MINUS):
+        answer = "-" + answer[1:]
+    if answer.lower() == shown.lower():
+        return True
+    spelled = SHOWN_PATTERN.fullmatch(shown)
+    if not spelled or not VALUE_PATTERN.fullmatch(answer) or not math.isfinite(number):
+        return False
+    unit = 10.0 ** (int(spelled[2] or 0) - len(spelled[1] or ""))
+    return abs(float(answer) - number) <= unit / 2 * (1 + 1e-9)
