@@ -401,9 +401,16 @@ def _page(circuit=None, error=None):
         conventions=CONVENTIONS,
         functions=functions(),
         max_length=MAX_LENGTH,
-        # The lessons, for the page without JavaScript.
-        **({} if circuit is None else {"graph_json": to_json(circuit), "explain": _explanation(circuit)}),
+        **({} if circuit is None else _document_and_lessons(circuit)),
     )
+
+
+def _document_and_lessons(circuit):
+    """The circuit's JSON and its lessons: drawn into the page's tables without JavaScript, and
+    written into the page for the script, which then asks for neither."""
+    graph_json = to_json(circuit)
+    return {"graph_json": graph_json, "wire_of": {wire["id"]: wire for wire in graph_json["wires"]},
+            "explain": _explanation(circuit)}
 
 
 def _explanation(circuit):

@@ -27,6 +27,7 @@ import { $, $$ } from "./js/dom.js";
 import { typesetPage } from "./js/formula.js";
 import { findPage, page, state } from "./js/state.js";
 import { practising } from "./js/answers.js";
+import { preload } from "./js/request.js";
 import { setRedraw, schedule } from "./js/schedule.js";
 import { updateOnce } from "./js/update.js";
 import { applyPageOptions } from "./js/theme.js";
@@ -56,8 +57,14 @@ function init() {
   setUpPractice();
   setUpLessons();
   setUpSharing();
-  // With a circuit on the page, take it over: the inline SVG and its numbers replace the <img>.
-  if ($("img", page.diagram)) schedule(0, "none");
+  // With a circuit on the page, take it over: the inline SVG and its numbers, from the answers
+  // the server wrote into the page, replace what it drew without a script.
+  const written = $("#preloaded-graph");
+  if (written) {
+    preload("/api/graph", JSON.parse(written.textContent));
+    preload("/api/explain", JSON.parse($("#preloaded-explain").textContent));
+    schedule(0, "none");
+  }
 }
 
 /** The page's keys outside text fields: the step buttons', the zoom's, and Escape for all numbers. */

@@ -112,15 +112,15 @@ def test_screenshot_figure_2s_chain_rule_table(server, browser, theme):  # noqa:
     page.context.close()
 
 
-def test_the_servers_own_tables_are_typeset_until_the_scripts_replace_them(server, browser):  # noqa: F811
-    """Until /api/explain answers (held back here, as a slow SymPy would), the page keeps the
-    symbolic gradients the server wrote, typeset from their data-latex."""
+def test_the_lessons_written_into_the_page_are_typeset_without_asking_again(server, browser):  # noqa: F811
+    """The page comes with its lessons (the symbolic gradients among them), which the script
+    typesets from their LaTeX without asking /api/explain for them again."""
     page = watched_page(browser)
-    held = []
-    page.route("**/api/explain?*", lambda route: held.append(route))  # never answered
+    asked = []
+    page.route("**/api/explain?*", lambda route: asked.append(route))  # never answered
     open_circuit(page, server, FIGURE_2_QUERY, 8)
     formula = page.locator("#symbolic tr[data-input=w2] .formula-cell > code.math")
     expect(formula).to_have_class("math typeset")
     expect(formula).to_have_attribute("title", re.compile(r"w0\*x0"))  # simplified in time or not
-    assert len(held) == 1 and violations(page) == []
+    assert asked == [] and violations(page) == []
     page.context.close()

@@ -7,6 +7,7 @@ tests/test_practice.py's; the server and browser fixtures are tests/test_browser
 """
 
 import json
+import re
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -40,6 +41,9 @@ def practice_url(server, circuit, precision, mode, **extra):
     return f"{server}/?{urlencode(pairs)}"
 
 
+EMBEDDED = re.compile(r'<script type="application/json" id="preloaded-(graph|explain)">(.*?)</script>', re.S)
+
+
 def texts_received(page):
     """{url: body text} of every answer the page got over the network (redirects have none)."""
     texts = {}
@@ -49,7 +53,10 @@ def texts_received(page):
         except Exception:  # noqa: BLE001 - a redirect's body cannot be read
             continue
         if "image/png" not in (response.headers.get("content-type") or ""):
-            texts[f"{response.request.method} {response.url}"] = body.decode("utf-8", "replace")
+            key = f"{response.request.method} {response.url}"
+            texts[key] = body.decode("utf-8", "replace")
+            for route, written in EMBEDDED.findall(texts[key]):  # answers the page carries for its script
+                texts[f"{key} (its /api/{route}?)"] = written
     return texts
 
 

@@ -1,5 +1,5 @@
-/* The circuit as the page needs it: lookups over one /api/graph answer, the steps of the two
- * passes, and the order gates and wires are visited in. Pure functions, no DOM. */
+/* The circuit as the page needs it: lookups over one /api/graph answer (the server's circuit
+ * document), its steps, and the order gates and wires are visited in. Pure functions, no DOM. */
 
 
 /** Lookups over one /api/graph answer. */
@@ -25,7 +25,9 @@ export function model(data) {
   const wires = new Map(data.wires.map((wire) => [wire.id, wire]));
   /** The wire that carries `operand` of `gate`: its fork's branch, or the source's own wire. */
   const wireInto = (gate, index, source) => branches.get(`${source} ${gate.id} ${index}`) || trunks.get(source);
-  return { data, nodes, trunks, branchesOf, uses, wires, wireInto, precision: data.options.precision };
+  const m = { data, nodes, trunks, branchesOf, uses, wires, wireInto, precision: data.options.precision };
+  m.steps = stepsOf(m);
+  return m;
 }
 
 /** A node as the lecture names it: its input or step name (q in `q = x + y`), else the
@@ -45,36 +47,18 @@ export function localText(operand) {
   return operand.local_text;
 }
 
-/** The forward pass gate by gate in topological order, then the backward pass in reverse;
- * each step says which numbers it reveals. */
-export function buildSteps(m) {
-  const { data, trunks, branchesOf } = m;
-  const gates = data.nodes.filter((node) => node.op !== "input");
-  const inputs = data.nodes.filter((node) => node.op === "input");
-  const ownWires = (node) => [trunks.get(node.id), ...(branchesOf.get(node.id) || [])].map((wire) => wire.id);
-  const steps = [{ kind: "inputs", values: inputs.flatMap(ownWires), grads: [] }];
-  for (const gate of gates) steps.push({ kind: "forward", node: gate, values: ownWires(gate), grads: [] });
-  const output = data.nodes.find((node) => node.id === data.output);
-  steps.push({ kind: "output", node: output, values: [], grads: [trunks.get(output.id).id] });
-  const arrived = new Map(); // source -> branches whose gradient is known
-  for (const gate of [...gates].reverse()) {
-    const step = { kind: "backward", node: gate, values: [], grads: [], chains: [], forks: [] };
-    for (const { operand, index, name } of wiredOperands(gate)) {
-      const wire = m.wireInto(gate, index, operand.node);
-      step.grads.push(wire.id);
-      step.chains.push({ operand, name, wire });
-      if (wire.consumer !== null) {
-        arrived.set(operand.node, (arrived.get(operand.node) || 0) + 1);
-        if (arrived.get(operand.node) === branchesOf.get(operand.node).length) {
-          // Gradients add up at a fork: once every branch has its share, the wire before it has the sum.
-          step.grads.push(trunks.get(operand.node).id);
-          step.forks.push(operand.node);
-        }
-      }
-    }
-    steps.push(step);
-  }
-  return steps;
+/** The steps of the two passes as the server's document orders them (the forward pass gate by gate, then
+ * the backward pass in reverse; each step says which numbers it reveals), with the nodes and
+ * wires they name looked up. */
+function stepsOf(m) {
+  return m.data.steps.map((step) => ({
+    ...step,
+    node: step.node === null ? null : m.nodes.get(step.node),
+    chains: step.chains.map(({ operand, wire }) => {
+      const gate = m.nodes.get(step.node);
+      return { operand: gate.operands[operand], name: gate.operands[operand].symbol, wire: m.wires.get(wire) };
+    }),
+  }));
 }
 
 /** The node and every node its value flows into, up to the output. */

@@ -7,30 +7,17 @@
  * from /api/explain, which is slower and asked for less often. */
 
 import { code, h } from "./dom.js";
-import { buildSteps, localText, nodeName } from "./circuit.js";
+import { localText, nodeName } from "./circuit.js";
 import { formula, localFormula } from "./formula.js";
 import { fullNumber, numberSpan, reprLikePython } from "./numbers.js";
 
-/** gate label -> the lecture's intuition for that kind of gate ("An add gate distributes: ..."),
- * from an /api/explain answer. Intuitions belong to the gate as drawn (`*` swaps, `*-1` scales),
- * not to one circuit, so the map stays good while the values change and the next answer is on
- * its way. */
-export function intuitionsOf(explain, m, known = new Map()) {
-  for (const entry of explain.chain_rule) {
-    const gate = m.nodes.get(entry.gate);
-    // The answer may be for the previous expression: trust it only where the gate is the same.
-    if (gate && gate.expr === entry.expr && gate.label === entry.label) known.set(gate.label, entry.intuition);
-  }
-  return known;
-}
-
 /** One <tbody> per gate in backward order, and after the gate whose branch completes a fork, the
- * fork's sum (the step-through's order: buildSteps). */
-export function chainRuleBodies(m, intuitions) {
+ * fork's sum (the step-through's order, as the server's document gives it). */
+export function chainRuleBodies(m) {
   const bodies = [];
-  for (const step of buildSteps(m)) {
+  for (const step of m.steps) {
     if (step.kind !== "backward") continue;
-    bodies.push(gateBody(step, m, intuitions.get(step.node.label) || ""));
+    bodies.push(gateBody(step, m, step.node.intuition));
     for (const source of step.forks) bodies.push(forkBody(source, m));
   }
   return bodies;

@@ -1,7 +1,7 @@
 // The lessons below the diagram: the chain rule gate by gate, the gradient check, the symbolic gradients, the code.
 
 import { $, $$ } from "./dom.js";
-import { chainRuleBodies, gradcheckRows, intuitionsOf, symbolicRows, symbolicSummary } from "./explain.js";
+import { chainRuleBodies, gradcheckRows, symbolicRows, symbolicSummary } from "./explain.js";
 import { page, state } from "./state.js";
 import { practising } from "./answers.js";
 import { request } from "./request.js";
@@ -13,13 +13,12 @@ const EXPLAIN_DELAY_MS = 400;
 const CHAIN_RULE_FOLD_AFTER = 24;
 const CHAIN_RULE_FOLD_AT_LEAST = 8;
 
-/** From /api/graph, so it follows every change at once; only the intuitions wait for /api/explain. */
+/** From /api/graph (its steps, numbers and intuitions), so it follows every change at once. */
 export function fillChainRule() {
   const hide = practising();
   page.chainRuleSection.hidden = hide;
-  if (!state.explain) intuitionsFromPage(state.model);
   for (const body of $$("tbody", page.chainRule)) body.remove();
-  if (!hide) page.chainRule.append(...chainRuleBodies(state.model, state.intuitions));
+  if (!hide) page.chainRule.append(...chainRuleBodies(state.model));
   foldChainRule();
 }
 
@@ -33,17 +32,6 @@ function foldChainRule() {
   if (folded) {
     const gates = bodies.filter((body) => body.dataset.gate).length;
     $("button", page.chainRuleMore).textContent = `Show all ${gates} gates (${bodies.length - CHAIN_RULE_FOLD_AFTER} more steps)`;
-  }
-}
-
-/** The intuitions the server wrote into the page's own table (when it drew the lessons), so that
- * the script's first table keeps them instead of flashing without them until /api/explain answers. */
-function intuitionsFromPage(m) {
-  for (const body of $$("tbody[data-gate]", page.chainRule)) {
-    const gate = m.nodes.get(body.dataset.gate);
-    const label = $(".gate-label", body);
-    const intuition = $(".intuition", body);
-    if (gate && label && intuition && label.textContent === gate.label) state.intuitions.set(gate.label, intuition.textContent);
   }
 }
 
@@ -88,7 +76,6 @@ function showExplain(explain, query) {
   state.explain = explain;
   state.explainQuery = query;
   page.explainStatus.textContent = "";
-  intuitionsOf(explain, state.model, state.intuitions);
   fillChainRule();
   fillExplainTables();
   fillCode();

@@ -29,7 +29,7 @@ export const state = {
   extras: new URLSearchParams(), // the address's options that the form has no field for
 
   // Step-through (stepper.js)
-  steps: [], // buildSteps() of the circuit on screen
+  steps: [], // the steps of the two passes of the circuit on screen (model.steps)
   step: null, // null: every number shown; else the index into steps
   player: null, // the interval of Play, while it plays
 
@@ -43,7 +43,6 @@ export const state = {
   explainAsked: null, // the query last sent to /api/explain (answered or not)
   explainBusy: false, // an /api/explain request is in flight
   explainTimer: null, // the /api/explain request that is due, if any
-  intuitions: new Map(), // gate label -> the lecture's intuition, from /api/explain
   chainRuleUnfolded: false, // "Show all" was pressed for the chain rule of the circuit on screen
 
   // Practice (answers.js, practice-page.js)

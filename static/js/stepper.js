@@ -1,7 +1,6 @@
 // Step-through: the forward pass gate by gate, then the backward pass, by hand or played.
 
 import { $, $$, h } from "./dom.js";
-import { buildSteps } from "./circuit.js";
 import { explainStep } from "./describe.js";
 import { page, state } from "./state.js";
 import { practising } from "./answers.js";
@@ -24,7 +23,7 @@ export function setUpStepper() {
 
 /** The steps of the circuit on screen, kept at the step shown where it still has one. */
 export function refreshSteps() {
-  state.steps = buildSteps(state.model);
+  state.steps = state.model.steps;
   if (state.step !== null) state.step = Math.min(state.step, state.steps.length - 1);
   showStep();
 }
