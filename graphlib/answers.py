@@ -53,52 +53,44 @@ def _exact(shown):
 
 
 def _node_json(document, node):
-    about = _node_facts(document.graph)[node.id]
-    operands = []
-    for index, arg in enumerate(node.args):
-        if isinstance(arg, Const):
-            operands.append({"const": json_number(arg.value), "text": arg.text})
+    head, operands = _node_facts(document.graph)[node.id]
+    numbered = []
+    for index, operand in operands:
+        if index is None:  # a constant
+            numbered.append(operand)
             continue
         local = document.locals[(node.id, index)]
-        operands.append({
-            "node": arg,
-            **about["local_formulas"][index],
+        numbered.append({
+            **operand,
             "local": _exact(local),
             "local_text": None if local.hidden else local.text,
             # A wire's gradient into a gate is never the output's own: hidden while practising.
             "grad": None if local.hidden else json_number(document.into(node.id, index).grad.number),
         })
     trunk = document.trunk(node.id)
-    return {
-        "id": node.id,
-        "op": node.op,
-        "label": node.label,
-        "name": node.name,
-        "expr": about["expr"],
-        "formula": about["formula"].text,
-        "formula_latex": about["formula"].latex,
-        "intuition": about["intuition"],
-        "inputs": about["inputs"],
-        "operands": operands,
-        "value": _exact(trunk.value),
-        "grad": _exact(trunk.grad),
-    }
+    return {**head, "operands": numbered, "value": _exact(trunk.value), "grad": _exact(trunk.grad)}
 
 
 @functools.lru_cache(maxsize=512)  # as many as parsed graphs are kept
 def _node_facts(graph):
-    """Per node id, what its JSON says that depends on the graph alone."""
-    return {
-        node.id: {
-            "expr": graph.text(node),
-            "formula": Written("", "") if node.is_input else gate_formulas(node).formula,
-            "local_formulas": {} if node.is_input else
-            {index: _local_formula_json(formulas) for index, formulas in wire_formulas(node).items()},
-            "inputs": tuple(source_id for _, source_id in node.wires),
-            "intuition": "" if node.is_input else node.intuition,
-        }
-        for node in graph.nodes
-    }
+    """Per node id, what its JSON says that depends on the graph alone: its fields before the
+    operands, and each operand's as (index, fields), the index None for a constant."""
+    facts = {}
+    for node in graph.nodes:
+        formula = Written("", "") if node.is_input else gate_formulas(node).formula
+        head = {"id": node.id, "op": node.op, "label": node.label, "name": node.name, "expr": graph.text(node),
+                "formula": formula.text, "formula_latex": formula.latex,
+                "intuition": "" if node.is_input else node.intuition,
+                "inputs": tuple(source_id for _, source_id in node.wires)}
+        local_formulas = {} if node.is_input else wire_formulas(node)
+        operands = []
+        for index, arg in enumerate(node.args):
+            if isinstance(arg, Const):
+                operands.append((None, {"const": json_number(arg.value), "text": arg.text}))
+            else:
+                operands.append((index, {"node": arg, **_local_formula_json(local_formulas[index])}))
+        facts[node.id] = (head, tuple(operands))
+    return facts
 
 
 @functools.lru_cache(maxsize=512)
@@ -112,21 +104,20 @@ def _steps_json(graph):
 
 
 def _wire_json(numbers, practising):
-    wire = numbers.wire
-    shown = [numbers.value, numbers.grad] + ([numbers.tangent] if numbers.tangent else [])
+    wire, value, grad, tangent = numbers
     drawn = {
         "id": wire.id,
         "node": wire.source,
         "consumer": wire.consumer,
         "operand": wire.operand,
-        "value": None if numbers.value.hidden else numbers.value.text,
-        "grad": None if numbers.grad.hidden else numbers.grad.text,
-        "flagged": [number.flagged for number in shown],
+        "value": None if value.hidden else value.text,
+        "grad": None if grad.hidden else grad.text,
+        "flagged": [value.flagged, grad.flagged] if tangent is None else [value.flagged, grad.flagged, tangent.flagged],
     }
-    if numbers.tangent:
-        drawn["tangent"] = numbers.tangent.text
+    if tangent is not None:
+        drawn["tangent"] = tangent.text
     if practising:  # which numbers the diagram shows as "?"
-        drawn["hidden"] = [numbers.value.hidden, numbers.grad.hidden]
+        drawn["hidden"] = [value.hidden, grad.hidden]
     return drawn
 
 
@@ -171,18 +162,18 @@ def _forks_json(document):
 def _chain_rule_json(document, node):
     """upstream x local = downstream, for each wire into the gate (null while practising)."""
     graph = document.graph
-    facts = _node_facts(graph)[node.id]
+    formulas = wire_formulas(node)
     practising = bool(document.style.practice)
     return {
         "gate": node.id,
         "label": node.label,
-        "expr": facts["expr"],
+        "expr": graph.text(node),
         "intuition": node.intuition,
         "upstream": None if practising else json_number(document.trunk(node.id).grad.number),
         "operands": [
             {"node": source_id, "label": graph.node(source_id).label or graph.text(graph.node(source_id)),
              "local": _exact(document.locals[(node.id, index)]),
-             **facts["local_formulas"][index],
+             **_local_formula_json(formulas[index]),
              "downstream": None if practising else json_number(document.into(node.id, index).grad.number)}
             for index, source_id in node.wires
         ],
@@ -241,8 +232,8 @@ def _optional_number(value):
 
 
 def json_number(value):
+    if math.isfinite(value):
+        return value
     if math.isnan(value):
         return "NaN"
-    if math.isinf(value):
-        return "Infinity" if value > 0 else "-Infinity"
-    return value
+    return "Infinity" if value > 0 else "-Infinity"

@@ -9,6 +9,7 @@ the steps) is kept per graph: a page scrubbing a value asks for the same graph h
 import functools
 import math
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from graphlib.evaluate import forward_mode
 from graphlib.options import BY_NAME, Style
@@ -55,22 +56,33 @@ def is_hidden(graph, wire, kind, practice):
 
 def format_number(value, precision=DEFAULT_PRECISION):
     """Fixed decimals as in the notes; inf, -inf and nan by name; huge numbers in e-notation."""
-    if math.isnan(value):
-        return "nan"
-    if math.isinf(value):
-        return "inf" if value > 0 else "-inf"
+    if not math.isfinite(value):
+        return "nan" if math.isnan(value) else "inf" if value > 0 else "-inf"
     if abs(value) >= 1e9:
         return f"{value:.{precision}e}"
     text = f"{value:.{precision}f}"
-    if float(text) == 0:
-        return text.lstrip("-")  # -0.00 reads as a sign error to students
+    if text[0] == "-" and float(text) == 0:
+        return text[1:]  # -0.00 reads as a sign error to students
     return text
 
 
-@dataclass(frozen=True)
-class Shown:
+@functools.lru_cache(maxsize=512)
+def _wires_into(graph):
+    """(gate id, operand index) -> the id of the wire into that operand."""
+    into = {}
+    for wire in wires(graph):
+        if wire.consumer is None:
+            for gate, index in graph.consumers()[wire.source]:
+                into.setdefault((gate, index), wire.id)
+        else:
+            into[(wire.consumer, wire.operand)] = wire.id
+    return into
+
+
+class Shown(NamedTuple):
     """One number as every view shows it: in full, as text at the chosen decimals, and whether
-    practice keeps it from the student (then no view shows it, not even whether it is finite)."""
+    practice keeps it from the student (then no view shows it, not even whether it is finite).
+    A named tuple, as WireNumbers: a request makes hundreds, and a tuple is quickest to make."""
 
     number: float
     text: str
@@ -82,8 +94,7 @@ class Shown:
         return not self.hidden and not math.isfinite(self.number)
 
 
-@dataclass(frozen=True)
-class WireNumbers:
+class WireNumbers(NamedTuple):
     wire: Wire
     value: Shown
     grad: Shown
@@ -165,9 +176,7 @@ class Document:
     def into(self, gate_id, operand):
         """The numbers of the wire into operand `operand` of the gate: its fork's branch, or the
         source's own wire."""
-        source = self.graph.node(gate_id).args[operand]
-        branch = self.wires.get(f"wire-{source}-{gate_id}-{operand}")
-        return branch or self.trunk(source)
+        return self.wires[_wires_into(self.graph)[(gate_id, operand)]]
 
     @property
     def output(self):
@@ -175,23 +184,24 @@ class Document:
 
 
 def build_document(graph, evaluation, style=Style()):
-    precision, practice = style.precision, style.practice
+    precision, practising = style.precision, bool(style.practice)
     tangents = forward_mode(graph, evaluation, style.wrt) if style.wrt else None
-
-    def shown(number, hidden=False):
-        return Shown(number, format_number(number, precision), hidden)
-
+    # A value leaves its node on every branch of a fork: written once.
+    value_texts = {node_id: format_number(number, precision) for node_id, number in evaluation.values.items()}
     numbers = {}
     for wire in wires(graph):
-        grad = evaluation.grads[wire.source] if wire.consumer is None else \
+        source = wire.source
+        grad = evaluation.grads[source] if wire.consumer is None else \
             evaluation.wire_grads[(wire.consumer, wire.operand)]
         numbers[wire.id] = WireNumbers(
             wire,
-            shown(evaluation.values[wire.source], is_hidden(graph, wire, "values", practice)),
-            shown(grad, is_hidden(graph, wire, "grads", practice)),
-            None if tangents is None else shown(tangents[wire.source]),
+            Shown(evaluation.values[source], value_texts[source],
+                  practising and is_hidden(graph, wire, "values", style.practice)),
+            Shown(grad, format_number(grad, precision), practising and is_hidden(graph, wire, "grads", style.practice)),
+            None if tangents is None else Shown(tangents[source], format_number(tangents[source], precision)),
         )
     # Every local gradient is hidden while practising: next to the output (upstream 1) it is its
     # wire's gradient, and in "values" mode exp's is its value, 1/x's gives x away.
-    local_grads = {key: shown(number, bool(practice)) for key, number in evaluation.local_grads.items()}
+    local_grads = {key: Shown(number, format_number(number, precision), practising)
+                   for key, number in evaluation.local_grads.items()}
     return Document(graph, evaluation, style, numbers, local_grads, tangents)
