@@ -14,7 +14,7 @@ from graphlib.document import format_number, steps
 from graphlib.gradcheck import check_gradients
 from graphlib.graph import Const
 from graphlib.ops import CONVENTIONS
-from graphlib.symbolic import NO_TIME, Written, gate_formulas, settled, symbolic_gradients, wire_formulas
+from graphlib.symbolic import MAX_TYPESET_CHARS, NO_TIME, Written, gate_formulas, settled, symbolic_gradients, wire_formulas
 
 PRACTICE_NOTE = "Left out while practising: the gradients' values are numbers to find."
 
@@ -182,11 +182,12 @@ def _chain_rule_json(document, node):
 
 def symbolic_settled(explanation):
     """Whether an explanation would come out the same on the next request: not where SymPy ran
-    out of time or memory (or crashed, or found the server busy), or left a formula unsimplified,
-    which the next request may not."""
+    out of time or memory (or crashed, or found the server busy), or left a formula unsimplified
+    or not typeset (short enough to be), which the next request may not."""
     if not settled(explanation["symbolic_note"]):
         return False
     return all(entry["differs"] != NO_TIME and entry["simplified"]
+               and (entry["formula_latex"] is not None or len(entry["formula"]) > MAX_TYPESET_CHARS)
                for entry in (explanation["symbolic"] or {}).values())
 
 

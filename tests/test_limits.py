@@ -1,5 +1,6 @@
 """What keeps the service steady: the time limit, the rate limit, the render cache, memory."""
 
+import dataclasses
 import shutil
 import socket
 import subprocess
@@ -227,6 +228,23 @@ def test_answers_that_may_differ_next_time_are_not_kept(monkeypatch):
     for _ in range(2):
         assert client.get("/api/explain?expr=x*4").json["symbolic_note"] == symbolic.OUT_OF_TIME
     assert app.extensions["answer_cache"].entries == {}
+
+
+def test_formulas_not_typeset_in_time_are_typeset_on_the_next_request(monkeypatch):
+    from graphlib import symbolic
+
+    def typesetting_out_of_time(graph, point, evaluation):  # worked out and checked, left plain text
+        found = symbolic.symbolic_gradients_here(graph, point, evaluation)
+        return symbolic.Symbolic({name: dataclasses.replace(gradient, latex=None, lecture=None)
+                                  for name, gradient in found.gradients.items()}, found.note)
+
+    app = create_app({"ANSWER_CACHE_ENTRIES": 16})
+    client = app.test_client()
+    with monkeypatch.context() as patched:
+        patched.setattr("graphlib.answers.symbolic_gradients", typesetting_out_of_time)
+        assert client.get("/api/explain?expr=x*4").json["symbolic"]["x"]["formula_latex"] is None
+    assert app.extensions["answer_cache"].entries == {}
+    assert client.get("/api/explain?expr=x*4").json["symbolic"]["x"]["formula_latex"] == "4"
 
 
 def test_refused_requests_are_not_kept():
