@@ -29,8 +29,15 @@ The numbers
 The circuit as the web app builds it, drawings and programs
     build_circuit    request fields ({"expr": ["(x+y)*z"], "x": ["-2"]}) into a Circuit
     Circuit          a graph, its values, its Evaluation and its display options
-    to_dot           a circuit's DOT source, for Graphviz
+    Style            the display options (decimals, colours, layout, ...), one field per entry of OPTIONS
+    OPTIONS          the table of display options: name, label, choices, default
+    build_document   a graph, its Evaluation and a Style into the Document every view reads
+    Document         each wire's numbers as shown, what practice hides, the steps of the two passes
+    to_dot           a Document's DOT source, for Graphviz
     render_svg       DOT source into SVG, drawn by Graphviz
+    draw             a Document as SVG or PNG bytes, or its DOT source
+    to_json          a Circuit as the JSON of /api/graph
+    explain_json     a Circuit's lessons as the JSON of /api/explain
     staged_python    the lecture's staged Python for a graph at its inputs
     pytorch_code     a PyTorch program computing the same gradients
     GALLERY          the lecture's circuits and a few more
@@ -60,7 +67,10 @@ from graphlib.evaluate import Evaluation, evaluate
 from graphlib.gradcheck import GradientCheck, check_gradients
 from graphlib.symbolic import Symbolic, SymbolicGradient, symbolic_gradients
 from graphlib.circuit import Circuit, build_circuit
-from graphlib.render import render_svg, to_dot
+from graphlib.options import OPTIONS, Style
+from graphlib.document import Document, build_document
+from graphlib.render import draw, render_svg, to_dot
+from graphlib.answers import explain_json, to_json
 from graphlib.codegen import pytorch_code, staged_python
 from graphlib.gallery import GALLERY
 
@@ -68,7 +78,8 @@ __all__ = [
     "parse", "Graph", "Node", "Const", "transform", "OPS", "Op",
     "evaluate", "Evaluation", "check_gradients", "GradientCheck", "symbolic_gradients", "Symbolic",
     "SymbolicGradient",
-    "build_circuit", "Circuit", "to_dot", "render_svg", "staged_python", "pytorch_code", "GALLERY",
+    "build_circuit", "Circuit", "Style", "OPTIONS", "build_document", "Document", "to_dot", "render_svg", "draw",
+    "to_json", "explain_json", "staged_python", "pytorch_code", "GALLERY",
     "CircuitError", "ExpressionSyntaxError", "LimitError", "ValueInputError", "ServiceError", "RenderError",
     "TimeLimitError", "BusyError",
 ]
