@@ -81,7 +81,7 @@ def _node_facts(graph):
         head = {"id": node.id, "op": node.op, "label": node.label, "name": node.name, "expr": graph.text(node),
                 "formula": formula.text, "formula_latex": formula.latex,
                 "intuition": "" if node.is_input else node.intuition,
-                "inputs": tuple(source_id for _, source_id in node.wires)}
+                "inputs": tuple(source_id for _, source_id in node.sources)}
         local_formulas = {} if node.is_input else wire_formulas(node)
         operands = []
         for index, arg in enumerate(node.args):
@@ -175,7 +175,7 @@ def _chain_rule_json(document, node):
              "local": _exact(document.locals[(node.id, index)]),
              **_local_formula_json(formulas[index]),
              "downstream": None if practising else json_number(document.into(node.id, index).grad.number)}
-            for index, source_id in node.wires
+            for index, source_id in node.sources
         ],
     }
 

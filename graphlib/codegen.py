@@ -115,7 +115,7 @@ def _torch_differences(node, names, evaluation):
     if evaluation.grads[node.id] != 0.0:
         return []
     comments = []
-    for index, source_id in node.wires:
+    for index, source_id in node.sources:
         local = evaluation.local_grads[(node.id, index)]
         if not math.isfinite(local):
             comments.append(
@@ -272,7 +272,7 @@ def _backward_lines(graph, names):
         fields = {**_operand_fields(node, names), "out": names.values[node.id]}
         upstream = names.grads[node.id]
         lines.append(f"# backprop {names.values[node.id]} = {_python_forward(node, names)}")
-        for index, source_id in node.wires:
+        for index, source_id in node.sources:
             slope = _slope(node, index, fields)
             if isinstance(slope, Route):
                 term = _fill(slope.template, {**fields, "up": upstream})

@@ -1,7 +1,7 @@
 """Graph to graph: composite gates expanded into chains of simple gates, or such chains, as
 typed, collapsed into one composite gate (`1/(1+exp(-z))` becomes `sigmoid`).
 
-A composite is data: the chain of one-wire gates it stands for, each step an op with the
+A composite is data: the chain of one-wire gates it stands for, each link an op with the
 constant it carries and the side the constant is on.
 """
 
@@ -15,18 +15,18 @@ from graphlib.parse import MAX_GATES
 
 
 @dataclass(frozen=True)
-class Step:
+class Link:
     op: str
     constant: float | None = None  # None: a one-input function such as exp
     constant_first: bool = False  # 1/x has its constant before the wire
 
     def matches(self, node):
-        wires = node.wires
-        if node.op != self.op or len(wires) != 1:
+        sources = node.sources
+        if node.op != self.op or len(sources) != 1:
             return False
         if self.constant is None:
             return len(node.args) == 1
-        [(wire_index, _)] = wires
+        [(wire_index, _)] = sources
         constant = node.args[1 - wire_index]
         same_side = (wire_index == 1) == self.constant_first
         return constant.value == self.constant and (same_side or OPS[self.op].commutative)
@@ -41,10 +41,10 @@ class Step:
 
 COMPOSITES = {
     # sigmoid(z) = 1/(1+exp(-z)), the lecture's figure 2
-    "sigmoid": (Step("mul", -1.0), Step("exp"), Step("add", 1.0, True), Step("div", 1.0, True)),
+    "sigmoid": (Link("mul", -1.0), Link("exp"), Link("add", 1.0, True), Link("div", 1.0, True)),
     # tanh(z) = 2/(1+exp(-2z)) - 1, the same chain with a factor 2 in and out
-    "tanh": (Step("mul", -2.0), Step("exp"), Step("add", 1.0, True), Step("div", 2.0, True),
-             Step("sub", 1.0)),
+    "tanh": (Link("mul", -2.0), Link("exp"), Link("add", 1.0, True), Link("div", 2.0, True),
+             Link("sub", 1.0)),
 }
 
 
@@ -78,8 +78,8 @@ def expand(graph):
             nodes.append(replace(node, args=args))
             continue
         wire = args[0]
-        for index, step in enumerate(chain):
-            gate = step.gate(f"{node.id}.{index}", wire, node.span)
+        for index, link in enumerate(chain):
+            gate = link.gate(f"{node.id}.{index}", wire, node.span)
             nodes.append(gate)
             wire = gate.id
         nodes[-1] = replace(nodes[-1], name=node.name)
@@ -96,7 +96,7 @@ def collapse(graph):
             members = _chain_from(graph, consumers, node, chain)
             if members and not swallowed.intersection(member.id for member in members):
                 first, last = members[0], members[-1]
-                [(_, wire)] = first.wires
+                [(_, wire)] = first.sources
                 collapsed[last.id] = Node(last.id, op, (wire,), last.name, last.span)
                 swallowed.update(member.id for member in members[:-1])
     nodes = [collapsed.get(node.id, node) for node in graph.nodes if node.id not in swallowed]
@@ -109,13 +109,13 @@ def _chain_from(graph, consumers, first, chain):
     members = [first]
     if not chain[0].matches(first):
         return None
-    for step in chain[1:]:
+    for link in chain[1:]:
         previous = members[-1]
         uses = consumers[previous.id]
         if len(uses) != 1 or previous.name:
             return None
         following = graph.node(uses[0][0])
-        if not step.matches(following):
+        if not link.matches(following):
             return None
         members.append(following)
     return members

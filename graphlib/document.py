@@ -37,7 +37,7 @@ def wires(graph):
     consumers = graph.consumers()
     drawn = [Wire(f"wire-{node.id}", node.id) for node in graph.nodes]
     for node in graph.gates:
-        for index, source_id in node.wires:
+        for index, source_id in node.sources:
             if len(consumers[source_id]) > 1:
                 drawn.append(Wire(f"wire-{source_id}-{node.id}-{index}", source_id, node.id, index))
     return tuple(drawn)
@@ -144,7 +144,7 @@ def steps(graph):
     arrived = {}  # source -> how many of its branches have their gradient
     for gate in reversed(graph.gates):
         grads, chains, forks = [], [], []
-        for index, source in gate.wires:
+        for index, source in gate.sources:
             wire = into.get((gate.id, index), trunks[source])
             grads.append(wire)
             chains.append(Chain(index, wire))

@@ -52,7 +52,7 @@ def backward(graph, values):
         upstream = grads[node.id]
         local = _local_grads(node, values)
         masked = _masked(node, values)
-        for index, source_id in node.wires:
+        for index, source_id in node.sources:
             local_grads[(node.id, index)] = float(local[index])
             contribution = _chain(upstream, local[index], masked[index])
             wire_grads[(node.id, index)] = contribution
@@ -93,7 +93,7 @@ def forward_mode(graph, evaluation, variable):
             tangents[node.id] = 1.0 if node.name == variable else 0.0
             continue
         total = 0.0
-        for index, source_id in node.wires:
+        for index, source_id in node.sources:
             # As backward: a zero tangent contributes exactly 0, even through an infinite slope.
             if tangents[source_id] != 0.0:
                 total += evaluation.local_grads[(node.id, index)] * tangents[source_id]

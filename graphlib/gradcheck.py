@@ -16,7 +16,7 @@ from graphlib.evaluate import evaluate, forward
 from graphlib.graph import Const
 from graphlib.ops import OpsView
 
-STEP = 1e-5
+H = 1e-5  # the centred difference's step, h in the notes
 
 # The notes: above 1e-2 the gradient is probably wrong; 1e-2 to 1e-4 should make you
 # uncomfortable; below 1e-4 is usually okay for objectives with kinks (too high without);
@@ -52,7 +52,7 @@ class GradientCheck:
     warning: str
 
 
-def check_gradients(graph, inputs, evaluation=None, h=STEP):
+def check_gradients(graph, inputs, evaluation=None, h=H):
     """One GradientCheck per input variable, in the graph's order; `inputs` maps each variable
     name to a number, `evaluation` is the circuit's at that point where it has one already."""
     point = {node.name: float(inputs[node.name]) for node in graph.inputs}
@@ -106,7 +106,7 @@ def kinks_near(graph, input_id, centre, above, below):
     downstream = {input_id}
     near = []
     for node in graph.gates:
-        if not any(source_id in downstream for _, source_id in node.wires):
+        if not any(source_id in downstream for _, source_id in node.sources):
             continue
         downstream.add(node.id)
         if node.op not in KINKS:

@@ -54,8 +54,8 @@ class Node:
         return tuple(arg.text if isinstance(arg, Const) else None for arg in self.args)
 
     @cached_property
-    def wires(self):
-        """(operand index, source node id) for each operand that is a wire."""
+    def sources(self):
+        """(operand index, source node id) for each operand that is a node's value, not a constant."""
         return tuple((index, arg) for index, arg in enumerate(self.args) if isinstance(arg, str))
 
 
@@ -67,7 +67,7 @@ class Graph:
     source: str
     nodes: tuple
 
-    def __hash__(self):  # graphs key caches (render.wires); hashing every node each time costs more
+    def __hash__(self):  # graphs key caches (document.wires); hashing every node each time costs more
         return self._hash
 
     @cached_property
@@ -101,7 +101,7 @@ class Graph:
     def _consumers(self):
         uses = {node.id: [] for node in self.nodes}
         for node in self.nodes:
-            for index, source_id in node.wires:
+            for index, source_id in node.sources:
                 uses[source_id].append((node.id, index))
         return {node_id: tuple(pairs) for node_id, pairs in uses.items()}
 

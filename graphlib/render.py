@@ -91,10 +91,10 @@ def columns(graph):
     That is where dot puts a gate whose wires it is free to shorten."""
     depth = {}
     for node in graph.nodes:
-        depth[node.id] = 1 + max((depth[source] for _, source in node.wires), default=-1)
+        depth[node.id] = 1 + max((depth[source] for _, source in node.sources), default=-1)
     column = {graph.output.id: depth[graph.output.id]}
     for node in reversed(graph.nodes):
-        for _, source in node.wires:
+        for _, source in node.sources:
             column[source] = min(column.get(source, column[node.id]), column[node.id] - 1)
     for node in graph.inputs:
         column[node.id] = 0
@@ -188,7 +188,7 @@ def to_dot(document):
     branches = {(wire.consumer, wire.operand): wire for wire in drawn if wire.consumer is not None}
     stubs_drawn = dict.fromkeys(stubbed, 0)
     for node in graph.gates:
-        for index, source_id in node.wires:
+        for index, source_id in node.sources:
             branch = branches.get((node.id, index))
             if branch is None:
                 rows.edge(dot, palette, tables.exit(trunks[source_id].id), f"gate-{node.id}", source_id, node.id)
@@ -236,7 +236,7 @@ class _Rows:
             if node.id in stubbed:
                 self._join(node.id, consumers[node.id][0][0])
         for node in graph.gates:
-            for _, source in node.wires:
+            for _, source in node.sources:
                 if source not in stubbed and self.row[source] == self.row[node.id]:
                     self._join(source, node.id)
 
@@ -288,10 +288,10 @@ def _main_lines(graph):
     line of its own. (Keeping short lines straight costs dot time and shows nothing.)"""
     size = {}
     for node in graph.nodes:
-        size[node.id] = 0 if node.is_input else 1 + sum(size[source] for _, source in node.wires)
+        size[node.id] = 0 if node.is_input else 1 + sum(size[source] for _, source in node.sources)
     line = {graph.output.id: graph.output.id}
     for node in reversed(graph.gates):
-        operands = [source for _, source in node.wires if not graph.node(source).is_input]
+        operands = [source for _, source in node.sources if not graph.node(source).is_input]
         if operands:
             heaviest = max(operands, key=lambda source: size[source])
             if size[heaviest] > 2 * (sum(size[source] for source in operands) - size[heaviest]):

@@ -130,7 +130,7 @@ def gate_formulas(node):
 
 def wire_formulas(node):
     """{operand index: (the wire's name, d gate / d operand)} for each wire into the gate."""
-    return dict(zip([index for index, _ in node.wires], gate_formulas(node).operands))
+    return dict(zip([index for index, _ in node.sources], gate_formulas(node).operands))
 
 
 NO_FORMULA = "?"  # where SymPy fails on a gate, as on max(x, nan) (a constant that overflowed)
@@ -615,7 +615,7 @@ def _disagreement(graph, evaluation, node, value, backward):
             return INF_WIRE.format(backward=backward)
         return INFINITE_LOCAL.format(backward=backward)
     error = relative_error(value, backward)
-    slopes = [evaluation.local_grads[(gate.id, index)] for gate in gates for index, _ in gate.wires]
+    slopes = [evaluation.local_grads[(gate.id, index)] for gate in gates for index, _ in gate.sources]
     if not all(math.isfinite(number) for number in carried + slopes):
         return OUT_OF_RANGE.format(error=error)
     return ROUNDING.format(error=error)
@@ -625,7 +625,7 @@ def _downstream(graph, input_id):
     """The gates the input feeds, directly or through others, in the graph's order."""
     reached, gates = {input_id}, []
     for gate in graph.gates:
-        if any(source_id in reached for _, source_id in gate.wires):
+        if any(source_id in reached for _, source_id in gate.sources):
             reached.add(gate.id)
             gates.append(gate)
     return gates

@@ -205,7 +205,7 @@ def test_every_wire_has_a_gradient_and_every_node_a_value_and_gradient():
     graph, result = run(FIGURE_2, **FIGURE_2_INPUTS)
     ids = {node.id for node in graph.nodes}
     assert set(result.values) == ids and set(result.grads) == ids
-    assert set(result.wire_grads) == {(gate.id, index) for gate in graph.gates for index, _ in gate.wires}
+    assert set(result.wire_grads) == {(gate.id, index) for gate in graph.gates for index, _ in gate.sources}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -229,7 +229,7 @@ def test_zero_upstream_contributes_exactly_zero(source, inputs, name, expected):
     assert result.grads[node.id] == expected
     for gate in graph.gates:
         if result.grads[gate.id] == 0.0:
-            assert all(result.wire_grads[(gate.id, i)] == 0.0 for i, _ in gate.wires)
+            assert all(result.wire_grads[(gate.id, i)] == 0.0 for i, _ in gate.sources)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -379,7 +379,7 @@ def exact_backward(graph, result):
             if upstream == 0:  # the evaluator's rule: a zero upstream gradient contributes 0
                 continue
             locals_ = mp_oracle.local_gradients(node.op, operands)
-            for index, source_id in node.wires:
+            for index, source_id in node.sources:
                 if locals_[index] is None:
                     return None
                 grads[source_id] = grads.get(source_id, 0) + upstream * locals_[index]

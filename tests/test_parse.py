@@ -156,7 +156,7 @@ def test_constant_subexpressions_fold_into_one_constant_without_a_wire(source, v
     (const,) = [arg for arg in gate.args if isinstance(arg, Const)]
     assert const.value == pytest.approx(value, rel=1e-15)
     assert const.text == text
-    assert len(gate.wires) == 1
+    assert len(gate.sources) == 1
 
 
 def test_a_variable_used_several_times_is_one_input_that_forks():
