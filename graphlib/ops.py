@@ -231,6 +231,20 @@ def _min_route(mine, other, upstream):
 '''
 
 
+def _router(name, forward, local_grads, formula, winner, helper, masked):
+    """max or min: the two routing gates, which differ in which input wins."""
+    route = f"_{name}_route"
+    return Op(name, 2, forward, local_grads, formula,
+              python=PythonGate(name, f"np.{forward.__name__}({{0}}, {{1}})",
+                                (Route(f"{route}({{0}}, {{1}}, {{up}})"), Route(f"{route}({{1}}, {{0}}, {{up}})")),
+                                {route: helper}),
+              torch=TorchGate(f"torch.{forward.__name__}({{0}}, {{1}})", tensor_operands=True),
+              help=f"the {winner} of a and b",
+              commutative=True,
+              intuition=f"A {name} gate routes: the {winner} input gets all of the upstream gradient, the other none.",
+              kink=lambda a, b: a - b, masked=masked)
+
+
 ONE = np.float64(1.0)
 
 OPS = {
@@ -305,26 +319,8 @@ OPS = {
            torch=TorchGate("torch.abs({0})"),
            help="|x|",
            kink=lambda a: a),
-        Op("max", 2, np.maximum, _max_grads, sympy.Max,
-           python=PythonGate("max", "np.maximum({0}, {1})",
-                             (Route("_max_route({0}, {1}, {up})"), Route("_max_route({1}, {0}, {up})")),
-                             {"_max_route": _MAX_ROUTE}),
-           torch=TorchGate("torch.maximum({0}, {1})", tensor_operands=True),
-           help="the larger of a and b",
-           commutative=True,
-           intuition="A max gate routes: the larger input gets all of the upstream gradient, the "
-                     "other none.",
-           kink=lambda a, b: a - b, masked=lambda a, b: (a < b, b < a)),
-        Op("min", 2, np.minimum, _min_grads, sympy.Min,
-           python=PythonGate("min", "np.minimum({0}, {1})",
-                             (Route("_min_route({0}, {1}, {up})"), Route("_min_route({1}, {0}, {up})")),
-                             {"_min_route": _MIN_ROUTE}),
-           torch=TorchGate("torch.minimum({0}, {1})", tensor_operands=True),
-           help="the smaller of a and b",
-           commutative=True,
-           intuition="A min gate routes: the smaller input gets all of the upstream gradient, the "
-                     "other none.",
-           kink=lambda a, b: a - b, masked=lambda a, b: (a > b, b > a)),
+        _router("max", np.maximum, _max_grads, sympy.Max, "larger", _MAX_ROUTE, lambda a, b: (a < b, b < a)),
+        _router("min", np.minimum, _min_grads, sympy.Min, "smaller", _MIN_ROUTE, lambda a, b: (a > b, b > a)),
     ]
 }
 

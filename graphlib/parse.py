@@ -366,12 +366,7 @@ class _Parser:
                 f"{where(self.source, name.start)}; define a step before using it.",
                 position=name.start,
             )
-        if name.text in RESERVED_NAMES:
-            raise ExpressionSyntaxError(
-                f"{name.text!r} at {where(self.source, name.start)} is a reserved word and cannot "
-                "be a step name; choose another name.",
-                position=name.start,
-            )
+        self._refuse_reserved(name, "step name")
         if len(self.builder.steps) == MAX_STEPS:
             raise LimitError(
                 f"Too many named steps: {name.text!r} at {where(self.source, name.start)} would be "
@@ -469,13 +464,16 @@ class _Parser:
                 f"{token.text} at {where(self.source, token.start)} is a function: write {token.text}(...).",
                 position=token.start,
             )
+        self._refuse_reserved(token, "variable name")
+        return self.builder.variable(token)
+
+    def _refuse_reserved(self, token, role):
         if token.text in RESERVED_NAMES:
             raise ExpressionSyntaxError(
                 f"{token.text!r} at {where(self.source, token.start)} is a reserved word and cannot be a "
-                "variable name; choose another name.",
+                f"{role}; choose another name.",
                 position=token.start,
             )
-        return self.builder.variable(token)
 
     def call(self, name):
         op = FUNCTIONS.get(name.text)
