@@ -678,6 +678,26 @@ def test_without_javascript_the_lessons_are_on_the_page_as_the_script_draws_them
     live.context.close()
 
 
+@pytest.mark.parametrize("query, gates, forks", [
+    ("expr=x*y%2Bx*max(x,y)&x=2&y=-3", 4, 2),  # each fork's sum after the gate that completes it
+    ("expr=q%20%3D%20x%20%2B%20y%3B%20f%20%3D%20q%20*%20z&x=-2&y=5&z=-4", 2, 0),  # named steps
+    ("expr=2*x%2F(1-x)%2Bx**3&x=0.5&precision=4", 5, 1),  # constants in the gates
+], ids=["forks", "named-steps", "constants"])
+def test_the_script_draws_the_chain_rule_the_server_writes(server, browser, static_page, query, gates, forks):
+    """One lesson, written twice: by the template without JavaScript and by the script, both
+    from the steps of the circuit's document; word for word the same table."""
+    static_page.goto(f"{server}/?{query}")
+    static_table = static_page.locator("#chain-rule").inner_text()
+    live = _open_page(browser)
+    open_circuit(live, server, query, gates)
+    live_table = live.locator("#chain-rule").evaluate("""table => {
+        for (const math of table.querySelectorAll("code.math.typeset")) math.replaceWith(math.title);
+        return table.innerText; }""")
+    assert live_table.split() == static_table.split()
+    assert static_page.locator("#chain-rule tbody.fork").count() == forks and live.console_errors == []
+    live.context.close()
+
+
 def test_the_staged_code_shown_is_the_download_and_follows_the_circuit(server, browser):
     page = _open_page(browser, permissions=["clipboard-read", "clipboard-write"])
     open_circuit(page, server, FIGURE_1_QUERY, 2)

@@ -1,10 +1,10 @@
 /* The lecture's lessons for the circuit on screen, as DOM nodes: the chain rule gate by gate, the
- * gradient check, the symbolic gradients and the staged code. templates/index.html draws the same
- * markup without JavaScript; keep the two alike.
+ * gradient check, the symbolic gradients and the staged code. Without JavaScript the template
+ * writes the same tables from the same data (tests/test_browser.py compares them word for word).
  *
- * The chain rule is built from /api/graph (the numbers as the diagram shows them, so it follows
- * every scrub at once); only its intuitions, the gradient check, the formulas and the code come
- * from /api/explain, which is slower and asked for less often. */
+ * The chain rule is the backward steps of /api/graph's circuit document, with its numbers as the
+ * diagram shows them and each gate's intuition, so it follows every scrub at once; the gradient
+ * check, the formulas and the code come from /api/explain, which is slower and asked for less often. */
 
 import { code, h } from "./dom.js";
 import { localText, nodeName } from "./circuit.js";
