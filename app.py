@@ -29,7 +29,8 @@ from graphlib.ops import CONVENTIONS
 from graphlib.options import OPTIONS
 from graphlib.parse import MAX_LENGTH, NAME_PATTERN, RESERVED_NAMES, parse
 from graphlib.practice import answer_json, check_json
-from graphlib.render import draw, error_svg, visible
+from graphlib.drawing import draw
+from graphlib.render import error_svg, visible
 
 FIRST_CIRCUIT = GALLERY[1]  # figure 2 of the notes, a neuron: what `/` shows a first visit
 DRAWING_TYPES = {"svg": "image/svg+xml", "png": "image/png", "dot": "text/vnd.graphviz"}  # /graph.<type>

@@ -4,9 +4,9 @@ before, measured in the same run: `dot` started as a subprocess of this process 
 Usage: .venv/bin/python bench/bench_compute.py [--repeat N] [--quick] [--ballast MB]
 
 Columns, each the median of N warm runs (the pool started, dot's files in the page cache):
-  pool, library   render.run_dot: Graphviz's library in a warm compute process (the default)
-  pool, program   render.run_dot with BACKPROP_GRAPHVIZ=program: dot started by a compute process
-  dot here        render._run_dot from this process, with preexec_fn, as every drawing was before
+  pool, library   drawing.run_dot: Graphviz's library in a warm compute process (the default)
+  pool, program   drawing.run_dot with BACKPROP_GRAPHVIZ=program: dot started by a compute process
+  dot here        drawing._run_dot from this process, with preexec_fn, as every drawing was before
 --ballast MB makes this process that much bigger first, as a web worker grows: preexec_fn makes
 Python fork (copy the page tables of) the whole process, so "dot here" grows with it; the pool's
 processes stay small. --quick runs each case once.
@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from graphlib import compute, render  # noqa: E402
+from graphlib import compute, drawing, render  # noqa: E402
 from graphlib.circuit import build_circuit  # noqa: E402
 from graphlib.gallery import GALLERY  # noqa: E402
 
@@ -37,25 +37,25 @@ def source_of(example):
 
 def by_pool(how):
     def draw(dot_source, output_format):
-        os.environ[render.GRAPHVIZ_SETTING] = how
+        os.environ[drawing.GRAPHVIZ_SETTING] = how
         try:
-            return render.run_dot(dot_source, output_format)
+            return drawing.run_dot(dot_source, output_format)
         finally:
-            del os.environ[render.GRAPHVIZ_SETTING]
+            del os.environ[drawing.GRAPHVIZ_SETTING]
     return draw
 
 
 def here(dot_source, output_format):
     """The drawing as before: dot run by this process (for a PNG, after the SVG that sets its viewport)."""
-    timeout = render.DOT_TIMEOUT_SECONDS
+    timeout = drawing.DOT_TIMEOUT_SECONDS
     stop_at = time.monotonic() + timeout
     path = os.environ.get("PATH", "")
-    svg = render._run_dot(dot_source, ["-Tsvg"], timeout, stop_at, "", "", path)
+    svg = drawing._run_dot(dot_source, ["-Tsvg"], timeout, stop_at, "", "", path)
     if output_format == "svg":
         return svg
-    viewport = render.png_viewport(*render._svg_points(svg))
-    arguments = ["-Tpng", f"-Gdpi={render.PNG_DPI}"] + ([f"-Gviewport={viewport}"] if viewport else [])
-    return render._run_dot(dot_source, arguments, timeout, stop_at, "", "", path)
+    viewport = drawing.png_viewport(*drawing._svg_points(svg))
+    arguments = ["-Tpng", f"-Gdpi={drawing.PNG_DPI}"] + ([f"-Gviewport={viewport}"] if viewport else [])
+    return drawing._run_dot(dot_source, arguments, timeout, stop_at, "", "", path)
 
 
 def median_ms(draw, dot_source, output_format, repeat):

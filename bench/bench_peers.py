@@ -61,7 +61,7 @@ CASES = {
 
 def ours_uncached(expr, values):
     from graphlib.circuit import build_circuit
-    from graphlib.render import draw
+    from graphlib.drawing import draw
 
     fields = {"expr": [expr], **{name: [repr(float(value))] for name, value in values.items()}}
     return draw(build_circuit(fields).document, "svg")

@@ -26,7 +26,8 @@ from app import create_app  # noqa: E402
 from graphlib.circuit import build_circuit  # noqa: E402
 from graphlib.gallery import GALLERY  # noqa: E402
 from graphlib.parse import MAX_DEPTH, MAX_GATES, MAX_VARIABLES  # noqa: E402
-from graphlib.render import DOT_TIMEOUT_SECONDS, render_svg, to_dot  # noqa: E402
+from graphlib.drawing import DOT_TIMEOUT_SECONDS, render_svg  # noqa: E402
+from graphlib.render import to_dot  # noqa: E402
 
 
 def heavy_circuits():

@@ -29,7 +29,7 @@ from graphlib.errors import RenderError
 AGERR = 1  # cgraph.h's agerrlevel_t: AGWARN 0, AGERR 1; agreseterrors() returns the worst seen
 INPUT_NAME = b"<stdin>"  # what `dot` calls its input in messages: "Error: <stdin>: syntax error in line 1"
 DEFAULT_PAD_POINTS = 4  # dot's space around a drawing that sets no "pad" (render.to_dot sets none)
-MESSAGE_CHARACTERS = 300  # of Graphviz's messages in an error, as render.run_dot quotes dot's stderr
+MESSAGE_CHARACTERS = 300  # of Graphviz's messages in an error, as drawing.run_dot quotes dot's stderr
 # A 1x1 PNG, for the self-test of the sandbox.
 TEST_IMAGE = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg=="

@@ -1,4 +1,4 @@
-"""A circuit document to Graphviz DOT, and DOT to SVG or PNG by Graphviz in a compute process, under limits.
+"""A circuit document into Graphviz DOT source: gates as circles, each wire with its numbers.
 
 Every wire is drawn through a small table whose middle row is the wire itself: the value sits
 above it in green and the gradient below it in red, as in the lecture's figures. A value used by
@@ -9,39 +9,15 @@ with the value's name and which use it is (`x`, `3 of 60`), and the value's own 
 sum (see `drawn_at_uses`). A deep circuit is drawn in rows (`_Rows`).
 """
 
-import ctypes
-import functools
 import html
 import math
-import os
 import re
-import resource
-import signal
-import shutil
-import subprocess
-import tempfile
 import textwrap
-import time
 from dataclasses import dataclass
 
-from graphlib import compute, gvc
 from graphlib.dot import Digraph
-from graphlib.errors import RenderError
 from graphlib.document import HIDDEN, wires
-from graphlib.options import Style
 
-DOT_TIMEOUT_SECONDS = 10
-# How Graphviz draws (BACKPROP_GRAPHVIZ): its C library in the compute pool's warm processes, or
-# the `dot` program started for each drawing (by a compute process) as before. Where the library
-# cannot be loaded, or not kept from reading files, the program draws either way.
-GRAPHVIZ_SETTING = "BACKPROP_GRAPHVIZ"
-GRAPHVIZ_CHOICES = ("library", "program")
-# With the program, the pool's own kill comes this much after dot's timeout, which then answers
-# first (with the same message) and leaves the compute process in service.
-PROGRAM_GRACE_SECONDS = 1.0
-DOT_MEMORY_BYTES = 1024 * 1024 * 1024
-PR_SET_PDEATHSIG = 1  # linux/prctl.h
-_LIBC = ctypes.CDLL(None, use_errno=True)
 # A value is drawn as stubs at its gates (drawn_at_uses) when it feeds more gates than
 # MAX_FORK_BRANCHES: past 16 branches a fork's wires merge into one dark bar, and dot took 1 s to
 # place 4 variables used 30 times each in a 120-gate product, over 2 minutes at 500 gates. In a
@@ -424,146 +400,6 @@ def _stand_in(match):
     if code < 0x20:
         return chr(0x2400 + code)
     return "\u2421" if code == 0x7F else "\ufffd"
-
-
-PNG_DPI = 144  # twice the SVG's 72 points per inch, sharp on high-density screens
-# dot draws a PNG on a cairo surface of 4 bytes a pixel, all of it in memory at once, and cairo
-# refuses a side past 32767 pixels; rasterising and compressing cost ~25 ms a million pixels here.
-# A bigger drawing is zoomed out to fit, which keeps a PNG within twice its SVG's time (measured
-# by bench/bench_render.py); at 144 dpi, 8 Mi pixels hold a circuit of about 70 gates.
-MAX_PNG_PIXELS = 8 * 1024 * 1024
-MAX_PNG_SIDE = 32000
-SVG_SIZE = re.compile(rb'<svg width="([0-9.]+)pt" height="([0-9.]+)pt"')
-
-
-def draw(document, output_format):
-    """The circuit as "svg" or "png" bytes drawn by Graphviz, or its "dot" source."""
-    source = to_dot(document)
-    if output_format == "dot":
-        return source.encode()
-    return run_dot(source, output_format)
-
-
-def render_svg(dot_source, timeout=DOT_TIMEOUT_SECONDS):
-    return run_dot(dot_source, "svg", timeout).decode()
-
-
-def run_dot(dot_source, output_format, timeout=DOT_TIMEOUT_SECONDS):
-    """Draw the DOT source as dot -Tsvg or -Tpng would, in a compute process (compute.py) stopped
-    at `timeout` seconds, allowed to read no files: by Graphviz's library loaded there (gvc.py),
-    or by the `dot` program (BACKPROP_GRAPHVIZ=program, or where the library is unavailable).
-
-    A PNG is drawn at PNG_DPI, zoomed out where it would pass MAX_PNG_PIXELS (png_viewport)."""
-    how = graphviz_setting()
-    stop_at = time.monotonic() + timeout
-    if output_format == "svg":
-        return _draw(dot_source, "svg", how, timeout, stop_at, "laying out this circuit",
-                     "Draw fewer gates, for example with a shorter expression.")
-    return _draw(dot_source, "png", how, timeout, stop_at, "drawing this circuit as a PNG",
-                 "The SVG of the same circuit works; for a PNG, draw fewer gates.")
-
-
-def graphviz_setting():
-    """How Graphviz draws here: BACKPROP_GRAPHVIZ, "library" (the default) or "program"."""
-    how = os.environ.get(GRAPHVIZ_SETTING, "").strip() or GRAPHVIZ_CHOICES[0]
-    if how not in GRAPHVIZ_CHOICES:
-        raise RenderError(f"The server's {GRAPHVIZ_SETTING} is {how[:40]!r}; it must be "
-                          f"{' or '.join(GRAPHVIZ_CHOICES)}.")
-    return how
-
-
-def _draw(dot_source, output_format, how, timeout, stop_at, doing, advice):
-    """One drawing in the pool; `doing` and `advice` complete the message of a crash."""
-    late = f"Drawing the circuit took longer than {timeout} seconds; try a smaller expression."
-    limit = max(stop_at - time.monotonic(), 0.001) + (PROGRAM_GRACE_SECONDS if how == "program" else 0)
-    try:
-        return compute.run(draw_here, dot_source, output_format, how, os.environ.get("PATH", ""),
-                           timeout, stop_at, doing, advice, limit=limit, late=late)
-    except compute.Overran as overran:  # the drawing's limit, or the request's (compute.py)
-        raise RenderError(str(overran)) from None
-    except compute.Crashed as crash:
-        # The same input does it again, so say what to change, not "try again".
-        raise RenderError(f"Graphviz failed: it {crash.what} {doing} (a crash, or out of memory). "
-                          f"{advice}") from None
-    except compute.OutOfMemory as exhausted:
-        raise RenderError(f"Graphviz failed: it needed more memory than the server allows "
-                          f"({exhausted.limit}) {doing}. {advice}") from None
-
-
-def draw_here(dot_source, output_format, how, path, timeout, stop_at, doing, advice):
-    """One drawing in this process (a compute process): by the library it preloaded, else by
-    the `dot` program found on `path` (the caller's PATH)."""
-    graphviz = gvc.here() if how == "library" else None
-    if output_format == "svg":
-        if graphviz is not None:
-            return graphviz.render(dot_source, "svg")
-        return _run_dot(dot_source, ["-Tsvg"], timeout, stop_at, doing, advice, path)
-    if graphviz is not None:  # one layout: its size sets the viewport before rendering
-        return graphviz.render(dot_source, "png", PNG_DPI, png_viewport)
-    svg = _run_dot(dot_source, ["-Tsvg"], timeout, stop_at, doing, advice, path)
-    viewport = png_viewport(*_svg_points(svg))
-    arguments = ["-Tpng", f"-Gdpi={PNG_DPI}"] + ([f"-Gviewport={viewport}"] if viewport else [])
-    return _run_dot(dot_source, arguments, timeout, stop_at, doing, advice, path)
-
-
-def png_viewport(width, height):
-    """dot's viewport ("W,H,Z") that zooms a drawing of `width` x `height` points out until its PNG
-    at PNG_DPI is within MAX_PNG_PIXELS and MAX_PNG_SIDE; None where it already is."""
-    scale = PNG_DPI / 72  # pixels a point
-    if width <= 0 or height <= 0:
-        return None
-    zoom = min(1.0, math.sqrt(MAX_PNG_PIXELS / (width * height)) / scale,
-               MAX_PNG_SIDE / (max(width, height) * scale))
-    if zoom >= 1.0:
-        return None
-    zoom = math.floor(zoom * 1000) / 1000  # printed as it is used, so both ways draw the same
-    return f"{width * zoom:.2f},{height * zoom:.2f},{zoom}"
-
-
-def _svg_points(svg):
-    found = SVG_SIZE.search(svg[:4096])
-    if found is None:
-        raise RenderError("Graphviz failed: its SVG has no size, so the PNG's could not be chosen.")
-    return float(found.group(1)), float(found.group(2))
-
-
-def _run_dot(dot_source, arguments, timeout, stop_at, doing, advice, path):
-    """One run of dot, stopped at `stop_at` (time.monotonic(), the same in every process);
-    `doing` and `advice` complete the message of a crash."""
-    dot_program = shutil.which("dot", path=path)
-    if dot_program is None:
-        raise RenderError("Graphviz's dot program is not installed on the server.")
-    with tempfile.TemporaryDirectory(prefix="dot-") as empty_dir:
-        # SERVER_NAME makes Graphviz refuse files outside GV_FILE_PATH, here an empty directory.
-        environment = {"PATH": path, "SERVER_NAME": "backprop-circuits", "GV_FILE_PATH": empty_dir}
-        try:
-            result = subprocess.run(
-                [dot_program, *arguments], input=dot_source.encode(),
-                capture_output=True, timeout=max(stop_at - time.monotonic(), 0.001), env=environment,
-                cwd=empty_dir, check=False, preexec_fn=_limit_dot_memory,
-            )
-        except subprocess.TimeoutExpired:
-            raise RenderError(
-                f"Drawing the circuit took longer than {timeout} seconds; try a smaller expression."
-            ) from None
-    if result.returncode < 0:
-        # A crash (dot 2.43 crashes when an allocation fails under its memory limit) or a kill:
-        # the same input does it again, so say what to change, not "try again".
-        raise RenderError(
-            f"Graphviz failed: it was stopped by the signal {signal.Signals(-result.returncode).name} "
-            f"{doing} (a crash, or out of memory). {advice}"
-        )
-    if result.returncode != 0:
-        raise RenderError(f"Graphviz failed: {result.stderr.decode(errors='replace').strip()[:300]}")
-    return result.stdout
-
-
-def _limit_dot_memory():
-    """Runs in the child before exec: a layout that balloons fails inside dot, not the machine;
-    and dot dies with the process that started it (else nothing would enforce its timeout)."""
-    resource.setrlimit(resource.RLIMIT_AS, (DOT_MEMORY_BYTES, DOT_MEMORY_BYTES))
-    if hasattr(_LIBC, "prctl"):  # Linux only
-        _LIBC.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 def error_svg(message):

@@ -1,7 +1,7 @@
 """Jobs for the compute pool's tests, which misbehave on purpose: each runs in a pool child (the
 pool sends it by module and name), never in the test process. Not a test file.
 
-Any arguments are accepted and ignored where a job stands in for a real one (render.draw_here,
+Any arguments are accepted and ignored where a job stands in for a real one (drawing.draw_here,
 symbolic.symbolic_gradients_here) through monkeypatch.
 """
 

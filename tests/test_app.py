@@ -22,7 +22,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 import pytest
 
 from graphlib.gallery import GALLERY
-from graphlib.render import MAX_PNG_PIXELS
+from graphlib.drawing import MAX_PNG_PIXELS
 
 SVG = "{http://www.w3.org/2000/svg}"
 GREEN = "#007a00"  # values, above the wire

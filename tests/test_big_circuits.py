@@ -19,8 +19,8 @@ from graphlib.document import build_document
 from graphlib.evaluate import evaluate
 from graphlib.gallery import GALLERY
 from graphlib.parse import MAX_GATES, MAX_LENGTH, MAX_STEPS, MAX_VARIABLES, parse
-from graphlib.render import (MAX_FORK_BRANCHES, MAX_FORKING_GATES, MAX_ROW_COLUMNS, drawn_at_uses,
-                             render_svg, to_dot)
+from graphlib.drawing import render_svg
+from graphlib.render import MAX_FORK_BRANCHES, MAX_FORKING_GATES, MAX_ROW_COLUMNS, drawn_at_uses, to_dot
 from live_server import ROOT
 from test_views_agree import check_json_and_drawings
 

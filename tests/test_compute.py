@@ -32,7 +32,7 @@ import pytest
 
 import compute_jobs
 from app import create_app
-from graphlib import answers, compute, gvc, render, symbolic
+from graphlib import answers, compute, drawing, gvc, render, symbolic
 from graphlib.circuit import build_circuit
 from graphlib.compute import ComputePool
 from graphlib.deadline import deadline
@@ -83,7 +83,7 @@ def source_of(query_fields):
 
 
 def dot_program(dot_source, *arguments):
-    """What Graphviz's dot prints, run as render._run_dot runs it: no environment but PATH, in an
+    """What Graphviz's dot prints, run as drawing._run_dot runs it: no environment but PATH, in an
     empty directory, with SERVER_NAME and GV_FILE_PATH."""
     with tempfile.TemporaryDirectory() as empty:
         done = subprocess.run([DOT, *arguments], input=dot_source.encode(), capture_output=True, cwd=empty,
@@ -155,7 +155,7 @@ def test_the_library_draws_the_same_svg_as_dot(fields, library_draws):
     dot_source = source_of(fields)
     expected = dot_program(dot_source, "-Tsvg")
     assert expected.returncode == 0
-    assert render.run_dot(dot_source, "svg") == expected.stdout
+    assert drawing.run_dot(dot_source, "svg") == expected.stdout
 
 
 PNGS = [DRAWINGS[0], DRAWINGS[1], DRAWINGS[3], pytest.param(heavy("TB")[0], id="heavy-TB-zoomed-out")]
@@ -166,11 +166,11 @@ def test_the_library_draws_the_same_png_as_dot_with_the_same_viewport(fields, li
     """The library lays the circuit out once and takes the PNG's viewport from the layout; dot
     takes it from the SVG's size. Both draw the same bytes."""
     dot_source = source_of(fields)
-    viewport = render.png_viewport(*render._svg_points(render.run_dot(dot_source, "svg")))
-    expected = dot_program(dot_source, "-Tpng", f"-Gdpi={render.PNG_DPI}",
+    viewport = drawing.png_viewport(*drawing._svg_points(drawing.run_dot(dot_source, "svg")))
+    expected = dot_program(dot_source, "-Tpng", f"-Gdpi={drawing.PNG_DPI}",
                            *([f"-Gviewport={viewport}"] if viewport else []))
     assert expected.returncode == 0
-    assert render.run_dot(dot_source, "png") == expected.stdout
+    assert drawing.run_dot(dot_source, "png") == expected.stdout
 
 
 # Named graphs: an anonymous one is titled by a counter of cgraph's, "%3" in a fresh dot, which a
@@ -188,11 +188,11 @@ BROKEN = [
 def test_the_library_fails_as_dot_does_with_its_message(dot_source, monkeypatch, library_draws):
     """The same answer or the same RenderError, after a drawing of many lines in the same
     process (the line count starts again)."""
-    render.run_dot(source_of(DRAWINGS[1].values[0]), "svg")
+    drawing.run_dot(source_of(DRAWINGS[1].values[0]), "svg")
 
     def outcome():
         try:
-            return render.run_dot(dot_source, "svg")
+            return drawing.run_dot(dot_source, "svg")
         except RenderError as error:
             return str(error)
 
@@ -203,9 +203,9 @@ def test_the_library_fails_as_dot_does_with_its_message(dot_source, monkeypatch,
 
 def test_the_library_refuses_two_graphs_in_one_source(library_draws):
     with pytest.raises(RenderError, match="holds 2 graphs"):
-        render.run_dot("digraph { a } digraph { b }", "svg")
+        drawing.run_dot("digraph { a } digraph { b }", "svg")
     # and nothing of the second one is left for the next drawing
-    assert b"<title>b</title>" not in render.run_dot("digraph { c }", "svg")
+    assert b"<title>b</title>" not in drawing.run_dot("digraph { c }", "svg")
 
 
 # --- 2. no file read ---------------------------------------------------------------------------
@@ -276,7 +276,7 @@ def test_graphviz_reads_no_file(template, name, read_unrestricted, how, tmp_path
     with opens_of(path) as opens:
         for output_format in ("svg", "png"):
             try:
-                drawn = render.run_dot(dot_source, output_format)
+                drawn = drawing.run_dot(dot_source, output_format)
             except RenderError as error:  # an image in a label is an error, once refused
                 assert str(error).startswith("Graphviz failed: ") and name in str(error)
             else:
@@ -301,8 +301,8 @@ def test_a_job_that_hangs_is_killed_at_its_limit_and_the_next_gets_a_new_process
 def test_a_drawing_that_hangs_is_a_503_at_its_limit_and_the_next_drawing_works(client, monkeypatch):
     assert client.get("/graph.svg?expr=x*2").status_code == 200
     before = set(compute.default_pool().pids())
-    monkeypatch.setattr(render, "draw_here", compute_jobs.hang)
-    monkeypatch.setattr(render, "run_dot", functools.partial(render.run_dot, timeout=0.5))
+    monkeypatch.setattr(drawing, "draw_here", compute_jobs.hang)
+    monkeypatch.setattr(drawing, "run_dot", functools.partial(drawing.run_dot, timeout=0.5))
     started = time.monotonic()
     response = client.get("/graph.svg?expr=x*3")
     assert 0.5 <= time.monotonic() - started < 1.5
@@ -316,7 +316,7 @@ def test_a_drawing_that_hangs_is_a_503_at_its_limit_and_the_next_drawing_works(c
 
 def test_real_graphviz_past_its_time_is_stopped_the_same_way(library_draws):
     with pytest.raises(RenderError, match="longer than 0.001 seconds"):
-        render.run_dot(source_of(heavy()[0]), "svg", timeout=0.001)
+        drawing.run_dot(source_of(heavy()[0]), "svg", timeout=0.001)
 
 
 CRASHES = [
@@ -358,7 +358,7 @@ FAILED_DRAWINGS = [
 
 @pytest.mark.parametrize("job, message", FAILED_DRAWINGS)
 def test_a_drawing_that_crashes_or_runs_out_of_memory_is_a_503_that_says_so(client, monkeypatch, job, message):
-    monkeypatch.setattr(render, "draw_here", job)
+    monkeypatch.setattr(drawing, "draw_here", job)
     response = client.get("/graph.svg?expr=x*5")
     assert response.status_code == 503 and error_text(response) == message
     monkeypatch.undo()
@@ -367,13 +367,13 @@ def test_a_drawing_that_crashes_or_runs_out_of_memory_is_a_503_that_says_so(clie
 
 def test_a_png_past_graphvizs_memory_crashes_it_in_a_child_which_is_replaced(pool):
     """Real Graphviz: a 2.43 that cannot get its cairo surface crashes (SIGSEGV); the pool
-    replaces the child and the drawing after it works. (render.png_viewport keeps PNGs far below.)"""
+    replaces the child and the drawing after it works. (drawing.png_viewport keeps PNGs far below.)"""
     dot_source = source_of(heavy("TB")[0])
     first = pool.run(compute_jobs.pid, limit=30)
     with pytest.raises(compute.Crashed, match="SIGSEGV|SIGABRT"):
         pool.run(compute_jobs.png_at_dpi, dot_source, 400, limit=30)
     assert pool.run(compute_jobs.pid, limit=30) != first
-    assert pool.run(render.draw_here, "digraph { a }", "svg", "library", "", 30, time.monotonic() + 30,
+    assert pool.run(drawing.draw_here, "digraph { a }", "svg", "library", "", 30, time.monotonic() + 30,
                     "", "", limit=30).startswith(b"<?xml")
 
 
@@ -576,7 +576,9 @@ def test_the_processes_die_with_the_process_that_started_them():
 # --- 5. SymPy through the pool; settings --------------------------------------------------------
 
 def test_symbolic_gradients_through_the_pool_are_those_computed_here():
-    built = build_circuit({"expr": ["(x+sigmoid(y))/(sigmoid(x)+(x+y)**2)"], "x": ["3"], "y": ["-4"]})
+    # A circuit SymPy simplifies in 0.5 s, well within its 2 s: the staged example's (x+y)**2
+    # takes it 1.9 s, and one side or the other ran out of time now and then.
+    built = build_circuit({"expr": ["(x+sigmoid(y))/(sigmoid(x)+y**2)"], "x": ["3"], "y": ["-4"]})
     through_pool = symbolic.symbolic_gradients(built.graph, built.values, built.evaluation)
     assert through_pool == symbolic.symbolic_gradients_here(built.graph, built.values, built.evaluation)
     assert through_pool.gradients["x"].agrees
@@ -609,7 +611,7 @@ def test_without_the_library_a_drawing_falls_back_to_the_dot_program():
     finds none, and runs dot."""
     assert gvc.here() is None
     dot_source = source_of(DRAWINGS[0].values[0])
-    drawn = render.draw_here(dot_source, "svg", "library", os.environ["PATH"], 10, time.monotonic() + 10, "", "")
+    drawn = drawing.draw_here(dot_source, "svg", "library", os.environ["PATH"], 10, time.monotonic() + 10, "", "")
     assert drawn == dot_program(dot_source, "-Tsvg").stdout
 
 
@@ -642,7 +644,7 @@ def test_the_library_is_not_loaded_where_it_could_read_files_or_is_missing(envir
 def test_the_graphviz_setting_must_be_library_or_program(monkeypatch):
     monkeypatch.setenv("BACKPROP_GRAPHVIZ", "dot")
     with pytest.raises(RenderError) as wrong:
-        render.run_dot("digraph { a }", "svg")
+        drawing.run_dot("digraph { a }", "svg")
     assert str(wrong.value) == "The server's BACKPROP_GRAPHVIZ is 'dot'; it must be library or program."
 
 

@@ -34,7 +34,7 @@ from live_server import LiveServer, processes_running
 REAL_DOT = shutil.which("dot")
 pytestmark = pytest.mark.skipif(REAL_DOT is None, reason="needs Graphviz's dot")
 
-DOT_TIMEOUT_SECONDS = 10  # graphlib.render.DOT_TIMEOUT_SECONDS; not configurable
+DOT_TIMEOUT_SECONDS = 10  # graphlib.drawing.DOT_TIMEOUT_SECONDS; not configurable
 FIGURE_1 = urlencode({"expr": "(x+y)*z", "x": "-2", "y": "5", "z": "-4"})
 PROGRAM = {"BACKPROP_GRAPHVIZ": "program"}
 

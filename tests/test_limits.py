@@ -10,7 +10,7 @@ import pytest
 
 import compute_jobs
 from app import create_app
-from graphlib import compute, render
+from graphlib import compute, drawing
 from graphlib.cache import RenderCache
 from graphlib.deadline import deadline
 from graphlib.errors import TimeLimitError
@@ -32,7 +32,7 @@ def test_a_request_past_the_time_limit_is_stopped_and_the_next_one_works(monkeyp
     client = create_app({"TIME_LIMIT_SECONDS": 0.3}).test_client()
     compute.default_pool().warm()  # the pool's start is not a request's
     victims = set(compute.default_pool().pids())
-    monkeypatch.setattr(render, "draw_here", compute_jobs.hang)
+    monkeypatch.setattr(drawing, "draw_here", compute_jobs.hang)
     started = time.monotonic()
     slow = client.get("/graph.svg", query_string={"expr": "(x+y)*z"})
     assert time.monotonic() - started < 2

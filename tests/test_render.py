@@ -17,14 +17,15 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from graphlib import render
+from graphlib import drawing, render
 from graphlib.errors import RenderError
 from graphlib.evaluate import evaluate
 from graphlib.graph import Const, Graph, Node
 from graphlib.parse import parse
 from graphlib.document import build_document, format_number
 from graphlib.options import Style
-from graphlib.render import PALETTES, render_svg, to_dot
+from graphlib.drawing import render_svg
+from graphlib.render import PALETTES, to_dot
 
 VALUE_GREEN = "#007a00"  # CONVENTIONS §1: SVG "green" (#008000, not X11 lime), darkened to 4.5:1 on the flag
 LECTURE = PALETTES[("lecture", "light")]
@@ -423,17 +424,17 @@ PNG_SIZES = [
 
 @pytest.mark.parametrize("width, height, zoom", PNG_SIZES)
 def test_png_viewport_zooms_out_the_bitmap_to_the_pixel_limit(width, height, zoom):
-    viewport = render.png_viewport(width, height)
+    viewport = drawing.png_viewport(width, height)
     if zoom is None:
         assert viewport is None
         return
     assert viewport == f"{width * zoom:.2f},{height * zoom:.2f},{zoom}"
-    scale = zoom * render.PNG_DPI / 72
-    assert (width * scale) * (height * scale) <= render.MAX_PNG_PIXELS
-    assert max(width, height) * scale <= render.MAX_PNG_SIDE
-    bigger = (zoom + 0.001) * render.PNG_DPI / 72
-    assert (width * bigger) * (height * bigger) > render.MAX_PNG_PIXELS or \
-        max(width, height) * bigger > render.MAX_PNG_SIDE
+    scale = zoom * drawing.PNG_DPI / 72
+    assert (width * scale) * (height * scale) <= drawing.MAX_PNG_PIXELS
+    assert max(width, height) * scale <= drawing.MAX_PNG_SIDE
+    bigger = (zoom + 0.001) * drawing.PNG_DPI / 72
+    assert (width * bigger) * (height * bigger) > drawing.MAX_PNG_PIXELS or \
+        max(width, height) * bigger > drawing.MAX_PNG_SIDE
 
 
 CRASHING_DOT = """#!{python}
@@ -452,9 +453,9 @@ def test_a_crash_drawing_a_png_says_what_to_change(tmp_path, monkeypatch, progra
     fake.chmod(0o755)
     monkeypatch.setenv("PATH", str(tmp_path))
     source = big_dot()
-    assert render.run_dot(source, "svg").startswith(b"<?xml")
+    assert drawing.run_dot(source, "svg").startswith(b"<?xml")
     with pytest.raises(RenderError) as raised:
-        render.run_dot(source, "png")
+        drawing.run_dot(source, "png")
     assert str(raised.value) == (
         "Graphviz failed: it was stopped by the signal SIGSEGV drawing this circuit as a PNG (a crash, "
         "or out of memory). The SVG of the same circuit works; for a PNG, draw fewer gates.")
