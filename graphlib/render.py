@@ -101,86 +101,113 @@ def to_dot(document):
     background), forks `fork-nK` (for stubs, the note of how many uses); every element of node
     K's outgoing wire, edges and stubs included, has the class `of-nK`, stubs also `stub`.
     """
-    graph, style = document.graph, document.style
-    palette = _palette(style)
-    consumers = graph.consumers()
-    drawn = wires(graph)
-    trunks = {wire.source: wire for wire in drawn if wire.consumer is None}
-    stubbed = drawn_at_uses(graph)
-    # An input drawn at its gates leaves the inputs' column: its own wire, with the sum of the
-    # gradients, is drawn just before its first use.
-    at_left = [node for node in graph.inputs if node.id not in stubbed]
-    rows = _Rows(graph, stubbed)
-    dot = Digraph("circuit")
-    # nslimit bounds dot's network-simplex passes: a variable feeding dozens of gates otherwise
-    # takes minutes to place, for no visible gain (bench/bench_render.py measures it). With stubs
-    # the forks are small, and the straight lines of gates (groups) and the rows need the passes:
-    # dot takes 10-30 % longer.
-    limit = {} if stubbed or rows.count > 1 else {"nslimit": "1"}
-    dot.defaults("graph", rankdir=style.direction, nodesep="0.15", ranksep="0.25",
-             bgcolor=palette.paper, fontname=FONT, ordering="in", **limit)
-    dot.defaults("node", fontname=FONT, fontsize="14", fontcolor=palette.ink, color=palette.ink)
-    dot.defaults("edge", arrowhead="none", penwidth="1.2", color=palette.ink)
-    tables = _WireTables(document)
-    rows.declare_order(dot, graph, lambda node: trunks[node.id].id if node.is_input else f"gate-{node.id}",
-                       style.direction)
+    circuit = _CircuitDot(document)
+    circuit.inputs()
+    circuit.gates()
+    circuit.forks()
+    circuit.operand_wires()
+    return circuit.dot.source
 
-    with dot.subgraph("inputs", rank="source") as inputs:
-        for node in at_left:
-            tables.add(inputs, trunks[node.id], name=node.name, starts_here=True)
-        _keep_typed_order(inputs, [trunks[node.id].id for node in at_left])
-    for node in graph.inputs:
-        if node.id in stubbed:
-            tables.add(dot, trunks[node.id], name=node.name, starts_here=True)
 
-    # In a circuit with stubs, each chain of gates through their largest operands is a group,
-    # which dot keeps straight: a long chain stays one line instead of stepping aside at every
-    # operand that joins it.
-    lines = _main_lines(graph) if stubbed else {}
-    for node in graph.gates:
-        # A group spanning rows would join them into one part again.
-        group = {"group": f"{lines[node.id]}-{rows.row[node.id]}"} if node.id in lines else {}
-        dot.node(f"gate-{node.id}", _escape(node.label), id=f"gate-{node.id}", **{"class": "gate"},
-                 shape="circle", width="0.55", margin="0.02", penwidth="1.2",
-                 style="filled", fillcolor=palette.paper, **group)
-        tables.add(dot, trunks[node.id], name=node.name, **group)
-        _edge(dot, f"gate-{node.id}", tables.entry(trunks[node.id].id), node.id)
+class _CircuitDot:
+    """The DOT statements of one circuit, made part by part: the inputs, the gates with their own
+    wires, the forks, and the wires into each gate."""
 
-    for node in graph.nodes:
-        uses = len(consumers[node.id])
-        if uses < 2:
-            continue
-        fork = f"fork-{node.id}"
-        if node.id in stubbed:
-            # Where the fork would be, a note: the wire before it carries the sum of the stubs'.
-            dot.node(fork, _uses_note(uses), id=fork, **{"class": f"fork stubs of-{node.id}"},
-                     shape="plaintext", margin="0.05")
-        else:
-            dot.node(fork, "", id=fork, **{"class": f"fork of-{node.id}"}, shape="point",
-                     width="0.06", color=palette.ink)
-        _edge(dot, tables.exit(trunks[node.id].id), fork, node.id)
+    def __init__(self, document):
+        self.graph = graph = document.graph
+        self.palette = _palette(document.style)
+        drawn = wires(graph)
+        self.trunks = {wire.source: wire for wire in drawn if wire.consumer is None}
+        self.branches = {(wire.consumer, wire.operand): wire for wire in drawn if wire.consumer is not None}
+        self.stubbed = drawn_at_uses(graph)
+        self.rows = _Rows(graph, self.stubbed)
+        self.tables = _WireTables(document)
+        self.dot = Digraph("circuit")
+        # nslimit bounds dot's network-simplex passes: a variable feeding dozens of gates otherwise
+        # takes minutes to place, for no visible gain (bench/bench_render.py measures it). With
+        # stubs the forks are small, and the straight lines of gates (groups) and the rows need the
+        # passes: dot takes 10-30 % longer.
+        limit = {} if self.stubbed or self.rows.count > 1 else {"nslimit": "1"}
+        self.dot.defaults("graph", rankdir=document.style.direction, nodesep="0.15", ranksep="0.25",
+                          bgcolor=self.palette.paper, fontname=FONT, ordering="in", **limit)
+        self.dot.defaults("node", fontname=FONT, fontsize="14", fontcolor=self.palette.ink, color=self.palette.ink)
+        self.dot.defaults("edge", arrowhead="none", penwidth="1.2", color=self.palette.ink)
+        self.rows.declare_order(self.dot, graph, self._first_name, document.style.direction)
 
-    # Edges into each gate in operand order, so that with ordering=in the first operand comes first.
-    branches = {(wire.consumer, wire.operand): wire for wire in drawn if wire.consumer is not None}
-    stubs_drawn = dict.fromkeys(stubbed, 0)
-    for node in graph.gates:
-        for index, source_id in node.sources:
-            branch = branches.get((node.id, index))
-            if branch is None:
-                rows.edge(dot, palette, tables.exit(trunks[source_id].id), f"gate-{node.id}", source_id, node.id)
+    def _first_name(self, node):
+        return self.trunks[node.id].id if node.is_input else f"gate-{node.id}"
+
+    def inputs(self):
+        """The inputs' wires in one column, in the order typed. An input drawn at its gates leaves
+        that column: its own wire, with the sum of the gradients, is drawn just before its first use."""
+        at_left = [node for node in self.graph.inputs if node.id not in self.stubbed]
+        with self.dot.subgraph("inputs", rank="source") as column:
+            for node in at_left:
+                self.tables.add(column, self.trunks[node.id], name=node.name, starts_here=True)
+            _keep_typed_order(column, [self.trunks[node.id].id for node in at_left])
+        for node in self.graph.inputs:
+            if node.id in self.stubbed:
+                self.tables.add(self.dot, self.trunks[node.id], name=node.name, starts_here=True)
+
+    def gates(self):
+        """Each gate's circle and its own wire. In a circuit with stubs, each chain of gates through
+        their largest operands is a group, which dot keeps straight: a long chain stays one line
+        instead of stepping aside at every operand that joins it."""
+        lines = _main_lines(self.graph) if self.stubbed else {}
+        for node in self.graph.gates:
+            # A group spanning rows would join them into one part again.
+            group = {"group": f"{lines[node.id]}-{self.rows.row[node.id]}"} if node.id in lines else {}
+            self.dot.node(f"gate-{node.id}", _escape(node.label), id=f"gate-{node.id}", **{"class": "gate"},
+                          shape="circle", width="0.55", margin="0.02", penwidth="1.2",
+                          style="filled", fillcolor=self.palette.paper, **group)
+            self.tables.add(self.dot, self.trunks[node.id], name=node.name, **group)
+            _edge(self.dot, f"gate-{node.id}", self.tables.entry(self.trunks[node.id].id), node.id)
+
+    def forks(self):
+        """A point where a value used by several gates splits, or for a value drawn at its uses, a
+        note in its place: the wire before it carries the sum of the stubs' gradients."""
+        consumers = self.graph.consumers()
+        for node in self.graph.nodes:
+            uses = len(consumers[node.id])
+            if uses < 2:
                 continue
-            if source_id in stubbed:
-                stubs_drawn[source_id] += 1
-                source = graph.node(source_id)
-                tables.add(dot, branch, name=source.name or graph.text(source), starts_here=True,
-                           use=(stubs_drawn[source_id], len(consumers[source_id])))
-                if source.is_input and stubs_drawn[source_id] == 1:  # its own wire just before
-                    dot.edge(f"fork-{source_id}", tables.entry(branch.id), style="invis")
+            fork = f"fork-{node.id}"
+            if node.id in self.stubbed:
+                self.dot.node(fork, _uses_note(uses), id=fork, **{"class": f"fork stubs of-{node.id}"},
+                              shape="plaintext", margin="0.05")
             else:
-                tables.add(dot, branch)
-                rows.edge(dot, palette, f"fork-{source_id}", tables.entry(branch.id), source_id, node.id)
-            _edge(dot, tables.exit(branch.id), f"gate-{node.id}", source_id)
-    return dot.source
+                self.dot.node(fork, "", id=fork, **{"class": f"fork of-{node.id}"}, shape="point",
+                              width="0.06", color=self.palette.ink)
+            _edge(self.dot, self.tables.exit(self.trunks[node.id].id), fork, node.id)
+
+    def operand_wires(self):
+        """The wires into each gate in operand order, so that with ordering=in the first operand
+        comes first: a value's own wire, its fork's branch, or a stub."""
+        stubs_drawn = dict.fromkeys(self.stubbed, 0)
+        for node in self.graph.gates:
+            for index, source_id in node.sources:
+                branch = self.branches.get((node.id, index))
+                if branch is None:
+                    self.rows.edge(self.dot, self.palette, self.tables.exit(self.trunks[source_id].id),
+                                   f"gate-{node.id}", source_id, node.id)
+                    continue
+                if source_id in self.stubbed:
+                    stubs_drawn[source_id] += 1
+                    self._stub(branch, stubs_drawn[source_id])
+                else:
+                    self.tables.add(self.dot, branch)
+                    self.rows.edge(self.dot, self.palette, f"fork-{source_id}", self.tables.entry(branch.id),
+                                   source_id, node.id)
+                _edge(self.dot, self.tables.exit(branch.id), f"gate-{node.id}", source_id)
+
+    def _stub(self, branch, use):
+        """A value's `use`-th use drawn at its gate, named as the value and counted."""
+        source = self.graph.node(branch.source)
+        uses = len(self.graph.consumers()[source.id])
+        self.tables.add(self.dot, branch, name=source.name or self.graph.text(source), starts_here=True,
+                        use=(use, uses))
+        if source.is_input and use == 1:  # its own wire just before
+            self.dot.edge(f"fork-{source.id}", self.tables.entry(branch.id), style="invis")
 
 
 class _Rows:
