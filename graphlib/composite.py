@@ -1,5 +1,7 @@
-"""Graph to graph: composite gates expanded into chains of simple gates, or such chains, as
-typed, collapsed into one composite gate (`1/(1+exp(-z))` becomes `sigmoid`).
+"""Graph to graph: composite gates (sigmoid, tanh) expanded into chains of simple gates, or collapsed.
+
+A chain typed as `1/(1+exp(-z))` becomes one `sigmoid` gate when collapsed; `sigmoid(z)` becomes
+that chain when expanded.
 
 A composite is data: the chain of one-wire gates it stands for, each link an op with the
 constant it carries and the side the constant is on.

@@ -1,5 +1,7 @@
-"""An evaluated circuit and its style into the one document every view reads: each drawn wire with
-its numbers as shown, what practice hides, forward mode's tangents, and the steps of the two passes.
+"""An evaluated circuit and its style into the one document that every view of it reads.
+
+The document holds each drawn wire with its numbers as shown, what practice hides, forward
+mode's tangents, each gate's local gradients, and the steps of the two passes.
 
 The diagram (render.py), the JSON answers (answers.py), the page's template and its script read
 the numbers from here and never compute one again. What depends on the graph alone (the wires,

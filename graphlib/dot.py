@@ -1,5 +1,7 @@
-"""DOT statements into DOT text: the few kinds a circuit needs, every name and value quoted as the
-DOT language requires, laid out as the graphviz package writes them (one statement a line)."""
+"""DOT statements into DOT text, every name and value quoted as the DOT language requires.
+
+The few kinds of statement a circuit needs, laid out as the graphviz package writes them (one
+statement a line)."""
 
 import functools
 import re
