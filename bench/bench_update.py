@@ -84,7 +84,8 @@ def main():
         start = time.perf_counter()
         client.get(f"/api/graph?{query}")
         scrub.append((time.perf_counter() - start) * 1000)
-    server = server_ms(app, scrub_queries(expression, graph.variables, 2, repeat))
+    # Past the values the test client asked for, which the answer cache now holds.
+    server = server_ms(app, scrub_queries(expression, graph.variables, -2 + repeat * 0.01 + 1, repeat))
     redraws = []
     for query in updates[: max(5, repeat // 20)]:
         start = time.perf_counter()
