@@ -65,6 +65,21 @@ def test_a_first_visit_shows_figure_2_with_the_diagram_and_the_step_panels_on_on
     page.context.close()
 
 
+def test_a_first_visit_asks_the_app_for_the_page_and_its_drawing_alone(server, browser):
+    """The page comes with its circuit's JSON and lessons written into it, and fetches the
+    <img> only without a script: the script asks for the SVG it inlines, and nothing else."""
+    page = _open_page(browser, viewport=DESKTOP)
+    asked = []
+    page.on("request", lambda request: asked.append(urlsplit(request.url).path))
+    page.goto(f"{server}/?{FIGURE_2_QUERY}")
+    wait_drawn(page, 8)
+    expect(page.locator("#symbolic tbody tr")).to_have_count(5)  # the lessons are in
+    page.wait_for_timeout(600)  # past the moment /api/explain would have been asked for
+    assert [path for path in asked if not path.startswith("/static/")] == ["/", "/graph.svg"]
+    assert page.console_errors == []
+    page.context.close()
+
+
 @pytest.mark.parametrize("device, link_theme, expected", [
     ("dark", None, "dark"),
     ("light", None, "light"),
