@@ -1336,3 +1336,21 @@ def test_pages_explanations_and_errors_are_not_marked_cacheable(client, url):
 def test_a_posted_circuit_is_not_marked_cacheable(client):
     response = client.post("/api/graph", json={"expr": "x*2", "x": 3})
     assert response.status_code == 200 and "ETag" not in response.headers
+
+
+def test_the_steps_of_the_two_passes_say_which_numbers_each_shows(client):
+    """x*y + x: the inputs' wires (x forks into both gates), each gate forward, the output's 1,
+    then each gate backward with its chain-rule rows; x's fork is summed once its last branch
+    has its gradient, in the step of the gate that gives it."""
+    steps = client.get("/api/graph?expr=x*y%2Bx&x=2&y=3").json["steps"]
+    assert [(step["kind"], step["node"], step["values"], step["grads"]) for step in steps] == [
+        ("inputs", None, ["wire-n0", "wire-n0-n2-0", "wire-n0-n3-1", "wire-n1"], []),
+        ("forward", "n2", ["wire-n2"], []),
+        ("forward", "n3", ["wire-n3"], []),
+        ("output", "n3", [], ["wire-n3"]),
+        ("backward", "n3", [], ["wire-n2", "wire-n0-n3-1"]),
+        ("backward", "n2", [], ["wire-n0-n2-0", "wire-n0", "wire-n1"]),
+    ]
+    assert steps[4]["chains"] == [{"operand": 0, "wire": "wire-n2"}, {"operand": 1, "wire": "wire-n0-n3-1"}]
+    assert steps[5]["chains"] == [{"operand": 0, "wire": "wire-n0-n2-0"}, {"operand": 1, "wire": "wire-n1"}]
+    assert [step["forks"] for step in steps] == [[], [], [], [], [], ["n0"]]
