@@ -18,15 +18,14 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge, Unsupporte
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from graphlib.cache import RenderCache
-from graphlib.answers import explain_json, symbolic_settled, to_json
+from graphlib.answers import explain_json, program_text, symbolic_settled, to_json
 from graphlib.circuit import DEFAULT_VALUE, build_circuit
-from graphlib.codegen import pytorch_code, staged_python
 from graphlib.deadline import deadline
 from graphlib.errors import CircuitError, LimitError, ServiceError
 from graphlib.gallery import GALLERY
 from graphlib.language import functions
 from graphlib.ops import CONVENTIONS
-from graphlib.options import OPTIONS
+from graphlib.options import BY_NAME, OPTIONS
 from graphlib.parse import MAX_LENGTH, NAME_PATTERN, RESERVED_NAMES, parse
 from graphlib.practice import answer_json, check_json
 from graphlib.drawing import draw
@@ -34,10 +33,7 @@ from graphlib.render import error_svg, visible
 
 FIRST_CIRCUIT = GALLERY[1]  # figure 2 of the notes, a neuron: what `/` shows a first visit
 DRAWING_TYPES = {"svg": "image/svg+xml", "png": "image/png", "dot": "text/vnd.graphviz"}  # /graph.<type>
-PROGRAMS = {  # /code/<program>.py
-    "staged": lambda circuit: staged_python(circuit.graph, circuit.values),
-    "pytorch": lambda circuit: pytorch_code(circuit.graph, circuit.values, circuit.evaluation),
-}
+PROGRAMS = {"staged": "python", "pytorch": "pytorch"}  # /code/<program>.py -> its language (answers.program_text)
 # Routes whose answer depends on the URL alone (the page and /api/explain do not: SymPy may run
 # out of time on one request and not on the next).
 CONTENT_ADDRESSED = {"circuit.graph", "circuit.code", "circuit.api_graph"}
@@ -176,9 +172,9 @@ class Answer:
     mimetype: str
 
 
-# The routes whose GET answer depends on the URL alone, kept in the answer cache. The page and
-# /api/explain are kept too, unless SymPy ran out of time or memory on them (g.transient).
-ANSWERED = {"circuit.index", "circuit.graph", "circuit.code", "circuit.api_graph", "circuit.api_explain"}
+# The routes whose GET answers are kept in the answer cache: those that depend on the URL alone,
+# and the page and /api/explain unless SymPy ran out of time or memory on them (g.transient).
+ANSWERED = CONTENT_ADDRESSED | {"circuit.index", "circuit.api_explain"}
 
 
 def _answer_key():
@@ -297,7 +293,7 @@ def api_answer():
 @compute
 def code(program):
     circuit = build_circuit(_query_fields())
-    return Response(PROGRAMS[program](circuit), mimetype="text/x-python")
+    return Response(program_text(circuit, PROGRAMS[program]), mimetype="text/x-python")
 
 
 def _request_fields():
@@ -410,7 +406,8 @@ def _page(circuit=None, error=None):
         options=OPTIONS,
         chosen={option.name: fields.get(option.name, "" if option.unset else str(option.default)) for option in OPTIONS},
         # Without a theme in the link the script takes the device's (prefers-color-scheme).
-        theme=fields.get("theme") if fields.get("theme") in ("light", "dark") else "light",
+        theme=_chosen_or_default(fields, "theme"),
+        colors=_chosen_or_default(fields, "colors"),
         circuit=circuit,
         error=error,
         query=urlencode(request.args.to_dict(flat=False), doseq=True),
@@ -422,12 +419,18 @@ def _page(circuit=None, error=None):
     )
 
 
+def _chosen_or_default(fields, name):
+    """The option as the link chooses it, where that is one of its choices; else its default."""
+    option = BY_NAME[name]
+    return fields.get(name) if fields.get(name) in option.values else option.default
+
+
 def _document_and_lessons(circuit):
     """The circuit's JSON and its lessons: drawn into the page's tables without JavaScript, and
     written into the page for the script, which then asks for neither."""
     graph_json = to_json(circuit)
-    return {"graph_json": graph_json, "wire_of": {wire["id"]: wire for wire in graph_json["wires"]},
-            "explain": _explanation(circuit)}
+    return {"graph_json": graph_json, "node_of": {node["id"]: node for node in graph_json["nodes"]},
+            "wire_of": {wire["id"]: wire for wire in graph_json["wires"]}, "explain": _explanation(circuit)}
 
 
 def _explanation(circuit):
@@ -439,15 +442,13 @@ def _explanation(circuit):
 def _form_variables(expression, fields, circuit):
     """(name, text, is_default) for each variable field: those of the expression when it parses,
     else those the user sent, so that a typo in the expression loses none of their values."""
-    if circuit is not None:
-        names = circuit.graph.variables
-    else:
-        try:
-            names = parse(expression).variables if expression else []
-        except CircuitError:
-            names = [name for name in fields if NAME_PATTERN.fullmatch(name) and name not in RESERVED_NAMES]
     if circuit is not None:  # with seed=N, the values drawn for the worksheet
-        return [(name, fields.get(name, f"{circuit.values[name]:g}"), name in circuit.defaulted) for name in names]
+        return [(name, fields.get(name, f"{circuit.values[name]:g}"), name in circuit.defaulted)
+                for name in circuit.graph.variables]
+    try:
+        names = parse(expression).variables if expression else []
+    except CircuitError:
+        names = [name for name in fields if NAME_PATTERN.fullmatch(name) and name not in RESERVED_NAMES]
     return [(name, fields.get(name, _default_text()), name not in fields) for name in names]
 
 

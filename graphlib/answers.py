@@ -128,12 +128,12 @@ def explain_json(circuit):
     gate's formulas and intuition, and the staged code (its inputs alone, which the student has)."""
     document, graph = circuit.document, circuit.graph
     practising = bool(circuit.style.practice)
+    backward = [step for step in document.steps if step.kind == "backward"]
     answer = {
         "expr": graph.source,
-        "chain_rule": [_chain_rule_json(document, node) for node in reversed(graph.gates)],
-        "forks": [] if practising else _forks_json(document),
-        "code": {"python": staged_python(graph, circuit.values),
-                 "pytorch": pytorch_code(graph, circuit.values, circuit.evaluation)},
+        "chain_rule": [_chain_rule_json(document, step) for step in backward],
+        "forks": [] if practising else _forks_json(document, backward),
+        "code": {language: program_text(circuit, language) for language in LANGUAGES},
     }
     if practising:
         return {**answer, "gradcheck": [], "symbolic": None, "symbolic_note": PRACTICE_NOTE}
@@ -148,35 +148,52 @@ def explain_json(circuit):
     }
 
 
-def _forks_json(document):
+LANGUAGES = ("python", "pytorch")
+
+
+def program_text(circuit, language):
+    """The circuit at its values as the staged Python ("python") or a PyTorch program. While
+    practising, the PyTorch program says nothing of where torch's gradients differ from the
+    diagram's: that would tell which local gradients are inf or nan."""
+    if language == "python":
+        return staged_python(circuit.graph, circuit.values)
+    return pytorch_code(circuit.graph, circuit.values, None if circuit.style.practice else circuit.evaluation)
+
+
+def _forks_json(document, backward):
+    """Each fork's branches' gradients and their sum, in the order of the nodes that fork."""
     graph = document.graph
-    consumers = graph.consumers()
+    forks = sorted((source for step in backward for source in step.forks), key=graph.position)
     return [
-        {"node": node.id, "label": node.label or graph.text(node),
-         "branches": [json_number(document.into(gate, index).grad.number) for gate, index in consumers[node.id]],
-         "total": json_number(document.trunk(node.id).grad.number)}
-        for node in graph.nodes if len(consumers[node.id]) > 1
+        {"node": source, "label": graph.node(source).label or graph.text(graph.node(source)),
+         "branches": [json_number(numbers.grad.number) for numbers in document.branches(source)],
+         "total": json_number(document.trunk(source).grad.number)}
+        for source in forks
     ]
 
 
-def _chain_rule_json(document, node):
-    """upstream x local = downstream, for each wire into the gate (null while practising)."""
+def _chain_rule_json(document, step):
+    """upstream x local = downstream, for each wire into the step's gate (null while practising)."""
     graph = document.graph
-    formulas = wire_formulas(node)
+    gate = graph.node(step.node)
+    formulas = wire_formulas(gate)
     practising = bool(document.style.practice)
+    operands = []
+    for chain in step.chains:
+        source = graph.node(gate.args[chain.operand])
+        operands.append({
+            "node": source.id, "label": source.label or graph.text(source),
+            "local": _exact(document.locals[(gate.id, chain.operand)]),
+            **_local_formula_json(formulas[chain.operand]),
+            "downstream": None if practising else json_number(document.wires[chain.wire].grad.number),
+        })
     return {
-        "gate": node.id,
-        "label": node.label,
-        "expr": graph.text(node),
-        "intuition": node.intuition,
-        "upstream": None if practising else json_number(document.trunk(node.id).grad.number),
-        "operands": [
-            {"node": source_id, "label": graph.node(source_id).label or graph.text(graph.node(source_id)),
-             "local": _exact(document.locals[(node.id, index)]),
-             **_local_formula_json(formulas[index]),
-             "downstream": None if practising else json_number(document.into(node.id, index).grad.number)}
-            for index, source_id in node.sources
-        ],
+        "gate": gate.id,
+        "label": gate.label,
+        "expr": graph.text(gate),
+        "intuition": gate.intuition,
+        "upstream": None if practising else json_number(document.trunk(gate.id).grad.number),
+        "operands": operands,
     }
 
 

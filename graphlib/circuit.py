@@ -42,24 +42,10 @@ class Circuit:
         values = tuple(self.values[name].hex() for name in self.graph.variables)
         return (self.graph.source, values, self.style)
 
-    @property
-    def output_value(self):
-        return self.evaluation.values[self.graph.output.id]
-
-    @property
-    def non_finite(self):
-        """Whether any wire carries inf or nan, which the diagram flags."""
-        numbers = list(self.evaluation.values.values()) + list(self.evaluation.grads.values())
-        return not all(math.isfinite(number) for number in numbers)
-
     @functools.cached_property
     def document(self):
         """The one document every view of this circuit reads (document.py)."""
         return build_document(self.graph, self.evaluation, self.style)
-
-    @property
-    def gradients(self):
-        return {node.name: self.evaluation.grads[node.id] for node in self.graph.inputs}
 
 
 def build_circuit(fields):

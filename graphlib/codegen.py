@@ -88,10 +88,10 @@ def staged_python(graph, inputs):
     return "\n".join(lines) + "\n"
 
 
-def pytorch_code(graph, inputs, evaluation):
+def pytorch_code(graph, inputs, evaluation=None):
     """A PyTorch program for `graph` at `inputs`: after it runs, `f` holds the output and each
-    input variable's `.grad` its gradient. `evaluation` (of the graph at `inputs`) tells where
-    torch's gradient will differ from the diagram's, which the program says in comments."""
+    input variable's `.grad` its gradient. `evaluation` (of the graph at `inputs`), where given,
+    tells where torch's gradient will differ from the diagram's, which the program says in comments."""
     names = program_names(graph, "torch")
     torch = names.module
     lines = _header(graph, names, "# {} with PyTorch's autograd.", "torch", "torch")
@@ -104,7 +104,7 @@ def pytorch_code(graph, inputs, evaluation):
         lines += _forward_lines(graph, names, _torch_forward)
     for node in graph.gates:
         forward = f"{names.values[node.id]} = {_torch_forward(node, names)}"
-        lines += _torch_differences(node, names, evaluation) + [forward]
+        lines += ([] if evaluation is None else _torch_differences(node, names, evaluation)) + [forward]
     lines += ["", "# backward pass: fills in the .grad of every input", f"{names.output}.backward()"]
     return "\n".join(lines) + "\n"
 

@@ -17,8 +17,7 @@ from graphlib.evaluate import forward_mode
 from graphlib.options import BY_NAME, Style
 
 DEFAULT_PRECISION = BY_NAME["precision"].default
-KINDS = ("value", "grad")  # a wire's two numbers, in the order of PRACTICE_MODES
-PRACTICE_MODES = ("values", "grads")
+KINDS = ("value", "grad")  # a wire's two numbers, in the order of the JSON's flagged and hidden
 HIDDEN = "?"  # a number practice keeps from the student, as the diagram draws it
 
 
@@ -46,12 +45,13 @@ def wires(graph):
 
 
 def is_hidden(graph, wire, kind, practice):
-    """In practice mode, the numbers a student works out: every gate's value (the inputs are
-    given), or every gradient but the output's 1. Finding the values hides the gradients too,
-    which would give them away (d(q*z)/dz is q's value)."""
-    if not practice or (kind == "values" and practice != "values"):
+    """Whether practice mode ("values" or "grads") keeps the wire's number of this kind ("value"
+    or "grad") from the student: every gate's value (the inputs are given), or every gradient but
+    the output's 1. Finding the values hides the gradients too, which would give them away
+    (d(q*z)/dz is q's value)."""
+    if not practice or (kind == "value" and practice != "values"):
         return False
-    if kind == "values":
+    if kind == "value":
         return not graph.node(wire.source).is_input
     return wire.source != graph.output.id or wire.consumer is not None
 
@@ -68,17 +68,27 @@ def format_number(value, precision=DEFAULT_PRECISION):
     return text
 
 
+class WireIndex(NamedTuple):
+    """The drawn wires of a graph by what they connect (ids)."""
+
+    trunk: dict  # node -> its own wire
+    branches: dict  # node that forks -> its branches, in operand order
+    into: dict  # (gate, operand index) -> the wire into that operand: a branch, or the source's own
+
+
 @functools.lru_cache(maxsize=512)
-def _wires_into(graph):
-    """(gate id, operand index) -> the id of the wire into that operand."""
-    into = {}
+def wire_index(graph):
+    trunk, branches, into = {}, {}, {}
     for wire in wires(graph):
         if wire.consumer is None:
-            for gate, index in graph.consumers()[wire.source]:
-                into.setdefault((gate, index), wire.id)
+            trunk[wire.source] = wire.id
         else:
+            branches.setdefault(wire.source, []).append(wire.id)
             into[(wire.consumer, wire.operand)] = wire.id
-    return into
+    for gate in graph.gates:
+        for index, source in gate.sources:
+            into.setdefault((gate.id, index), trunk[source])
+    return WireIndex(trunk, {source: tuple(ids) for source, ids in branches.items()}, into)
 
 
 class Shown(NamedTuple):
@@ -129,31 +139,25 @@ class Step:
 
 @functools.lru_cache(maxsize=512)
 def steps(graph):
-    drawn = wires(graph)
-    trunks = {wire.source: wire.id for wire in drawn if wire.consumer is None}
-    branches = {}
-    for wire in drawn:
-        if wire.consumer is not None:
-            branches.setdefault(wire.source, []).append(wire.id)
-    into = {(wire.consumer, wire.operand): wire.id for wire in drawn if wire.consumer is not None}
+    index = wire_index(graph)
 
     def own(node):
-        return (trunks[node.id], *branches.get(node.id, ()))
+        return (index.trunk[node.id], *index.branches.get(node.id, ()))
 
     found = [Step("inputs", None, tuple(wire for node in graph.inputs for wire in own(node)), ())]
     found += [Step("forward", gate.id, own(gate), ()) for gate in graph.gates]
-    found.append(Step("output", graph.output.id, (), (trunks[graph.output.id],)))
+    found.append(Step("output", graph.output.id, (), (index.trunk[graph.output.id],)))
     arrived = {}  # source -> how many of its branches have their gradient
     for gate in reversed(graph.gates):
         grads, chains, forks = [], [], []
-        for index, source in gate.sources:
-            wire = into.get((gate.id, index), trunks[source])
+        for operand, source in gate.sources:
+            wire = index.into[(gate.id, operand)]
             grads.append(wire)
-            chains.append(Chain(index, wire))
-            if wire != trunks[source]:
+            chains.append(Chain(operand, wire))
+            if source in index.branches:
                 arrived[source] = arrived.get(source, 0) + 1
-                if arrived[source] == len(branches[source]):
-                    grads.append(trunks[source])
+                if arrived[source] == len(index.branches[source]):
+                    grads.append(index.trunk[source])
                     forks.append(source)
         found.append(Step("backward", gate.id, (), tuple(grads), tuple(chains), tuple(forks)))
     return tuple(found)
@@ -173,16 +177,25 @@ class Document:
         return steps(self.graph)
 
     def trunk(self, node_id):
-        return self.wires[f"wire-{node_id}"]
+        return self.wires[wire_index(self.graph).trunk[node_id]]
 
     def into(self, gate_id, operand):
         """The numbers of the wire into operand `operand` of the gate: its fork's branch, or the
         source's own wire."""
-        return self.wires[_wires_into(self.graph)[(gate_id, operand)]]
+        return self.wires[wire_index(self.graph).into[(gate_id, operand)]]
+
+    def branches(self, node_id):
+        """The numbers of the branches of the node's fork, in operand order (none if it has no fork)."""
+        return [self.wires[wire] for wire in wire_index(self.graph).branches.get(node_id, ())]
 
     @property
     def output(self):
         return self.trunk(self.graph.output.id)
+
+    @property
+    def non_finite(self):
+        """Whether the diagram flags a number, inf or nan, that it shows (not one practice hides)."""
+        return any(shown is not None and shown.flagged for numbers in self.wires.values() for shown in numbers[1:])
 
 
 def build_document(graph, evaluation, style=Style()):
@@ -198,8 +211,8 @@ def build_document(graph, evaluation, style=Style()):
         numbers[wire.id] = WireNumbers(
             wire,
             Shown(evaluation.values[source], value_texts[source],
-                  practising and is_hidden(graph, wire, "values", style.practice)),
-            Shown(grad, format_number(grad, precision), practising and is_hidden(graph, wire, "grads", style.practice)),
+                  practising and is_hidden(graph, wire, "value", style.practice)),
+            Shown(grad, format_number(grad, precision), practising and is_hidden(graph, wire, "grad", style.practice)),
             None if tangents is None else Shown(tangents[source], format_number(tangents[source], precision)),
         )
     # Every local gradient is hidden while practising: next to the output (upstream 1) it is its

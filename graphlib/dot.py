@@ -1,7 +1,7 @@
 """DOT statements into DOT text, every name and value quoted as the DOT language requires.
 
-The few kinds of statement a circuit needs, laid out as the graphviz package writes them (one
-statement a line)."""
+The few kinds of statement a circuit needs, one statement a line (the layout of the graphviz
+package, which wrote them before)."""
 
 import functools
 import re

@@ -79,9 +79,18 @@ def graphviz_setting():
     return how
 
 
+def _too_late(timeout):
+    return f"Drawing the circuit took longer than {timeout} seconds; try a smaller expression."
+
+
+def _crashed(how, doing, advice):
+    """A crash's message: the same input does it again, so it says what to change, not "try again"."""
+    return f"Graphviz failed: it {how} {doing} (a crash, or out of memory). {advice}"
+
+
 def _draw(dot_source, output_format, how, timeout, stop_at, doing, advice):
     """One drawing in the pool; `doing` and `advice` complete the message of a crash."""
-    late = f"Drawing the circuit took longer than {timeout} seconds; try a smaller expression."
+    late = _too_late(timeout)
     limit = max(stop_at - time.monotonic(), 0.001) + (PROGRAM_GRACE_SECONDS if how == "program" else 0)
     try:
         return compute.run(draw_here, dot_source, output_format, how, os.environ.get("PATH", ""),
@@ -89,9 +98,7 @@ def _draw(dot_source, output_format, how, timeout, stop_at, doing, advice):
     except compute.Overran as overran:  # the drawing's limit, or the request's (compute.py)
         raise RenderError(str(overran)) from None
     except compute.Crashed as crash:
-        # The same input does it again, so say what to change, not "try again".
-        raise RenderError(f"Graphviz failed: it {crash.what} {doing} (a crash, or out of memory). "
-                          f"{advice}") from None
+        raise RenderError(_crashed(crash.what, doing, advice)) from None
     except compute.OutOfMemory as exhausted:
         raise RenderError(f"Graphviz failed: it needed more memory than the server allows "
                           f"({exhausted.limit}) {doing}. {advice}") from None
@@ -150,16 +157,10 @@ def _run_dot(dot_source, arguments, timeout, stop_at, doing, advice, path):
                 cwd=empty_dir, check=False, preexec_fn=_limit_dot_memory,
             )
         except subprocess.TimeoutExpired:
-            raise RenderError(
-                f"Drawing the circuit took longer than {timeout} seconds; try a smaller expression."
-            ) from None
-    if result.returncode < 0:
-        # A crash (dot 2.43 crashes when an allocation fails under its memory limit) or a kill:
-        # the same input does it again, so say what to change, not "try again".
-        raise RenderError(
-            f"Graphviz failed: it was stopped by the signal {signal.Signals(-result.returncode).name} "
-            f"{doing} (a crash, or out of memory). {advice}"
-        )
+            raise RenderError(_too_late(timeout)) from None
+    if result.returncode < 0:  # a crash (dot 2.43's, when an allocation fails under its memory limit) or a kill
+        signal_name = signal.Signals(-result.returncode).name
+        raise RenderError(_crashed(f"was stopped by the signal {signal_name}", doing, advice))
     if result.returncode != 0:
         raise RenderError(f"Graphviz failed: {result.stderr.decode(errors='replace').strip()[:300]}")
     return result.stdout

@@ -90,8 +90,12 @@ class Graph:
     def variables(self):
         return [node.name for node in self.inputs]
 
+    def position(self, node_id):
+        """The node's place in topological order, which its id names: n7 is the eighth node."""
+        return int(node_id[1:])
+
     def node(self, node_id):
-        return self.nodes[int(node_id[1:])]
+        return self.nodes[self.position(node_id)]
 
     def consumers(self):
         """For each node id, the (gate id, operand index) pairs its wire feeds, in graph order."""

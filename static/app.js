@@ -32,7 +32,7 @@ import { setRedraw, schedule } from "./js/schedule.js";
 import { updateOnce } from "./js/update.js";
 import { applyPageOptions } from "./js/theme.js";
 import { enhanceVariable, variableFields } from "./js/variables.js";
-import { setUpForm } from "./js/history.js";
+import { drawnQuery, formQuery, setUpForm } from "./js/history.js";
 import { setUpZoom, zoomByKey } from "./js/diagram.js";
 import { STEP_ACTIONS, STEP_KEYS, setUpStepper } from "./js/stepper.js";
 import { setUpInspect, unpin } from "./js/inspect.js";
@@ -61,8 +61,9 @@ function init() {
   // the server wrote into the page, replace what it drew without a script.
   const written = $("#preloaded-graph");
   if (written) {
-    preload("/api/graph", JSON.parse(written.textContent));
-    preload("/api/explain", JSON.parse($("#preloaded-explain").textContent));
+    const query = formQuery(); // the circuit the server drew, as the first redraw will ask for it
+    preload("/api/graph?" + drawnQuery(query), JSON.parse(written.textContent));
+    preload("/api/explain?" + query, JSON.parse($("#preloaded-explain").textContent));
     schedule(0, "none");
   }
 }

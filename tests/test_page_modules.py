@@ -26,6 +26,7 @@ def imports_of(module):
 def test_a_module_opens_with_its_job_and_stays_small(module):
     lines = module.read_text().splitlines()
     assert lines[0].startswith(("//", "/*")), f"{module.name} opens without saying its job"
+    assert lines[0].rstrip(" */").endswith("."), f"{module.name}'s job runs past its first line"
     assert len(lines) <= MAX_LINES, f"{module.name} has {len(lines)} lines"
 
 

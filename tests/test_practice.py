@@ -165,6 +165,24 @@ def test_the_same_circuit_without_practice_shows_them_all(client, scaffolding, m
     assert all(occurs(spelling, text) for spelling in shown_at_precision & spelled)
 
 
+@pytest.mark.parametrize("mode, warned", [("", True), ("grads", True), ("values", False)])
+def test_the_page_warns_of_inf_or_nan_only_where_it_shows_them(client, mode, warned):
+    """log(0) is -inf: a value a student finding the values must not be told of."""
+    page = client.get(f"/?{urlencode({'expr': 'log(x)*y+y', 'x': '0', 'y': '1', 'practice': mode})}")
+    warning = re.search(r'<p class="warning" id="non-finite" role="status"( hidden)?>', page.get_data(as_text=True))
+    assert warning and (warning.group(1) is None) == warned
+
+
+@pytest.mark.parametrize("route", ["/code/pytorch.py", "/api/explain"])
+def test_the_pytorch_program_says_where_torch_differs_except_while_practising(client, route):
+    """Its comment names an infinite local gradient (sqrt's at 0), which a student would find."""
+    query = urlencode({"expr": "sqrt(x)*0", "x": "0"})
+    comment = "the local gradient into x is inf"
+    assert comment in client.get(f"{route}?{query}").get_data(as_text=True)
+    for mode in MODES:
+        assert comment not in client.get(f"{route}?{query}&practice={mode}").get_data(as_text=True)
+
+
 @pytest.mark.parametrize("mode, hidden_kinds", [("values", [True, True]), ("grads", [False, True])])
 def test_the_json_nulls_each_number_to_find_and_every_local_gradient(client, mode, hidden_kinds):
     expr, values, precision = CIRCUITS["figure-1"]

@@ -1,5 +1,7 @@
-/* The circuit as the page needs it: lookups over one /api/graph answer (the server's circuit
- * document), its steps, and the order gates and wires are visited in. Pure functions, no DOM. */
+/* The circuit as the page needs it: lookups over one /api/graph answer, the server's document.
+ *
+ * Its nodes and wires by id, its steps, and the order gates and wires are visited in. Pure
+ * functions, no DOM. */
 
 
 /** Lookups over one /api/graph answer. */
@@ -40,11 +42,6 @@ export function nodeName(node) {
 export function wiredOperands(gate) {
   return gate.operands.map((operand, index) => ({ operand, index, name: operand.symbol }))
     .filter(({ operand }) => "node" in operand);
-}
-
-/** A local gradient as the server formats it (never formatted here: see numbers.js). */
-export function localText(operand) {
-  return operand.local_text;
 }
 
 /** The steps of the two passes as the server's document orders them (the forward pass gate by gate, then

@@ -1,8 +1,9 @@
-/* What the step-through and inspect panels say: DOM nodes built from the circuit model, with the
- * server's formatted numbers only. */
+/* What the step-through and inspect panels say, as DOM nodes built from the circuit model.
+ *
+ * Numbers are the server's formatted strings only. */
 
 import { code, h } from "./dom.js";
-import { localText, wiredOperands } from "./circuit.js";
+import { wiredOperands } from "./circuit.js";
 import { formula, localFormula } from "./formula.js";
 import { fullNumber, numberSpan } from "./numbers.js";
 
@@ -29,7 +30,7 @@ export function explainStep(step, m) {
   const upstream = trunk(gate.id).grad;
   const lines = step.chains.map(({ operand, name, wire }) => h("li", null,
     formula(name, operand.symbol_latex), " = ", code(m.nodes.get(operand.node).expr), ": ",
-    chain(upstream, localText(operand), wire.grad),
+    chain(upstream, operand.local_text, wire.grad),
     h("span", { class: "formula" }, " (local gradient ", localFormula(operand), ")")));
   for (const source of step.forks) {
     const shares = m.branchesOf.get(source).map((wire) => wire.grad);
@@ -67,9 +68,9 @@ export function describeGate(gate, m) {
   const wire = m.trunks.get(gate.id);
   const upstream = wire.grad;
   const locals = wiredOperands(gate).map(({ operand, index, name }) => h("li", null,
-    localFormula(operand), " = ", numberSpan(localText(operand)),
+    localFormula(operand), " = ", numberSpan(operand.local_text),
     "; ", formula(name, operand.symbol_latex), " = ", code(m.nodes.get(operand.node).expr), " gets ",
-    chain(upstream, localText(operand), m.wireInto(gate, index, operand.node).grad)));
+    chain(upstream, operand.local_text, m.wireInto(gate, index, operand.node).grad)));
   return [h("h3", null, "Gate ", code(gate.label)), h("dl", null,
     wideRow("computes", code(gate.expr)),
     row("formula", formula(gate.formula, gate.formula_latex)),
@@ -95,7 +96,7 @@ export function describeWire(wire, m) {
   } else {
     const use = wire.consumer === null ? uses[0] : uses.find((u) => u.gate.id === wire.consumer && u.index === wire.operand);
     const name = wiredOperands(use.gate).find((entry) => entry.index === use.index).name;
-    const local = localText(use.operand);
+    const local = use.operand.local_text;
     rows.push(wideRow("into", "gate ", code(use.gate.label), " as ", formula(name, use.operand.symbol_latex), " (",
       formula(use.gate.formula, use.gate.formula_latex), ")"),
       wideRow("local gradient", localFormula(use.operand), " = ", numberSpan(local)),

@@ -1,5 +1,7 @@
-/* The expression field: a textarea, because a program of named steps takes several lines
- * (`q = x + y`, then `f = q * z`). Enter is the textarea's own new line; Ctrl+Enter submits. */
+/* The expression field: a textarea that grows with its text, Ctrl+Enter to draw.
+ *
+ * A textarea because a program of named steps takes several lines (`q = x + y`, then
+ * `f = q * z`). Enter is the textarea's own new line; Ctrl+Enter submits. */
 
 const MAX_ROWS = 12; // past this the field scrolls instead of pushing the diagram off the screen
 

@@ -1,13 +1,14 @@
-/* The lecture's lessons for the circuit on screen, as DOM nodes: the chain rule gate by gate, the
- * gradient check, the symbolic gradients and the staged code. Without JavaScript the template
- * writes the same tables from the same data (tests/test_browser.py compares them word for word).
+/* The lecture's lessons for the circuit on screen as DOM nodes: chain rule, gradient check, formulas.
+ *
+ * Without JavaScript the template writes the same tables from the same data
+ * (tests/test_browser.py compares them word for word).
  *
  * The chain rule is the backward steps of /api/graph's circuit document, with its numbers as the
  * diagram shows them and each gate's intuition, so it follows every scrub at once; the gradient
  * check, the formulas and the code come from /api/explain, which is slower and asked for less often. */
 
 import { code, h } from "./dom.js";
-import { localText, nodeName } from "./circuit.js";
+import { nodeName } from "./circuit.js";
 import { formula, localFormula } from "./formula.js";
 import { fullNumber, numberSpan, reprLikePython } from "./numbers.js";
 
@@ -28,7 +29,7 @@ function gateBody(step, m, intuition) {
   const upstream = m.trunks.get(gate.id).grad;
   const rows = step.chains.map(({ operand, name, wire }) => {
     const source = nodeName(m.nodes.get(operand.node));
-    const local = localText(operand);
+    const local = operand.local_text;
     return h("tr", null,
       h("td", { class: "operand", "data-label": "input" }, formula(name, operand.symbol_latex), " = ", code(source)),
       h("td", { class: "local", "data-label": "local gradient" }, localFormula(operand), ` = ${local}`),
@@ -55,12 +56,9 @@ function forkBody(source, m) {
         numberSpan(total.grad, fullNumber(m, total, "grad"), "gradient"))));
 }
 
-/** Full-precision numbers, spelled as Python spells them (never rounded here). */
-const full = (number) => reprLikePython(number);
-
 /** A cell of a number as the server wrote it at the chosen decimals, its full precision on hover. */
 const numberCell = (label, text, number, kind = "") =>
-  h("td", { class: (kind ? kind + " " : "") + "number", "data-label": label, title: full(number) }, text);
+  h("td", { class: (kind ? kind + " " : "") + "number", "data-label": label, title: reprLikePython(number) }, text);
 
 /** The gradient check: one row per input, and under it the kink warning when there is one. The
  * verdict is a word and a mark (CSS), not only a colour. */

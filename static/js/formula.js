@@ -1,6 +1,8 @@
-/* Formulas as the lecture writes them, typeset by KaTeX (static/vendor/katex, which the page loads
- * before its modules) from the LaTeX the server prints from SymPy's expressions, never from text
- * the user typed. Where KaTeX is not there, or cannot set a formula, the plain text stays. */
+/* Formulas as the lecture writes them, typeset by KaTeX from the LaTeX the server prints.
+ *
+ * KaTeX is static/vendor/katex, which the page loads before its modules; the LaTeX comes from
+ * SymPy's expressions, never from text the user typed. Where KaTeX is not there, or cannot set a
+ * formula, the plain text stays. */
 
 import { h } from "./dom.js";
 

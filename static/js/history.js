@@ -26,7 +26,7 @@ export function formQuery() {
 
 /** Keeps a query's parameters that no field of the form holds: options the server knows and
  * the form does not show, or variables not yet drawn (pruned once the server has answered). */
-export function keepExtras(query) {
+function keepExtras(query) {
   const fixed = layoutFields();
   const fields = variableFields().map((field) => field.dataset.variable);
   state.extras = new URLSearchParams();

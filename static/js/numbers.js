@@ -1,5 +1,6 @@
-/* Numbers spelled as the server spells them: the page shows the server's strings (the chosen
- * decimals, as the diagram), with the float behind each spelled in full on hover. */
+/* Numbers spelled as the server spells them, with the float behind each in full on hover.
+ *
+ * The page shows the server's strings (the chosen decimals, as the diagram). */
 
 import { h } from "./dom.js";
 

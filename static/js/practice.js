@@ -1,5 +1,7 @@
-/* Practice mode: the numbers the diagram draws as "?" (wires[].hidden of /api/graph) are the
- * student's to find. Pure helpers over the circuit model of circuit.js; app.js wires them up.
+/* Practice mode's policy: which numbers are the student's to find, and the hints for them.
+ *
+ * The numbers the diagram draws as "?" (wires[].hidden of /api/graph) are the student's to
+ * find. Pure helpers over the circuit model of circuit.js; practice-page.js calls them.
  *
  * The page never has the numbers to find: /api/graph leaves them out (null), and so every
  * number they could be worked out from. The server checks an answer (POST /api/check) and
@@ -11,7 +13,7 @@
 import { code, h } from "./dom.js";
 import { nodeName, wiredOperands } from "./circuit.js";
 
-export const KINDS = ["value", "grad"]; // the order of wires[].hidden (and of .flagged)
+const KINDS = ["value", "grad"]; // the order of wires[].hidden (and of .flagged)
 export const KIND_NAMES = { value: "value", grad: "gradient" };
 
 export function isHidden(wire, kind) {

@@ -3,22 +3,21 @@
 import { $$ } from "./dom.js";
 
 const UNREACHABLE = { message: "The server could not be reached; check the connection and try again." };
-// Answers the server wrote into the page (the circuit's document and its lessons, for the link the
-// page was opened at): the first request to each of their routes takes its answer from here.
-const preloaded = new Map(); // path -> body
+// Answers the server wrote into the page (the circuit's document and its lessons), each kept for
+// the one URL the page asks first for that circuit: taken by the request for that URL, dropped by
+// any other request to its route (the form changed before it was asked).
+const preloaded = new Map(); // path -> { url, body }
 
-export function preload(path, body) {
-  preloaded.set(path, body);
+export function preload(url, body) {
+  preloaded.set(url.split("?")[0], { url, body });
 }
 
 /** GET url; the answer as {ok, status, body} or {ok: false, status, error: {message, ...}, retryAfter}. */
 export async function request(url, kind) {
   const path = url.split("?")[0];
-  if (preloaded.has(path)) {
-    const body = preloaded.get(path);
-    preloaded.delete(path);
-    return { ok: true, status: 200, body };
-  }
+  const written = preloaded.get(path);
+  preloaded.delete(path);
+  if (written && written.url === url) return { ok: true, status: 200, body: written.body };
   let response;
   try {
     response = await fetch(url, { headers: { Accept: kind === "json" ? "application/json" : "image/svg+xml" } });

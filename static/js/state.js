@@ -29,8 +29,7 @@ export const state = {
   extras: new URLSearchParams(), // the address's options that the form has no field for
 
   // Step-through (stepper.js)
-  steps: [], // the steps of the two passes of the circuit on screen (model.steps)
-  step: null, // null: every number shown; else the index into steps
+  step: null, // null: every number shown; else the index into model.steps
   player: null, // the interval of Play, while it plays
 
   // Inspect (inspect.js)

@@ -9,7 +9,7 @@ const PLAY_STEP_MS = 900;
 
 export const STEP_ACTIONS = {
   reset: () => { pause(); stepTo(0); },
-  back: () => { pause(); stepTo(state.step === null ? state.steps.length - 1 : state.step - 1); },
+  back: () => { pause(); stepTo(state.step === null ? Infinity : state.step - 1); }, // from all shown: the last step
   play: () => play(),
   next: () => { pause(); stepTo(state.step === null ? 0 : state.step + 1); },
   all: () => stopStepping(),
@@ -23,14 +23,13 @@ export function setUpStepper() {
 
 /** The steps of the circuit on screen, kept at the step shown where it still has one. */
 export function refreshSteps() {
-  state.steps = state.model.steps;
-  if (state.step !== null) state.step = Math.min(state.step, state.steps.length - 1);
+  if (state.step !== null) state.step = Math.min(state.step, state.model.steps.length - 1);
   showStep();
 }
 
 function stepTo(index) {
   if (!state.data) return;
-  state.step = Math.max(0, Math.min(index, state.steps.length - 1));
+  state.step = Math.max(0, Math.min(index, state.model.steps.length - 1));
   showStep();
   bringCurrentIntoView();
 }
@@ -38,7 +37,7 @@ function stepTo(index) {
 /** The step's gate, or the wires whose numbers it shows, scrolled into view: on a phone, or in a
  * diagram wider than the page, they may be off screen. */
 function bringCurrentIntoView() {
-  const current = state.steps[state.step];
+  const current = state.model.steps[state.step];
   const shown = [...current.values, ...current.grads].map((id) => state.parts.get(id)?.group);
   const target = $(".current", page.diagram) || shown.find(Boolean);
   if (target) target.scrollIntoView({ block: "nearest", inline: "center" });
@@ -55,9 +54,10 @@ function play() {
     pause();
     return;
   }
-  if (state.step === null || state.step >= state.steps.length - 1) stepTo(0);
+  if (!state.data) return;
+  if (state.step === null || state.step >= state.model.steps.length - 1) stepTo(0);
   state.player = setInterval(() => {
-    if (state.step >= state.steps.length - 1) pause();
+    if (state.step >= state.model.steps.length - 1) pause();
     else stepTo(state.step + 1);
   }, PLAY_STEP_MS);
   setPlayButton(true);
@@ -76,7 +76,7 @@ function setPlayButton(playing) {
 }
 
 /** Shows the numbers known at the current step, marks its gate, and explains it. */
-export function showStep() {
+function showStep() {
   const svg = $("svg", page.diagram);
   if (!svg) return;
   const stepping = state.step !== null;
@@ -91,13 +91,13 @@ export function showStep() {
       : "Step shows the forward pass gate by gate, then the backward pass with the chain rule at each gate."));
     return;
   }
-  const current = state.steps[state.step];
+  const current = state.model.steps[state.step];
   markNumbers(current);
   markGates(svg, current);
-  const forwardCount = state.steps.filter((step) => step.kind === "inputs" || step.kind === "forward").length;
+  const forwardCount = state.model.steps.filter((step) => step.kind === "inputs" || step.kind === "forward").length;
   page.counter.textContent = state.step < forwardCount
     ? `Forward pass: step ${state.step + 1} of ${forwardCount}`
-    : `Backward pass: step ${state.step - forwardCount + 1} of ${state.steps.length - forwardCount}`;
+    : `Backward pass: step ${state.step - forwardCount + 1} of ${state.model.steps.length - forwardCount}`;
   page.explain.replaceChildren(...explainStep(current, state.model));
 }
 
@@ -105,7 +105,7 @@ export function showStep() {
 function markNumbers(current) {
   const values = new Set();
   const grads = new Set();
-  state.steps.slice(0, state.step + 1).forEach((step) => {
+  state.model.steps.slice(0, state.step + 1).forEach((step) => {
     step.values.forEach((id) => values.add(id));
     step.grads.forEach((id) => grads.add(id));
   });
@@ -126,7 +126,7 @@ function markNumbers(current) {
 
 /** The gates not computed yet are pending; the step's own gate is current. */
 function markGates(svg, current) {
-  const computed = new Set(state.steps.slice(0, state.step + 1).filter((step) => step.kind === "forward").map((step) => step.node.id));
+  const computed = new Set(state.model.steps.slice(0, state.step + 1).filter((step) => step.kind === "forward").map((step) => step.node.id));
   for (const gate of $$("g.gate", svg)) {
     if (!computed.has(gate.id.slice("gate-".length))) gate.classList.add("pending");
   }

@@ -14,7 +14,7 @@
  * decimals: Graphviz places the gates around the numbers' widths) keeps scale and scroll.
  */
 
-export const READABLE_SCALE = 0.6;
+const READABLE_SCALE = 0.6;
 const MIN_SCALE = 0.02;
 const MAX_SCALE = 4;
 const STEP = 1.25; // one press of + or -
