@@ -18,7 +18,7 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge, Unsupporte
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from graphlib.cache import RenderCache
-from graphlib.answers import explain_json, program_text, symbolic_settled, to_json
+from graphlib.api import explain_json, program_text, symbolic_settled, to_json
 from graphlib.circuit import DEFAULT_VALUE, build_circuit
 from graphlib.deadline import deadline
 from graphlib.errors import CircuitError, LimitError, ServiceError
@@ -28,12 +28,12 @@ from graphlib.ops import CONVENTIONS
 from graphlib.options import BY_NAME, OPTIONS
 from graphlib.parse import MAX_LENGTH, NAME_PATTERN, RESERVED_NAMES, parse
 from graphlib.practice import answer_json, check_json
-from graphlib.drawing import draw
-from graphlib.render import error_svg, visible
+from graphlib.drawing import draw, error_svg
+from graphlib.render import visible
 
 FIRST_CIRCUIT = GALLERY[1]  # figure 2 of the notes, a neuron: what `/` shows a first visit
 DRAWING_TYPES = {"svg": "image/svg+xml", "png": "image/png", "dot": "text/vnd.graphviz"}  # /graph.<type>
-PROGRAMS = {"staged": "python", "pytorch": "pytorch"}  # /code/<program>.py -> its language (answers.program_text)
+PROGRAMS = {"staged": "python", "pytorch": "pytorch"}  # /code/<program>.py -> its language (api.program_text)
 # Routes whose answer depends on the URL alone (the page and /api/explain do not: SymPy may run
 # out of time on one request and not on the next).
 CONTENT_ADDRESSED = {"circuit.graph", "circuit.code", "circuit.api_graph"}

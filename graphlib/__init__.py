@@ -71,7 +71,7 @@ from graphlib.options import OPTIONS, Style
 from graphlib.document import Document, build_document
 from graphlib.render import to_dot
 from graphlib.drawing import draw, render_svg
-from graphlib.answers import explain_json, to_json
+from graphlib.api import explain_json, to_json
 from graphlib.codegen import pytorch_code, staged_python
 from graphlib.gallery import GALLERY
 

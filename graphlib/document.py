@@ -3,7 +3,7 @@
 The document holds each drawn wire with its numbers as shown, what practice hides, forward
 mode's tangents, each gate's local gradients, and the steps of the two passes.
 
-The diagram (render.py), the JSON answers (answers.py), the page's template and its script read
+The diagram (render.py), the JSON answers (api.py), the page's template and its script read
 the numbers from here and never compute one again. What depends on the graph alone (the wires,
 the steps) is kept per graph: a page scrubbing a value asks for the same graph hundreds of times.
 """
@@ -33,7 +33,7 @@ class Wire:
 
 
 @functools.lru_cache(maxsize=512)  # as many as parsed graphs are kept (circuit.py)
-def wires(graph):
+def drawn_wires(graph):
     """Every wire of the diagram: each node's trunk, then each fork's branches in operand order."""
     consumers = graph.consumers()
     drawn = [Wire(f"wire-{node.id}", node.id) for node in graph.nodes]
@@ -79,7 +79,7 @@ class WireIndex(NamedTuple):
 @functools.lru_cache(maxsize=512)
 def wire_index(graph):
     trunk, branches, into = {}, {}, {}
-    for wire in wires(graph):
+    for wire in drawn_wires(graph):
         if wire.consumer is None:
             trunk[wire.source] = wire.id
         else:
@@ -168,7 +168,7 @@ class Document:
     graph: object
     evaluation: object
     style: Style
-    wires: dict  # wire id -> WireNumbers, in the order of `wires(graph)`
+    wires: dict  # wire id -> WireNumbers, in the order of `drawn_wires(graph)`
     locals: dict  # (gate id, operand index) -> Shown: d gate / d operand
     tangents: dict | None  # node id -> forward mode's d node / d wrt
 
@@ -204,7 +204,7 @@ def build_document(graph, evaluation, style=Style()):
     # A value leaves its node on every branch of a fork: written once.
     value_texts = {node_id: format_number(number, precision) for node_id, number in evaluation.values.items()}
     numbers = {}
-    for wire in wires(graph):
+    for wire in drawn_wires(graph):
         source = wire.source
         grad = evaluation.grads[source] if wire.consumer is None else \
             evaluation.wire_grads[(wire.consumer, wire.operand)]

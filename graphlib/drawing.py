@@ -14,11 +14,12 @@ import shutil
 import signal
 import subprocess
 import tempfile
+import textwrap
 import time
 
 from graphlib import compute, gvc
 from graphlib.errors import RenderError
-from graphlib.render import to_dot
+from graphlib.render import FONT, escape, to_dot
 
 DOT_TIMEOUT_SECONDS = 10
 # How Graphviz draws (BACKPROP_GRAPHVIZ): its C library in the compute pool's warm processes, or
@@ -172,3 +173,20 @@ def _limit_dot_memory():
     resource.setrlimit(resource.RLIMIT_AS, (DOT_MEMORY_BYTES, DOT_MEMORY_BYTES))
     if hasattr(_LIBC, "prctl"):  # Linux only
         _LIBC.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+ERROR_COLOR = "#b00020"
+
+
+def error_svg(message):
+    """A small SVG that states the error, for an <img> or a link that expected a circuit."""
+    lines = textwrap.wrap(message, 70) or [""]
+    height = 24 + 20 * len(lines)
+    texts = "".join(
+        f'<text x="12" y="{28 + 20 * row}">{escape(line)}</text>' for row, line in enumerate(lines)
+    )
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="560" height="{height}" '
+        f'font-family="{FONT}" font-size="14" fill="{ERROR_COLOR}">'
+        f'<rect width="100%" height="100%" fill="white" stroke="{ERROR_COLOR}"/>{texts}</svg>'
+    )

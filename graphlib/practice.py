@@ -7,7 +7,7 @@ from a JSON body, whose names cannot clash with a variable's.
 import math
 import re
 
-from graphlib.answers import json_number
+from graphlib.api import json_number
 from graphlib.circuit import VALUE_PATTERN, single
 from graphlib.document import KINDS
 from graphlib.errors import ValueInputError

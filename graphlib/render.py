@@ -12,11 +12,10 @@ sum (see `drawn_at_uses`). A deep circuit is drawn in rows (`_Rows`).
 import html
 import math
 import re
-import textwrap
 from dataclasses import dataclass
 
 from graphlib.dot import Digraph
-from graphlib.document import HIDDEN, wires
+from graphlib.document import HIDDEN, drawn_wires
 
 # A value is drawn as stubs at its gates (drawn_at_uses) when it feeds more gates than
 # MAX_FORK_BRANCHES: past 16 branches a fork's wires merge into one dark bar, and dot took 1 s to
@@ -30,7 +29,6 @@ MAX_FORK_BRANCHES = 16
 MAX_FORKING_GATES = 120
 MAX_ROW_COLUMNS = 40  # a deeper circuit is drawn in rows (_Rows)
 FONT = "Helvetica,Arial,sans-serif"
-ERROR_COLOR = "#b00020"
 
 
 @dataclass(frozen=True)
@@ -116,7 +114,7 @@ class _CircuitDot:
     def __init__(self, document):
         self.graph = graph = document.graph
         self.palette = _palette(document.style)
-        drawn = wires(graph)
+        drawn = drawn_wires(graph)
         self.trunks = {wire.source: wire for wire in drawn if wire.consumer is None}
         self.branches = {(wire.consumer, wire.operand): wire for wire in drawn if wire.consumer is not None}
         self.stubbed = drawn_at_uses(graph)
@@ -157,7 +155,7 @@ class _CircuitDot:
         for node in self.graph.gates:
             # A group spanning rows would join them into one part again.
             group = {"group": f"{lines[node.id]}-{self.rows.row[node.id]}"} if node.id in lines else {}
-            self.dot.node(f"gate-{node.id}", _escape(node.label), id=f"gate-{node.id}", **{"class": "gate"},
+            self.dot.node(f"gate-{node.id}", escape(node.label), id=f"gate-{node.id}", **{"class": "gate"},
                           shape="circle", width="0.55", margin="0.02", penwidth="1.2",
                           style="filled", fillcolor=self.palette.paper, **group)
             self.tables.add(self.dot, self.trunks[node.id], name=node.name, **group)
@@ -348,7 +346,7 @@ class _WireTables:
 
     def starting_label(self, wire, name, use=None):
         value, line, grad = self.cells(wire)
-        text = _escape(name)
+        text = escape(name)
         if use:
             text += f'<br/><font point-size="10">{use[0]} of {use[1]}</font>'
         if self.across:
@@ -361,11 +359,11 @@ class _WireTables:
     def label(self, wire, name):
         value, line, grad = self.cells(wire)
         if not self.across:
-            name_cell = f'<td cellpadding="2"><i>{_escape(name)}</i></td>' if name else ""
+            name_cell = f'<td cellpadding="2"><i>{escape(name)}</i></td>' if name else ""
             return _table(f"<tr>{name_cell}{value}{line}{grad}{self.tangent_cell(wire)}</tr>")
         if not name:
             return _table(f"<tr>{value}</tr><tr>{line}</tr><tr>{grad}</tr>{self.tangent_row(wire)}")
-        name_cell = f'<td cellpadding="2"><i>{_escape(name)}</i></td>'
+        name_cell = f'<td cellpadding="2"><i>{escape(name)}</i></td>'
         wide_line = line.replace("<td ", '<td colspan="2" ', 1)
         tangent = self.tangent_row(wire).replace("<tr>", "<tr><td></td>", 1)
         return _table(f"<tr>{name_cell}{value}</tr><tr>{wide_line}</tr><tr><td></td>{grad}</tr>{tangent}")
@@ -394,7 +392,7 @@ class _WireTables:
     def cell(self, shown, color):
         if shown.hidden:
             return f'<td bgcolor="transparent"><font color="{color}">{HIDDEN}</font></td>'
-        text = _escape(shown.text)
+        text = escape(shown.text)
         if not shown.flagged:
             return f'<td bgcolor="transparent"><font color="{color}">{text}</font></td>'
         return f'<td bgcolor="{self.palette.flag}"><font color="{color}"><b>{text}</b></font></td>'
@@ -404,7 +402,8 @@ def _table(rows):
     return f'<<table border="0" cellborder="0" cellspacing="0" cellpadding="1">{rows}</table>>'
 
 
-def _escape(text):
+def escape(text):
+    """A user's text for a label: invisible characters shown (visible), markup escaped."""
     return html.escape(visible(text), quote=True)
 
 
@@ -427,17 +426,3 @@ def _stand_in(match):
     if code < 0x20:
         return chr(0x2400 + code)
     return "\u2421" if code == 0x7F else "\ufffd"
-
-
-def error_svg(message):
-    """A small SVG that states the error, for an <img> or a link that expected a circuit."""
-    lines = textwrap.wrap(message, 70) or [""]
-    height = 24 + 20 * len(lines)
-    texts = "".join(
-        f'<text x="12" y="{28 + 20 * row}">{_escape(line)}</text>' for row, line in enumerate(lines)
-    )
-    return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="560" height="{height}" '
-        f'font-family="{FONT}" font-size="14" fill="{ERROR_COLOR}">'
-        f'<rect width="100%" height="100%" fill="white" stroke="{ERROR_COLOR}"/>{texts}</svg>'
-    )

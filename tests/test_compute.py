@@ -32,7 +32,7 @@ import pytest
 
 import compute_jobs
 from app import create_app
-from graphlib import answers, compute, drawing, gvc, render, symbolic
+from graphlib import api, compute, drawing, gvc, render, symbolic
 from graphlib.circuit import build_circuit
 from graphlib.compute import ComputePool
 from graphlib.deadline import deadline
@@ -601,7 +601,7 @@ def test_sympy_stopped_by_the_pool_is_a_note_that_is_not_kept(client, monkeypatc
     body = client.get("/api/explain?expr=x*y").json
     assert time.monotonic() - started < 2
     assert body["symbolic"] is None and body["symbolic_note"] == note
-    assert not answers.symbolic_settled(body), "the next request tries again"
+    assert not api.symbolic_settled(body), "the next request tries again"
     monkeypatch.undo()
     assert client.get("/api/explain?expr=x*y").json["symbolic"]["x"]["formula"] == "y"
 

@@ -223,7 +223,7 @@ def test_answers_that_may_differ_next_time_are_not_kept(monkeypatch):
 
     app = create_app({"ANSWER_CACHE_ENTRIES": 16})
     client = app.test_client()
-    monkeypatch.setattr("graphlib.answers.symbolic_gradients",
+    monkeypatch.setattr("graphlib.api.symbolic_gradients",
                         lambda graph, point, evaluation: symbolic.Symbolic(None, symbolic.OUT_OF_TIME))
     for _ in range(2):
         assert client.get("/api/explain?expr=x*4").json["symbolic_note"] == symbolic.OUT_OF_TIME
@@ -241,7 +241,7 @@ def test_formulas_not_typeset_in_time_are_typeset_on_the_next_request(monkeypatc
     app = create_app({"ANSWER_CACHE_ENTRIES": 16})
     client = app.test_client()
     with monkeypatch.context() as patched:
-        patched.setattr("graphlib.answers.symbolic_gradients", typesetting_out_of_time)
+        patched.setattr("graphlib.api.symbolic_gradients", typesetting_out_of_time)
         assert client.get("/api/explain?expr=x*4").json["symbolic"]["x"]["formula_latex"] is None
     assert app.extensions["answer_cache"].entries == {}
     assert client.get("/api/explain?expr=x*4").json["symbolic"]["x"]["formula_latex"] == "4"

@@ -19,7 +19,7 @@ import pytest
 from app import create_app
 from graphlib.circuit import SEED_VALUES, build_circuit, seeded_value
 from graphlib.graph import Const
-from graphlib.document import format_number, wires
+from graphlib.document import drawn_wires, format_number
 
 FIGURE_1 = ("(x+y)*z", {"x": "-2", "y": "5", "z": "-4"})
 FIGURE_2 = ("1/(1+exp(-(w0*x0+w1*x1+w2)))", {"w0": "2", "x0": "-1", "w1": "-3", "x1": "-2", "w2": "-3"})
@@ -71,7 +71,7 @@ def numbers_of(expr, values, mode):
 def to_find(graph, mode):
     """(wire, kind) of every number drawn as "?"."""
     found = []
-    for wire in wires(graph):
+    for wire in drawn_wires(graph):
         if mode == "values" and not graph.node(wire.source).is_input:
             found.append((wire, "value"))
         if wire.source != graph.output.id or wire.consumer is not None:

@@ -229,7 +229,7 @@ ESCAPES = [
 
 @pytest.mark.parametrize("text, expected", ESCAPES)
 def test_escape(text, expected):
-    assert render._escape(text) == expected
+    assert render.escape(text) == expected
 
 
 HOSTILE_NAME = '<b>x</b>&"'

@@ -38,6 +38,12 @@ export function nodeName(node) {
   return node.name || node.expr;
 }
 
+/** The use a wire feeds: for a branch, its gate and operand; for a node's own wire, its first use. */
+export function useOf(m, wire) {
+  const uses = m.uses.get(wire.node);
+  return wire.consumer === null ? uses[0] : uses.find((use) => use.gate.id === wire.consumer && use.index === wire.operand);
+}
+
 /** A gate's wires, each with the name the server's formulas give it (α, β: never a variable's). */
 export function wiredOperands(gate) {
   return gate.operands.map((operand, index) => ({ operand, index, name: operand.symbol }))

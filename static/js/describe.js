@@ -3,7 +3,7 @@
  * Numbers are the server's formatted strings only. */
 
 import { code, h } from "./dom.js";
-import { wiredOperands } from "./circuit.js";
+import { useOf, wiredOperands } from "./circuit.js";
 import { formula, localFormula } from "./formula.js";
 import { fullNumber, numberSpan } from "./numbers.js";
 
@@ -87,15 +87,14 @@ export function describeWire(wire, m) {
     row("value", numberSpan(wire.value, fullNumber(m, wire, "value"), "value")),
     row("gradient", numberSpan(wire.grad, fullNumber(m, wire, "grad"), "gradient")), tangentRow(wire, m)];
   const forks = m.branchesOf.get(wire.node) || [];
-  const uses = m.uses.get(wire.node);
   if (wire.node === m.data.output) {
     rows.push(wideRow("into", "the output: its gradient with respect to itself is ", numberSpan(wire.grad)));
   } else if (wire.consumer === null && forks.length) {
     rows.push(wideRow("into", `a fork to ${forks.length} gates; gradients add up: `,
       sum(forks.map((branch) => branch.grad), wire.grad)));
   } else {
-    const use = wire.consumer === null ? uses[0] : uses.find((u) => u.gate.id === wire.consumer && u.index === wire.operand);
-    const name = wiredOperands(use.gate).find((entry) => entry.index === use.index).name;
+    const use = useOf(m, wire);
+    const name = use.operand.symbol;
     const local = use.operand.local_text;
     rows.push(wideRow("into", "gate ", code(use.gate.label), " as ", formula(name, use.operand.symbol_latex), " (",
       formula(use.gate.formula, use.gate.formula_latex), ")"),

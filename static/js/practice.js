@@ -11,7 +11,7 @@
  * string of a number that is not hidden or already found, null for one still to find. */
 
 import { code, h } from "./dom.js";
-import { nodeName, wiredOperands } from "./circuit.js";
+import { nodeName, useOf, wiredOperands } from "./circuit.js";
 
 const KINDS = ["value", "grad"]; // the order of wires[].hidden (and of .flagged)
 export const KIND_NAMES = { value: "value", grad: "gradient" };
@@ -47,11 +47,9 @@ function gradientHint(m, wire, known) {
       shares.includes(null) ? h("p", { class: "note" }, "Find each branch's gradient first.") : null,
     ];
   }
-  const use = wire.consumer === null
-    ? m.uses.get(wire.node)[0]
-    : m.uses.get(wire.node).find((entry) => entry.gate.id === wire.consumer && entry.index === wire.operand);
+  const use = useOf(m, wire);
   const gate = use.gate;
-  const name = wiredOperands(gate).find((entry) => entry.index === use.index).name;
+  const name = use.operand.symbol;
   const upstream = known(m.trunks.get(gate.id), "grad");
   // The local gradient as a formula of the gate's inputs, whose values the diagram shows: its
   // number would be the answer itself where the upstream is 1.
