@@ -136,14 +136,16 @@ def explain_json(circuit):
         "code": {language: program_text(circuit, language) for language in LANGUAGES},
     }
     if practising:
-        return {**answer, "gradcheck": [], "symbolic": None, "symbolic_note": PRACTICE_NOTE}
+        return {**answer, "gradcheck": [], "symbolic": None, "symbolic_summary": None, "symbolic_note": PRACTICE_NOTE}
     symbolic = symbolic_gradients(graph, circuit.values, circuit.evaluation)
     precision = circuit.style.precision
+    formulas = _symbolic_json(symbolic, precision)
     return {
         **answer,
         "gradcheck": [_gradcheck_json(check, precision)
                       for check in check_gradients(graph, circuit.values, circuit.evaluation)],
-        "symbolic": _symbolic_json(symbolic, precision),
+        "symbolic": formulas,
+        "symbolic_summary": None if formulas is None else _symbolic_summary(formulas),
         "symbolic_note": symbolic.note,
     }
 
@@ -223,6 +225,12 @@ def _symbolic_json(symbolic, precision):
                "simplified": gradient.simplified, "agrees": gradient.agrees, "differs": gradient.differs}
         for name, gradient in symbolic.gradients.items()
     }
+
+
+def _symbolic_summary(formulas):
+    """Whether SymPy's values agree with the backward pass, in one sentence."""
+    differing = sorted(name for name, entry in formulas.items() if not entry["agrees"])
+    return f"Here not every one agrees: {', '.join(differing)}." if differing else "Here every one agrees."
 
 
 def _gradcheck_json(check, precision):

@@ -298,6 +298,15 @@ def test_golden_circuits_agree_and_the_page_says_so(client):
     assert text_of(html, "symbolic-summary") == "Here every one agrees."
 
 
+@pytest.mark.parametrize("query, summary", [
+    ("expr=(x%2By)*z&x=-2&y=5&z=-4", "Here every one agrees."),
+    ("expr=relu(x)*y&x=0&y=2", "Here not every one agrees: x."),
+    ("expr=relu(x)*y&x=0&y=2&practice=grads", None),
+])
+def test_the_explanation_says_in_one_sentence_whether_every_formula_agrees(client, query, summary):
+    assert client.get(f"/api/explain?{query}").json["symbolic_summary"] == summary
+
+
 def test_the_page_claims_no_agreement_it_has_not_checked(client):
     html = page(client, "relu(x)*y", x="0", y="2")
     intro = html[html.index('id="symbolic-title"'):html.index('id="symbolic"')]

@@ -96,10 +96,3 @@ export function symbolicRows(symbolic, m) {
 }
 
 const NOT_SIMPLIFIED = "not simplified: SymPy ran out of time, or could not";
-
-/** Whether SymPy's values agree with the backward pass, in one sentence (as the template's
- * symbolic_summary writes it). */
-export function symbolicSummary(symbolic) {
-  const differing = Object.keys(symbolic).filter((name) => !symbolic[name].agrees).sort();
-  return differing.length ? `Here not every one agrees: ${differing.join(", ")}.` : "Here every one agrees.";
-}

@@ -1,7 +1,7 @@
 // The lessons below the diagram: the chain rule gate by gate, the gradient check, the symbolic gradients, the code.
 
 import { $, $$ } from "./dom.js";
-import { chainRuleBodies, gradcheckRows, symbolicRows, symbolicSummary } from "./explain.js";
+import { chainRuleBodies, gradcheckRows, symbolicRows } from "./explain.js";
 import { page, state } from "./state.js";
 import { practising } from "./answers.js";
 import { request } from "./request.js";
@@ -92,7 +92,7 @@ export function fillExplainTables() {
   page.symbolic.hidden = !symbolic;
   page.symbolicNone.hidden = !explain || Boolean(symbolic);
   page.symbolicNote.textContent = explain && !symbolic ? explain.symbolic_note : "";
-  page.symbolicSummary.textContent = symbolic ? symbolicSummary(symbolic) : "";
+  page.symbolicSummary.textContent = symbolic ? explain.symbolic_summary : "";
   $("tbody", page.symbolic).replaceChildren(...(symbolic ? symbolicRows(symbolic, state.model) : []));
 }
 

@@ -4,12 +4,11 @@ import { $, $$, escapeHtml } from "./dom.js";
 import { page, state } from "./state.js";
 import { drawnQuery } from "./history.js";
 
-const EXPORT_PATHS = { svg: "/graph.svg", png: "/graph.png", dot: "/graph.dot", json: "/api/graph",
-  python: "/code/staged.py", pytorch: "/code/pytorch.py", page: "/" };
-
+/** Each export link keeps the route the server wrote into it and takes the circuit's query: the
+ * page's link as it is, the drawings and programs with the theme they are drawn in. */
 export function updateExports(query) {
   for (const link of $$("[data-export]")) {
-    link.href = EXPORT_PATHS[link.dataset.export] + "?" + (link.dataset.export === "page" ? query : drawnQuery(query));
+    link.search = link.dataset.export === "page" ? query : drawnQuery(query);
   }
   const image = new URL("/graph.svg?" + query, location.href).href;
   const alt = "Circuit of " + state.data.expr;
