@@ -81,12 +81,12 @@ export function gradcheckRows(checks) {
 const symbolicInputs = (symbolic, m) => m.data.nodes.filter((node) => node.op === "input" && node.name in symbolic);
 
 /** d output / d input as SymPy's formula, its value, the backward pass's number beside it, and
- * whether the two agree (or why not). */
-export function symbolicRows(symbolic, m) {
+ * whether the two agree (or why not); `notSimplified`, the note for a formula left as it came. */
+export function symbolicRows(symbolic, m, notSimplified) {
   return symbolicInputs(symbolic, m).map((input) => [input, symbolic[input.name]]).map(([input, gradient]) => h("tr", { "data-input": input.name },
     h("th", { scope: "row" }, `∂f/∂${input.name}`),
     h("td", { class: "formula-cell", "data-label": "formula" }, formula(gradient.formula, gradient.formula_latex),
-      gradient.simplified ? null : [" ", h("span", { class: "note" }, `(${NOT_SIMPLIFIED})`)],
+      gradient.simplified ? null : [" ", h("span", { class: "note" }, `(${notSimplified})`)],
       gradient.lecture_form ? h("span", { class: "lecture-form" }, "= ", formula(gradient.lecture_form, gradient.lecture_form_latex)) : null),
     gradient.value === null ? h("td", { "data-label": "its value" }, "no real value")
       : numberCell("its value", gradient.value_text, gradient.value),
@@ -94,5 +94,3 @@ export function symbolicRows(symbolic, m) {
     h("td", { class: "agreement agreement-" + (gradient.agrees ? "agrees" : "differs"), "data-label": "against the backward pass" },
       gradient.agrees ? "agrees" : "does not agree: " + gradient.differs)));
 }
-
-const NOT_SIMPLIFIED = "not simplified: SymPy ran out of time, or could not";

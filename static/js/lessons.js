@@ -93,7 +93,8 @@ export function fillExplainTables() {
   page.symbolicNone.hidden = !explain || Boolean(symbolic);
   page.symbolicNote.textContent = explain && !symbolic ? explain.symbolic_note : "";
   page.symbolicSummary.textContent = symbolic ? explain.symbolic_summary : "";
-  $("tbody", page.symbolic).replaceChildren(...(symbolic ? symbolicRows(symbolic, state.model) : []));
+  const notSimplified = page.symbolic.dataset.notSimplified; // the template's words
+  $("tbody", page.symbolic).replaceChildren(...(symbolic ? symbolicRows(symbolic, state.model, notSimplified) : []));
 }
 
 function fillCode() {

@@ -47,18 +47,9 @@ export function fillPractice() {
   const withoutPractice = new URLSearchParams(state.query);
   withoutPractice.delete("practice");
   $("#without-practice").href = "/?" + withoutPractice;
-  page.practiceTitle.textContent = `Practice: find the ${mode === "values" ? "values" : "gradients"}`;
-  page.practiceIntro.replaceChildren(...practiceIntro(mode, state.data.options.precision));
+  for (const words of $$("[data-practice-mode]", page.practice)) words.hidden = words.dataset.practiceMode !== mode;
+  $("#practice-precision").textContent = state.data.options.precision;
   refreshPractice();
-}
-
-function practiceIntro(mode, precision) {
-  const task = mode === "values"
-    ? ["Every value drawn as ", h("strong", null, "?"), " is yours to find: go forward from the inputs, gate by gate. ",
-      "The gradients are hidden too: they would give the values away."]
-    : ["Every gradient drawn as ", h("strong", null, "?"), " is yours to find: go backward from the output, whose gradient is 1; ",
-      "at each gate, upstream × local, and at a fork, add up the branches."];
-  return [...task, ` An answer counts when it rounds to the number the diagram would show (${precision} decimals).`];
 }
 
 /** The practice table's wires in the order the numbers are found: values forward from the

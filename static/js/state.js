@@ -58,7 +58,7 @@ const PAGE_IDS = {
   wireTable: "wire-table", nonFinite: "non-finite", tangentNote: "tangent-note", markdown: "snippet-markdown",
   html: "snippet-html", copyStatus: "copy-status", zoomBar: "zoom-bar", zoomLevel: "zoom-level",
   practice: "practice", practiceTable: "practice-table", practiceScore: "practice-score",
-  practiceTitle: "practice-title", practiceIntro: "practice-intro", explainHidden: "explain-hidden",
+  explainHidden: "explain-hidden",
   explainStatus: "explain-status", chainRuleSection: "chain-rule-section", chainRule: "chain-rule",
   chainRuleMore: "chain-rule-more", gradcheckSection: "gradcheck-section", gradcheck: "gradcheck",
   symbolicSection: "symbolic-section", symbolic: "symbolic", symbolicNone: "symbolic-none",

@@ -1,6 +1,6 @@
 // The page's theme and colours: the link's choice, or the device's theme where the link leaves it open.
 
-import { $ } from "./dom.js";
+import { $$ } from "./dom.js";
 import { page } from "./state.js";
 
 export const DARK_DEVICE = matchMedia("(prefers-color-scheme: dark)");
@@ -15,7 +15,5 @@ export function applyPageOptions() {
   const colors = page.form.elements.colors.value;
   document.documentElement.dataset.theme = page.form.elements.theme.value || deviceTheme();
   document.documentElement.dataset.colors = colors;
-  const blind = colors === "colorblind";
-  $("#legend-value").textContent = (blind ? "blue" : "green") + ", above";
-  $("#legend-gradient").textContent = (blind ? "orange" : "red") + ", below";
+  for (const legend of $$(".legend")) legend.textContent = legend.dataset[colors];
 }
