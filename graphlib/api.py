@@ -64,8 +64,7 @@ def _node_json(document, node):
             **operand,
             "local": _exact(local),
             "local_text": None if local.hidden else local.text,
-            # A wire's gradient into a gate is never the output's own: hidden while practising.
-            "grad": None if local.hidden else json_number(document.into(node.id, index).grad.number),
+            "grad": _exact(document.into(node.id, index).grad),
         })
     trunk = document.trunk(node.id)
     return {**head, "operands": numbered, "value": _exact(trunk.value), "grad": _exact(trunk.grad)}
@@ -187,7 +186,7 @@ def _chain_rule_json(document, step):
             "node": source.id, "label": source.label or graph.text(source),
             "local": _exact(document.locals[(gate.id, chain.operand)]),
             **_local_formula_json(formulas[chain.operand]),
-            "downstream": None if practising else json_number(document.wires[chain.wire].grad.number),
+            "downstream": _exact(document.wires[chain.wire].grad),
         })
     return {
         "gate": gate.id,
