@@ -443,7 +443,7 @@ def _form_variables(expression, fields, circuit):
     """(name, text, is_default) for each variable field: those of the expression when it parses,
     else those the user sent, so that a typo in the expression loses none of their values."""
     if circuit is not None:  # with seed=N, the values drawn for the worksheet
-        return [(name, fields.get(name, f"{circuit.values[name]:g}"), name in circuit.defaulted)
+        return [(name, fields.get(name, f"{circuit.start[name]:g}"), name in circuit.defaulted)
                 for name in circuit.graph.variables]
     try:
         names = parse(expression).variables if expression else []

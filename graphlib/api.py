@@ -33,7 +33,7 @@ def to_json(circuit):
         "value": _exact(document.output.value),
         "gradients": {node.name: _exact(document.trunk(node.id).grad) for node in graph.inputs},
         "variables": {name: json_number(value) for name, value in circuit.values.items()},
-        "defaults": {name: circuit.values[name] for name in circuit.defaulted},
+        "defaults": {name: circuit.start[name] for name in circuit.defaulted},
         "output": graph.output.id,
         "nodes": [_node_json(document, node) for node in graph.nodes],
         "wires": [_wire_json(numbers, bool(style.practice)) for numbers in document.wires.values()],
@@ -45,7 +45,25 @@ def to_json(circuit):
         answer["options"]["seed"] = circuit.seed
     if document.tangents is not None:
         answer["tangents"] = {node.id: json_number(document.tangents[node.id]) for node in graph.nodes}
+    if circuit.descent is not None:
+        answer["descent"] = _descent_json(circuit.descent, answer["variables"], style.precision)
     return answer
+
+
+def _descent_json(trajectory, variables, precision):
+    """Gradient descent's settings, the loss at each step (and as the diagram would write it),
+    the first step whose loss is inf or nan (or null), and the parameters' values at the last
+    step, which are the circuit's `variables`."""
+    settings = trajectory.settings
+    return {
+        "params": list(settings.params),
+        "lr": settings.learning_rate,
+        "steps": settings.steps,
+        "losses": [json_number(loss) for loss in trajectory.losses],
+        "losses_text": [format_number(loss, precision) for loss in trajectory.losses],
+        "left_finite": trajectory.left_finite,
+        "values": {name: variables[name] for name in settings.params},
+    }
 
 
 def _exact(shown):

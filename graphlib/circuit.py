@@ -4,6 +4,7 @@ The one entry point the web layer calls: it knows nothing of HTTP, only of named
 given as the list of texts (or JSON numbers) that arrived for it.
 """
 
+import dataclasses
 import functools
 import math
 import random
@@ -11,6 +12,7 @@ import re
 from dataclasses import dataclass
 
 from graphlib.composite import transform
+from graphlib.descent import descend, read_settings
 from graphlib.document import build_document
 from graphlib.errors import ValueInputError
 from graphlib.evaluate import evaluate
@@ -34,13 +36,21 @@ class Circuit:
     defaulted: tuple  # names of the variables that got DEFAULT_VALUE
     style: Style
     seed: int | None = None  # the worksheet's number: values not given were drawn from it
+    # Gradient descent from the values given (descent.Trajectory), when the request names
+    # parameters: `values` and `evaluation` are then those of its last step.
+    descent: object = None
+
+    @property
+    def start(self):
+        """The values the request gave, drew or defaulted: where gradient descent starts."""
+        return self.values if self.descent is None else self.descent.start
 
     @property
     def key(self):
         """The canonical request: what the drawing depends on, and nothing else. Values by their
         exact bits (float.hex), so 1, 1.0 and 1e0 share an entry but -0.0 and 0.0 do not."""
-        values = tuple(self.values[name].hex() for name in self.graph.variables)
-        return (self.graph.source, values, self.style)
+        values = tuple(self.start[name].hex() for name in self.graph.variables)
+        return (self.graph.source, values, self.style, self.descent and self.descent.settings)
 
     @functools.cached_property
     def document(self):
@@ -76,7 +86,17 @@ def build_circuit(fields):
         else:
             values[name] = DEFAULT_VALUE
             defaulted.append(name)
-    return Circuit(graph, evaluate(graph, values), values, tuple(defaulted), style, seed)
+    circuit = Circuit(graph, evaluate(graph, values), values, tuple(defaulted), style, seed)
+    return descended(circuit, read_settings(fields, graph.variables, style.practice))
+
+
+def descended(circuit, settings):
+    """The circuit after gradient descent from its values (descent.py); as it is without settings."""
+    if settings is None:
+        return circuit
+    trajectory = descend(circuit.graph, circuit.values, settings, circuit.evaluation)
+    return dataclasses.replace(circuit, values=trajectory.values, evaluation=trajectory.evaluation,
+                               descent=trajectory)
 
 
 def parse_seed(given):

@@ -46,8 +46,11 @@ OPTIONS = (
            in_drawer=False),
 )
 BY_NAME = {option.name: option for option in OPTIONS}
+# Gradient descent's fields (descent.py): they choose the values shown, not how they are drawn,
+# so they are not options of the Style.
+DESCENT_FIELDS = ("params", "lr", "steps")
 # The other names a query may hold besides the variables' values, which no variable may take.
-QUERY_NAMES = frozenset(BY_NAME) | {"expr", "seed", "format"}
+QUERY_NAMES = frozenset(BY_NAME) | {"expr", "seed", "format"} | frozenset(DESCENT_FIELDS)
 
 
 def _style_fields():
