@@ -21,11 +21,12 @@ from graphlib.cache import RenderCache
 from graphlib.api import explain_json, program_text, symbolic_settled, to_json
 from graphlib.circuit import DEFAULT_VALUE, build_circuit
 from graphlib.deadline import deadline
+from graphlib.descent import MAX_STEPS
 from graphlib.errors import CircuitError, LimitError, ServiceError
 from graphlib.gallery import GALLERY
 from graphlib.language import functions
 from graphlib.ops import CONVENTIONS
-from graphlib.options import BY_NAME, OPTIONS
+from graphlib.options import BY_NAME, DESCENT_FIELDS, OPTIONS
 from graphlib.parse import MAX_LENGTH, NAME_PATTERN, RESERVED_NAMES, parse
 from graphlib.practice import answer_json, check_json
 from graphlib.drawing import draw, error_svg
@@ -415,6 +416,8 @@ def _page(circuit=None, error=None):
         conventions=CONVENTIONS,
         functions=functions(),
         max_length=MAX_LENGTH,
+        descent_fields={name: fields.get(name, "") for name in DESCENT_FIELDS},
+        max_steps=MAX_STEPS,
         **({} if circuit is None else _document_and_lessons(circuit)),
     )
 

@@ -39,6 +39,7 @@ import { setUpInspect, unpin } from "./js/inspect.js";
 import { setUpPractice } from "./js/practice-page.js";
 import { setUpLessons } from "./js/lessons.js";
 import { setUpSharing } from "./js/share.js";
+import { setUpDescent } from "./js/descent.js";
 
 function init() {
   findPage();
@@ -57,6 +58,7 @@ function init() {
   setUpPractice();
   setUpLessons();
   setUpSharing();
+  setUpDescent();
   // With a circuit on the page, take it over: the inline SVG and its numbers, from the answers
   // the server wrote into the page, replace what it drew without a script.
   const written = $("#preloaded-graph");

@@ -23,6 +23,7 @@ import pytest
 
 from graphlib.gallery import GALLERY
 from graphlib.drawing import MAX_PNG_PIXELS
+from graphlib.options import DESCENT_FIELDS
 
 SVG = "{http://www.w3.org/2000/svg}"
 GREEN = "#007a00"  # values, above the wire
@@ -166,7 +167,7 @@ class Page(HTMLParser):
     @property
     def variables(self):
         """(name, value) of the variable fields, in page order."""
-        return [(f.name, f.value) for f in self.fields if f.name not in ("expr", *DISPLAY_OPTIONS)]
+        return [(f.name, f.value) for f in self.fields if f.name not in ("expr", *DISPLAY_OPTIONS, *DESCENT_FIELDS)]
 
     def link(self, text):
         hrefs = [href for href, label in self.links if label == text]

@@ -9,8 +9,7 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from graphlib.descent import (DEFAULT_LEARNING_RATE, MAX_LEARNING_RATE, MAX_STEPS, Settings, descend,
-                              read_settings)
+from graphlib.descent import Settings, descend, read_settings
 from graphlib.errors import ValueInputError
 from graphlib.evaluate import evaluate
 from graphlib.gallery import GALLERY
@@ -126,10 +125,10 @@ GOOD_FIELDS = [
     ({"params": ["w0,w1,w2"], "lr": ["0.5"], "steps": ["20"]}, Settings(("w0", "w1", "w2"), 0.5, 20)),
     # In the circuit's order, whatever the order given; spaces, repeats and empty names do not count.
     ({"params": [" w2 , w0,w0,"], "lr": ["1e-3"], "steps": ["0"]}, Settings(("w0", "w2"), 0.001, 0)),
-    ({"params": ["y"]}, Settings(("y",), DEFAULT_LEARNING_RATE, 0)),
-    ({"params": ["w1"], "lr": [""], "steps": [""]}, Settings(("w1",), DEFAULT_LEARNING_RATE, 0)),
-    ({"params": ["w1"], "lr": [str(MAX_LEARNING_RATE)], "steps": [str(MAX_STEPS)]},
-     Settings(("w1",), MAX_LEARNING_RATE, MAX_STEPS)),
+    # Left out or empty, the learning rate is 0.1 and the steps 0.
+    ({"params": ["y"]}, Settings(("y",), 0.1, 0)),
+    ({"params": ["w1"], "lr": [""], "steps": [""]}, Settings(("w1",), 0.1, 0)),
+    ({"params": ["w1"], "lr": ["100"], "steps": ["500"]}, Settings(("w1",), 100.0, 500)),
     # A JSON body: a list of names, numbers as numbers.
     ({"params": [["w2", "x0"]], "lr": [0.25], "steps": [3]}, Settings(("x0", "w2"), 0.25, 3)),
     ({"params": [["w2"]], "lr": [2]}, Settings(("w2",), 2.0, 0)),

@@ -39,6 +39,8 @@ export function showError(error, expression) {
   }
   field.classList.add("has-error");
   field.append(box);
+  const drawer = field.closest("details"); // the display options, gradient descent: opened to show it
+  if (drawer) drawer.open = true;
   input.setAttribute("aria-invalid", "true");
   describeBy(input, id, true);
   if (state.data) page.diagram.classList.add("stale");

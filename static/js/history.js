@@ -10,6 +10,7 @@ import { applyPracticeControls } from "./practice-page.js";
 import { stopStepping } from "./stepper.js";
 import { unpin } from "./inspect.js";
 import { plainClick } from "./clicks.js";
+import { DESCENT_FIELDS, descentQuery, loadDescent } from "./descent.js";
 
 const TYPE_DELAY_MS = 300; // pause after typing an expression before redrawing
 const HISTORY_MERGE_MS = 1500; // edits closer together than this share one history entry
@@ -21,6 +22,7 @@ export function formQuery() {
   const params = new URLSearchParams();
   for (const [name, value] of new FormData(page.form)) params.append(name, value);
   for (const [name, value] of state.extras) if (!params.has(name)) params.append(name, value);
+  descentQuery(params);
   return params.toString();
 }
 
@@ -46,10 +48,12 @@ function optionSelects() {
   return $$(".options select", page.form);
 }
 
-/** What the drawing's layout depends on: everything but the variables' values. */
+/** What the drawing's layout depends on: everything but the numbers, which the variables'
+ * values and gradient descent's fields choose. */
 export function layoutKey(query) {
   const params = new URLSearchParams(drawnQuery(query));
-  return [...layoutFields(), ...state.extras.keys()].map((name) => params.get(name) || "").join("\n");
+  const fields = layoutFields().filter((name) => !DESCENT_FIELDS.includes(name));
+  return [...fields, ...state.extras.keys()].map((name) => params.get(name) || "").join("\n");
 }
 
 /** The query as the drawing is asked for: with the device's theme where the link has none. The
@@ -80,6 +84,7 @@ function loadQuery(query, keepOptions) {
   loadOptions(params, keepOptions);
   loadVariables(params);
   fillWrt(params.get("wrt") || "");
+  loadDescent(params);
   applyPracticeControls();
   if (!keepOptions) keepExtras(query);
   stopStepping();

@@ -32,6 +32,9 @@ export const state = {
   step: null, // null: every number shown; else the index into model.steps
   player: null, // the interval of Play, while it plays
 
+  // Gradient descent (descent.js)
+  descentPlayer: null, // the interval of its Play, while it plays
+
   // Inspect (inspect.js)
   pinned: null, // id of the SVG element inspected by click
   inspected: undefined, // id of the element the inspect panel shows
@@ -64,6 +67,8 @@ const PAGE_IDS = {
   symbolicSection: "symbolic-section", symbolic: "symbolic", symbolicNone: "symbolic-none",
   symbolicNote: "symbolic-note", symbolicSummary: "symbolic-summary", codeSection: "code-section",
   codeStatus: "code-status",
+  descentPanel: "descent-panel", descentStep: "descent-step", descentChoices: "descent-choices",
+  descentNote: "descent-note", lossPlot: "loss-plot", lossTable: "loss-table",
 };
 
 export function findPage() {

@@ -16,6 +16,7 @@ import { fillChainRule, fillExplainTables, scheduleExplain } from "./lessons.js"
 import { updateExports } from "./share.js";
 import { refreshSteps } from "./stepper.js";
 import { refreshInspect } from "./inspect.js";
+import { fillDescent } from "./descent.js";
 
 const TABLES_DELAY_MS = 250; // the tables below the diagram follow a moving slider once it rests this long
 
@@ -92,6 +93,7 @@ function applyData(data, query) {
   patchNumbers(data);
   labelSvg();
   keepTabStop();
+  fillDescent(data);
   // While a slider moves, the tables below the diagram wait until it rests: rebuilt with every
   // redraw, they made the browser lay the whole page out again each time.
   clearTimeout(state.tablesTimer);
