@@ -1,7 +1,9 @@
 """Times gradient descent's longest run: GET /api/graph with steps=MAX_STEPS (every variable a
 parameter) for the worst shapes the limits accept (bench_render.py's, up to 500 gates) and the
 gallery's figure 2 with a squared error, against a baseline in the same run: the same request
-at step 0 (one evaluation, the document and the JSON).
+at step 0 (one evaluation, the document and the JSON). Then the page's Play: the requests for
+steps 1, 2, ... N one after the other, each going on from the run kept by the one before,
+against the same requests each computed from step 0 (descent.forget_runs before each).
 
 Usage: .venv/bin/python bench/bench_descent.py [--repeat N] [--quick]
 In-process, through Flask's test client, without the answer cache. Each step is one evaluation,
@@ -20,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from app import create_app  # noqa: E402
 from bench_render import worst_shapes  # noqa: E402
-from graphlib.descent import MAX_STEPS  # noqa: E402
+from graphlib.descent import MAX_STEPS, forget_runs  # noqa: E402
 from graphlib.gallery import GALLERY  # noqa: E402
 from graphlib.parse import parse  # noqa: E402
 
@@ -28,9 +30,11 @@ TIME_LIMIT_SECONDS = 15
 
 
 def median_ms(client, url, repeat):
+    """Each request's run computed from step 0: the worst case, a link opened afresh."""
     client.get(url)  # warm-up: the graph's parse and its formulas, kept per graph
     times = []
     for _ in range(repeat):
+        forget_runs()
         start = time.perf_counter()
         response = client.get(url)
         times.append((time.perf_counter() - start) * 1000)
@@ -67,6 +71,26 @@ def main():
               f"{(longest - baseline) / MAX_STEPS:6.2f} ms")
     print(f"slowest run of {MAX_STEPS} steps: {slowest / 1000:.2f} s, "
           f"{100 * slowest / 1000 / TIME_LIMIT_SECONDS:.0f}% of the {TIME_LIMIT_SECONDS} s request limit")
+    play(client, cases(options.quick)[1], 10 if options.quick else 100)
+
+
+def play(client, case, steps):
+    """The page's Play of `steps` steps, one request each, with and without the runs kept."""
+    title, fields = case
+    graph = parse(fields["expr"])
+    descent = {"params": ",".join(graph.variables), "lr": "0.001"}
+    urls = ["/api/graph?" + urlencode({**fields, **descent, "steps": step}) for step in range(1, steps + 1)]
+    forget_runs()
+    kept = _seconds(lambda: [client.get(url) for url in urls])
+    afresh = _seconds(lambda: [(forget_runs(), client.get(url)) for url in urls])
+    print(f"Play of {steps} steps, {title[:40]}: {kept:.2f} s going on from each step kept, "
+          f"{afresh:.2f} s computing each from step 0 (the baseline)")
+
+
+def _seconds(action):
+    start = time.perf_counter()
+    action()
+    return time.perf_counter() - start
 
 
 if __name__ == "__main__":

@@ -13,6 +13,8 @@ steps would give the gradients away (w1 - w0 = -lr * dw).
 
 import math
 import re
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 
 from graphlib.errors import ValueInputError
@@ -22,8 +24,9 @@ from graphlib.parse import WHITESPACE
 DEFAULT_LEARNING_RATE = 0.1
 # A larger step than this overshoots any loss of the lecture's size on the first step.
 MAX_LEARNING_RATE = 100.0
-# Each step is one evaluation: a 500-gate circuit takes about 1.5 ms for it, so that the longest
-# run of the largest circuit takes under a second of the request's 15 (bench/bench_descent.py).
+# Each step is one evaluation: a 500-gate circuit takes about 1.3 ms for it, so that the longest
+# run of the largest circuit takes under a second of the request's 15 (0.75 s in
+# bench/bench_descent.py, 1.9 s with the machine's two cores busy with other work).
 MAX_STEPS = 500
 LEARNING_RATE_PATTERN = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 MAX_NUMBER_CHARACTERS = 30
@@ -57,17 +60,65 @@ class Trajectory:
 
 def descend(graph, start, settings, evaluation=None):
     """`settings.steps` steps of gradient descent on the circuit's output from the values
-    `start`; `evaluation`, when given, is the circuit's at `start` (step 0 need not be redone)."""
-    values = dict(start)
-    evaluation = evaluation or evaluate(graph, values)
+    `start`; `evaluation`, when given, is the circuit's at `start` (step 0 need not be redone).
+    A run of the same start and settings kept from fewer steps goes on from where it stopped."""
+    run = (graph, _values_key(start), settings.params, settings.learning_rate)
+    earlier = _earlier_run(run, settings.steps)
+    if earlier is None:
+        values, evaluation = dict(start), evaluation or evaluate(graph, start)
+        losses = [evaluation.values[graph.output.id]]
+    else:
+        values, evaluation, losses = earlier.values, earlier.evaluation, list(earlier.losses)
     inputs = {node.name: node.id for node in graph.inputs}
-    losses = [evaluation.values[graph.output.id]]
-    for _ in range(settings.steps):
+    for _ in range(settings.steps + 1 - len(losses)):
         values = {**values, **{name: values[name] - settings.learning_rate * evaluation.grads[inputs[name]]
                                for name in settings.params}}
         evaluation = evaluate(graph, values)
         losses.append(evaluation.values[graph.output.id])
-    return Trajectory(settings, dict(start), values, evaluation, tuple(losses))
+    trajectory = Trajectory(settings, dict(start), values, evaluation, tuple(losses))
+    _keep_run(run, trajectory)
+    return trajectory
+
+
+# The page plays a run one step at a time, each request one step longer than the one before: the
+# last trajectory of each run is kept, so that the next request takes one evaluation rather than
+# one per step from the start (bench/bench_descent.py times a play of the 500-gate circuits).
+KEPT_RUNS = 64
+_runs = OrderedDict()  # (graph, start, params, lr) -> its longest Trajectory yet
+_runs_lock = threading.Lock()
+
+
+def _earlier_run(run, steps):
+    """The kept trajectory of this run, when it has at most `steps` steps, else None."""
+    with _runs_lock:
+        earlier = _runs.get(run)
+        if earlier is None or earlier.settings.steps > steps:
+            return None
+        _runs.move_to_end(run)
+        return earlier
+
+
+def _keep_run(run, trajectory):
+    with _runs_lock:
+        kept = _runs.get(run)
+        if kept is None or kept.settings.steps <= trajectory.settings.steps:
+            _runs[run] = trajectory
+            _runs.move_to_end(run)
+        while len(_runs) > KEPT_RUNS:
+            _runs.popitem(last=False)
+
+
+def forget_runs():
+    """Drops the kept trajectories: the next run of each starts from step 0 (for the benchmark's
+    baseline, and the tests that compare the two)."""
+    with _runs_lock:
+        _runs.clear()
+
+
+def _values_key(values):
+    """The values by their exact bits (float.hex, an array's bytes and shape): -0.0 is not 0.0."""
+    return tuple((name, value.hex() if isinstance(value, float) else (value.shape, value.tobytes()))
+                 for name, value in sorted(values.items()))
 
 
 def read_settings(fields, variables, practice):

@@ -9,7 +9,7 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from graphlib.descent import Settings, descend, read_settings
+from graphlib.descent import Settings, descend, forget_runs, read_settings
 from graphlib.errors import ValueInputError
 from graphlib.evaluate import evaluate
 from graphlib.gallery import GALLERY
@@ -101,6 +101,33 @@ def test_only_the_parameters_move():
     trajectory = run(graph, start, ["a"], 0.1, 5)
     assert {name: trajectory.values[name] for name in ("x", "b", "y")} == {"x": 2.0, "b": 0.5, "y": 3.0}
     assert trajectory.values["a"] != 0.5 and trajectory.start == start
+
+
+# --- a run kept goes on from where it stopped -----------------------------------------------------------
+
+PLAYED_RUNS = [
+    # graph, start, parameters, lr, steps
+    (FIGURE_2_LOSS.expr, {"w0": 2.0, "x0": -1.0, "w1": -3.0, "x1": -2.0, "w2": -3.0, "y": 0.0}, ["w0", "w1", "w2"],
+     0.5, 30),
+    ("(w-3)**2", {"w": 4.0}, ["w"], 5.5, 400),  # inf from step 155, nan from step 310
+]
+
+
+@pytest.mark.parametrize("expression, start, params, learning_rate, steps", PLAYED_RUNS)
+def test_a_run_played_one_step_at_a_time_is_the_run_computed_at_once_to_the_bit(expression, start, params,
+                                                                                  learning_rate, steps):
+    graph = parse(expression)
+    forget_runs()
+    at_once = run(graph, start, params, learning_rate, steps)
+    forget_runs()
+    played = [run(graph, start, params, learning_rate, step) for step in range(steps + 1)]
+    assert [len(trajectory.losses) for trajectory in played] == list(range(1, steps + 2))
+    # repr: nan and the sign of zero count.
+    assert repr((played[-1].losses, played[-1].values, played[-1].evaluation)) == \
+        repr((at_once.losses, at_once.values, at_once.evaluation))
+    # Fewer steps than kept, or another learning rate: computed from step 0.
+    assert repr(run(graph, start, params, learning_rate, 3).losses) == repr(at_once.losses[:4])
+    assert run(graph, start, params, learning_rate / 2, 3).losses[1:] != at_once.losses[1:4]
 
 
 # --- leaving the finite range: IEEE numbers, as everywhere ---------------------------------------------
