@@ -146,6 +146,12 @@ def test_practice_turns_descent_off_and_says_why(server, page):
 def test_a_run_that_leaves_the_finite_range_says_at_which_step(server, page):
     page.goto(f"{server}/?{urlencode({'expr': '(w-3)**2', 'w': '4', 'params': 'w', 'lr': '5.5', 'steps': '160'})}")
     expect(page.locator("#loss-plot .loss-escape-text")).to_have_text("inf at step 155")
+    # Losses from 1 to 1e308 on a log scale: the points of steps 0 to 154 on one straight line.
+    expect(page.locator("#loss-plot .loss-caption").last).to_have_text("loss (log scale)")
+    points = [tuple(map(float, point.split(","))) for point in page.locator("#loss-plot polyline").get_attribute("points").split()]
+    assert len(points) == 155
+    (x0, y0), (x1, y1) = points[0], points[-1]
+    assert all(abs(y - (y0 + (x - x0) * (y1 - y0) / (x1 - x0))) < 0.2 for x, y in points)  # to rounding, 0.1 px
     expect(page.locator("#descent-note .warning")).to_have_text("The loss left the finite range at step 155.")
     assert page.console_errors == []
 

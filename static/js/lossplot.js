@@ -2,9 +2,13 @@
 
 const SVG_NS = "http://www.w3.org/2000/svg";
 const WIDTH = 360;
-const HEIGHT = 112;
-// Room for the loss's labels on the left, the step's below, the last loss on the right.
-const MARGIN = { left: 52, right: 58, top: 10, bottom: 28 };
+const HEIGHT = 120;
+// Room for the loss's labels on the left (up to "-1.00e+308"), its caption above, the step's
+// below, the last loss on the right.
+const MARGIN = { left: 64, right: 58, top: 20, bottom: 28 };
+// Losses spanning more than this ratio (all above 0) are drawn on a log scale: a run that
+// diverges grows exponentially, and one that converges falls so.
+const LOG_SCALE_RATIO = 1000;
 
 /** An SVG element; attributes are set one by one and text goes in as text. */
 function svg(tag, attributes, text) {
@@ -27,10 +31,13 @@ export function lossPlot(descent) {
   const x = scale(0, Math.max(steps, 1), MARGIN.left, WIDTH - MARGIN.right);
   const highest = shown.length ? indexOf(shown, Math.max) : 0;
   const lowest = shown.length ? indexOf(shown, Math.min) : 0;
+  const logarithmic = shown.length > 0 && shown[lowest] > 0 && shown[highest] / shown[lowest] > LOG_SCALE_RATIO;
+  const height = logarithmic ? Math.log10 : (loss) => loss;
   const y = shown.length && shown[highest] !== shown[lowest]
-    ? scale(shown[lowest], shown[highest], HEIGHT - MARGIN.bottom, MARGIN.top)
+    ? (loss) => scale(height(shown[lowest]), height(shown[highest]), HEIGHT - MARGIN.bottom, MARGIN.top)(height(loss))
     : () => (HEIGHT - MARGIN.bottom + MARGIN.top) / 2;
-  plot.append(...axes(steps, x, shown.length ? [[texts[highest], y(shown[highest])], [texts[lowest], y(shown[lowest])]] : []));
+  const labels = shown.length ? [[texts[highest], y(shown[highest])], [texts[lowest], y(shown[lowest])]] : [];
+  plot.append(...axes(steps, x, labels, logarithmic ? "loss (log scale)" : "loss"));
   if (shown.length) {
     const points = shown.map((loss, step) => `${x(step).toFixed(1)},${y(loss).toFixed(1)}`).join(" ");
     plot.append(svg("polyline", { class: "loss-line", points }));
@@ -56,7 +63,7 @@ export function describe(descent) {
   return words + ".";
 }
 
-function axes(steps, x, lossLabels) {
+function axes(steps, x, lossLabels, lossCaption) {
   const bottom = HEIGHT - MARGIN.bottom;
   const parts = [
     svg("line", { class: "loss-axis", x1: MARGIN.left, x2: MARGIN.left, y1: MARGIN.top, y2: bottom }),
@@ -64,8 +71,7 @@ function axes(steps, x, lossLabels) {
     svg("text", { class: "loss-label", x: x(0), y: bottom + 13, "text-anchor": "middle" }, "0"),
     svg("text", { class: "loss-label", x: x(Math.max(steps, 1)), y: bottom + 13, "text-anchor": "middle" }, String(Math.max(steps, 1))),
     svg("text", { class: "loss-caption", x: (MARGIN.left + WIDTH - MARGIN.right) / 2, y: bottom + 26, "text-anchor": "middle" }, "step"),
-    svg("text", { class: "loss-caption", x: 10, y: (MARGIN.top + bottom) / 2, "text-anchor": "middle",
-      transform: `rotate(-90 10 ${(MARGIN.top + bottom) / 2})` }, "loss"),
+    svg("text", { class: "loss-caption", x: MARGIN.left, y: MARGIN.top - 8 }, lossCaption),
   ];
   const labelled = new Set();
   for (const [text, at] of lossLabels) {
