@@ -9,6 +9,8 @@ import dataclasses
 import functools
 import math
 
+import numpy as np
+
 from graphlib.codegen import pytorch_code, staged_python
 from graphlib.document import format_number, steps
 from graphlib.gradcheck import check_gradients
@@ -77,11 +79,12 @@ def _node_json(document, node):
         if index is None:  # a constant
             numbered.append(operand)
             continue
-        local = document.locals[(node.id, index)]
+        # An array gate's local derivative is a rule (explain's), not numbers.
+        local = document.locals.get((node.id, index))
         numbered.append({
             **operand,
-            "local": _exact(local),
-            "local_text": None if local.hidden else local.text,
+            "local": None if local is None else _exact(local),
+            "local_text": None if local is None or local.hidden else local.text,
             "grad": _exact(document.into(node.id, index).grad),
         })
     trunk = document.trunk(node.id)
@@ -275,8 +278,17 @@ def _optional_number(value):
 
 
 def json_number(value):
+    """A number as JSON writes it, inf and nan by name; a vector or matrix as nested lists."""
+    if isinstance(value, np.ndarray):
+        return _json_entries(value.tolist())
     if math.isfinite(value):
         return value
     if math.isnan(value):
         return "NaN"
     return "Infinity" if value > 0 else "-Infinity"
+
+
+def _json_entries(entries):
+    if isinstance(entries, list):
+        return [_json_entries(entry) for entry in entries]
+    return json_number(entries)

@@ -11,6 +11,8 @@ import random
 import re
 from dataclasses import dataclass
 
+import numpy as np
+
 from graphlib.composite import transform
 from graphlib.descent import descend, read_settings
 from graphlib.document import build_document
@@ -18,6 +20,7 @@ from graphlib.errors import ValueInputError
 from graphlib.evaluate import evaluate
 from graphlib.options import MAX_PRECISION, OPTIONS, Style
 from graphlib.parse import MAX_TOKEN_LENGTH, WHITESPACE, character_name, is_invisible, parse
+from graphlib.shapes import node_shapes
 
 DEFAULT_VALUE = 1.0
 VALUE_PATTERN = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
@@ -25,6 +28,14 @@ VALUE_PATTERN = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+
 # lecture's -2, 5, -4, that a student can work with by hand. Zero is left out: it sits on the
 # kinks of relu, abs and max, and makes divisions by zero.
 SEED_VALUES = (-5, -4, -3, -2, -1, 1, 2, 3, 4, 5)
+# A vector or matrix fits a shareable link: at most 8 along an axis, 64 numbers per variable and
+# 256 in all; its text at most 64 numbers of MAX_TOKEN_LENGTH characters with their separators.
+MAX_DIMENSIONS = 2
+MAX_AXIS = 8
+MAX_ENTRIES = 64
+MAX_TOTAL_ENTRIES = 256
+MAX_ARRAY_TEXT = 4096  # 64 numbers of MAX_TOKEN_LENGTH characters (1,920) with room for spacing
+WRT_PATTERN = re.compile(r"(?P<name>[A-Za-z][A-Za-z0-9_]*)(?:\[(?P<indices>[0-9]{1,2}(?:,[0-9]{1,2})?)\])?")
 MAX_SEED = 10**9
 
 
@@ -49,7 +60,7 @@ class Circuit:
     def key(self):
         """The canonical request: what the drawing depends on, and nothing else. Values by their
         exact bits (float.hex), so 1, 1.0 and 1e0 share an entry but -0.0 and 0.0 do not."""
-        values = tuple(self.start[name].hex() for name in self.graph.variables)
+        values = tuple(value_key(self.start[name]) for name in self.graph.variables)
         return (self.graph.source, values, self.style, self.descent and self.descent.settings)
 
     @functools.cached_property
@@ -67,11 +78,6 @@ def build_circuit(fields):
         raise ValueInputError("The field expr must be text.")
     style = parse_style(fields)
     graph = _graph(expression, style.composites)
-    if style.wrt and style.wrt not in graph.variables:
-        raise ValueInputError(
-            f"wrt must be one of the variables: {', '.join(graph.variables)}; got {style.wrt[:40]!r}.",
-            field="wrt",
-        )
     # After the expression: an old link with a variable named seed is told that the name is
     # reserved, rather than that its value is not a worksheet number.
     seed = parse_seed(single(fields, "seed"))
@@ -86,6 +92,9 @@ def build_circuit(fields):
         else:
             values[name] = DEFAULT_VALUE
             defaulted.append(name)
+    _check_total_size(values)
+    node_shapes(graph, values)
+    _check_wrt(style.wrt, graph, values)
     circuit = Circuit(graph, evaluate(graph, values), values, tuple(defaulted), style, seed)
     return descended(circuit, read_settings(fields, graph.variables, style.practice))
 
@@ -133,8 +142,22 @@ def single(fields, name):
     return given[0] if given else None
 
 
+def value_key(value):
+    """A value by its exact bits (float.hex), with its shape: what a cache may key on."""
+    if isinstance(value, float):
+        return value.hex()
+    return (value.shape, tuple(float(entry).hex() for entry in value.flat))
+
+
 def parse_value(name, given):
-    """A variable's value: a finite decimal number such as -2, 0.5 or 1.5e-3."""
+    """A variable's value: a finite decimal number such as -2, 0.5 or 1.5e-3, or a vector or
+    matrix of them, as nested lists (`[1, -2]`, `[[0.1, -0.2], [0.3, 0.4]]`) in text or JSON."""
+    if isinstance(given, list) or (isinstance(given, str) and given.strip(WHITESPACE).startswith("[")):
+        return parse_array(name, given)
+    return parse_number(name, given)
+
+
+def parse_number(name, given):
     if isinstance(given, bool) or not isinstance(given, (str, int, float)):
         raise ValueInputError(f"The value of {name} must be a number.", field=name)
     if isinstance(given, str):
@@ -149,6 +172,141 @@ def parse_value(name, given):
             field=name,
         )
     return value
+
+
+def parse_array(name, given):
+    """A vector or matrix of finite numbers, within MAX_DIMENSIONS, MAX_AXIS and MAX_ENTRIES."""
+    rows = _nested_lists(name, given) if isinstance(given, str) else given
+    _check_nesting(name, rows)
+    if not isinstance(rows[0], list):
+        _check_size(name, (len(rows),))
+        return np.array([parse_number(name, entry) for entry in rows], dtype=np.float64)
+    lengths = {len(row) for row in rows}
+    if len(lengths) > 1:
+        raise ValueInputError(
+            f"The rows of {name} have different lengths ({', '.join(str(len(row)) for row in rows[:MAX_AXIS + 1])}); "
+            "a matrix needs rows of one length.",
+            field=name,
+        )
+    _check_size(name, (len(rows), len(rows[0])))
+    return np.array([[parse_number(name, entry) for entry in row] for row in rows], dtype=np.float64)
+
+
+def _nested_lists(name, text):
+    """`[[1, 2], [3, 4]]` as Python lists of the number texts, read by a small tokenizer: the
+    text never reaches eval or a JSON parser's notion of numbers (ours are today's decimals)."""
+    text = text.strip(WHITESPACE)
+    if len(text) > MAX_ARRAY_TEXT:
+        raise ValueInputError(
+            f"The value of {name} is {len(text)} characters long; the limit for a vector or matrix "
+            f"is {MAX_ARRAY_TEXT}.",
+            field=name,
+        )
+    stack = [[]]
+    number = ""
+    after_entry = False  # a comma must follow a number or a closed list
+    for char in text + " ":
+        if char in "[]," or char in WHITESPACE:
+            if number:
+                stack[-1].append(number)
+                number = ""
+                after_entry = True
+            if char == ",":
+                if not after_entry:
+                    raise ValueInputError(
+                        f"The value of {name} has a ',' with no number before it.", field=name
+                    )
+                after_entry = False
+            elif char == "[":
+                if len(stack) > MAX_DIMENSIONS:
+                    _too_deep(name)
+                stack.append([])
+            elif char == "]":
+                if len(stack) == 1:
+                    raise ValueInputError(f"The value of {name} has a ']' with no '[' before it.", field=name)
+                closed = stack.pop()
+                stack[-1].append(closed)
+                after_entry = True
+        else:
+            number += char
+    if len(stack) != 1 or len(stack[0]) != 1 or not isinstance(stack[0][0], list):
+        raise ValueInputError(
+            f"The value of {name} is not one list: write a vector as [1, -2] and a matrix as "
+            "[[1, 2], [3, 4]], with every '[' closed.",
+            field=name,
+        )
+    return stack[0][0]
+
+
+def _check_nesting(name, rows):
+    """A list of numbers, or a list of lists of numbers: at most 2 dimensions, none empty."""
+    if not rows:
+        raise ValueInputError(f"The value of {name} is an empty list; give at least one number.", field=name)
+    kinds = {isinstance(entry, list) for entry in rows}
+    if len(kinds) > 1:
+        raise ValueInputError(
+            f"The value of {name} mixes numbers and lists; a matrix is a list of rows, each a list of numbers.",
+            field=name,
+        )
+    for row in rows:
+        if isinstance(row, list):
+            if not row:
+                raise ValueInputError(f"The value of {name} has an empty row; give at least one number.", field=name)
+            if any(isinstance(entry, list) for entry in row):
+                _too_deep(name)
+
+
+def _too_deep(name):
+    raise ValueInputError(
+        f"The value of {name} nests lists more than {MAX_DIMENSIONS} deep; a value is a number, a "
+        "vector or a matrix.",
+        field=name,
+    )
+
+
+def _check_size(name, shape):
+    if max(shape) > MAX_AXIS:
+        raise ValueInputError(
+            f"{name} has shape {shape}: {max(shape)} along one axis, where the limit is {MAX_AXIS}.",
+            field=name,
+        )
+    if math.prod(shape) > MAX_ENTRIES:
+        raise ValueInputError(
+            f"{name} has shape {shape}: {math.prod(shape)} numbers, where the limit is {MAX_ENTRIES} "
+            "per variable.",
+            field=name,
+        )
+
+
+def _check_total_size(values):
+    total = sum(np.size(value) for value in values.values())
+    if total > MAX_TOTAL_ENTRIES:
+        largest = max(values, key=lambda name: np.size(values[name]))
+        raise ValueInputError(
+            f"The variables hold {total} numbers in all; the limit is {MAX_TOTAL_ENTRIES}, so that "
+            "every circuit fits a shareable link.",
+            field=largest,
+        )
+
+
+def _check_wrt(wrt, graph, values):
+    """wrt names a variable, or for a vector or matrix one of its entries: `W[1,0]`."""
+    if not wrt:
+        return
+    match = WRT_PATTERN.fullmatch(wrt)
+    name = match and match["name"]
+    if name not in graph.variables:
+        raise ValueInputError(
+            f"wrt must be one of the variables: {', '.join(graph.variables)}; got {wrt[:40]!r}.",
+            field="wrt",
+        )
+    shape = np.shape(values[name])
+    indices = [int(index) for index in (match["indices"] or "").split(",") if index]
+    if len(indices) != len(shape) or any(not 0 <= index < size for index, size in zip(indices, shape)):
+        example = f"{name}[{','.join('0' for _ in shape)}]"
+        what = "a number, so wrt is its name alone" if not shape else \
+            f"of shape {shape}, so wrt names one entry, such as {example}"
+        raise ValueInputError(f"{name} is {what}; got {wrt[:40]!r}.", field="wrt")
 
 
 def _decimal_text(name, given):

@@ -40,11 +40,11 @@ from graphlib.graph import Const
 from graphlib.ops import OpsView
 
 # Each gate's code, as its entry of ops.OPS holds it.
-PYTHON_GATES = OpsView(lambda op: [(op.name, op.python)])
-TORCH_GATES = OpsView(lambda op: [(op.name, op.torch)])
+PYTHON_GATES = OpsView(lambda op: [(op.name, op.python)] if op.python else [])
+TORCH_GATES = OpsView(lambda op: [(op.name, op.torch)] if op.torch else [])
 # The helper functions the gates' staged code calls, printed at the top of the program, in this
 # order, when a gate of the circuit calls them.
-HELPERS = OpsView(lambda op: op.python.helpers.items())
+HELPERS = OpsView(lambda op: op.python.helpers.items() if op.python else ())
 
 OUTPUT_NAME = "f"
 

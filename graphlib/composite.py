@@ -33,12 +33,12 @@ class Link:
         same_side = (wire_index == 1) == self.constant_first
         return constant.value == self.constant and (same_side or OPS[self.op].commutative)
 
-    def gate(self, node_id, wire, span):
+    def gate(self, node_id, wire, span, at):
         if self.constant is None:
-            return Node(node_id, self.op, (wire,), span=span)
+            return Node(node_id, self.op, (wire,), span=span, at=at)
         constant = Const(self.constant, f"{self.constant:g}")
         args = (constant, wire) if self.constant_first else (wire, constant)
-        return Node(node_id, self.op, args, span=span)
+        return Node(node_id, self.op, args, span=span, at=at)
 
 
 COMPOSITES = {
@@ -81,7 +81,7 @@ def expand(graph):
             continue
         wire = args[0]
         for index, link in enumerate(chain):
-            gate = link.gate(f"{node.id}.{index}", wire, node.span)
+            gate = link.gate(f"{node.id}.{index}", wire, node.span, node.at)
             nodes.append(gate)
             wire = gate.id
         nodes[-1] = replace(nodes[-1], name=node.name)
@@ -99,7 +99,7 @@ def collapse(graph):
             if members and not swallowed.intersection(member.id for member in members):
                 first, last = members[0], members[-1]
                 [(_, wire)] = first.sources
-                collapsed[last.id] = Node(last.id, op, (wire,), last.name, last.span)
+                collapsed[last.id] = Node(last.id, op, (wire,), last.name, last.span, first.at)
                 swallowed.update(member.id for member in members[:-1])
     nodes = [collapsed.get(node.id, node) for node in graph.nodes if node.id not in swallowed]
     return numbered(graph.source, nodes)

@@ -13,6 +13,8 @@ import math
 from dataclasses import dataclass
 from typing import NamedTuple
 
+import numpy as np
+
 from graphlib.evaluate import forward_mode
 from graphlib.options import BY_NAME, Style
 
@@ -91,19 +93,61 @@ def wire_index(graph):
     return WireIndex(trunk, {source: tuple(ids) for source, ids in branches.items()}, into)
 
 
-class Shown(NamedTuple):
-    """One number as every view shows it: in full, as text at the chosen decimals, and whether
-    practice keeps it from the student (then no view shows it, not even whether it is finite).
-    A named tuple, as WireNumbers: a request makes hundreds, and a tuple is quickest to make."""
+def format_value(value, precision=DEFAULT_PRECISION):
+    """A number's text (format_number), or for a vector or matrix the texts of its entries, as
+    nested tuples of its shape."""
+    if isinstance(value, float):
+        return format_number(value, precision)
+    return _format_entries(value.tolist(), precision)
 
-    number: float
-    text: str
+
+def _format_entries(entries, precision):
+    if isinstance(entries, list):
+        return tuple(_format_entries(entry, precision) for entry in entries)
+    return format_number(entries, precision)
+
+
+class Shown(NamedTuple):
+    """One number, or one vector or matrix of them, as every view shows it: in full (a float or
+    a float64 ndarray), as text at the chosen decimals (for an array, nested tuples of its
+    entries' texts), and whether practice keeps it from the student (then no view shows it, not
+    even whether it is finite). A named tuple, as WireNumbers: a request makes hundreds, and a
+    tuple is quickest to make."""
+
+    number: float | np.ndarray
+    text: str | tuple
     hidden: bool = False
+
+    @property
+    def shape(self):
+        """() for a number, (n,) for a vector, (m, n) for a matrix."""
+        return np.shape(self.number)
 
     @property
     def flagged(self):
         """inf or nan, which the diagram draws on a flag."""
-        return not self.hidden and not math.isfinite(self.number)
+        if self.hidden:
+            return False
+        if isinstance(self.number, float):
+            return not math.isfinite(self.number)
+        return not np.all(np.isfinite(self.number))
+
+
+
+# A vector or matrix is drawn whole up to 4 x 4 entries; a larger one by its shape and summary.
+MAX_DRAWN_AXIS = 4
+
+
+def is_drawn_whole(shape):
+    return all(size <= MAX_DRAWN_AXIS for size in shape)
+
+
+def summary_text(array, precision=DEFAULT_PRECISION):
+    """A vector or matrix in a few numbers: its smallest and largest entries and its (Frobenius)
+    norm, at the chosen decimals."""
+    return (f"min {format_number(float(np.min(array)), precision)}, "
+            f"max {format_number(float(np.max(array)), precision)}, "
+            f"norm {format_number(float(np.linalg.norm(array)), precision)}")
 
 
 class WireNumbers(NamedTuple):
@@ -192,6 +236,10 @@ class Document:
     def output(self):
         return self.trunk(self.graph.output.id)
 
+    def summary(self, shown):
+        """summary_text of a vector or matrix, at the document's decimals."""
+        return summary_text(shown.number, self.style.precision)
+
     @property
     def non_finite(self):
         """Whether the diagram flags a number, inf or nan, that it shows (not one practice hides)."""
@@ -202,7 +250,7 @@ def build_document(graph, evaluation, style=Style()):
     precision, practising = style.precision, bool(style.practice)
     tangents = forward_mode(graph, evaluation, style.wrt) if style.wrt else None
     # A value leaves its node on every branch of a fork: written once.
-    value_texts = {node_id: format_number(number, precision) for node_id, number in evaluation.values.items()}
+    value_texts = {node_id: format_value(number, precision) for node_id, number in evaluation.values.items()}
     numbers = {}
     for wire in drawn_wires(graph):
         source = wire.source
@@ -212,11 +260,11 @@ def build_document(graph, evaluation, style=Style()):
             wire,
             Shown(evaluation.values[source], value_texts[source],
                   practising and is_hidden(graph, wire, "value", style.practice)),
-            Shown(grad, format_number(grad, precision), practising and is_hidden(graph, wire, "grad", style.practice)),
-            None if tangents is None else Shown(tangents[source], format_number(tangents[source], precision)),
+            Shown(grad, format_value(grad, precision), practising and is_hidden(graph, wire, "grad", style.practice)),
+            None if tangents is None else Shown(tangents[source], format_value(tangents[source], precision)),
         )
     # Every local gradient is hidden while practising: next to the output (upstream 1) it is its
     # wire's gradient, and in "values" mode exp's is its value, 1/x's gives x away.
-    local_grads = {key: Shown(number, format_number(number, precision), practising)
+    local_grads = {key: Shown(number, format_value(number, precision), practising)
                    for key, number in evaluation.local_grads.items()}
     return Document(graph, evaluation, style, numbers, local_grads, tangents)

@@ -46,3 +46,7 @@ class BusyError(ServiceError):
     def __init__(self, message, retry_after=1):
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class ShapeError(CircuitError):
+    """The operands' shapes do not fit a gate, or the output is not one number."""

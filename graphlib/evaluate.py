@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from graphlib.arrays import unbroadcast
 from graphlib.graph import Const
 from graphlib.ops import OPS
 
@@ -26,76 +27,124 @@ class Evaluation:
 
 
 def evaluate(graph, inputs):
-    """Forward and backward pass; `inputs` maps every variable name to a float."""
+    """Forward and backward pass; `inputs` maps every variable name to a float or an array whose
+    shapes fit the circuit (shapes.node_shapes checks them)."""
     with np.errstate(all="ignore"):
-        values = forward(graph, inputs)
-        grads, wire_grads, local_grads = backward(graph, values)
+        arrays = forward_arrays(graph, inputs)
+        grads, wire_grads, local_grads = backward(graph, arrays)
+    values = {node_id: plain(value) for node_id, value in arrays.items()}
     return Evaluation(values, grads, wire_grads, local_grads)
 
 
+def plain(value):
+    """A float for a number, a float64 ndarray for a vector or matrix: how every view gets them."""
+    value = float64(value)
+    return float(value) if np.ndim(value) == 0 else value
+
+
 def forward(graph, inputs):
+    with np.errstate(all="ignore"):
+        return {node_id: plain(value) for node_id, value in forward_arrays(graph, inputs).items()}
+
+
+def forward_arrays(graph, inputs):
     values = {}
     for node in graph.nodes:
         if node.is_input:
-            values[node.id] = np.float64(inputs[node.name])
+            values[node.id] = float64(inputs[node.name])
         else:
-            values[node.id] = OPS[node.op].forward(*_operands(node, values))
-    return {node_id: float(value) for node_id, value in values.items()}
+            values[node.id] = float64(OPS[node.op].forward(*_operands(node, values)))
+    return values
+
+
+def float64(value):
+    """A number as a float64 scalar, a vector or matrix as a float64 array. Not a 0-d array: NumPy
+    computes `a ** 0.5` of an array as sqrt(a), of a scalar as pow(a, 0.5), which can differ in
+    the last bit, and the staged program (codegen.py) computes with scalars."""
+    value = np.asarray(value, dtype=np.float64)
+    return value[()] if value.ndim == 0 else value
 
 
 def backward(graph, values):
-    """Gradients per node, the share of each wire, and each gate's local derivatives."""
-    grads = {graph.output.id: 1.0}
+    """Gradients per node, the share of each wire, and each elementwise gate's local derivatives
+    (of its output's shape; an array gate's local derivative is a rule, not an array)."""
+    grads = {graph.output.id: np.float64(1.0)}
     wire_grads = {}
     local_grads = {}
     for node in reversed(graph.gates):
-        upstream = grads[node.id]
-        local = _local_grads(node, values)
-        masked = _masked(node, values)
+        op = OPS[node.op]
+        upstream = np.asarray(grads[node.id])
+        operands = _operands(node, values)
+        out = values[node.id]
+        if op.elementwise:
+            local = op.local_grads(*operands, out)
+            masked = op.masked(*operands) if op.masked else (False,) * len(node.args)
+            shares = [unbroadcast(_chain(upstream, local[index], masked[index]), np.shape(operands[index]))
+                      for index in range(len(node.args))]
+        else:
+            local = None
+            shares = op.vjp(upstream, *operands, out)
         for index, source_id in node.sources:
-            local_grads[(node.id, index)] = float(local[index])
-            contribution = _chain(upstream, local[index], masked[index])
-            wire_grads[(node.id, index)] = contribution
+            if local is not None:
+                local_grads[(node.id, index)] = plain(np.broadcast_to(local[index], out.shape))
+            contribution = np.asarray(shares[index], dtype=np.float64)
+            wire_grads[(node.id, index)] = plain(contribution)
             # The first share is the gradient, later ones add to it: the staged program's `=`
             # and `+=`, so that both give the same float, the sign of a zero included.
             grads[source_id] = grads[source_id] + contribution if source_id in grads else contribution
-    return grads, wire_grads, local_grads
+    return {node_id: plain(grad) for node_id, grad in grads.items()}, wire_grads, local_grads
 
 
 def _chain(upstream, local, masked):
-    """upstream x local, the chain rule at one wire, where 0 stays exactly 0: a masked wire gets
-    0 whatever arrives, and an unused branch (upstream 0) must not turn 0 * inf into nan."""
-    if masked or upstream == 0.0:
-        return 0.0
-    return float(upstream * local)
-
-
-def _masked(node, values):
-    masked = OPS[node.op].masked
-    return masked(*_operands(node, values)) if masked else (False,) * len(node.args)
-
-
-def _local_grads(node, values):
-    operands = _operands(node, values)
-    return OPS[node.op].local_grads(*operands, np.float64(values[node.id]))
+    """upstream x local, the chain rule at one wire entry by entry, where 0 stays exactly 0: a
+    masked entry gets 0 whatever arrives, and an unused one (upstream 0) must not turn 0 * inf
+    into nan."""
+    return np.where(masked | (upstream == 0.0), 0.0, upstream * local)
 
 
 def _operands(node, values):
-    return [np.float64(arg.value if isinstance(arg, Const) else values[arg]) for arg in node.args]
+    return [np.float64(arg.value) if isinstance(arg, Const) else float64(values[arg]) for arg in node.args]
 
 
-def forward_mode(graph, evaluation, variable):
-    """d node / d `variable` for every node, carried forward from the inputs: one pass per input,
-    where the backward pass gives every input's gradient at once."""
+def split_wrt(wrt):
+    """`W[1,0]` -> ("W", (1, 0)); a plain name -> (name, ())."""
+    name, _, rest = wrt.partition("[")
+    if not rest:
+        return name, ()
+    return name, tuple(int(index) for index in rest.rstrip("]").split(","))
+
+
+def forward_mode(graph, evaluation, wrt):
+    """d node / d `wrt` for every node, carried forward from the inputs: one pass per input entry
+    (`wrt` is a variable, or one entry of one, `W[1,0]`), where the backward pass gives every
+    input's gradient at once."""
+    variable, entry = split_wrt(wrt)
     tangents = {}
-    for node in graph.nodes:
-        if node.is_input:
-            tangents[node.id] = 1.0 if node.name == variable else 0.0
-            continue
-        total = 0.0
+    with np.errstate(all="ignore"):
+        for node in graph.nodes:
+            value = np.asarray(evaluation.values[node.id])
+            if node.is_input:
+                tangent = np.zeros(value.shape)
+                if node.name == variable:
+                    tangent[entry] = 1.0
+                tangents[node.id] = tangent
+            else:
+                tangents[node.id] = _tangent(graph, node, evaluation, tangents)
+    return {node_id: plain(tangent) for node_id, tangent in tangents.items()}
+
+
+def _tangent(graph, node, evaluation, tangents):
+    op = OPS[node.op]
+    out = np.asarray(evaluation.values[node.id])
+    if not op.elementwise:
+        operands = _operands(node, evaluation.values)
+        incoming = [None] * len(node.args)
         for index, source_id in node.sources:
-            # As backward: a zero tangent contributes exactly 0, even through an infinite slope.
-            if tangents[source_id] != 0.0:
-                total += evaluation.local_grads[(node.id, index)] * tangents[source_id]
-        tangents[node.id] = total
-    return tangents
+            incoming[index] = tangents[source_id]
+        return np.asarray(op.jvp(incoming, *operands, out), dtype=np.float64)
+    total = np.zeros(out.shape)
+    for index, source_id in node.sources:
+        tangent = tangents[source_id]
+        # As backward: a zero tangent contributes exactly 0, even through an infinite slope.
+        total = total + np.where(tangent != 0.0, evaluation.local_grads[(node.id, index)] * tangent, 0.0)
+    return total

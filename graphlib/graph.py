@@ -23,7 +23,8 @@ class Node:
     """An input (`op == "input"`, named `name`) or a gate (`op` is a key of `ops.OPS`).
 
     `args` holds, per operand, the id of the node whose wire feeds it or a `Const`.
-    `span` is where the node was typed: `source[start:end]`.
+    `span` is where the node was typed: `source[start:end]`; `at` is where its operator or
+    function name was, which an error about its operands points at.
     """
 
     id: str
@@ -31,6 +32,7 @@ class Node:
     args: tuple = ()
     name: str = ""
     span: tuple = (0, 0)
+    at: int = 0
 
     @property
     def is_input(self):
@@ -122,7 +124,7 @@ def numbered(source, nodes):
     renumbered = tuple(
         Node(new_id[node.id], node.op,
              tuple(new_id[arg] if isinstance(arg, str) else arg for arg in node.args),
-             node.name, node.span)
+             node.name, node.span, node.at)
         for node in nodes
     )
     return Graph(source, renumbered)

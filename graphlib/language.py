@@ -9,7 +9,7 @@ import pathlib
 import sys
 from dataclasses import dataclass
 
-from graphlib.ops import FUNCTIONS
+from graphlib.ops import CALLS
 
 README = pathlib.Path(__file__).resolve().parent.parent / "README.md"
 COMMAND = "python -m graphlib.language --readme"
@@ -27,7 +27,7 @@ class Function:
 
 def functions():
     """Every function of the gate table, in its order."""
-    return [Function(op.usage, op.help) for op in FUNCTIONS.values()]
+    return [Function(op.usage, op.help) for op in CALLS.values()]
 
 
 def readme_list():

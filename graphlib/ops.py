@@ -15,6 +15,7 @@ from typing import Callable
 import numpy as np
 import sympy
 
+from graphlib import arrays
 from graphlib.gatecode import PythonGate, Route, TorchGate, number_literal
 
 NAN = np.float64("nan")
@@ -32,14 +33,26 @@ class Op:
     name: str
     arity: int
     # --- Its numbers, float64 (evaluate.py), and the same gate in SymPy (symbolic.py).
+    # An elementwise gate has `local_grads`, computed entry by entry on arrays as on numbers;
+    # an array gate (arrays.py) mixes entries and has `vjp`, `jvp` and `shape` instead.
     forward: Callable[..., np.float64]
-    local_grads: Callable[..., tuple]
-    formula: Callable[..., sympy.Expr]
+    local_grads: Callable[..., tuple] | None
+    formula: Callable[..., sympy.Expr] | None
     _: KW_ONLY
     # --- Its code (codegen.py): the staged Python repeats `forward` and `local_grads`
     # operation for operation, so that the program's numbers are the diagram's, bit for bit.
-    python: PythonGate
-    torch: TorchGate
+    python: PythonGate | None = None
+    torch: TorchGate | None = None
+    # --- An array gate's numbers (arrays.py): `vjp(upstream, *inputs, out)` gives each input's
+    # gradient, `jvp(tangents, *inputs, out)` the output's tangent, and `shape(*shapes)` the
+    # output's shape from the inputs' (a constant parameter's number in place of its shape).
+    vjp: Callable[..., tuple] | None = None
+    jvp: Callable[..., np.ndarray] | None = None
+    shape: Callable[..., tuple] | None = None
+    parameters_from: int | None = None  # operands from this one on are constant whole numbers (axis, index)
+    typed_as: str = ""  # the function's name as typed, where two gates share it (sum(v), sum(v, axis))
+    parameters: tuple = ()  # the names `usage` gives the parameters, where PARAMETERS' do not fit
+    indexing: bool = False  # typed as v[2] or W[1, 0], not as a function
     # --- How it is typed and read: `help` says what a function computes, in terms of its
     # parameters (x, or a and b), for the page's help and the README (graphlib/language.py).
     help: str = ""
@@ -58,9 +71,22 @@ class Op:
     masked: Callable[..., tuple] | None = None
 
     @property
+    def elementwise(self):
+        """Whether the gate works entry by entry (on a number, its one entry)."""
+        return self.local_grads is not None
+
+    @property
+    def typed_name(self):
+        return self.typed_as or self.name
+
+    @property
+    def is_function(self):
+        return not self.infix and not self.indexing
+
+    @property
     def usage(self):
         """A function as typed, with the parameters its `help` names: `sigmoid(x)`, `max(a, b)`."""
-        return f"{self.name}({', '.join(PARAMETERS[self.arity])})"
+        return f"{self.typed_name}({', '.join(self.parameters or PARAMETERS[self.arity])})"
 
     def explain(self, constants):
         """The lecture's intuition for this gate, as it is wired: with a constant or not."""
@@ -73,8 +99,10 @@ class Op:
 
         `constants[i]` is the typed text of input i when it is a constant, None for a wire.
         """
+        if self.indexing:
+            return f"[{','.join(constants[1:])}]"
         if all(text is None for text in constants):
-            return self.infix or self.name
+            return self.infix or self.typed_name
         shown = [text if text is None or self._reads_unbracketed(text) else f"({text})" for text in constants]
         if not self.infix:
             return f"{self.name}({','.join(text or 'x' for text in shown)})"
@@ -135,12 +163,12 @@ def _relu(a):
 
 def _relu_grad(a, out):
     """relu'(0) = 0; as PyTorch's `threshold_backward`, which blocks only where a <= 0."""
-    return (np.float64(0.0 if a <= 0.0 else 1.0),)
+    return (np.where(a <= 0.0, 0.0, 1.0),)
 
 
 def _abs_grad(a, out):
     """sign(a), with abs'(0) = 0 and abs'(nan) = 0, as PyTorch's `sgn`."""
-    return (np.float64(1.0 if a > 0.0 else -1.0 if a < 0.0 else 0.0),)
+    return (np.where(a > 0.0, 1.0, np.where(a < 0.0, -1.0, 0.0)),)
 
 
 # _abs_grad in the staged program.
@@ -172,8 +200,8 @@ def _reciprocal_slope(constants, fields):
 def _pow_grads(a, b, out):
     """PyTorch's `pow_backward_self` and `pow_backward_exponent`: a zero exponent has slope 0
     (not 0 * a**-1, nan at a = 0), and so has a zero base with a non-negative exponent."""
-    d_base = np.float64(0.0) if b == 0.0 else b * a ** (b - 1.0)
-    d_exponent = np.float64(0.0) if a == 0.0 and b >= 0.0 else out * np.log(a)
+    d_base = np.where(b == 0.0, 0.0, b * a ** (b - 1.0))
+    d_exponent = np.where((a == 0.0) & (b >= 0.0), 0.0, out * np.log(a))
     return d_base, d_exponent
 
 
@@ -206,9 +234,7 @@ def _min_grads(a, b, out):
 
 
 def _routed(mine, other, lost):
-    if mine == other:
-        return np.float64(0.5)
-    return np.float64(0.0 if lost else 1.0)
+    return np.where(mine == other, 0.5, np.where(lost, 0.0, 1.0))
 
 
 # _max_grads and _min_grads in the staged program, upstream gradient included: a blocked
@@ -321,6 +347,52 @@ OPS = {
            kink=lambda a: a),
         _router("max", np.maximum, _max_grads, sympy.Max, "larger", _MAX_ROUTE, lambda a, b: (a < b, b < a)),
         _router("min", np.minimum, _min_grads, sympy.Min, "smaller", _MIN_ROUTE, lambda a, b: (a > b, b > a)),
+        # The array gates (arrays.py): each mixes the entries of its inputs.
+        Op("matmul", 2, np.matmul, None, None,
+           vjp=arrays.matmul_vjp, jvp=arrays.matmul_jvp, shape=arrays.matmul_shape,
+           infix="@",
+           intuition="A matrix product's gradient is a matrix product again: for h = W @ x, "
+                     "dW = dh xᵀ (an outer product) and dx = Wᵀ dh, each of the shape of what it "
+                     "is the gradient of."),
+        Op("transpose", 1, np.transpose, None, None,
+           vjp=arrays.transpose_vjp, jvp=arrays.transpose_jvp, shape=arrays.transpose_shape,
+           parameters=("W",), help="W transposed (also written W.T); a vector stays as it is",
+           intuition="A transpose gate transposes the gradient back."),
+        Op("sum", 1, np.sum, None, None,
+           vjp=arrays.sum_vjp, jvp=arrays.sum_jvp, shape=arrays.reduce_shape,
+           help="the sum of the entries of x",
+           intuition="A sum gate distributes: every entry gets the upstream gradient unchanged."),
+        Op("sum_axis", 2, arrays.sum_axis_forward, None, None,
+           vjp=arrays.sum_axis_vjp, jvp=arrays.sum_axis_jvp, shape=arrays.sum_axis_shape,
+           parameters_from=1, typed_as="sum", parameters=("W", "axis"),
+           help="W summed along an axis: 0 adds up the rows, 1 the columns",
+           intuition="A sum gate distributes: each entry gets the upstream gradient of its sum."),
+        Op("mean", 1, np.mean, None, None,
+           vjp=arrays.mean_vjp, jvp=arrays.mean_jvp, shape=arrays.reduce_shape,
+           help="the mean of the entries of x",
+           intuition="A mean gate distributes the upstream gradient divided by the number of entries."),
+        Op("amax", 1, np.max, None, None,
+           vjp=arrays.amax_vjp, jvp=arrays.amax_jvp, shape=arrays.reduce_shape,
+           typed_as="max", parameters=("v",),
+           help="the largest entry of v",
+           intuition="A max gate routes: the largest entry gets all of the upstream gradient, the "
+                     "others none (tied entries share it evenly)."),
+        Op("softmax", 1, arrays.softmax, None, None,
+           vjp=arrays.softmax_vjp, jvp=arrays.softmax_jvp, shape=arrays.vector_shape("softmax"),
+           help="exp(x) / sum(exp(x)), of a vector x",
+           intuition="The softmax's gradient is s * (dy - sum(dy * s)), from its own output s."),
+        Op("log_softmax", 1, arrays.log_softmax, None, None,
+           vjp=arrays.log_softmax_vjp, jvp=arrays.log_softmax_jvp, shape=arrays.vector_shape("log_softmax"),
+           help="x - logsumexp(x), of a vector x: the log-probabilities of a softmax",
+           intuition="log_softmax's gradient is dy - softmax(x) * sum(dy)."),
+        Op("logsumexp", 1, arrays.logsumexp, None, None,
+           vjp=arrays.logsumexp_vjp, jvp=arrays.logsumexp_jvp, shape=arrays.vector_shape("logsumexp"),
+           help="log(sum(exp(x))), of a vector x, computed without overflow",
+           intuition="logsumexp's gradient is the upstream gradient times softmax(x)."),
+        Op("index", 2, arrays.index_forward, None, None,
+           vjp=arrays.index_vjp, jvp=arrays.index_jvp, shape=arrays.index_shape,
+           parameters_from=1, indexing=True,
+           intuition="Indexing routes: the chosen entry gets the upstream gradient, the others 0."),
     ]
 }
 
@@ -361,7 +433,10 @@ class OpsView(Mapping):
 
 
 INFIX_OPS = OpsView(lambda op: [(op.infix, op)] if op.infix else [])
-FUNCTIONS = OpsView(lambda op: [] if op.infix else [(op.name, op)])
+# The function names, each once (sum(v) and sum(v, axis) are two gates); CALLS tells them apart
+# by their number of arguments.
+FUNCTIONS = OpsView(lambda op: [(op.name, op)] if op.is_function and not op.typed_as else [])
+CALLS = OpsView(lambda op: [((op.typed_name, op.arity), op)] if op.is_function else [])
 # The named constants, exact for SymPy (symbolic.py); the parser takes their float64, math.pi
 # and math.e.
 CONSTANTS = {"pi": sympy.pi, "e": sympy.E}

@@ -22,7 +22,9 @@ import numpy as np
 
 from graphlib.errors import ExpressionSyntaxError, LimitError
 from graphlib.graph import Const, Node, numbered
-from graphlib.ops import CONSTANTS, FUNCTIONS, INFIX_OPS, OPS
+from graphlib.arrays import ShapeMismatch
+from graphlib.ops import CALLS, CONSTANTS, FUNCTIONS, INFIX_OPS, OPS
+from graphlib.shapes import gate_shape
 from graphlib.options import QUERY_NAMES
 
 # A 500-gate expression over 100 variables is about 2,500 characters typed compactly
@@ -62,7 +64,7 @@ RESERVED_NAMES = _ReservedNames(frozenset(CONSTANTS) | QUERY_NAMES | frozenset(k
 
 NAME_PATTERN = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 NUMBER_PATTERN = re.compile(r"(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
-OPERATOR_PATTERN = re.compile(r"\*\*|[-+*/^(),=]")
+OPERATOR_PATTERN = re.compile(r"\*\*|\.T(?![A-Za-z0-9_])|[-+*/^(),=@\[\]]")
 
 # The only characters that separate tokens. Every other control, format or space character (a
 # no-break space, a vertical tab, U+2028, a zero-width space...) is refused by name: str.isspace()
@@ -169,7 +171,7 @@ def tokenize(source):
                 position=position,
             )
         tokens.append(Token(kind, "**" if text == "^" else text, position))
-        depth += {"(": 1, ")": -1}.get(text, 0)
+        depth += {"(": 1, "[": 1, ")": -1, "]": -1}.get(text, 0)
         position = match.end()
     tokens.append(Token("end", "", len(source)))
     return tokens
@@ -206,7 +208,7 @@ def _unexpected_character(source, position):
     elif not char.isascii() and char.isalpha():
         message += " Variable names use the ASCII letters A-Z, a-z, digits and _."
     else:
-        message += " Allowed are numbers, names, + - * / ** ^, parentheses and commas."
+        message += " Allowed are numbers, names, + - * / ** ^ @, parentheses, commas, [ ] and .T."
     return ExpressionSyntaxError(message, position=position)
 
 
@@ -236,9 +238,7 @@ class _GraphBuilder:
 
         `typed_at` is the column of the operator or function name, for error messages."""
         if all(isinstance(arg, Const) for arg in args):
-            with np.errstate(all="ignore"):
-                value = float(op.forward(*(np.float64(arg.value) for arg in args)))
-            return Const(value, self.source[span[0]:span[1]].strip(WHITESPACE))
+            return self.folded(op, args, span, typed_at)
         if len(self.gates) == MAX_GATES:
             raise LimitError(
                 f"Too many gates: the operation at {where(self.source, typed_at)} would be gate number "
@@ -246,8 +246,21 @@ class _GraphBuilder:
                 position=typed_at,
             )
         key = f"g{len(self.gates)}"
-        self.gates.append(Node(key, op.name, tuple(args), span=span))
+        self.gates.append(Node(key, op.name, tuple(args), span=span, at=typed_at))
         return key
+
+    def folded(self, op, args, span, typed_at):
+        """An operation on constants alone, as one constant: a number, so an array gate must take
+        numbers (sum(2) is 2; 2 @ 3 is refused as the circuit's shapes would be)."""
+        text = self.source[span[0]:span[1]].strip(WHITESPACE)
+        if not op.elementwise:
+            try:
+                gate_shape(op, [arg.value for arg in args], [() for _ in args])
+            except ShapeMismatch as mismatch:
+                raise ExpressionSyntaxError(f"{text}: {mismatch}.", position=typed_at) from None
+        with np.errstate(all="ignore"):
+            value = float(op.forward(*(np.float64(arg.value) for arg in args)))
+        return Const(value, text)
 
     def name_step(self, name, result):
         """Give a step's name to the gate it computes; a constant step stays a constant."""
@@ -287,9 +300,11 @@ class _Parser:
     """Grammar, loosest binding first (Python's precedence; ** is right-associative):
 
         expression := term (("+" | "-") term)*
-        term       := factor (("*" | "/") factor)*
+        term       := factor (("*" | "/" | "@") factor)*
         factor     := ("+" | "-") factor | power
-        power      := primary ("**" factor)?
+        power      := postfixed ("**" factor)?
+        postfixed  := primary (".T" | "[" index ("," index)? "]")*
+        index      := "-"? whole number
         primary    := number | name | name "(" expression ("," expression)* ")" | "(" expression ")"
 
     Each rule returns an operand: a node id (a wire) or a Const.
@@ -378,7 +393,7 @@ class _Parser:
         return self.left_associative(self.term, "+", "-")
 
     def term(self):
-        return self.left_associative(self.factor, "*", "/")
+        return self.left_associative(self.factor, "*", "/", "@")
 
     def left_associative(self, operand_rule, *operators):
         """operand (operator operand)*, each operator a gate on what came before it."""
@@ -406,13 +421,46 @@ class _Parser:
 
     def power(self):
         start = self.token.start
-        base = self.primary()
+        base = self.postfixed()
         if not self.at("**"):
             return base
         operator = self.advance()
         with self.nested(operator):
             exponent = self.factor()
         return self.binary(operator, base, exponent, start)
+
+    def postfixed(self):
+        """A value transposed (W.T) or indexed (v[2], W[1, 0], W[1]), any number of times."""
+        start = self.token.start
+        operand = self.primary()
+        while self.at(".T", "["):
+            operator = self.advance()
+            if operator.text == ".T":
+                op, args = OPS["transpose"], (operand,)
+            else:
+                op, args = OPS["index"], (operand, *self.indices(operator))
+            operand = self.builder.gate(op, args, (start, self.previous_end()), operator.start)
+        return operand
+
+    def indices(self, opening):
+        """The one or two indices after `[`, and the `]`."""
+        with self.nested(opening):
+            indices = [self.index_number()]
+            if self.at(","):
+                self.advance()
+                indices.append(self.index_number())
+        self.expect("]", opened=opening)
+        return indices
+
+    def index_number(self):
+        """A constant index: a whole number, negative ones counting from the end as in NumPy."""
+        start = self.token.start
+        sign = self.advance().text if self.at("-") else ""
+        token = self.token
+        if token.kind != "number" or not token.text.isdigit():
+            raise self.error_expecting("an index, a whole number such as 0 or 2")
+        self.advance()
+        return Const(float(sign + token.text), self.source[start:token.end])
 
     def primary(self):
         token = self.token
@@ -476,8 +524,7 @@ class _Parser:
             )
 
     def call(self, name):
-        op = FUNCTIONS.get(name.text)
-        if op is None:
+        if name.text not in FUNCTIONS:
             known = ", ".join(sorted(FUNCTIONS))
             raise ExpressionSyntaxError(
                 f"Unknown function {name.text!r} at {where(self.source, name.start)}. Known functions: {known}.",
@@ -491,14 +538,29 @@ class _Parser:
                 self.advance()
                 args.append(self.expression())
         self.expect(")", opened=opening)
-        if len(args) != op.arity:
-            plural = "argument" if op.arity == 1 else "arguments"
+        op = CALLS.get((name.text, len(args)))
+        if op is None:
+            arities = sorted(arity for typed, arity in CALLS if typed == name.text)
+            plural = "argument" if arities == [1] else "arguments"
             raise ExpressionSyntaxError(
-                f"{op.name} takes {op.arity} {plural}, but got {len(args)} at column "
+                f"{name.text} takes {' or '.join(map(str, arities))} {plural}, but got {len(args)} at column "
                 f"{name.start + 1}.",
                 position=name.start,
             )
+        self.check_parameters(op, name, args)
         return self.builder.gate(op, args, (name.start, self.previous_end()), name.start)
+
+    def check_parameters(self, op, name, args):
+        """sum(W, axis): the axis is a whole number typed in the expression, not a wire."""
+        if op.parameters_from is None:
+            return
+        for parameter, arg in zip(op.parameters[op.parameters_from:], args[op.parameters_from:]):
+            if not isinstance(arg, Const) or not float(arg.value).is_integer():
+                raise ExpressionSyntaxError(
+                    f"The {parameter} of {op.usage} at {where(self.source, name.start)} must be a whole "
+                    "number typed in the expression, such as 0 or 1.",
+                    position=name.start,
+                )
 
     def binary(self, operator, left, right, start):
         op = INFIX_OPS[operator.text]
@@ -536,8 +598,8 @@ class _Parser:
         if token.kind in ("end", "sep"):
             return
         place = where(self.source, token.start)
-        if self.at(")"):
-            message = f"Unmatched ')' at {place}."
+        if self.at(")", "]"):
+            message = f"Unmatched '{token.text}' at {place}."
         elif self.at("="):
             message = (f"Unexpected '=' at {place}: a step is a name, '=' and an expression, "
                        "as in q = x + y, on a line of its own.")

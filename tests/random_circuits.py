@@ -6,8 +6,8 @@ from graphlib.errors import CircuitError
 from graphlib.ops import FUNCTIONS
 from graphlib.parse import parse
 
-UNARY = [name for name, op in FUNCTIONS.items() if op.arity == 1]
-BINARY = [name for name, op in FUNCTIONS.items() if op.arity == 2]
+UNARY = [name for name, op in FUNCTIONS.items() if op.arity == 1 and op.elementwise]
+BINARY = [name for name, op in FUNCTIONS.items() if op.arity == 2 and op.elementwise]
 OPERATORS = ["+", "-", "*", "/", "**", "^"]
 CONSTANTS = ["2", "3", "0.5", "1.5e-1", "10", "pi", "e"]
 VARIABLES = ["x", "y", "z", "w"]

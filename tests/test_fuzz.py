@@ -89,8 +89,8 @@ class Expr:
     gates: int  # an upper bound (operations on constants alone fold into a constant)
 
 
-UNARY = sorted(name for name, op in FUNCTIONS.items() if op.arity == 1)
-BINARY_FUNCTIONS = sorted(name for name, op in FUNCTIONS.items() if op.arity == 2)
+UNARY = sorted(name for name, op in FUNCTIONS.items() if op.arity == 1 and op.elementwise)
+BINARY_FUNCTIONS = sorted(name for name, op in FUNCTIONS.items() if op.arity == 2 and op.elementwise)
 SPACE = st.sampled_from(["", "", "", " ", "  ", "\t"])
 
 names = st.one_of(
@@ -293,8 +293,9 @@ EPSILON = np.finfo(float).eps
 
 def at_a_kink(body):
     """Whether some relu sits exactly at 0, where relu'(0) = 0 by convention while a centred
-    difference sees half the slope; pow at a zero base is skipped too. (abs at 0 and max/min
-    ties agree with centred differences: 0 and the even split.)"""
+    difference sees half the slope; pow at a zero base and max/min ties are skipped too: a tie's
+    even split agrees with a centred difference alone, not behind another tie (min(x, max(x, y))
+    at x = y splits twice, where the function is x). abs at 0 agrees: 0."""
     values = {node["id"]: as_float(node["value"]) for node in body["nodes"]}
     for node in body["nodes"]:
         operands = [values[operand["node"]] if "node" in operand else as_float(operand["const"])
@@ -302,6 +303,8 @@ def at_a_kink(body):
         if node["op"] == "relu" and operands[0] == 0:
             return True
         if node["op"] == "pow" and operands[0] == 0:
+            return True
+        if node["op"] in ("max", "min") and operands[0] == operands[1]:
             return True
     return False
 

@@ -40,8 +40,9 @@ CANARY = Path(f"/tmp/backprop-canary-{secrets.token_hex(8)}")
 TOUCH = f"touch {CANARY}"
 REQUEST_SECONDS = 20  # no single answer may take longer (the app's own limit is 15 s)
 
-ALLOWED = "Allowed are numbers, names, + - * / ** ^, parentheses and commas."
-KNOWN_FUNCTIONS = "Known functions: abs, cos, exp, log, max, min, relu, sigmoid, sin, sqrt, tan, tanh."
+ALLOWED = "Allowed are numbers, names, + - * / ** ^ @, parentheses, commas, [ ] and .T."
+KNOWN_FUNCTIONS = ("Known functions: abs, cos, exp, log, log_softmax, logsumexp, max, mean, min, relu, sigmoid, "
+                   "sin, softmax, sqrt, sum, tan, tanh, transpose.")
 NOT_A_STEP = "The statement at column 1 is not the last one, so it must be a named step, as in q = x + y."
 NOT_A_NUMBER = "is not a number; type a decimal number such as -2, 0.5 or 1.5e-3."
 NOT_FINITE = "The value of x must be a finite number (at most about 1.8e308 in size)."
@@ -313,7 +314,7 @@ CASES = [
                "Missing operator between ')' and '(' at column 4; for a product put * between them.", 3),
     expr_error("parser-two-dots", "parser", "1.2.3", "Missing operator between '1.2' and '.3' at column 4", 3),
     expr_error("parser-tuple", "parser", "x, y", "Unexpected ',' at column 2: commas only separate a function's arguments", 1),
-    expr_error("parser-max-one-argument", "parser", "max(x)", "max takes 2 arguments, but got 1 at column 1.", 0),
+    expr_error("parser-max-three-arguments", "parser", "max(x, y, z)", "max takes 1 or 2 arguments, but got 3 at column 1.", 0),
     expr_error("parser-sin-two-arguments", "parser", "sin(x, y)", "sin takes 1 argument, but got 2 at column 1.", 0),
     expr_error("parser-max-empty-arguments", "parser", "max(,)",
                "Expected a number, a variable, a function or '(' at column 5, but found ','.", 4),
@@ -325,9 +326,10 @@ CASES = [
     expr_error("parser-boolean-operator", "parser", "x and y",
                "'and' at column 3 is a reserved word, not part of the expression language.", 2),
     expr_error("parser-modulo", "parser", "x % y", "Unexpected character '%' (PERCENT SIGN) at column 3.", 2),
-    expr_error("parser-matmul", "parser", "x @ y", "Unexpected character '@' (COMMERCIAL AT) at column 3.", 2),
+    expr_error("parser-matmul-of-numbers", "parser", "x @ y",
+               "x @ y: () @ () — @ multiplies vectors and matrices; to scale by a number use *.", 2),
     expr_error("parser-bitwise-not", "parser", "~x", "Unexpected character '~' (TILDE) at column 1.", 0),
-    expr_error("parser-subscript", "parser", "x[0]", "Unexpected character '[' (LEFT SQUARE BRACKET) at column 2.", 1),
+    expr_error("parser-subscript-of-a-number", "parser", "x[0]", "x[0]: a number has no entries to index.", 1),
     expr_error("parser-comment", "parser", "x#comment", "Unexpected character '#' (NUMBER SIGN) at column 2.", 1),
     expr_error("parser-backslash", "parser", "\\x41", "Unexpected character '\\\\' (REVERSE SOLIDUS) at column 1.", 0),
     expr_error("parser-cyrillic-ha", "parser", "\u0445*2",
@@ -456,14 +458,14 @@ CASES = [
                "(LESS-THAN SIGN) at column 2.", 1),
     expr_error("inject-quote-in-expression", "injection", 'x"', "(QUOTATION MARK) at column 2.", 1),
     expr_error("inject-entity-in-expression", "injection", "x&lt;", "(AMPERSAND) at column 2.", 1),
-    expr_error("inject-cdata-end-in-expression", "injection", "]]>x", "(RIGHT SQUARE BRACKET) at column 1.", 0),
+    expr_error("inject-cdata-end-in-expression", "injection", "]]>x", "(GREATER-THAN SIGN) at column 3.", 2),
     expr_error("inject-dot-edge-in-expression", "injection", "x->y", "(GREATER-THAN SIGN) at column 3.", 2),
     expr_error("inject-dot-graph-in-expression", "injection", "x}; digraph g {",
                "(RIGHT CURLY BRACKET) at column 2.", 1),
     expr_error("inject-dot-image-attribute", "injection", f'x image="{CANARY}"',
                f"Unexpected character '\"' (QUOTATION MARK) at column 9. {ALLOWED}", 8),
     expr_error("inject-dot-shapefile-attribute", "injection", f'x [shapefile="{CANARY}"]',
-               "Unexpected character '[' (LEFT SQUARE BRACKET) at column 3.", 2),
+               "Unexpected character '\"' (QUOTATION MARK) at column 14.", 13),
     value_error("inject-dot-image-in-value", "injection", f'1" image="{CANARY}'),
     value_error("inject-dot-html-label-in-value", "injection", f'1</font></td><td><img src="{CANARY}"/>'),
     value_error("inject-dot-new-graph-in-value", "injection", "1\n}\ndigraph{"),

@@ -23,7 +23,7 @@ from graphlib.errors import ExpressionSyntaxError
 from graphlib.evaluate import evaluate
 from graphlib.gatecode import PythonGate, TorchGate
 from graphlib.language import COMMAND, README, functions, readme_list, with_readme_list
-from graphlib.ops import FUNCTIONS, OPS, Op
+from graphlib.ops import CALLS, FUNCTIONS, OPS, Op
 from graphlib.parse import RESERVED_NAMES, parse
 from graphlib.symbolic import gradient_expressions, variable_symbols
 
@@ -153,7 +153,7 @@ def test_it_is_listed_in_the_pages_help(client):
 def test_every_function_is_listed_in_the_pages_help_in_the_tables_order():
     page = create_app({"TESTING": True}).test_client().get("/", query_string=QUERY | {"expr": "x"})
     html = page.get_data(as_text=True)
-    listed = [f"<li><code>{op.usage}</code>: {op.help}</li>" for op in FUNCTIONS.values()]
+    listed = [f"<li><code>{op.usage}</code>: {op.help}</li>" for op in CALLS.values()]
     positions = [html.find(item) for item in listed]
     assert -1 not in positions, [item for item, position in zip(listed, positions) if position < 0]
     assert positions == sorted(positions)

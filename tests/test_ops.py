@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 import sympy
 
-from graphlib.ops import CONSTANTS, FUNCTIONS, INFIX_OPS, OPS, Op
+from graphlib.ops import CALLS, CONSTANTS, FUNCTIONS, INFIX_OPS, OPS, Op
 import mp_oracle
 
 # Points away from kinks (relu, abs, max/min ties) and singularities (tan at pi/2), and inside the
@@ -49,9 +49,12 @@ def points_for(name):
     return [tuple(row) for row in rows]
 
 
+# The elementwise gates, each a function of numbers; the array gates are tests/test_arrays.py's.
+ELEMENTWISE = [name for name, op in OPS.items() if op.elementwise]
+
 SAMPLES = [
     pytest.param(name, point, id=f"{name}{point}".replace(" ", ""))
-    for name in OPS
+    for name in ELEMENTWISE
     for point in points_for(name)
 ]
 
@@ -99,6 +102,7 @@ def test_the_table_is_keyed_by_name_and_arities_are_one_or_two():
         assert isinstance(op, Op)
         assert op.name == name
         assert op.arity in (1, 2)
+        assert op.elementwise != bool(op.vjp and op.jvp and op.shape), f"{name}: local_grads, or vjp, jvp and shape"
 
 
 def test_sample_points_name_only_existing_gates():
@@ -116,9 +120,19 @@ def test_a_function_is_shown_as_typed_with_the_parameters_its_help_names(name, u
 
 
 def test_the_derived_tables_split_the_gates_into_functions_and_operators():
-    assert list(FUNCTIONS) == [name for name, op in OPS.items() if op.infix is None]
-    assert {op.name for op in INFIX_OPS.values()} == set(OPS) - set(FUNCTIONS)
+    overloads = {name for name, op in OPS.items() if op.typed_as}
+    indexing = {name for name, op in OPS.items() if op.indexing}
+    assert list(FUNCTIONS) == [name for name, op in OPS.items()
+                               if op.infix is None and name not in overloads | indexing]
+    assert {op.name for op in INFIX_OPS.values()} == set(OPS) - set(FUNCTIONS) - overloads - indexing
     assert INFIX_OPS["**"] is OPS["pow"]
+    assert INFIX_OPS["@"] is OPS["matmul"]
+
+
+@pytest.mark.parametrize("typed, arity, name", [("sum", 1, "sum"), ("sum", 2, "sum_axis"), ("max", 2, "max"),
+                                                ("max", 1, "amax"), ("transpose", 1, "transpose")])
+def test_a_function_name_with_one_or_two_arguments_names_two_gates(typed, arity, name):
+    assert CALLS[(typed, arity)] is OPS[name]
 
 
 def test_the_named_constants_are_exact_and_read_as_float64_as_the_maths_module_has_them():
@@ -219,7 +233,7 @@ def test_conventions_and_ieee_results(name, args, expected_out, expected_grads):
 SPECIAL_VALUES = [-INF, -1000.0, -8.0, -1.0, -0.5, -0.0, 0.0, 1.0 / 3.0, 0.5, 1.0, 2.0, 1000.0, INF, NAN]
 
 
-@pytest.mark.parametrize("name", list(OPS))
+@pytest.mark.parametrize("name", ELEMENTWISE)
 def test_never_an_exception_a_warning_or_a_complex_number(name):
     """Every gate on every combination of awkward float64 inputs gives real float64 numbers."""
     op = OPS[name]
@@ -262,10 +276,10 @@ def test_label(name, constants, expected):
     assert OPS[name].label(constants) == expected
 
 
-@pytest.mark.parametrize("name", list(OPS))
+@pytest.mark.parametrize("name", ELEMENTWISE)
 def test_label_without_constants_is_the_operator_or_the_function_name(name):
     op = OPS[name]
-    assert op.label([None] * op.arity) == (op.infix or op.name)
+    assert op.label([None] * op.arity) == (op.infix or op.typed_name)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -313,7 +327,7 @@ def worst_relative_error(name):
     return worst, where, compared
 
 
-@pytest.mark.parametrize("name", list(OPS))
+@pytest.mark.parametrize("name", ELEMENTWISE)
 def test_local_gradients_keep_full_precision_against_mpmath(name):
     worst, where, compared = worst_relative_error(name)
     assert compared > PRECISION_POINTS // 3, f"{name}: only {compared} gradients compared"

@@ -1,0 +1,272 @@
+"""Array operands to the array gates' shapes, values, and vector-Jacobian and Jacobian-vector products.
+
+The array gates are the matrix product, transpose, the reductions, the softmax family and indexing.
+
+An elementwise gate (ops.Op with `local_grads`) needs none of this: its local gradient has the
+shape of its output and multiplies the upstream gradient entry by entry. These gates mix entries,
+so each gives, as the lecture's "gradients for vectorized operations" do, the whole gradient of
+each operand from the upstream gradient (`vjp`) and, for forward mode, the tangent of its output
+from its operands' tangents (`jvp`; None stands for an operand whose tangent is zero).
+
+Shapes are NumPy's, of at most 2 dimensions: () a number, (n,) a vector, (m, n) a matrix. Each
+`*_shape` function takes, per operand, its shape (a wire) or its number (a constant) and returns
+the output's shape, or raises ShapeMismatch with what differs. The formulas follow PyTorch's
+backward formulas (derivatives.yaml), ties and the softmax family included.
+"""
+
+import numpy as np
+
+
+class ShapeMismatch(Exception):
+    """The operands' shapes do not fit the gate: the message says how, e.g.
+    `(3, 2) @ (3,) — the inner sizes 2 and 3 differ`."""
+
+
+def shape_text(shape):
+    """(3, 2), (3,), or () for a number, as NumPy prints a shape."""
+    return str(tuple(shape))
+
+
+def broadcast_shape(*shapes, symbol=","):
+    """NumPy's broadcasting of elementwise operands: sizes agree, or one of them is 1 or absent."""
+    try:
+        return np.broadcast_shapes(*shapes)
+    except ValueError:
+        raise ShapeMismatch(
+            f" {symbol} ".join(shape_text(shape) for shape in shapes)
+            + f" — the sizes {_clashing_sizes(*shapes)} differ; elementwise operands need the "
+              "same shape, or one of them a number"
+        ) from None
+
+
+def _clashing_sizes(*shapes):
+    """The first pair of sizes, counted from the right as NumPy does, that neither match nor is 1."""
+    for position in range(1, max(len(shape) for shape in shapes) + 1):
+        sizes = list(dict.fromkeys(
+            shape[-position] for shape in shapes if len(shape) >= position and shape[-position] != 1
+        ))
+        if len(sizes) > 1:
+            return f"{sizes[0]} and {sizes[1]}"
+    return ""
+
+
+def unbroadcast(gradient, shape):
+    """A gradient of the broadcast output shape summed back to the shape of the operand that was
+    broadcast: what the operand added to every entry gets every entry's gradient."""
+    gradient = np.asarray(gradient)
+    if gradient.shape == tuple(shape):
+        return gradient
+    leading = gradient.ndim - len(shape)
+    axes = tuple(range(leading)) + tuple(
+        leading + axis for axis, size in enumerate(shape) if size == 1 and gradient.shape[leading + axis] != 1
+    )
+    return np.sum(gradient, axis=axes).reshape(shape)
+
+
+# --- The matrix product, with NumPy's four cases (np.matmul).
+
+def matmul_shape(a, b):
+    if len(a) == 0 or len(b) == 0:
+        raise ShapeMismatch(
+            f"{shape_text(a)} @ {shape_text(b)} — @ multiplies vectors and matrices; "
+            "to scale by a number use *"
+        )
+    inner_a, inner_b = a[-1], b[0]
+    if inner_a != inner_b:
+        raise ShapeMismatch(
+            f"{shape_text(a)} @ {shape_text(b)} — the inner sizes {inner_a} and {inner_b} differ"
+        )
+    return tuple(a[:-1]) + tuple(b[1:])
+
+
+def matmul_vjp(upstream, a, b, out):
+    """D = A @ B: dA = dD @ B.T and dB = A.T @ dD; with vectors, the outer products the notes
+    write (h = W @ x: dW = np.outer(dh, x), dx = W.T @ dh)."""
+    if a.ndim == 1 and b.ndim == 1:
+        return upstream * b, upstream * a
+    if b.ndim == 1:
+        return np.outer(upstream, b), a.T @ upstream
+    if a.ndim == 1:
+        return b @ upstream, np.outer(a, upstream)
+    return upstream @ b.T, a.T @ upstream
+
+
+def matmul_jvp(tangents, a, b, out):
+    tangent_a, tangent_b = tangents
+    total = np.zeros(out.shape)
+    if tangent_a is not None:
+        total = total + tangent_a @ b
+    if tangent_b is not None:
+        total = total + a @ tangent_b
+    return total
+
+
+# --- Transpose.
+
+def transpose_shape(a):
+    return tuple(reversed(a))
+
+
+def transpose_vjp(upstream, a, out):
+    return (np.transpose(upstream),)
+
+
+def transpose_jvp(tangents, a, out):
+    return np.transpose(tangents[0])
+
+
+# --- Reductions over every entry: sum, mean, max.
+
+def reduce_shape(a):
+    return ()
+
+
+def sum_vjp(upstream, a, out):
+    return (np.broadcast_to(upstream, a.shape).copy(),)
+
+
+def sum_jvp(tangents, a, out):
+    return np.sum(tangents[0])
+
+
+def mean_vjp(upstream, a, out):
+    return (np.broadcast_to(upstream / a.size, a.shape).copy(),)
+
+
+def mean_jvp(tangents, a, out):
+    return np.mean(tangents[0])
+
+
+def _winners(a, out):
+    """The entries that hold the maximum (or, where it is nan, the nan entries): PyTorch's
+    `evenly_distribute_backward` shares the gradient evenly among them."""
+    return np.isnan(a) if np.isnan(out) else a == out
+
+
+def amax_vjp(upstream, a, out):
+    winners = _winners(a, out)
+    return (np.where(winners, upstream / np.count_nonzero(winners), 0.0),)
+
+
+def amax_jvp(tangents, a, out):
+    winners = _winners(a, out)
+    return np.sum(np.where(winners, tangents[0], 0.0)) / np.count_nonzero(winners)
+
+
+# --- Sum along one axis: sum(W, 0) adds the rows up (a row's shape), sum(W, 1) the columns.
+
+def sum_axis_shape(a, axis):
+    if axis not in (0.0, 1.0):
+        raise ShapeMismatch(f"the axis is {axis:g} — it must be 0 or 1")
+    if int(axis) >= len(a):
+        raise ShapeMismatch(
+            f"{shape_text(a)} has no axis {int(axis)} — a vector has only axis 0; a number has none"
+        )
+    return tuple(size for position, size in enumerate(a) if position != int(axis))
+
+
+def sum_axis_forward(a, axis):
+    return np.sum(a, axis=int(axis))
+
+
+def sum_axis_vjp(upstream, a, axis, out):
+    return np.broadcast_to(np.expand_dims(upstream, int(axis)), a.shape).copy(), None
+
+
+def sum_axis_jvp(tangents, a, axis, out):
+    return np.sum(tangents[0], axis=int(axis))
+
+
+# --- The softmax family, over a vector's entries.
+
+def vector_shape(name):
+    def shape(a):
+        if len(a) != 1:
+            raise ShapeMismatch(f"{name} takes a vector; got shape {shape_text(a)}")
+        return a
+    return shape
+
+
+def _shift(a):
+    """The largest entry, subtracted before exp so that it cannot overflow; 0 where it is not
+    finite, as PyTorch's logsumexp does (inf - inf would be nan)."""
+    largest = np.max(a)
+    return largest if np.isfinite(largest) else 0.0
+
+
+def softmax(a):
+    exps = np.exp(a - _shift(a))
+    return exps / np.sum(exps)
+
+
+def softmax_vjp(upstream, a, out):
+    """ds = s * (dy - sum(dy * s)): PyTorch's `_softmax_backward_data`."""
+    return ((upstream - np.sum(upstream * out)) * out,)
+
+
+def softmax_jvp(tangents, a, out):
+    return (tangents[0] - np.sum(out * tangents[0])) * out
+
+
+def log_softmax(a):
+    shifted = a - _shift(a)
+    return shifted - np.log(np.sum(np.exp(shifted)))
+
+
+def log_softmax_vjp(upstream, a, out):
+    """dx = dy - exp(y) * sum(dy): PyTorch's `_log_softmax_backward_data`."""
+    return (upstream - np.exp(out) * np.sum(upstream),)
+
+
+def log_softmax_jvp(tangents, a, out):
+    return tangents[0] - np.sum(np.exp(out) * tangents[0])
+
+
+def logsumexp(a):
+    shift = _shift(a)
+    return np.log(np.sum(np.exp(a - shift))) + shift
+
+
+def logsumexp_vjp(upstream, a, out):
+    """dx = dy * exp(x - y), the softmax of x: PyTorch's `logsumexp_backward`."""
+    return (upstream * np.exp(a - out),)
+
+
+def logsumexp_jvp(tangents, a, out):
+    return np.sum(np.exp(a - out) * tangents[0])
+
+
+# --- Constant indexing: v[2], W[1, 0], W[1] (a row).
+
+def index_shape(a, *indices):
+    if not a:
+        raise ShapeMismatch("a number has no entries to index")
+    if len(indices) > len(a):
+        raise ShapeMismatch(f"{len(indices)} indices for shape {shape_text(a)}, which has {len(a)} axis")
+    for axis, (index, size) in enumerate(zip(indices, a)):
+        if not -size <= index < size:
+            raise ShapeMismatch(
+                f"index {index:g} is out of range for axis {axis} of shape {shape_text(a)} "
+                f"(from {-size} to {size - 1})"
+            )
+    return tuple(a[len(indices):])
+
+
+def _position(indices):
+    return tuple(int(index) for index in indices)
+
+
+def index_forward(a, *indices):
+    return a[_position(indices)]
+
+
+def index_vjp(upstream, a, *indices_and_out):
+    *indices, out = indices_and_out
+    gradient = np.zeros(a.shape)
+    gradient[_position(indices)] = upstream
+    return (gradient,) + (None,) * len(indices)
+
+
+def index_jvp(tangents, a, *indices_and_out):
+    *indices, out = indices_and_out
+    return tangents[0][_position(indices)]

@@ -1,0 +1,48 @@
+"""Graph and input values to the shape of every node, or the error that names a mismatch at its operator.
+
+"W @ x: (3, 2) @ (3,) — the inner sizes 2 and 3 differ", pointing at the `@`.
+
+Shapes are NumPy's: () for a number, (n,) for a vector, (m, n) for a matrix. They depend on the
+values given, not on the text, so they are checked per circuit, before any number is computed.
+"""
+
+import numpy as np
+
+from graphlib.arrays import ShapeMismatch, broadcast_shape, shape_text
+from graphlib.errors import ShapeError
+from graphlib.graph import Const
+from graphlib.ops import OPS
+
+
+def gate_shape(op, numbers, shapes):
+    """The shape of `op`'s output, from its operands' `shapes`; an operand from
+    `op.parameters_from` on (an axis, an index) counts by its number in `numbers`."""
+    if op.elementwise:
+        return broadcast_shape(*shapes, symbol=op.infix or "and")
+    first_parameter = len(shapes) if op.parameters_from is None else op.parameters_from
+    return op.shape(*shapes[:first_parameter], *numbers[first_parameter:])
+
+
+def node_shapes(graph, inputs):
+    """Each node's shape, given each variable's value (a float or an array); the output must be
+    one number, the loss that the backward pass starts from."""
+    shapes = {}
+    for node in graph.nodes:
+        if node.is_input:
+            shapes[node.id] = np.shape(inputs[node.name])
+            continue
+        numbers = [arg.value if isinstance(arg, Const) else None for arg in node.args]
+        operand_shapes = [() if isinstance(arg, Const) else shapes[arg] for arg in node.args]
+        try:
+            shapes[node.id] = gate_shape(OPS[node.op], numbers, operand_shapes)
+        except ShapeMismatch as mismatch:
+            raise ShapeError(f"{graph.text(node)}: {mismatch}.", position=node.at) from None
+    output = graph.output
+    if shapes[output.id] != ():
+        raise ShapeError(
+            f"The output has shape {shape_text(shapes[output.id])}, but a circuit's output must be one "
+            "number (a loss), where the backward pass starts with gradient 1. Reduce it to one "
+            "number, for example with sum(...) or mean(...).",
+            position=output.span[0],
+        )
+    return shapes
