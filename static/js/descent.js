@@ -23,7 +23,7 @@ function shownSteps() {
 /** The fields' listeners and the panel's buttons. */
 export function setUpDescent() {
   for (const name of DESCENT_FIELDS) field(name).addEventListener("input", () => schedule(TYPE_DELAY_MS, "merge"));
-  page.descentChoices.addEventListener("change", (event) => {
+  page.descentChoices.addEventListener("change", () => {
     const chosen = $$("input:checked", page.descentChoices).map((box) => box.value);
     field("params").value = chosen.join(",");
     schedule(0, "push");
@@ -63,7 +63,7 @@ function play() {
   showPlaying();
 }
 
-export function stopPlaying() {
+function stopPlaying() {
   clearInterval(state.descentPlayer);
   state.descentPlayer = null;
   showPlaying();
