@@ -38,8 +38,9 @@ def evaluate(graph, inputs):
 
 def plain(value):
     """A float for a number, a float64 ndarray for a vector or matrix: how every view gets them."""
-    value = float64(value)
-    return float(value) if np.ndim(value) == 0 else value
+    if isinstance(value, np.ndarray) and value.ndim:
+        return value.astype(np.float64, copy=False)
+    return float(value)
 
 
 def forward(graph, inputs):
@@ -61,8 +62,9 @@ def float64(value):
     """A number as a float64 scalar, a vector or matrix as a float64 array. Not a 0-d array: NumPy
     computes `a ** 0.5` of an array as sqrt(a), of a scalar as pow(a, 0.5), which can differ in
     the last bit, and the staged program (codegen.py) computes with scalars."""
-    value = np.asarray(value, dtype=np.float64)
-    return value[()] if value.ndim == 0 else value
+    if isinstance(value, np.ndarray) and value.ndim:
+        return value.astype(np.float64, copy=False)
+    return np.float64(value)
 
 
 def backward(graph, values):
@@ -73,21 +75,21 @@ def backward(graph, values):
     local_grads = {}
     for node in reversed(graph.gates):
         op = OPS[node.op]
-        upstream = np.asarray(grads[node.id])
+        upstream = grads[node.id]
         operands = _operands(node, values)
         out = values[node.id]
         if op.elementwise:
             local = op.local_grads(*operands, out)
             masked = op.masked(*operands) if op.masked else (False,) * len(node.args)
-            shares = [unbroadcast(_chain(upstream, local[index], masked[index]), np.shape(operands[index]))
+            shares = [_share(upstream, local[index], masked[index], operands[index])
                       for index in range(len(node.args))]
         else:
             local = None
-            shares = op.vjp(upstream, *operands, out)
+            shares = op.vjp(np.asarray(upstream), *operands, out)
         for index, source_id in node.sources:
             if local is not None:
-                local_grads[(node.id, index)] = plain(np.broadcast_to(local[index], out.shape))
-            contribution = np.asarray(shares[index], dtype=np.float64)
+                local_grads[(node.id, index)] = _local_of_shape(local[index], out)
+            contribution = float64(shares[index])
             wire_grads[(node.id, index)] = plain(contribution)
             # The first share is the gradient, later ones add to it: the staged program's `=`
             # and `+=`, so that both give the same float, the sign of a zero included.
@@ -95,15 +97,29 @@ def backward(graph, values):
     return {node_id: plain(grad) for node_id, grad in grads.items()}, wire_grads, local_grads
 
 
-def _chain(upstream, local, masked):
-    """upstream x local, the chain rule at one wire entry by entry, where 0 stays exactly 0: a
-    masked entry gets 0 whatever arrives, and an unused one (upstream 0) must not turn 0 * inf
-    into nan."""
-    return np.where(masked | (upstream == 0.0), 0.0, upstream * local)
+def _share(upstream, local, masked, operand):
+    """upstream x local, the chain rule at one wire entry by entry, summed back to the operand's
+    shape where it was broadcast. 0 stays exactly 0: a masked entry gets 0 whatever arrives, and
+    an unused one (upstream 0) must not turn 0 * inf into nan."""
+    if _is_number(upstream) and _is_number(local):  # a gate of numbers, the quick way: most are
+        return np.float64(0.0) if masked or upstream == 0.0 else upstream * local
+    chained = np.where(masked | (upstream == 0.0), 0.0, upstream * local)
+    return unbroadcast(chained, np.shape(operand))
+
+
+def _is_number(value):
+    return not isinstance(value, np.ndarray) or value.ndim == 0
+
+
+def _local_of_shape(local, out):
+    """A local gradient as the output's shape (x * 2's is 2 in every entry)."""
+    if isinstance(out, np.ndarray):
+        return plain(np.broadcast_to(local, out.shape))
+    return float(local)
 
 
 def _operands(node, values):
-    return [np.float64(arg.value) if isinstance(arg, Const) else float64(values[arg]) for arg in node.args]
+    return [np.float64(arg.value) if isinstance(arg, Const) else values[arg] for arg in node.args]
 
 
 def split_wrt(wrt):
@@ -137,7 +153,7 @@ def _tangent(graph, node, evaluation, tangents):
     op = OPS[node.op]
     out = np.asarray(evaluation.values[node.id])
     if not op.elementwise:
-        operands = _operands(node, evaluation.values)
+        operands = [float64(operand) for operand in _operands(node, evaluation.values)]
         incoming = [None] * len(node.args)
         for index, source_id in node.sources:
             incoming[index] = tangents[source_id]
