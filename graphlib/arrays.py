@@ -179,11 +179,13 @@ def sum_axis_jvp(tangents, a, axis, out):
 
 # --- The softmax family, over a vector's entries.
 
-def vector_shape(name):
+def vector_shape(name, reduces=False):
+    """The softmax family takes a vector: softmax and log_softmax give a vector of its shape,
+    logsumexp (`reduces`) one number."""
     def shape(a):
         if len(a) != 1:
             raise ShapeMismatch(f"{name} takes a vector; got shape {shape_text(a)}")
-        return a
+        return () if reduces else a
     return shape
 
 

@@ -386,7 +386,7 @@ OPS = {
            help="x - logsumexp(x), of a vector x: the log-probabilities of a softmax",
            intuition="log_softmax's gradient is dy - softmax(x) * sum(dy)."),
         Op("logsumexp", 1, arrays.logsumexp, None, None,
-           vjp=arrays.logsumexp_vjp, jvp=arrays.logsumexp_jvp, shape=arrays.vector_shape("logsumexp"),
+           vjp=arrays.logsumexp_vjp, jvp=arrays.logsumexp_jvp, shape=arrays.vector_shape("logsumexp", reduces=True),
            help="log(sum(exp(x))), of a vector x, computed without overflow",
            intuition="logsumexp's gradient is the upstream gradient times softmax(x)."),
         Op("index", 2, arrays.index_forward, None, None,
