@@ -6,6 +6,7 @@ no files and is stopped at its time limit.
 """
 
 import ctypes
+import html
 import math
 import os
 import re
@@ -65,10 +66,54 @@ def run_dot(dot_source, output_format, timeout=DOT_TIMEOUT_SECONDS):
     how = graphviz_setting()
     stop_at = time.monotonic() + timeout
     if output_format == "svg":
-        return _draw(dot_source, "svg", how, timeout, stop_at, "laying out this circuit",
-                     "Draw fewer gates, for example with a shorter expression.")
+        svg = _draw(dot_source, "svg", how, timeout, stop_at, "laying out this circuit",
+                    "Draw fewer gates, for example with a shorter expression.")
+        return name_texts(svg, dot_source)
     return _draw(dot_source, "png", how, timeout, stop_at, "drawing this circuit as a PNG",
                  "The SVG of the same circuit works; for a PNG, draw fewer gates.")
+
+
+# A vector's or matrix's texts on a wire: the label gives each entry's cell, its shape's and its
+# summary's an id (render.array_cell); Graphviz writes a cell's id into the SVG only as a link's,
+# so name_texts puts it on the cell's text, with a class that says what the text is.
+CELL_ID = re.compile(r'<td id="([^"]+)"')
+NODE_GROUP = re.compile(rb'<g id="([^"]+)" class="node[^"]*">.*?</g>', re.S)  # a node has no inner <g>
+TEXT_CLASSES = [(re.compile(r"-shape$"), "shape"),
+                (re.compile(r"-(value|grad|tangent)-summary$"), r"summary summary-\1"),
+                (re.compile(r"-(value|grad|tangent)(-[0-9]+)+$"), r"entry entry-\1")]
+
+
+def name_texts(svg, dot_source):
+    """The SVG with an id and a class on each text of a vector's or matrix's table: the last texts
+    of a wire's group are its cells' with an id, in the label's order (a name comes first).
+    The class is `entry entry-value` (or -grad, -tangent), `summary summary-value` (...) or `shape`."""
+    named = {}
+    for line in dot_source.splitlines():
+        ids = CELL_ID.findall(line)
+        if ids:
+            named[line.strip().split(" ", 1)[0].strip('"')] = ids
+    if not named:
+        return svg
+
+    def name_group(group):
+        ids = named.get(html.unescape(group[1].decode()))
+        if ids is None:
+            return group[0]
+        parts = group[0].split(b"<text ")
+        first = len(parts) - len(ids)
+        for offset, text_id in enumerate(ids):
+            parts[first + offset] = f'id="{text_id}" class="{_text_class(text_id)}" '.encode() + parts[first + offset]
+        return b"<text ".join(parts)
+
+    return NODE_GROUP.sub(name_group, svg)
+
+
+def _text_class(text_id):
+    for pattern, text_class in TEXT_CLASSES:
+        found = pattern.search(text_id)
+        if found:
+            return found.expand(text_class)
+    raise ValueError(f"no class for the text id {text_id!r}")
 
 
 def graphviz_setting():

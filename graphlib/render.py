@@ -14,8 +14,11 @@ import math
 import re
 from dataclasses import dataclass
 
+import numpy as np
+
 from graphlib.dot import Digraph
-from graphlib.document import HIDDEN, drawn_wires
+from graphlib.arrays import shape_text
+from graphlib.document import HIDDEN, drawn_wires, is_drawn_whole
 
 # A value is drawn as stubs at its gates (drawn_at_uses) when it feeds more gates than
 # MAX_FORK_BRANCHES: past 16 branches a fork's wires merge into one dark bar, and dot took 1 s to
@@ -325,6 +328,7 @@ class _WireTables:
 
     def __init__(self, document):
         self.numbers = document.wires
+        self.summary = document.summary
         self.palette = _palette(document.style)
         self.across = document.style.direction == "LR"
         self.tangents = document.tangents is not None
@@ -334,7 +338,10 @@ class _WireTables:
         that side), a named step's above its left end, clear of the wire arriving there. A stub
         (`use`: its number and the count of uses) says which use of `name` it is under the name."""
         classes = f"wire of-{wire.source}" + (" branch" if wire.consumer else "") + (" stub" if use else "")
-        label = self.starting_label(wire, name, use) if starts_here else self.label(wire, name)
+        if self.numbers[wire.id].value.shape:
+            label = self.array_label(wire, name, starts_here, use)
+        else:
+            label = self.starting_label(wire, name, use) if starts_here else self.label(wire, name)
         dot.node(wire.id, label, id=wire.id, **{"class": classes}, shape="plaintext", margin="0",
                  **attributes)
 
@@ -396,6 +403,98 @@ class _WireTables:
         if not shown.flagged:
             return f'<td bgcolor="transparent"><font color="{color}">{text}</font></td>'
         return f'<td bgcolor="{self.palette.flag}"><font color="{color}"><b>{text}</b></font></td>'
+
+    def array_label(self, wire, name, starts_here, use):
+        """A vector's or matrix's wire: its shape (after a named step's name) above its value, and
+        its value, gradient and tangent as tables of entries between brackets (array_grid) whose
+        columns (left to right) or rows (top to bottom) line up, the wire between them; an input's
+        or a stub's name as for a number. Each text's cell has an id (entry_id, `-shape`,
+        `-summary`), which drawing.name_texts puts on the SVG's text."""
+        numbers = self.numbers[wire.id]
+        grids = [self.array_grid(numbers.value, self.palette.value, wire.id, "value"),
+                 self.array_grid(numbers.grad, self.palette.gradient, wire.id, "grad")]
+        if self.tangents:
+            grids.append(self.array_grid(numbers.tangent, self.palette.tangent, wire.id, "tangent"))
+        width = len(grids[0][0])  # cells in the first row: the columns, brackets included
+        shape = f'<td id="{wire.id}-shape"><font point-size="10">{escape(shape_text(numbers.value.shape))}</font></td>'
+        named = "" if starts_here or not name else f'<td cellpadding="2"><i>{escape(name)}</i></td>'
+        caption = f'<td colspan="{width}">{_inner_table(f"<tr>{named}{shape}</tr>")}</td>'
+        line = f'port="line" cellpadding="0" bgcolor="{self.palette.ink}"'
+        if self.across:
+            gap = f'<tr><td colspan="{width}" height="{TABLE_GAP}"></td></tr>'
+            rows = [f"<tr>{caption}</tr>", *_rows(grids[0]), gap,
+                    f'<tr><td {line} colspan="{width}" height="1" width="36"></td></tr>']
+            for grid in grids[1:]:
+                rows += [gap, *_rows(grid)]
+        else:
+            height = len(grids[0])
+            gap = f'<td rowspan="{height + 1}" width="{TABLE_GAP}"></td>'
+            first = [caption, gap, f'<td {line} rowspan="{height + 1}" width="1" height="28"></td>']
+            for grid in grids[1:]:
+                first += [gap, f'<td colspan="{width}"></td>']
+            rows = [f"<tr>{''.join(first)}</tr>"]
+            rows += [f"<tr>{''.join(cell for grid in grids for cell in grid[row])}</tr>" for row in range(height)]
+        numbers_table = _inner_table("".join(rows))
+        if not starts_here:
+            return f"<{numbers_table}>"
+        text = escape(name)
+        if use:
+            text += f'<br/><font point-size="10">{use[0]} of {use[1]}</font>'
+        if self.across:
+            return _table(f'<tr><td cellpadding="4">{text}</td><td cellpadding="0">{numbers_table}</td></tr>')
+        return _table(f'<tr><td cellpadding="3">{text}</td></tr><tr><td cellpadding="0">{numbers_table}</td></tr>')
+
+    def array_grid(self, shown, color, wire_id, kind):
+        """The cells of a vector or matrix (`kind` "value", "grad" or "tangent" of the wire), row
+        by row: its entries (a vector as a column) between brackets, or past 4 x 4 its summary."""
+        if not is_drawn_whole(shown.shape):
+            text = HIDDEN if shown.hidden else escape(self.summary(shown))
+            return [[f'<td id="{wire_id}-{kind}-summary" {self.background(shown.flagged)}>'
+                     f'{self.font(text, color, shown.flagged)}</td>']]
+        numbers = np.reshape(shown.number, (len(shown.number), -1))
+        texts = [row if isinstance(row, tuple) else (row,) for row in shown.text]
+        grid = []
+        for row, row_texts in enumerate(texts):
+            cells = []
+            for column, text in enumerate(row_texts):
+                flagged = not shown.hidden and not math.isfinite(numbers[row, column])
+                index = (row, column) if len(shown.shape) == 2 else (row,)
+                cells.append(f'<td id="{entry_id(wire_id, kind, index)}" align="right" cellpadding="2" '
+                             f'{self.background(flagged)}>'
+                             f'{self.font(HIDDEN if shown.hidden else escape(text), color, flagged)}</td>')
+            if row == 0:
+                cells = [_bracket("ltb", len(texts), color), *cells, _bracket("rtb", len(texts), color)]
+            grid.append(cells)
+        return grid
+
+    def background(self, flagged):
+        return f'bgcolor="{self.palette.flag if flagged else "transparent"}"'
+
+    @staticmethod
+    def font(text, color, flagged):
+        return f'<font color="{color}">{f"<b>{text}</b>" if flagged else text}</font>'
+
+
+TABLE_GAP = 3  # points between a vector's or matrix's tables and the wire
+
+
+def entry_id(wire_id, kind, index):
+    """The id of one entry's text in the SVG: `wire-n3-value-1-0` is row 1, column 0 of wire-n3's
+    value; `wire-n3-grad-2` entry 2 of a vector's gradient."""
+    return "-".join([wire_id, kind, *map(str, index)])
+
+
+def _rows(grid):
+    return [f"<tr>{''.join(cells)}</tr>" for cells in grid]
+
+
+def _bracket(sides, height, color):
+    """[ or ] beside a table of `height` rows: a thin empty cell with three of its borders."""
+    return f'<td rowspan="{height}" width="3" cellpadding="0" border="1" sides="{sides}" color="{color}"></td>'
+
+
+def _inner_table(rows):
+    return f'<table border="0" cellborder="0" cellspacing="0" cellpadding="1">{rows}</table>'
 
 
 def _table(rows):
