@@ -294,15 +294,16 @@ def _check_wrt(wrt, graph, values):
     if not wrt:
         return
     match = WRT_PATTERN.fullmatch(wrt)
-    name = match and match["name"]
+    # W[1, 0] or W[100,0] names W, with its entry written wrong: say how to write one.
+    name = match["name"] if match else wrt.partition("[")[0]
     if name not in graph.variables:
         raise ValueInputError(
             f"wrt must be one of the variables: {', '.join(graph.variables)}; got {wrt[:40]!r}.",
             field="wrt",
         )
     shape = np.shape(values[name])
-    indices = [int(index) for index in (match["indices"] or "").split(",") if index]
-    if len(indices) != len(shape) or any(not 0 <= index < size for index, size in zip(indices, shape)):
+    indices = [int(index) for index in (match["indices"] or "").split(",") if index] if match else None
+    if indices is None or len(indices) != len(shape) or any(not 0 <= index < size for index, size in zip(indices, shape)):
         example = f"{name}[{','.join('0' for _ in shape)}]"
         what = "a number, so wrt is its name alone" if not shape else \
             f"of shape {shape}, so wrt names one entry, such as {example}"

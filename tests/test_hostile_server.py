@@ -12,6 +12,8 @@ gunicorn's own error page for requests refused before the app sees them). Catego
     injection   markup and DOT in expressions, values, options and parameter names
     numeric     IEEE faults with their exact JSON answers
     http        malformed requests on a raw socket, sizes, methods, encodings, HTTP/0.9
+    shapes      vectors and matrices: ragged, empty, too deep or too big lists, what is inside them,
+                shapes that do not fit, indexes and wrt out of range, on GET and POST
 
 Every answer, whatever the row, is also checked for what must never be in one: a traceback, a path
 of a Python file, raw NaN/Infinity in JSON, a missing security header on the app's answers.
@@ -177,6 +179,43 @@ BIG_BODY = json.dumps({"expr": "x*2", "pad": "p" * 20000}).encode()
 HEAVIEST = "*".join((["a", "b", "c", "d"] * 200)[:501])  # 500 gates, each variable drawn as 125 stubs
 PYTHON_PAYLOAD = f"__import__('os').system('{TOUCH}')"
 CANARY_JS = f"require('child_process').execSync('{TOUCH}')"
+
+# Shape attacks (issue 12): vectors and matrices typed in the URL as text, posted as JSON arrays.
+def matrix_text(rows, columns, entry="1"):
+    return "[" + ",".join("[" + ",".join([entry] * columns) + "]" for _ in range(rows)) + "]"
+
+
+def shape_get(id, values, message, expr="sum(x)", field="x", position=None):
+    """GET /api/graph with `values` as the URL carries them: a 400 that names the field."""
+    return api(f"shapes-get-{id}", "shapes", {"expr": expr, **values}, 400, message, field=field, position=position)
+
+
+def shape_post(id, values, message, expr="sum(x)", field="x", position=None, status=400):
+    """POST /api/graph with `values` as JSON (or the body as given, a str)."""
+    body = values if isinstance(values, str) else {"expr": expr, **values}
+    return post(f"shapes-post-{id}", "shapes", body, status, message, field=field, position=position)
+
+
+def shape_accepted(id, values, value, expr="sum(x)"):
+    return accepted(f"shapes-get-{id}", "shapes", {"expr": expr, **values}, {"value": value})
+
+
+EIGHT_BY_EIGHT = [[1] * 8] * 8
+FOUR_MATRICES = "sum(a) + sum(b) + sum(c) + sum(d)"
+TOO_DEEP = "The value of x nests lists more than 2 deep; a value is a number, a vector or a matrix."
+NOT_ONE_LIST = ("The value of x is not one list: write a vector as [1, -2] and a matrix as [[1, 2], [3, 4]], "
+                "with every '[' closed.")
+RAGGED = "The rows of x have different lengths ({}); a matrix needs rows of one length."
+MIXED = "The value of x mixes numbers and lists; a matrix is a list of rows, each a list of numbers."
+EMPTY_LIST = "The value of x is an empty list; give at least one number."
+EMPTY_ROW = "The value of x has an empty row; give at least one number."
+ALONG_AN_AXIS = "x has shape {}: {} along one axis, where the limit is 8."
+IN_ALL = "The variables hold {} numbers in all; the limit is 256, so that every circuit fits a shareable link."
+ONE_NUMBER = ("The output has shape {}, but a circuit's output must be one number (a loss), where the backward "
+              "pass starts with gradient 1. Reduce it to one number, for example with sum(...) or mean(...).")
+WRT_ENTRY = "W is of shape (2, 2), so wrt names one entry, such as W[0,0]; got {!r}."
+SQUARE = {"W": "[[1, 2], [3, 4]]"}
+
 
 CASES = [
     # --- code execution: every payload would create the canary if anything ran it ---------------
@@ -539,6 +578,102 @@ CASES = [
     Case("numeric-inf-and-nan-drawn", "numeric", 200, "", "svg",
          path=f"/graph.svg?{query({'expr': 'log(x)/y', 'x': '-1', 'y': '0'})}"),
 
+    # --- shapes: vectors and matrices, in the URL as text and posted as JSON ------------------------
+    # Ragged, mixed, empty and too deep.
+    shape_get("ragged-rows", {"x": "[[1, 2], [3]]"}, RAGGED.format("2, 1")),
+    shape_get("ragged-ten-rows", {"x": "[[1]," + "[1, 2]," * 9 + "[1]]"}, RAGGED.format("1, 2, 2, 2, 2, 2, 2, 2, 2")),
+    shape_get("mixed-numbers-and-rows", {"x": "[[1, 2], 3]"}, MIXED),
+    shape_get("empty-list", {"x": "[]"}, EMPTY_LIST),
+    shape_get("empty-row", {"x": "[[1], []]"}, EMPTY_ROW),
+    shape_get("three-levels", {"x": "[[[1]]]"}, TOO_DEEP),
+    shape_get("four-levels", {"x": "[[[[1]]]]"}, TOO_DEEP),
+    shape_get("2600-levels", {"x": "[" * 2600}, TOO_DEEP),
+    shape_get("unclosed", {"x": "[1, 2"}, NOT_ONE_LIST),
+    shape_get("two-lists", {"x": "[1][2]"}, NOT_ONE_LIST),
+    shape_get("stray-closing-bracket", {"x": "[1]]"}, "The value of x has a ']' with no '[' before it."),
+    shape_get("comma-first", {"x": "[, 1]"}, "The value of x has a ',' with no number before it."),
+    shape_get("two-commas", {"x": "[1,, 2]"}, "The value of x has a ',' with no number before it."),
+    # What is inside must be a decimal number, finite.
+    shape_get("true-inside", {"x": "[1, true]"}, f"The value of x ('true') {NOT_A_NUMBER}"),
+    shape_get("null-inside", {"x": "[null]"}, f"The value of x ('null') {NOT_A_NUMBER}"),
+    shape_get("quoted-inside", {"x": '["1"]'}, f"""The value of x ('"1"') {NOT_A_NUMBER}"""),
+    shape_get("nan-inside", {"x": "[[1, nan]]"}, f"The value of x ('nan') {NOT_A_NUMBER}"),
+    shape_get("1e999-inside", {"x": "[1, 1e999]"}, NOT_FINITE),
+    shape_get("expression-inside", {"x": "[1 + 2]"}, f"The value of x ('+') {NOT_A_NUMBER}"),
+    shape_get("code-inside", {"x": f"[__import__('os').system('{TOUCH}')]"},
+              f"The value of x (\"__import__('os').system('touch\") {NOT_A_NUMBER}"),  # up to the space
+    # Sizes: 8 along an axis, 64 per variable (8 by 8), 256 in all, 4,096 characters of text.
+    shape_get("nine-entries", {"x": "[" + ",".join(["1"] * 9) + "]"}, ALONG_AN_AXIS.format("(9,)", 9)),
+    shape_get("nine-rows", {"x": matrix_text(9, 8)}, ALONG_AN_AXIS.format("(9, 8)", 9)),
+    shape_get("nine-columns", {"x": matrix_text(1, 9)}, ALONG_AN_AXIS.format("(1, 9)", 9)),
+    shape_accepted("eight-by-eight", {"x": matrix_text(8, 8, "0.5")}, 32.0),
+    shape_accepted("256-in-all", {name: matrix_text(8, 8) for name in "abcd"}, 256.0, expr=FOUR_MATRICES),
+    shape_get("257-in-all", {**{name: matrix_text(8, 8) for name in "abcd"}, "s": "1"}, IN_ALL.format(257),
+              expr=FOUR_MATRICES + " + s", field="a"),
+    shape_get("text-of-4097-characters", {"x": "[1" + " " * 4094 + "]"},
+              "The value of x is 4097 characters long; the limit for a vector or matrix is 4096."),
+    shape_accepted("text-of-4096-characters", {"x": "[1" + " " * 4093 + "]"}, 1.0),
+    # Shapes that do not fit, each at its operator.
+    shape_get("inner-sizes", {"W": "[[1, 2], [3, 4], [5, 6]]", "x": "[1, 2, 3]"},
+              "W @ x: (3, 2) @ (3,) — the inner sizes 2 and 3 differ.", expr="sum(W @ x)", field="expr", position=6),
+    shape_get("elementwise-sizes", {"x": "[1, 2, 3]", "y": "[1, 2]"},
+              "x + y: (3,) + (2,) — the sizes 3 and 2 differ; elementwise operands need the same shape, or one of "
+              "them a number.", expr="sum(x + y)", field="expr", position=6),
+    shape_get("softmax-of-a-matrix", SQUARE, "softmax(W): softmax takes a vector; got shape (2, 2).",
+              expr="sum(softmax(W))", field="expr", position=4),
+    shape_get("output-a-vector", {"x": "[1, 2]"}, ONE_NUMBER.format("(2,)"), expr="x * 2", field="expr", position=0),
+    shape_get("index-out-of-range", SQUARE, "W[2, 0]: index 2 is out of range for axis 0 of shape (2, 2) (from -2 to 1).",
+              expr="W[2, 0]", field="expr", position=1),
+    shape_get("index-a-number", {"x": "3"}, "x[0]: a number has no entries to index.", expr="x[0]", field="expr",
+              position=1),
+    shape_get("axis-2", SQUARE, "sum(W, 2): the axis is 2 — it must be 0 or 1.", expr="sum(W, 2) @ W[0]",
+              field="expr", position=0),
+    # wrt: one entry of a vector or matrix, in range.
+    shape_get("wrt-out-of-range", {**SQUARE, "wrt": "W[2,0]"}, WRT_ENTRY.format("W[2,0]"), expr="sum(W)", field="wrt"),
+    shape_get("wrt-three-digits", {**SQUARE, "wrt": "W[100,0]"}, WRT_ENTRY.format("W[100,0]"), expr="sum(W)",
+              field="wrt"),
+    shape_get("wrt-with-a-space", {**SQUARE, "wrt": "W[1, 0]"}, WRT_ENTRY.format("W[1, 0]"), expr="sum(W)",
+              field="wrt"),
+    shape_get("wrt-a-whole-matrix", {**SQUARE, "wrt": "W"}, WRT_ENTRY.format("W"), expr="sum(W)", field="wrt"),
+    shape_get("wrt-an-entry-of-a-number", {"x": "2", "wrt": "x[0]"},
+              "x is a number, so wrt is its name alone; got 'x[0]'.", expr="x * 3", field="wrt"),
+    # The same attacks as JSON.
+    shape_post("ragged-rows", {"x": [[1, 2], [3]]}, RAGGED.format("2, 1")),
+    shape_post("mixed-numbers-and-rows", {"x": [1, [2]]}, MIXED),
+    shape_post("a-list-in-a-row", {"x": [[1, [2]]]}, TOO_DEEP),
+    shape_post("four-levels", {"x": [[[[1]]]]}, TOO_DEEP),
+    shape_post("10000-levels", '{"expr": "sum(x)", "x": ' + "[" * 10000 + "1" + "]" * 10000 + "}",
+               TOO_LARGE, field=None, status=413),
+    shape_post("10000-open-brackets", '{"expr": "sum(x)", "x": ' + "[" * 10000 + "}",
+               NOT_JSON + " (it nests too deeply).", field=None),
+    shape_post("10000-brackets-as-text", {"x": "[" * 10000},
+               "The value of x is 10000 characters long; the limit for a vector or matrix is 4096."),
+    shape_post("empty-list", {"x": []}, EMPTY_LIST),
+    shape_post("empty-row", {"x": [[]]}, EMPTY_ROW),
+    shape_post("true-inside", {"x": [1, True]}, "The value of x must be a number."),
+    shape_post("null-inside", {"x": [None, 1]}, "The value of x must be a number."),
+    shape_post("object-inside", {"x": [{"$gt": 1}]}, "The value of x must be a number."),
+    shape_post("word-inside", {"x": [1, "abc"]}, f"The value of x ('abc') {NOT_A_NUMBER}"),
+    shape_post("NaN-inside", '{"expr": "sum(x)", "x": [1, NaN]}', NOT_FINITE),
+    shape_post("Infinity-inside", '{"expr": "sum(x)", "x": [[-Infinity]]}', NOT_FINITE),
+    shape_post("1e999-inside", '{"expr": "sum(x)", "x": [1e999]}', NOT_FINITE),
+    shape_post("400-digit-integer-inside", '{"expr": "sum(x)", "x": [1%s]}' % ("0" * 400), NOT_FINITE),
+    shape_post("5000-entries", {"x": [1] * 5000}, ALONG_AN_AXIS.format("(5000,)", 5000)),
+    shape_post("1000-rows", {"x": [[1]] * 1000}, ALONG_AN_AXIS.format("(1000, 1)", 1000)),
+    shape_post("257-in-all", {**{name: EIGHT_BY_EIGHT for name in "abcd"}, "s": [1]}, IN_ALL.format(257),
+               expr=FOUR_MATRICES + " + sum(s)", field="a"),
+    shape_post("inner-sizes", {"W": [[1, 2], [3, 4]], "x": [1, 2, 3]},
+               "W @ x: (2, 2) @ (3,) — the inner sizes 2 and 3 differ.", expr="sum(W @ x)", field="expr", position=6),
+    shape_post("index-out-of-range", {"x": [1, 2]}, "x[-3]: index -3 is out of range for axis 0 of shape (2,) "
+               "(from -2 to 1).", expr="x[-3]", field="expr", position=1),
+    shape_post("wrt-out-of-range", {"W": [[1, 2], [3, 4]], "wrt": "W[0,2]"}, WRT_ENTRY.format("W[0,2]"),
+               expr="sum(W)", field="wrt"),
+    shape_post("wrt-a-list", {"W": [[1, 2], [3, 4]], "wrt": ["W[0,0]"]}, "wrt must be the name of an input variable.",
+               expr="sum(W)", field="wrt"),
+    # The page and the drawing say the same, beside the field and in the error image.
+    page("shapes-page-ragged-rows", "shapes", {"expr": "sum(x)", "x": "[[1, 2], [3]]"}, 400, RAGGED.format("2, 1")),
+    svg("shapes-svg-inner-sizes", "shapes", {"expr": "sum(W @ x)", "W": "[[1, 2], [3, 4]]", "x": "[1, 2, 3]"}, 400,
+        "W @ x: (2, 2) @ (3,) — the inner sizes 2 and 3 differ."),
     # --- HTTP-level abuse, on a raw socket ----------------------------------------------------------
     raw("http-garbage-request-line", "http", b"GARBAGE\r\n\r\n", 400, "Invalid HTTP request line: 'GARBAGE'"),
     raw("http-0.9-simple-request", "http", b"GET /api/graph?expr=x\r\n", 400,
@@ -742,7 +877,7 @@ def test_the_table_has_at_least_120_cases_in_every_category():
     assert len(CASES) >= 120
     assert len({case.id for case in CASES}) == len(CASES), "case ids must be unique"
     categories = {case.category for case in CASES}
-    assert categories == {"code", "exhaustion", "parser", "values", "injection", "numeric", "http"}
+    assert categories == {"code", "exhaustion", "parser", "values", "injection", "numeric", "http", "shapes"}
     assert all(sum(case.category == category for case in CASES) >= 10 for category in categories)
 
 
