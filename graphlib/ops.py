@@ -105,7 +105,7 @@ class Op:
             return self.infix or self.typed_name
         shown = [text if text is None or self._reads_unbracketed(text) else f"({text})" for text in constants]
         if not self.infix:
-            return f"{self.name}({','.join(text or 'x' for text in shown)})"
+            return f"{self.typed_name}({','.join(text or 'x' for text in shown)})"
         left, right = shown
         if right is not None:
             return f"{self.infix}{right}"

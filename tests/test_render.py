@@ -15,14 +15,16 @@ import subprocess
 import sys
 import xml.etree.ElementTree as ET
 
+import numpy as np
 import pytest
 
 from graphlib import drawing, render
+from graphlib.circuit import build_circuit
 from graphlib.errors import RenderError
 from graphlib.evaluate import evaluate
 from graphlib.graph import Const, Graph, Node
 from graphlib.parse import parse
-from graphlib.document import build_document, format_number
+from graphlib.document import build_document, format_number, is_drawn_whole
 from graphlib.options import Style
 from graphlib.drawing import render_svg
 from graphlib.render import PALETTES, to_dot
@@ -485,3 +487,227 @@ def test_dot_reads_no_files(tmp_path, how, monkeypatch):
     if b"<image" not in unrestricted.stdout:
         pytest.skip("this Graphviz does not embed images in SVG; nothing to compare")
     assert "<image" not in render_svg(source)
+
+
+# ---------------------------------------------------------------------------------------------
+# Vectors and matrices: each wire's shape above its value, and its value, gradient and tangent as
+# tables of entries (up to 4 x 4; past that the shape and a summary). Every entry's text in the
+# SVG has an id, `wire-n3-value-1-0` (row 1, column 0) or `wire-n3-grad-2` (a vector's entry 2),
+# and a class, `entry entry-value`; the shape's is `wire-n3-shape` (`shape`), a summary's
+# `wire-n3-value-summary` (`summary summary-value`).
+
+NET_2 = dict(expr="sum((W2 @ relu(W1 @ x + b1) + b2 - y)**2)", W1="[[0.1,-0.2],[0.3,0.4],[-0.5,0.6]]", x="[1,-2]",
+             b1="[0,0.1,0.2]", W2="[[1,2,3],[-1,0,1]]", b2="[0.5,-0.5]", y="[1,2]")
+SOFTMAX = dict(expr="-log_softmax(W @ x + b)[2]", W="[[0.1,-0.2],[0.3,0.4],[-0.5,0.6]]", x="[1,-2]", b="[0,0.1,0.2]")
+SVM = dict(expr="s = W @ x\nsum(relu(s - s[1] + 1)) - 1", W="[[0.1,-0.2],[0.3,0.4],[-0.5,0.6]]", x="[1,-2]")
+LINEAR = dict(expr="sum((X @ W - Y)**2)", X="[[1,2,3],[4,5,6],[7,8,9],[1,0,1]]", W="[[0.1,0.2],[0.3,-0.4],[0.5,0.6]]",
+              Y="[[1,2],[3,4],[5,6],[7,8]]")
+FIVE_BY_FIVE = dict(expr="sum(A @ v) + A[1,0]", A=str([[row * 0.5 - column for column in range(5)] for row in range(5)]),
+                    v="[1,2,3,4,5]")
+NOT_FINITE = dict(expr="sum(log(v) * (W @ u))", v="[0,-1,2]", W="[[1,2],[3,4],[5,6]]", u="[1,1]")
+KINDS_DRAWN = {"value": "value", "grad": "gradient", "tangent": "tangent"}  # kind -> its Palette colour
+
+
+def tensor_circuit(fields, **options):
+    return build_circuit({name: [value] for name, value in {**fields, **options}.items()})
+
+
+def named_texts(svg):
+    """{id: (class, fill, text, its cell's background fill)} of every <text> with an id. A cell's
+    background is the polygon drawn just before its text."""
+    found = {}
+    for group in ET.fromstring(svg.encode()).iter(f"{SVG}g"):
+        background = None
+        for element in group:
+            if element.tag == f"{SVG}polygon":
+                background = element.get("fill")
+            if element.tag == f"{SVG}text" and element.get("id"):
+                found[element.get("id")] = (element.get("class"), element.get("fill"), element.text, background)
+    return found
+
+
+def array_wires(document):
+    return [numbers for numbers in document.wires.values() if numbers.value.shape]
+
+
+def expected_texts(document):
+    """{id: (class, text)} that the SVG should name: each array wire's shape, and each number's
+    entries or summary, as the document writes them ("?" where practice hides them)."""
+    expected = {}
+    for numbers in array_wires(document):
+        wire = numbers.wire.id
+        expected[f"{wire}-shape"] = ("shape", str(numbers.value.shape))
+        for kind in KINDS_DRAWN:
+            shown = getattr(numbers, kind)
+            if shown is None:
+                continue
+            if not is_drawn_whole(shown.shape):
+                text = "?" if shown.hidden else document.summary(shown)
+                expected[f"{wire}-{kind}-summary"] = (f"summary summary-{kind}", text)
+                continue
+            for index in np.ndindex(shown.shape):
+                text = shown.text
+                for position in index:
+                    text = text[position]
+                expected[render.entry_id(wire, kind, index)] = (f"entry entry-{kind}", "?" if shown.hidden else text)
+    return expected
+
+
+TENSOR_DRAWINGS = [
+    pytest.param(NET_2, {}, id="2-layer-net"),
+    pytest.param(SOFTMAX, {"direction": "TB", "precision": "4"}, id="softmax-top-to-bottom"),
+    pytest.param(SVM, {"wrt": "W[1,0]", "theme": "dark"}, id="named-step-and-fork-forward-mode"),
+    pytest.param(LINEAR, {"colors": "colorblind", "direction": "TB", "wrt": "W[2,1]"}, id="matrices-top-to-bottom-tangents"),
+    pytest.param(FIVE_BY_FIVE, {}, id="5x5-summary"),
+    pytest.param(FIVE_BY_FIVE, {"practice": "values"}, id="5x5-summary-hidden"),
+    pytest.param(NET_2, {"practice": "grads"}, id="practice-grads"),
+    pytest.param(SVM, {"practice": "values", "direction": "TB"}, id="practice-values"),
+    pytest.param(NOT_FINITE, {}, id="inf-and-nan"),
+]
+
+
+@needs_dot
+@pytest.mark.parametrize("how", GRAPHVIZ)
+@pytest.mark.parametrize("fields, options", TENSOR_DRAWINGS)
+def test_every_table_text_is_named_and_reads_as_the_document_writes_it(fields, options, how, monkeypatch):
+    monkeypatch.setenv("BACKPROP_GRAPHVIZ", how)
+    document = tensor_circuit(fields, **options).document
+    svg = drawing.draw(document, "svg").decode()
+    palette = PALETTES[(document.style.colors, document.style.theme)]
+    named = named_texts(svg)
+    assert {text_id: (text_class, text) for text_id, (text_class, _, text, _) in named.items()} == expected_texts(document)
+    for text_id, (text_class, fill, _, _) in named.items():
+        kind = text_class.rsplit("-", 1)[-1]
+        assert fill == (palette.ink if text_class == "shape" else getattr(palette, KINDS_DRAWN[kind])), text_id
+
+
+@needs_dot
+def test_a_number_on_a_tensor_circuit_is_drawn_as_in_a_scalar_one():
+    document = tensor_circuit(NET_2).document
+    svg = drawing.draw(document, "svg").decode()
+    assert svg_node_texts(svg, document.output.wire.id) == [(VALUE_GREEN, "9.00"), (GRADIENT_COLOR, "1.00")]
+
+
+# (source, shape drawn: rows and columns of entries) for each kind of wire; a vector is a column.
+TABLE_SHAPES = [
+    pytest.param("x", (2, 1), id="vector-as-a-column"),
+    pytest.param("W1", (3, 2), id="matrix"),
+    pytest.param("W2", (2, 3), id="wide-matrix"),
+]
+
+
+@needs_dot
+@pytest.mark.parametrize("direction", ["LR", "TB"])
+@pytest.mark.parametrize("name, rows_and_columns", TABLE_SHAPES)
+def test_tables_have_the_shape_of_the_wire_and_the_gradient_lines_up_with_the_value(name, rows_and_columns, direction):
+    """Left to right, the gradient's columns are under the value's; top to bottom, its rows beside them."""
+    document = tensor_circuit(NET_2, direction=direction).document
+    svg = drawing.draw(document, "svg").decode()
+    numbers = input_wire(document, name)
+    wire = numbers.wire.id
+    cells = cell_boxes(svg, wire)
+    rows, columns = rows_and_columns
+    for kind in ("value", "grad"):
+        assert len([text_id for text_id in cells if text_id.startswith(f"{wire}-{kind}-")]) == rows * columns
+        boxes = [cells[render.entry_id(wire, kind, index)] for index in np.ndindex(numbers.value.shape)]
+        assert len(set(top for _, top in boxes)) == rows  # each row at its own height
+        assert len(set(left for left, _ in boxes)) == columns  # each column at its own place
+    across = 0 if direction == "LR" else 1  # the coordinate a value and its gradient share
+    for index in np.ndindex(numbers.value.shape):
+        value, grad = (cells[render.entry_id(wire, kind, index)] for kind in ("value", "grad"))
+        assert value[across] == grad[across] and value[1 - across] != grad[1 - across], index
+
+
+def input_wire(document, name):
+    """The numbers of the input `name`'s own wire."""
+    return document.trunk(next(node.id for node in document.graph.inputs if node.name == name))
+
+
+def cell_boxes(svg, wire_id):
+    """{text id: (left, top) of its cell} for the named texts of one wire."""
+    boxes = {}
+    for group in ET.fromstring(svg.encode()).iter(f"{SVG}g"):
+        if group.get("id") != wire_id:
+            continue
+        corner = None
+        for element in group:
+            if element.tag == f"{SVG}polygon":
+                points = [tuple(map(float, point.split(","))) for point in element.get("points").split()]
+                corner = (min(x for x, _ in points), min(y for _, y in points))
+            if element.tag == f"{SVG}text" and element.get("id"):
+                boxes[element.get("id")] = corner
+    return boxes
+
+
+@needs_dot
+def test_a_5x5_matrix_shows_its_shape_and_summary_not_its_entries():
+    document = tensor_circuit(FIVE_BY_FIVE).document
+    a = input_wire(document, "A")
+    named = named_texts(drawing.draw(document, "svg").decode())
+    assert named[f"{a.wire.id}-shape"][2] == "(5, 5)"
+    assert named[f"{a.wire.id}-value-summary"][2] == "min -4.00, max 2.00, norm 9.35" == document.summary(a.value)
+    assert named[f"{a.wire.id}-grad-summary"][2] == document.summary(a.grad)
+    assert not [text_id for text_id in named if text_id.startswith(f"{a.wire.id}-value-0")]
+
+
+PRACTICE_TABLES = [
+    pytest.param("grads", "x", {"value": False, "grad": True}, id="grads-hides-an-inputs-gradient"),
+    pytest.param("grads", "sum", {"value": False, "grad": False}, id="grads-shows-the-output"),
+    pytest.param("values", "x", {"value": False, "grad": True}, id="values-shows-the-inputs-values"),
+    pytest.param("values", "@", {"value": True, "grad": True}, id="values-hides-a-gates-value"),
+]
+
+
+@needs_dot
+@pytest.mark.parametrize("practice, node, hidden", PRACTICE_TABLES)
+def test_practice_draws_every_hidden_entry_as_a_question_mark(practice, node, hidden):
+    document = tensor_circuit(NET_2, practice=practice).document
+    graph = document.graph
+    found = next(item for item in graph.nodes if (item.name if item.is_input else item.label) == node)
+    wire = document.trunk(found.id).wire.id
+    named = named_texts(drawing.draw(document, "svg").decode())
+    for kind, is_hidden in hidden.items():
+        texts = {text for text_id, (_, _, text, _) in named.items() if text_id.startswith(f"{wire}-{kind}")}
+        assert (texts == {"?"}) == is_hidden, (kind, texts)
+
+
+@needs_dot
+def test_inf_and_nan_entries_are_flagged_one_by_one():
+    document = tensor_circuit(NOT_FINITE).document
+    named = named_texts(drawing.draw(document, "svg").decode())
+    log_v = document.trunk(document.graph.gates[0].id).wire.id
+    flagged = {text_id: text for text_id, (_, _, text, background) in named.items() if background == LECTURE.flag}
+    assert {text_id: text for text_id, text in flagged.items() if text_id.startswith(f"{log_v}-value")} == {
+        f"{log_v}-value-0": "-inf", f"{log_v}-value-1": "nan"}
+    assert set(flagged.values()) <= {"inf", "-inf", "nan"}
+    assert all(text not in ("inf", "-inf", "nan") or text_id in flagged for text_id, (_, _, text, _) in named.items())
+
+
+@needs_dot
+def test_the_gates_of_arrays_are_labelled_as_typed():
+    fields = dict(expr="sum(W.T @ x) + W[1,0] + sum(sum(W, 0)) + max(x)", W="[[1,2],[3,4]]", x="[1,-1]")
+    svg = drawing.draw(tensor_circuit(fields).document, "svg").decode()
+    gates = [group.find(f"{SVG}text").text for group in ET.fromstring(svg.encode()).iter(f"{SVG}g")
+             if "gate" in group.get("class", "").split()]
+    assert sorted(gates) == sorted(["transpose", "@", "sum", "[1,0]", "+", "sum(x,0)", "sum", "+", "max", "+"])
+
+
+def test_a_hostile_name_on_a_vector_is_escaped():
+    graph = Graph("hand-built", (Node("n0", "input", name=HOSTILE_NAME), Node("n1", "sum", ("n0",))))
+    document = build_document(graph, evaluate(graph, {HOSTILE_NAME: np.array([1.0, -2.0])}))
+    dot = to_dot(document)
+    assert HOSTILE_NAME not in dot and "&lt;b&gt;x&lt;/b&gt;&amp;&quot;" in dot
+    if shutil.which("dot") is not None:
+        svg = drawing.draw(document, "svg").decode()
+        assert HOSTILE_NAME in [text for _, text in svg_texts(svg)]
+        assert named_texts(svg)["wire-n0-value-1"][2] == "-2.00"
+
+
+@needs_dot
+@pytest.mark.parametrize("fields, options", TENSOR_DRAWINGS)
+def test_dot_accepts_every_tensor_drawing_and_exports_it(fields, options):
+    document = tensor_circuit(fields, **options).document
+    dot = drawing.draw(document, "dot").decode()
+    canon = subprocess.run(["dot", "-Tcanon"], input=dot.encode(), capture_output=True, check=False)
+    assert canon.returncode == 0 and canon.stderr == b"", canon.stderr
+    assert drawing.draw(document, "png").startswith(b"\x89PNG")
