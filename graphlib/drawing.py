@@ -73,9 +73,9 @@ def run_dot(dot_source, output_format, timeout=DOT_TIMEOUT_SECONDS):
                  "The SVG of the same circuit works; for a PNG, draw fewer gates.")
 
 
-# A vector's or matrix's texts on a wire: the label gives each entry's cell, its shape's and its
-# summary's an id (render.array_cell); Graphviz writes a cell's id into the SVG only as a link's,
-# so name_texts puts it on the cell's text, with a class that says what the text is.
+# A vector's or matrix's texts on a wire: the label gives each entry's cell, its summary's and the
+# cell whose last text is its shape an id (render.array_label); Graphviz writes a cell's id into
+# the SVG only as a link's, so name_texts puts it on that text, with a class that says what it is.
 CELL_ID = re.compile(r'<td id="([^"]+)"')
 NODE_GROUP = re.compile(rb'<g id="([^"]+)" class="node[^"]*">.*?</g>', re.S)  # a node has no inner <g>
 TEXT_CLASSES = [(re.compile(r"-shape$"), "shape"),
@@ -85,7 +85,8 @@ TEXT_CLASSES = [(re.compile(r"-shape$"), "shape"),
 
 def name_texts(svg, dot_source):
     """The SVG with an id and a class on each text of a vector's or matrix's table: the last texts
-    of a wire's group are its cells' with an id, in the label's order (a name comes first).
+    of a wire's group are its cells' with an id, in the label's order (a name comes first, in
+    the shape's cell or a cell of its own).
     The class is `entry entry-value` (or -grad, -tangent), `summary summary-value` (...) or `shape`."""
     named = {}
     for line in dot_source.splitlines():

@@ -405,44 +405,57 @@ class _WireTables:
         return f'<td bgcolor="{self.palette.flag}"><font color="{color}"><b>{text}</b></font></td>'
 
     def array_label(self, wire, name, starts_here, use):
-        """A vector's or matrix's wire: its shape (after a named step's name) above its value, and
-        its value, gradient and tangent as tables of entries between brackets (array_grid) whose
-        columns (left to right) or rows (top to bottom) line up, the wire between them; an input's
-        or a stub's name as for a number. Each text's cell has an id (entry_id, `-shape`,
-        `-summary`), which drawing.name_texts puts on the SVG's text."""
+        """A vector's or matrix's wire: its value, gradient and tangent as tables of entries between
+        brackets (array_grid) whose columns (left to right) or rows (top to bottom) line up, the
+        wire between them; its shape above the value (after a named step's name), or for an
+        input or a stub under its name. Each number's cell has an id (entry_id, `-summary`), as
+        has the cell whose last text is the shape (`-shape`): drawing.name_texts puts them on
+        the SVG's texts."""
         numbers = self.numbers[wire.id]
         grids = [self.array_grid(numbers.value, self.palette.value, wire.id, "value"),
                  self.array_grid(numbers.grad, self.palette.gradient, wire.id, "grad")]
         if self.tangents:
             grids.append(self.array_grid(numbers.tangent, self.palette.tangent, wire.id, "tangent"))
-        width = len(grids[0][0])  # cells in the first row: the columns, brackets included
-        shape = f'<td id="{wire.id}-shape"><font point-size="10">{escape(shape_text(numbers.value.shape))}</font></td>'
-        named = "" if starts_here or not name else f'<td cellpadding="2"><i>{escape(name)}</i></td>'
-        caption = f'<td colspan="{width}">{_inner_table(f"<tr>{named}{shape}</tr>")}</td>'
-        line = f'port="line" cellpadding="0" bgcolor="{self.palette.ink}"'
-        if self.across:
-            gap = f'<tr><td colspan="{width}" height="{TABLE_GAP}"></td></tr>'
-            rows = [f"<tr>{caption}</tr>", *_rows(grids[0]), gap,
-                    f'<tr><td {line} colspan="{width}" height="1" width="36"></td></tr>']
-            for grid in grids[1:]:
-                rows += [gap, *_rows(grid)]
-        else:
-            height = len(grids[0])
-            gap = f'<td rowspan="{height + 1}" width="{TABLE_GAP}"></td>'
-            first = [caption, gap, f'<td {line} rowspan="{height + 1}" width="1" height="28"></td>']
-            for grid in grids[1:]:
-                first += [gap, f'<td colspan="{width}"></td>']
-            rows = [f"<tr>{''.join(first)}</tr>"]
-            rows += [f"<tr>{''.join(cell for grid in grids for cell in grid[row])}</tr>" for row in range(height)]
-        numbers_table = _inner_table("".join(rows))
         if not starts_here:
-            return f"<{numbers_table}>"
+            shape = f'<td id="{wire.id}-shape"><font point-size="10">{escape(shape_text(numbers.value.shape))}</font></td>'
+            named = f'<td cellpadding="2"><i>{escape(name)}</i></td>' if name else ""
+            caption = f'<td colspan="{len(grids[0][0])}">{_inner_table(f"<tr>{named}{shape}</tr>")}</td>'
+            return f"<{_inner_table(self.array_rows(grids, caption))}>"
+        # The name, the use and the shape in one cell, whose last text is the shape: a table of
+        # them would be stretched to the height of the numbers, parting the name from the shape.
         text = escape(name)
         if use:
             text += f'<br/><font point-size="10">{use[0]} of {use[1]}</font>'
+        text += f'<br/><font point-size="10">{escape(shape_text(numbers.value.shape))}</font>'
+        numbers_table = _inner_table(self.array_rows(grids))
         if self.across:
-            return _table(f'<tr><td cellpadding="4">{text}</td><td cellpadding="0">{numbers_table}</td></tr>')
-        return _table(f'<tr><td cellpadding="3">{text}</td></tr><tr><td cellpadding="0">{numbers_table}</td></tr>')
+            return _table(f'<tr><td id="{wire.id}-shape" cellpadding="4">{text}</td>'
+                          f'<td cellpadding="0">{numbers_table}</td></tr>')
+        return _table(f'<tr><td id="{wire.id}-shape" cellpadding="3">{text}</td></tr>'
+                      f'<tr><td cellpadding="0">{numbers_table}</td></tr>')
+
+    def array_rows(self, grids, caption=None):
+        """The rows of the grids (value, gradient, tangent) and the wire: one under the other
+        (left to right), or side by side (top to bottom), after a row with the caption cell."""
+        width = len(grids[0][0])  # cells in a grid's first row: its columns, brackets included
+        height = len(grids[0]) + (1 if caption else 0)
+        line = f'port="line" cellpadding="0" bgcolor="{self.palette.ink}"'
+        if self.across:
+            gap = f'<tr><td colspan="{width}" height="{TABLE_GAP}"></td></tr>'
+            rows = ([f"<tr>{caption}</tr>"] if caption else []) + _rows(grids[0])
+            rows += [gap, f'<tr><td {line} colspan="{width}" height="1" width="36"></td></tr>']
+            for grid in grids[1:]:
+                rows += [gap, *_rows(grid)]
+            return "".join(rows)
+        gap = f'<td rowspan="{height}" width="{TABLE_GAP}"></td>'
+        before = [[gap, f'<td {line} rowspan="{height}" width="1" height="28"></td>']] + [[gap]] * (len(grids) - 2)
+        if caption:  # its own row: the later grids' columns stay empty there
+            first = [caption] + [cell for cells in before for cell in (*cells, f'<td colspan="{width}"></td>')]
+            rows = [first] + [[cell for grid in grids for cell in grid[row]] for row in range(len(grids[0]))]
+        else:
+            first = grids[0][0] + [cell for cells, grid in zip(before, grids[1:]) for cell in (*cells, *grid[0])]
+            rows = [first] + [[cell for grid in grids for cell in grid[row]] for row in range(1, len(grids[0]))]
+        return "".join(f"<tr>{''.join(cells)}</tr>" for cells in rows)
 
     def array_grid(self, shown, color, wire_id, kind):
         """The cells of a vector or matrix (`kind` "value", "grad" or "tangent" of the wire), row
