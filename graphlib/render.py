@@ -101,6 +101,11 @@ def to_dot(document):
     are its value, its gradient and, with `wrt`, its tangent, each right after its cell's
     background), forks `fork-nK` (for stubs, the note of how many uses); every element of node
     K's outgoing wire, edges and stubs included, has the class `of-nK`, stubs also `stub`.
+    A vector's or matrix's wire draws its numbers as tables (_WireTables.array_label): in the
+    SVG, each entry's text is `wire-...-value-1-0` (row 1, column 0; `-grad-`, `-tangent-`; a
+    vector's `-value-1`) of class `entry entry-value`, a summary's `wire-...-value-summary` of
+    class `summary summary-value`, the shape's `wire-...-shape` of class `shape`
+    (drawing.name_texts); each entry's and summary's text comes right after its cell's background.
     """
     circuit = _CircuitDot(document)
     circuit.inputs()

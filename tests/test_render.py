@@ -490,7 +490,7 @@ def test_dot_reads_no_files(tmp_path, how, monkeypatch):
 
 
 # ---------------------------------------------------------------------------------------------
-# Vectors and matrices: each wire's shape above its value, and its value, gradient and tangent as
+# Vectors and matrices (CONVENTIONS §1): each wire's shape, and its value, gradient and tangent as
 # tables of entries (up to 4 x 4; past that the shape and a summary). Every entry's text in the
 # SVG has an id, `wire-n3-value-1-0` (row 1, column 0) or `wire-n3-grad-2` (a vector's entry 2),
 # and a class, `entry entry-value`; the shape's is `wire-n3-shape` (`shape`), a summary's
