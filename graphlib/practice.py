@@ -7,9 +7,11 @@ from a JSON body, whose names cannot clash with a variable's.
 import math
 import re
 
+import numpy as np
+
 from graphlib.api import json_number
 from graphlib.circuit import VALUE_PATTERN, single
-from graphlib.document import KINDS
+from graphlib.document import KINDS, Shown
 from graphlib.errors import ValueInputError
 from graphlib.parse import WHITESPACE
 
@@ -23,35 +25,76 @@ def check_json(circuit, question):
     """Whether a student's answer for one hidden number is right: when it is the number as the
     diagram would show it, or within half a unit of its last decimal (at 2 decimals, 0.37 and
     0.368 are both right for 0.36788). A right answer comes back with the number as shown, a
-    wrong one with nothing more. `question` holds wire, kind and answer."""
+    wrong one with nothing more. `question` holds wire, kind and answer, and for a vector or
+    matrix the entry answered ([1, 0]): each entry of a table is checked on its own."""
     wire_id, kind, shown = _asked(circuit, question)
+    entry = _entry(question, shown)
     typed = single(question, "answer")
     if not isinstance(typed, str) or not typed.strip(WHITESPACE):
         raise ValueInputError("Give the answer as text in the field answer, for example \"-0.20\".", field="answer")
     if len(typed) > MAX_ANSWER_LENGTH:
         raise ValueInputError(f"The answer is longer than {MAX_ANSWER_LENGTH} characters; type a number.",
                               field="answer")
+    if entry is not None:
+        shown = _entry_shown(shown, entry)
     right = is_right(typed, shown.text, shown.number)
-    return {"wire": wire_id, "kind": kind, "right": right, **_revealed(shown, right)}
+    asked = {"wire": wire_id, "kind": kind} if entry is None else {"wire": wire_id, "kind": kind, "entry": list(entry)}
+    return {**asked, "right": right, **_revealed(shown, right)}
 
 
 def answer_json(circuit, question):
-    """The hidden numbers a student asks to see: one (wire and kind), or every one (all: true),
-    each as the diagram would show it."""
+    """The hidden numbers a student asks to see: one (wire and kind; of a vector or matrix, its
+    whole table, or one entry), or every one (all: true), each as the diagram would show it."""
     if single(question, "all") is True:
         asked = [(numbers.wire.id, kind, getattr(numbers, kind)) for numbers in circuit.document.wires.values()
                  for kind in KINDS if getattr(numbers, kind).hidden]
-    else:
-        asked = [_asked(circuit, question)]
-    return {"answers": [{"wire": wire_id, "kind": kind, **_revealed(shown, True)} for wire_id, kind, shown in asked]}
+        return {"answers": [{"wire": wire_id, "kind": kind, **_revealed(shown, True)} for wire_id, kind, shown in asked]}
+    wire_id, kind, shown = _asked(circuit, question)
+    entry = _entry(question, shown, required=False)
+    if entry is None:
+        return {"answers": [{"wire": wire_id, "kind": kind, **_revealed(shown, True)}]}
+    return {"answers": [{"wire": wire_id, "kind": kind, "entry": list(entry),
+                         **_revealed(_entry_shown(shown, entry), True)}]}
+
+
+def _entry(question, shown, required=True):
+    """The entry of a vector or matrix the question names, as a tuple of indices (None for a
+    number, or for a whole table when not `required`), or a 400 that says which to name."""
+    given = single(question, "entry")
+    shape = shown.shape
+    if not shape:
+        if given not in (None, []):
+            raise ValueInputError("This wire carries one number: leave entry out.", field="entry")
+        return None
+    if given is None and not required:
+        return None
+    example = f"[{', '.join('0' for _ in shape)}]"
+    if (not isinstance(given, list) or len(given) != len(shape)
+            or any(isinstance(index, bool) or not isinstance(index, int) for index in given)
+            or any(not 0 <= index < size for index, size in zip(given, shape))):
+        raise ValueInputError(
+            f"This wire carries an array of shape {shape}: name one entry in the field entry, such as {example}.",
+            field="entry",
+        )
+    return tuple(given)
+
+
+def _entry_shown(shown, entry):
+    """One entry of a vector or matrix's Shown, as a number's."""
+    text = shown.text
+    for index in entry:
+        text = text[index]
+    return Shown(float(shown.number[entry]), text, shown.hidden)
 
 
 def _revealed(shown, revealed):
     """The number found or asked for: as the diagram shows it, whether it is inf or nan, and in
-    full (for the tables' full precision); nothing of a wrong answer's."""
+    full (for the tables' full precision); nothing of a wrong answer's. Of a vector or matrix,
+    its table of texts and numbers, flagged where any entry is inf or nan."""
     if not revealed:
         return {"shown": None, "flagged": None, "number": None}
-    return {"shown": shown.text, "flagged": not math.isfinite(shown.number), "number": json_number(shown.number)}
+    return {"shown": shown.text, "flagged": not bool(np.all(np.isfinite(shown.number))),
+            "number": json_number(shown.number)}
 
 
 def _asked(circuit, question):

@@ -416,3 +416,94 @@ def test_seed_is_a_reserved_word_and_an_old_link_using_it_says_so(client):
     assert step["message"] == "'seed' at column 1 is a reserved word and cannot be a step name; choose another name."
     page = client.get(f"/?{urlencode([('expr', 'seed*x'), ('seed', '-2'), ('x', '3')])}")
     assert page.status_code == 400 and "is a reserved word" in page.get_data(as_text=True)
+
+
+# --- vectors and matrices: a gradient table, entry by entry ----------------------------------------
+
+TWO_LAYER = ("sum((W2 @ relu(W1 @ x + b1) + b2 - y)**2)",
+             {"W1": "[[0.1,-0.2],[0.3,0.4],[-0.5,0.6]]", "x": "[1,-2]", "b1": "[0,0.1,0.2]",
+              "W2": "[[1,2,3],[-1,0,1]]", "b2": "[0.5,-0.5]", "y": "[1,2]"})
+# W1's gradient is [[6, -12], [0, -0], [0, -0]]: entry, answer, right, shown
+TABLE_CHECKS = [
+    ([0, 0], "6", True, "6.00"),
+    ([0, 1], "-12.00", True, "-12.00"),
+    ([0, 1], "12", False, None),
+    ([1, 1], "0", True, "0.00"),  # -0.0, shown as 0.00
+    ([2, 0], "0.004", True, "0.00"),
+    ([2, 0], "0.006", False, None),
+]
+
+
+def two_layer_url(route, mode="grads"):
+    expr, values = TWO_LAYER
+    return f"{route}?{urlencode({'expr': expr, **values, 'practice': mode})}"
+
+
+@pytest.mark.parametrize("entry, typed, right, shown", TABLE_CHECKS)
+def test_each_entry_of_a_gradient_table_is_checked_on_its_own(client, entry, typed, right, shown):
+    w1 = wire_of(client, *TWO_LAYER, "W1")
+    body = strict_json(client.post(two_layer_url("/api/check"),
+                                   json={"wire": w1, "kind": "grad", "entry": entry, "answer": typed}))
+    assert body["wire"] == w1 and body["entry"] == entry and body["right"] is right and body["shown"] == shown
+    if right:
+        grad = build_circuit({"expr": [TWO_LAYER[0]], **{k: [v] for k, v in TWO_LAYER[1].items()}}).document
+        assert body["number"] == grad.trunk(w1[len("wire-"):]).grad.number[tuple(entry)] and body["flagged"] is False
+
+
+def test_a_value_table_is_checked_entry_by_entry_when_finding_the_values(client):
+    hidden = strict_json(client.get(two_layer_url("/api/graph", "values")))
+    relu = next(wire for wire in hidden["wires"] if wire["id"] == "wire-" + next(
+        node["id"] for node in hidden["nodes"] if node["op"] == "relu"))
+    assert relu["value"] is None and relu["shape"] == [3] and relu["hidden"] == [True, True]
+    answers = [strict_json(client.post(two_layer_url("/api/check", "values"),
+                                       json={"wire": relu["id"], "kind": "value", "entry": [i], "answer": typed}))
+               for i, typed in enumerate(["0.5", "0", "0.1"])]
+    assert [(answer["right"], answer["shown"]) for answer in answers] == [(True, "0.50"), (True, "0.00"), (False, None)]
+
+
+@pytest.mark.parametrize("entry, message", [
+    (None, "This wire carries an array of shape (3, 2): name one entry in the field entry, such as [0, 0]."),
+    ([3, 0], "such as [0, 0]"),
+    ([0], "such as [0, 0]"),
+    ([0, -1], "such as [0, 0]"),
+    ([0, True], "such as [0, 0]"),
+    ("0,0", "such as [0, 0]"),
+])
+def test_an_entry_that_names_none_of_the_table_is_a_400(client, entry, message):
+    question = {"wire": wire_of(client, *TWO_LAYER, "W1"), "kind": "grad", "answer": "6"}
+    if entry is not None:
+        question["entry"] = entry
+    response = client.post(two_layer_url("/api/check"), json=question)
+    error = strict_json(response)["error"]
+    assert response.status_code == 400 and error["field"] == "entry" and message in error["message"]
+
+
+def test_a_number_takes_no_entry(client):
+    expr, values, precision = CIRCUITS["figure-1"]
+    url = f"/api/check?{urlencode(query_pairs(expr, values, precision, practice='grads'))}"
+    response = client.post(url, json={"wire": "wire-n0", "kind": "grad", "entry": [0], "answer": "-4"})
+    assert response.status_code == 400 and strict_json(response)["error"]["field"] == "entry"
+
+
+def test_show_gives_a_whole_table_or_one_of_its_entries(client):
+    w1 = wire_of(client, *TWO_LAYER, "W1")
+    whole = strict_json(client.post(two_layer_url("/api/answer"), json={"wire": w1, "kind": "grad"}))
+    assert whole == {"answers": [{"wire": w1, "kind": "grad", "shown": [["6.00", "-12.00"], ["0.00", "0.00"], ["0.00", "0.00"]],
+                                  "flagged": False, "number": [[6.0, -12.0], [0.0, -0.0], [0.0, -0.0]]}]}
+    one = strict_json(client.post(two_layer_url("/api/answer"), json={"wire": w1, "kind": "grad", "entry": [0, 1]}))
+    assert one == {"answers": [{"wire": w1, "kind": "grad", "entry": [0, 1], "shown": "-12.00", "flagged": False,
+                                "number": -12.0}]}
+
+
+def test_show_all_gives_each_hidden_table_whole(client):
+    answers = strict_json(client.post(two_layer_url("/api/answer"), json={"all": True}))["answers"]
+    full = strict_json(client.get(two_layer_url("/api/graph", "")))
+    shown = {wire["id"]: wire["grad"] for wire in full["wires"]}
+    assert {answer["wire"]: answer["shown"] for answer in answers} == {
+        wire_id: grad for wire_id, grad in shown.items() if wire_id != "wire-" + full["output"]}
+
+
+def test_a_table_with_inf_is_flagged_and_named_as_json_names_it(client):
+    url = "/api/answer?" + urlencode({"expr": "sum(log(v))", "v": "[0, 2]", "practice": "values"})
+    log = strict_json(client.post(url, json={"wire": "wire-n1", "kind": "value"}))["answers"][0]
+    assert log["shown"] == ["-inf", "0.69"] and log["flagged"] is True and log["number"] == ["-Infinity", math.log(2)]
