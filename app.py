@@ -9,6 +9,7 @@ from collections import Counter
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
+import numpy as np
 import orjson
 from flask import Blueprint, Flask, Response, current_app, g, jsonify, redirect, render_template, request, url_for
 from flask.json.provider import DefaultJSONProvider
@@ -19,7 +20,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from graphlib.cache import RenderCache
 from graphlib.api import explain_json, program_text, symbolic_settled, to_json
-from graphlib.circuit import DEFAULT_VALUE, build_circuit
+from graphlib.circuit import DEFAULT_VALUE, build_circuit, parse_value
 from graphlib.deadline import deadline
 from graphlib.descent import MAX_STEPS
 from graphlib.errors import CircuitError, LimitError, ServiceError
@@ -400,10 +401,12 @@ def _page(circuit=None, error=None):
     the same column, where the error's caret points."""
     fields = {name: visible(text) for name, text in request.args.to_dict(flat=True).items()}
     expression = fields.get("expr", "")
+    variables = _form_variables(expression, fields, circuit)
     return render_template(
         "index.html",
         expression=expression,
-        variables=_form_variables(expression, fields, circuit),
+        variables=variables,
+        wrt_choices=_wrt_choices(variables, circuit),
         options=OPTIONS,
         chosen={option.name: fields.get(option.name, "" if option.unset else str(option.default)) for option in OPTIONS},
         # Without a theme in the link the script takes the device's (prefers-color-scheme).
@@ -446,13 +449,30 @@ def _form_variables(expression, fields, circuit):
     """(name, text, is_default) for each variable field: those of the expression when it parses,
     else those the user sent, so that a typo in the expression loses none of their values."""
     if circuit is not None:  # with seed=N, the values drawn for the worksheet
-        return [(name, fields.get(name, f"{circuit.start[name]:g}"), name in circuit.defaulted)
+        return [(name, fields[name] if name in fields else f"{circuit.start[name]:g}", name in circuit.defaulted)
                 for name in circuit.graph.variables]
     try:
         names = parse(expression).variables if expression else []
     except CircuitError:
         names = [name for name in fields if NAME_PATTERN.fullmatch(name) and name not in RESERVED_NAMES]
     return [(name, fields.get(name, _default_text()), name not in fields) for name in names]
+
+
+def _wrt_choices(variables, circuit):
+    """Forward mode's choices, per variable: (name, entries), the entries `W[1,0]` of a vector
+    or matrix (forward mode follows one number), none for a number. Without a circuit (a
+    mistake in the form) a value's shape is read from its field where it reads."""
+    choices = []
+    for name, text, _ in variables:
+        if circuit is not None:
+            shape = np.shape(circuit.start[name])
+        else:
+            try:
+                shape = np.shape(parse_value(name, text))
+            except CircuitError:
+                shape = ()
+        choices.append((name, [f"{name}[{','.join(map(str, index))}]" for index in np.ndindex(*shape)] if shape else []))
+    return choices
 
 
 def _default_text():

@@ -12,7 +12,7 @@ import math
 import numpy as np
 
 from graphlib.codegen import pytorch_code, staged_python
-from graphlib.document import format_number, steps
+from graphlib.document import format_number, is_drawn_whole, steps
 from graphlib.gradcheck import check_gradients
 from graphlib.graph import Const
 from graphlib.ops import CONVENTIONS
@@ -27,7 +27,9 @@ def to_json(circuit):
     `wires` holds every drawn wire with its numbers as the diagram shows them, so that a page
     can update an SVG it already has without laying it out again; `steps` the step-through's
     order. In practice mode every number the diagram draws as "?" is null here, and so is every
-    number it could be worked out from: /api/answer gives them one by one."""
+    number it could be worked out from: /api/answer gives them one by one. Each node and wire has
+    its `shape` ([] for a number); a vector's or matrix's numbers and texts are nested lists, and
+    a wire the diagram does not draw whole (past 4 x 4) also has the `summary` it draws."""
     document = circuit.document
     graph, style = circuit.graph, circuit.style
     answer = {
@@ -38,7 +40,7 @@ def to_json(circuit):
         "defaults": {name: circuit.start[name] for name in circuit.defaulted},
         "output": graph.output.id,
         "nodes": [_node_json(document, node) for node in graph.nodes],
-        "wires": [_wire_json(numbers, bool(style.practice)) for numbers in document.wires.values()],
+        "wires": [_wire_json(document, numbers, bool(style.practice)) for numbers in document.wires.values()],
         "steps": _steps_json(graph),
         "options": dataclasses.asdict(style),
         "conventions": list(CONVENTIONS),
@@ -88,7 +90,8 @@ def _node_json(document, node):
             "grad": _exact(document.into(node.id, index).grad),
         })
     trunk = document.trunk(node.id)
-    return {**head, "operands": numbered, "value": _exact(trunk.value), "grad": _exact(trunk.grad)}
+    return {**head, "operands": numbered, "shape": list(trunk.value.shape), "value": _exact(trunk.value),
+            "grad": _exact(trunk.grad)}
 
 
 @functools.lru_cache(maxsize=512)  # as many as parsed graphs are kept
@@ -123,19 +126,22 @@ def _steps_json(graph):
     ]
 
 
-def _wire_json(numbers, practising):
+def _wire_json(document, numbers, practising):
     wire, value, grad, tangent = numbers
     drawn = {
         "id": wire.id,
         "node": wire.source,
         "consumer": wire.consumer,
         "operand": wire.operand,
+        "shape": list(value.shape),
         "value": None if value.hidden else value.text,
         "grad": None if grad.hidden else grad.text,
         "flagged": [value.flagged, grad.flagged] if tangent is None else [value.flagged, grad.flagged, tangent.flagged],
     }
     if tangent is not None:
         drawn["tangent"] = tangent.text
+    if not is_drawn_whole(value.shape):  # the diagram draws its shape and these, the page the whole table
+        drawn["summary"] = [None if shown.hidden else document.summary(shown) for shown in numbers[1:] if shown is not None]
     if practising:  # which numbers the diagram shows as "?"
         drawn["hidden"] = [value.hidden, grad.hidden]
     return drawn
