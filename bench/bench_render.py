@@ -108,6 +108,23 @@ def worst_shapes():
     ]
 
 
+def tensor_circuits():
+    """(title, query fields): the heaviest drawings of vectors and matrices, whose wires are tables
+    of up to 4 x 4 entries (three tables each in forward mode) and, past that, summaries."""
+    matrix = "[[1,2,3,4],[5,6,7,8],[1,0,1,0],[0.5,0.25,0.125,2]]"
+    sixteen = {f"A{i}": matrix for i in range(16)}  # 256 numbers, the most a circuit takes
+    tree = "sum(" + _balanced([f"relu(A{i} @ A{(i + 1) % 16})" for i in range(16)]) + ")"
+    chain = "sum(" + "tanh(0.9*" * 35 + "A0" + ")" * 35 + ")"
+    big = str([[(row - column) / 8 for column in range(8)] for row in range(8)])
+    return [
+        ("16 matrices 4x4, 16 products and relus summed (4x4 tables)", {"expr": tree, **sixteen}),
+        ("the same in forward mode (wrt=A3[1,2]: three tables a wire)", {"expr": tree, **sixteen, "wrt": "A3[1,2]"}),
+        ("a 71-gate chain of 4x4 tables, in rows", {"expr": chain, "A0": matrix}),
+        ("4 matrices 8x8 (summaries), 12 gates",
+         {"expr": "sum(relu(B0 @ B1) * (B2 @ B3.T) + B0 * B3)", **{f"B{i}": big for i in range(4)}}),
+    ]
+
+
 def median_seconds(action, repeat, warm=True):
     if warm:
         action()  # warm-up: imports, caches, the first dot start
@@ -129,6 +146,7 @@ def main():
     cases = [(example.title, example.query) for example in GALLERY]
     cases += [(title, urlencode(fields)) for title, fields in heavy_circuits()]
     cases += [(title, urlencode(fields)) for title, fields, _, _ in worst_shapes()]
+    cases += [(title, urlencode(fields)) for title, fields in tensor_circuits()]
 
     runs_said = "each case once" if options.quick else f"median of {options.repeat} warm runs"
     print(f"{runs_said}; Graphviz's timeout {DOT_TIMEOUT_SECONDS} s")
