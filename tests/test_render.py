@@ -711,3 +711,25 @@ def test_dot_accepts_every_tensor_drawing_and_exports_it(fields, options):
     canon = subprocess.run(["dot", "-Tcanon"], input=dot.encode(), capture_output=True, check=False)
     assert canon.returncode == 0 and canon.stderr == b"", canon.stderr
     assert drawing.draw(document, "png").startswith(b"\x89PNG")
+
+
+@needs_dot
+def test_the_biggest_tensor_drawing_fits_the_png_limits():
+    """16 matrices 4x4 (the 256 numbers a circuit may hold) in forward mode: three 4x4 tables on
+    each of 95 wires, zoomed out to fit the PNG's pixels."""
+    matrices = {f"A{i}": "[[1,2,3,4],[5,6,7,8],[1,0,1,0],[0.5,0.25,0.125,2]]" for i in range(16)}
+    products = " + ".join(f"relu(A{i} @ A{(i + 1) % 16})" for i in range(16))
+    document = tensor_circuit({"expr": f"sum({products})", **matrices}, wrt="A3[1,2]").document
+    png = drawing.draw(document, "png")
+    width, height = (int.from_bytes(png[offset:offset + 4], "big") for offset in (16, 20))  # IHDR
+    assert width * height <= drawing.MAX_PNG_PIXELS and max(width, height) <= drawing.MAX_PNG_SIDE
+    points = [float(size) for size in drawing.SVG_SIZE.search(drawing.draw(document, "svg")).groups()]
+    assert width * points[1] == pytest.approx(height * points[0], rel=0.01)  # zoomed out, not cut
+    assert width * height > drawing.MAX_PNG_PIXELS * 0.95  # as big as allowed
+
+
+@needs_dot
+def test_a_scalar_svg_is_left_as_graphviz_drew_it(figure_2):
+    _, dot, svg = figure_2
+    assert drawing.name_texts(svg.encode(), dot) == svg.encode()
+    assert ' class="entry' not in svg and "<td id=" not in dot
