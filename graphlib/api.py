@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-from graphlib.codegen import pytorch_code, staged_python
+from graphlib.codegen import chain_rules, pytorch_code, staged_python
 from graphlib.document import format_number, is_drawn_whole, steps
 from graphlib.gradcheck import check_gradients
 from graphlib.graph import Const
@@ -155,9 +155,10 @@ def explain_json(circuit):
     document, graph = circuit.document, circuit.graph
     practising = bool(circuit.style.practice)
     backward = [step for step in document.steps if step.kind == "backward"]
+    rules = chain_rules(graph, {node_id: np.shape(value) for node_id, value in circuit.evaluation.values.items()})
     answer = {
         "expr": graph.source,
-        "chain_rule": [_chain_rule_json(document, step) for step in backward],
+        "chain_rule": [_chain_rule_json(document, step, rules) for step in backward],
         "forks": [] if practising else _forks_json(document, backward),
         "code": {language: program_text(circuit, language) for language in LANGUAGES},
     }
@@ -200,8 +201,11 @@ def _forks_json(document, backward):
     ]
 
 
-def _chain_rule_json(document, step):
-    """upstream x local = downstream, for each wire into the step's gate (null while practising)."""
+def _chain_rule_json(document, step, rules):
+    """upstream x local = downstream, for each wire into the step's gate (null while practising).
+    A wire into a vector or matrix gate also has its `rule` as the staged program's names write it
+    (`dW = np.outer(dh, x)`) and the `shapes` it maps (`(3,) ⊗ (2,) → (3, 2)`); an array gate's
+    `local` is null, its local derivative being that rule rather than numbers."""
     graph = document.graph
     gate = graph.node(step.node)
     formulas = wire_formulas(gate)
@@ -209,12 +213,16 @@ def _chain_rule_json(document, step):
     operands = []
     for chain in step.chains:
         source = graph.node(gate.args[chain.operand])
-        operands.append({
+        local = document.locals.get((gate.id, chain.operand))
+        operand = {
             "node": source.id, "label": source.label or graph.text(source),
-            "local": _exact(document.locals[(gate.id, chain.operand)]),
+            "local": None if local is None else _exact(local),
             **_local_formula_json(formulas[chain.operand]),
             "downstream": _exact(document.wires[chain.wire].grad),
-        })
+        }
+        if (gate.id, chain.operand) in rules:
+            operand["rule"], operand["shapes"] = rules[(gate.id, chain.operand)]
+        operands.append(operand)
     return {
         "gate": gate.id,
         "label": gate.label,

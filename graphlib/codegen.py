@@ -17,6 +17,14 @@ the top when the circuit needs them; a zero upstream gradient contributes exactl
 route (relu, max, min) pass the upstream gradient on or block it, as PyTorch's masks do
 (`dx = 0.0 if x <= 0.0 else drelu0`), so a blocked input gets 0 even of an inf gradient.
 
+Vectors and matrices are numpy arrays: each array gate's block is the lecture's rule for
+"gradients for vectorized operations" (`dW = np.outer(dh, x)`, `dx = W.T @ dh`), computed as
+arrays.py's `vjp` computes it, with its shapes in a comment; an elementwise gate on arrays
+chains entry by entry with `np.where` where the scalar code says `if`, and sums a gradient back
+over the axes its operand was broadcast along (`np.sum(..., axis=0)`), as the evaluator does. So
+the arrays agree bit for bit too. `+=` at a fork adds in place, so a first gradient that shares
+another's memory (a transpose's) is a copy.
+
 `pytorch_code` writes the same circuit for torch's autograd, which has the same conventions
 except that last one: torch multiplies a zero upstream gradient by an infinite local gradient
 and gets nan (`max(sqrt(x), y)` at x=0, y=1 gives dx = nan where the evaluator gives 0); the
@@ -35,9 +43,13 @@ import math
 import re
 from dataclasses import dataclass
 
-from graphlib.gatecode import Route, number_literal
+import numpy as np
+
+from graphlib.arrays import shape_text
+from graphlib.gatecode import ArrayGate, Masked, Route, number_literal
 from graphlib.graph import Const
 from graphlib.ops import OpsView
+from graphlib.shapes import node_shapes
 
 # Each gate's code, as its entry of ops.OPS holds it.
 PYTHON_GATES = OpsView(lambda op: [(op.name, op.python)] if op.python else [])
@@ -69,6 +81,7 @@ def staged_python(graph, inputs):
     lines = _header(graph, names, "# Staged computation of {}, in the style of the cs231n notes.",
                     "numpy", "np")
     helpers = _helpers(graph)
+    shapes = node_shapes(graph, inputs)
     for helper in helpers:
         lines += ["", "", HELPERS[helper].rstrip("\n")]
     if helpers:
@@ -76,16 +89,39 @@ def staged_python(graph, inputs):
     lines += ["", "# float64 as in the diagram: 1/0 is inf and log(-1) is nan, not an exception",
               f"{names.module}.seterr(all=\"ignore\")"]
     lines += ["", "# inputs"]
-    lines += [f"{node.name} = {names.module}.float64({number_literal(inputs[node.name], names.module)})"
+    lines += [f"{node.name} = {_python_input(inputs[node.name], names.module)}{_shape_comment(shapes[node.id])}"
               for node in graph.inputs]
     lines += ["", "# forward pass"]
-    lines += _forward_lines(graph, names, _python_forward)
+    lines += [line + _shape_comment(shapes[node.id]) if node.id in shapes else line
+              for node, line in zip(graph.gates or [graph.output], _forward_lines(graph, names, _python_forward))]
     lines += ["", "# backward pass: local gradient times upstream gradient. A zero upstream gradient",
               "# contributes exactly 0 (`if dq else 0.0`), even where the local gradient is inf;",
-              "# relu, max and min route the gradient, blocking even an inf one (PyTorch's masks)",
-              f"{names.output_grad} = 1.0"]
-    lines += _backward_lines(graph, names)
+              "# relu, max and min route the gradient, blocking even an inf one (PyTorch's masks)"]
+    if any(shapes.values()):
+        lines += ["# On vectors and matrices, np.where does the same entry by entry, and each gradient",
+                  "# has the shape of what it is the gradient of: summed over the axes its operand was",
+                  "# broadcast along, and the array gates' rules as the lecture writes them"]
+    lines.append(f"{names.output_grad} = 1.0")
+    lines += _backward_lines(graph, names, shapes)
     return "\n".join(lines) + "\n"
+
+
+def _python_input(value, module):
+    if np.ndim(value) == 0:
+        return f"{module}.float64({number_literal(value, module)})"
+    return f"{module}.array({_nested_literal(value, module)})"
+
+
+def _nested_literal(value, module):
+    """A vector or matrix as nested lists of its numbers' literals: [[0.1, -0.2], [0.3, 0.4]]."""
+    if np.ndim(value) == 0:
+        return number_literal(value, module)
+    return "[" + ", ".join(_nested_literal(entry, module) for entry in value) + "]"
+
+
+def _shape_comment(shape):
+    """`  # (3, 2)` after a line that computes a vector or matrix; nothing after a number."""
+    return f"  # {shape_text(shape)}" if shape else ""
 
 
 def pytorch_code(graph, inputs, evaluation=None):
@@ -97,7 +133,7 @@ def pytorch_code(graph, inputs, evaluation=None):
     lines = _header(graph, names, "# {} with PyTorch's autograd.", "torch", "torch")
     lines += ["", "# inputs"]
     for node in graph.inputs:
-        value = number_literal(inputs[node.name], torch)
+        value = _nested_literal(inputs[node.name], torch)
         lines.append(f"{node.name} = {torch}.tensor({value}, dtype={torch}.float64, requires_grad=True)")
     lines += ["", "# forward pass"]
     if not graph.gates:
@@ -111,17 +147,25 @@ def pytorch_code(graph, inputs, evaluation=None):
 
 def _torch_differences(node, names, evaluation):
     """Comments for the wires of `node` where a zero upstream gradient meets an infinite or nan
-    local gradient: torch's autograd multiplies them (nan), the evaluator passes exactly 0."""
-    if evaluation.grads[node.id] != 0.0:
-        return []
+    local gradient: torch's autograd multiplies them (nan), the evaluator passes exactly 0. (An
+    array gate's rule is torch's own formula: no local gradient to meet.)"""
+    upstream = evaluation.grads[node.id]
     comments = []
     for index, source_id in node.sources:
-        local = evaluation.local_grads[(node.id, index)]
-        if not math.isfinite(local):
+        local = evaluation.local_grads.get((node.id, index))
+        if local is None:
+            continue
+        if np.ndim(local) == 0 and np.ndim(upstream) == 0:
+            if upstream == 0.0 and not math.isfinite(local):
+                comments.append(
+                    f"# torch: d{names.values[node.id]} is 0 here and the local gradient into "
+                    f"{names.values[source_id]} is {local}: torch's 0 * {local} gives nan where the "
+                    "diagram passes 0")
+        elif np.any((np.asarray(upstream) == 0.0) & ~np.isfinite(local)):
             comments.append(
-                f"# torch: d{names.values[node.id]} is 0 here and the local gradient into "
-                f"{names.values[source_id]} is {local}: torch's 0 * {local} gives nan where the "
-                "diagram passes 0")
+                f"# torch: d{names.values[node.id]} is 0 in entries where the local gradient into "
+                f"{names.values[source_id]} is inf or nan: torch's 0 * inf gives nan there, where "
+                "the diagram passes 0")
     return comments
 
 
@@ -137,15 +181,16 @@ def program_names(graph, module):
     module = _free(module, taken)
     values = {node.id: node.name for node in graph.inputs}
     grads = {node.id: _free("d" + node.name, taken) for node in graph.inputs}
-    counts = {}
+    counts = {}  # per stem: sum(v) and sum(W, 0) are both sum0, sum1, ...
     for node in graph.gates:
         if node.name:  # a named step keeps its name, as typed
             name = node.name
         elif node is graph.output:
             name = OUTPUT_NAME
         else:
-            name = _python_gate(node.op).stem + str(counts.get(node.op, 0))
-            counts[node.op] = counts.get(node.op, 0) + 1
+            stem = _python_gate(node.op).stem
+            name = stem + str(counts.get(stem, 0))
+            counts[stem] = counts.get(stem, 0) + 1
         values[node.id], grads[node.id] = _free_pair(name, taken)
     if graph.gates:
         output, output_grad = values[graph.output.id], grads[graph.output.id]
@@ -219,17 +264,24 @@ def _in_module(text, module, alias):
 
 def _operand_fields(node, names):
     """`{0}`, `{1}`, `{neg0}`, `{neg1}` for a gate's templates; a constant is negated as a
-    number (-2.0, not --2.0), which is exact."""
+    number (-2.0, not --2.0), which is exact. A whole constant (an axis, an index) is also
+    `{int1}`; an indexing gate's indices are `{index}` (`1, 0`) and `{position}` (`(1, 0)`)."""
     fields = {}
+    integers = []
     for index, arg in enumerate(node.args):
         if isinstance(arg, Const):
             fields[str(index)] = number_literal(arg.value, names.module)
             fields[f"neg{index}"] = number_literal(-arg.value, names.module)
+            if float(arg.value).is_integer():
+                fields[f"int{index}"] = str(int(arg.value))
+                integers.append(fields[f"int{index}"])
             if fields[str(index)].startswith("-") and f"{{{index}}} **" in _python_gate(node.op).forward:
                 fields[str(index)] = f"({fields[str(index)]})"  # -2.0 ** x would be -(2.0 ** x) in Python
         else:
             fields[str(index)] = names.values[arg]
             fields[f"neg{index}"] = "-" + names.values[arg]
+    fields["index"] = ", ".join(integers)
+    fields["position"] = integers[0] if len(integers) == 1 else f"({fields['index']})"
     return fields
 
 
@@ -261,40 +313,152 @@ def _torch_forward(node, names):
     return _in_module(_fill(gate.forward, fields), "torch", names.module)
 
 
-def _backward_lines(graph, names):
+@dataclass(frozen=True)
+class Contribution:
+    """What one wire adds to its source's gradient: `code` as the staged program computes it;
+    for a vector or matrix gate, also `rule` as the lecture writes it (the program's line without
+    its guards, or a helper written out) and `shapes`, the same over the shapes
+    (`(3,) ⊗ (2,) → (3, 2)`); None for a gate of numbers, whose local gradient is a number."""
+
+    code: str
+    rule: str | None = None
+    shapes: str | None = None
+    commented: bool = False  # whether the program says the shapes beside the code
+
+
+def _backward_lines(graph, names, shapes):
     """Every gate in reverse order: its header comment, then one line per wire, local gradient
     times upstream gradient, `=` for a variable's first contribution and `+=` after."""
     if not graph.gates:
         return [f"{names.grads[graph.output.id]} = {names.output_grad}"]
     lines = []
     assigned = set()
+    uses = graph.consumers()
     for node in reversed(graph.gates):
-        fields = {**_operand_fields(node, names), "out": names.values[node.id]}
-        upstream = names.grads[node.id]
         lines.append(f"# backprop {names.values[node.id]} = {_python_forward(node, names)}")
         for index, source_id in node.sources:
-            slope = _slope(node, index, fields)
-            if isinstance(slope, Route):
-                term = _fill(slope.template, {**fields, "up": upstream})
-            else:
-                term = f"{_bracketed(slope)} * {upstream}"
-                if node is not graph.output:  # the output's upstream is the literal 1.0
-                    term += f" if {upstream} else 0.0"
-            term = _in_module(term, "np", names.module)
+            contribution = contribution_of(graph, names, shapes, node, index)
+            term = contribution.code
+            if source_id not in assigned and len(uses[source_id]) > 1 and _is_view(node, index, shapes):
+                term += ".copy()"  # it is added to below, in place, and .T shares the memory of its upstream
             operator = "+=" if source_id in assigned else "="
             assigned.add(source_id)
-            lines.append(f"{names.grads[source_id]} {operator} {term}")
+            comment = f"  # {contribution.shapes}" if contribution.commented else ""
+            lines.append(f"{names.grads[source_id]} {operator} {term}{comment}")
     return lines
 
 
-def _slope(node, index, fields):
-    """The local gradient d node / d operand `index` as an expression, or a Route."""
-    slope = _python_gate(node.op).slopes[index]
+def chain_rules(graph, shapes):
+    """The lecture's rule for each wire into a vector or matrix gate, by (gate id, operand), as
+    (`dW = np.outer(dh, x)`, `(3,) ⊗ (2,) → (3, 2)`) in the staged program's names; gates of
+    numbers have none (their local gradient is a number)."""
+    names = program_names(graph, "np")
+    rules = {}
+    for node in graph.gates:
+        if not shapes[node.id] and not isinstance(_python_gate(node.op), ArrayGate):
+            continue
+        for index, source_id in node.sources:
+            contribution = contribution_of(graph, names, shapes, node, index)
+            if contribution.rule is not None:
+                rules[(node.id, index)] = (f"{names.grads[source_id]} = {contribution.rule}", contribution.shapes)
+    return rules
+
+
+def contribution_of(graph, names, shapes, node, index):
+    """The Contribution of the wire into operand `index` of `node`."""
+    fields = {**_operand_fields(node, names), "out": names.values[node.id], "up": names.grads[node.id],
+              "grad": names.grads[node.args[index]]}
+    gate = _python_gate(node.op)
+    if isinstance(gate, ArrayGate):
+        return _array_rule(node, index, fields, shapes, names)
+    if shapes[node.id]:
+        return _elementwise_on_arrays(node, index, fields, shapes, names)
+    slope = _slope(node, index, fields, gate.slopes)
+    if isinstance(slope, Route):
+        term = _fill(slope.template, fields)
+    else:
+        term = f"{_bracketed(slope)} * {fields['up']}"
+        if node is not graph.output:  # the output's upstream is the literal 1.0
+            term += f" if {fields['up']} else 0.0"
+    return Contribution(_in_module(term, "np", names.module))
+
+
+def _array_rule(node, index, fields, shapes, names):
+    """An array gate's rule for one operand, filled in with names and with shapes."""
+    operand_shapes = tuple(() if isinstance(arg, Const) else shapes[arg] for arg in node.args)
+    rule = _python_gate(node.op).rule(index, operand_shapes)
+    code = _in_module(_fill(rule.code, fields), "np", names.module)
+    lecture = _in_module(_fill(rule.lecture, fields), "np", names.module) if rule.lecture else code
+    shape_fields = {**{str(position): shape_text(shape) for position, shape in enumerate(operand_shapes)},
+                    "out": shape_text(shapes[node.id]), "up": shape_text(shapes[node.id]),
+                    "size0": str(int(np.prod(operand_shapes[0]))),
+                    **{key: value for key, value in fields.items() if key.startswith("int") or key == "index"}}
+    over_shapes = f"{_fill(rule.shapes, shape_fields)} → {shape_text(operand_shapes[index])}"
+    return Contribution(code, lecture, over_shapes, commented=True)
+
+
+def _is_view(node, index, shapes):
+    gate = _python_gate(node.op)
+    if not isinstance(gate, ArrayGate):
+        return False
+    operand_shapes = tuple(() if isinstance(arg, Const) else shapes[arg] for arg in node.args)
+    return gate.rule(index, operand_shapes).view
+
+
+def _elementwise_on_arrays(node, index, fields, shapes, names):
+    """An elementwise gate whose output is a vector or matrix: upstream times local gradient
+    entry by entry, exactly 0 where the upstream gradient is 0 or the gate blocks it (np.where,
+    as the evaluator), summed back over the axes the operand was broadcast along."""
+    gate = _python_gate(node.op)
+    up = fields["up"]
+    slope = _slope(node, index, fields, gate.array_slopes or gate.slopes)
+    if isinstance(slope, Route):  # the whole contribution: nothing passes
+        code = rule = _fill(slope.template, fields)
+    else:
+        local, mask = (slope.local, slope.mask) if isinstance(slope, Masked) else (slope, None)
+        product = {"1.0": up, "-1.0": f"-{up}"}.get(local, f"{_bracketed(local)} * {up}")
+        if mask:
+            code = f"np.where(({mask}) | ({up} == 0.0), 0.0, {product})"
+            rule = f"np.where({mask}, 0.0, {product})"
+        else:
+            code = f"np.where({up} == 0.0, 0.0, {product})"
+            rule = product
+    operand = () if isinstance(node.args[index], Const) else shapes[node.args[index]]
+    out = shapes[node.id]
+    code, summed = _summed_back(code, operand, out)
+    rule, _ = _summed_back(rule, operand, out)
+    over_shapes = f"{shape_text(out)}{summed or ' entry by entry'} → {shape_text(operand)}"
+    return Contribution(_in_module(code, "np", names.module), _in_module(rule, "np", names.module), over_shapes,
+                        commented=bool(summed))
+
+
+def _summed_back(term, operand, out):
+    """`term` (of the output's shape) summed over the axes the operand was broadcast along, as
+    arrays.unbroadcast sums it, and how that reads beside the shapes (` summed over axis 0`)."""
+    if tuple(operand) == tuple(out):
+        return term, ""
+    leading = len(out) - len(operand)
+    axes = tuple(range(leading)) + tuple(
+        leading + axis for axis, size in enumerate(operand) if size == 1 and out[leading + axis] != 1)
+    if not operand:
+        return f"np.sum({term})", " summed over every entry"
+    if all(axis < leading for axis in axes):
+        return f"np.sum({term}, axis=0)", " summed over axis 0"
+    axes_text = axes[0] if len(axes) == 1 else axes
+    return (f"np.sum({term}, axis={axes_text}).reshape({shape_text(operand)})",
+            f" summed over axis {', '.join(map(str, axes))}")
+
+
+def _slope(node, index, fields, slopes):
+    """The local gradient d node / d operand `index` as an expression, a Masked one, or a Route."""
+    slope = slopes[index]
     if callable(slope):
         constants = tuple(arg.value if isinstance(arg, Const) else None for arg in node.args)
         slope = slope(constants, fields)
     if isinstance(slope, Route):
         return slope
+    if isinstance(slope, Masked):
+        return Masked(_fill(slope.local, fields), _fill(slope.mask, fields))
     return _fill(slope, fields)
 
 

@@ -1,8 +1,10 @@
 """How a gate is written as code: the templates each `ops.Op` holds, which `codegen` fills in.
 
 Templates name the operands `{0}`, `{1}` (each a variable's name or a number), their negations
-`{neg0}`, `{neg1}`, and the gate's own value `{out}`; they say `np.` and `torch.`, which codegen
-rewrites where a variable takes the module's name.
+`{neg0}`, `{neg1}`, the gate's own value `{out}` and its upstream gradient `{up}`; a constant
+whole number (an axis, an index) also as `{int1}`, `{int2}`, and an indexing gate's indices as
+`{index}` (`1, 0`). They say `np.` and `torch.`, which codegen rewrites where a variable takes
+the module's name.
 """
 
 from dataclasses import dataclass, field
@@ -33,6 +35,56 @@ class PythonGate:
     forward: str
     slopes: tuple
     helpers: dict = field(default_factory=dict)
+    # The local gradients where the gate's output is a vector or matrix (entry by entry, as
+    # NumPy broadcasts): per operand a template, a Masked one, a Route (the whole contribution),
+    # or a function `slope(constants, fields)` that writes one; None where `slopes` serve as they
+    # are (templates without `if`, which work on arrays as on numbers).
+    array_slopes: tuple | None = None
+
+
+@dataclass(frozen=True)
+class Masked:
+    """An elementwise local gradient on arrays, and where the gate blocks the gradient (`mask`,
+    as ops.Op.masked): there exactly 0 passes, even of an inf or nan gradient."""
+
+    local: str
+    mask: str
+
+
+@dataclass(frozen=True)
+class ArrayRule:
+    """How an array gate gives one operand its whole gradient from the upstream one `{up}`, as
+    the lecture's "gradients for vectorized operations" do: `code` as the staged program computes
+    it (`np.outer({up}, {1})`), `shapes` the same over the shapes (`{up} ⊗ {1}`: the fields are
+    filled with shape texts), and `lecture`, where the code calls a helper, the rule written out.
+    `view`: the code shares the upstream gradient's memory (a transpose), so a gradient that is
+    added to later (`+=`) takes a copy."""
+
+    code: str
+    shapes: str
+    lecture: str = ""
+    view: bool = False
+
+
+@dataclass(frozen=True)
+class ArrayGate:
+    """How an array gate (ops.Op with `vjp`) reads in the staged program: `stem` and `forward` as
+    for a PythonGate, and per operand its ArrayRule, or a function `rule(shapes)` of the operands'
+    shapes that gives one (a matrix product's differ for vectors), or None for a constant
+    parameter (an axis, an index), which gets no gradient. `formula` is the gate in the names
+    of its wires (α, β) and `local_formulas` each wire's rule in those names and δ, the upstream
+    gradient, each as (plain text, LaTeX): what symbolic.py shows for the gate."""
+
+    stem: str
+    forward: str
+    rules: tuple
+    formula: tuple
+    local_formulas: tuple
+    helpers: dict = field(default_factory=dict)
+
+    def rule(self, index, shapes):
+        rule = self.rules[index]
+        return rule(shapes) if callable(rule) else rule
 
 
 @dataclass(frozen=True)

@@ -5,9 +5,14 @@ the centred difference (f(x + h) - f(x - h)) / 2h of the forward pass, by the re
 |a - n| / max(|a|, |n|), and judged by the thresholds of the cs231n notes ("Gradient checks").
 A centred difference that straddles a kink (relu or abs at 0, a max or min tie) is not a
 derivative, so an input at or near a kink of a gate it feeds gets a warning.
+
+A vector or matrix is checked as the notes' `grad_check_sparse` checks one: a few of its entries,
+drawn at random (ENTRIES_PER_ARRAY, all of a small one), each moved by h on its own. The draw is
+seeded by the variable's name and shape, so the same entries are checked at every value.
 """
 
 import math
+import random
 from dataclasses import dataclass
 
 import numpy as np
@@ -17,6 +22,8 @@ from graphlib.graph import Const
 from graphlib.ops import OpsView
 
 H = 1e-5  # the centred difference's step, h in the notes
+ENTRIES_PER_ARRAY = 4
+SEED = "cs231n grad_check_sparse"
 
 # The notes: above 1e-2 the gradient is probably wrong; 1e-2 to 1e-4 should make you
 # uncomfortable; below 1e-4 is usually okay for objectives with kinks (too high without);
@@ -42,7 +49,7 @@ class GradientCheck:
     """The check of one input variable. `kinks` holds the ids of the gates it feeds that sit at or
     near their kink; `warning` says so in words, or is "" when there is none."""
 
-    name: str
+    name: str  # the variable's, or one entry's as `wrt` writes it: W[1,0]
     value: float
     analytic: float
     numeric: float
@@ -53,27 +60,65 @@ class GradientCheck:
 
 
 def check_gradients(graph, inputs, evaluation=None, h=H):
-    """One GradientCheck per input variable, in the graph's order; `inputs` maps each variable
-    name to a number, `evaluation` is the circuit's at that point where it has one already."""
-    point = {node.name: float(inputs[node.name]) for node in graph.inputs}
+    """One GradientCheck per input variable that is a number, and per sampled entry of one that
+    is a vector or matrix (sampled_entries), in the graph's order; `inputs` maps each variable
+    name to a number or an array, `evaluation` is the circuit's at that point where it has one
+    already."""
+    point = {node.name: _as_input(inputs[node.name]) for node in graph.inputs}
     if evaluation is None:
         evaluation = evaluate(graph, point)
     checks = []
     for node in graph.inputs:
-        up = {**point, node.name: point[node.name] + h}
-        down = {**point, node.name: point[node.name] - h}
-        with np.errstate(all="ignore"):
-            above, below = forward(graph, up), forward(graph, down)
-        # The step as the floats hold it: x + h and x - h are rounded, 2h is not.
-        numeric = _quotient(above[graph.output.id] - below[graph.output.id], up[node.name] - down[node.name])
-        analytic = evaluation.grads[node.id]
-        error = relative_error(analytic, numeric)
-        kinks = kinks_near(graph, node.id, evaluation.values, above, below)
-        checks.append(GradientCheck(
-            node.name, point[node.name], analytic, numeric, error, verdict(error), kinks,
-            _warning(graph, node.name, kinks),
-        ))
+        value = point[node.name]
+        for entry in sampled_entries(node.name, np.shape(value)):
+            checks.append(_check_entry(graph, point, evaluation, node, entry, h))
     return tuple(checks)
+
+
+def _as_input(value):
+    return float(value) if np.ndim(value) == 0 else np.array(value, dtype=np.float64)
+
+
+def sampled_entries(name, shape):
+    """The entries of a variable that are checked: () for a number; for a vector or matrix,
+    ENTRIES_PER_ARRAY of them drawn without repeats (every one, if it has no more), in index
+    order."""
+    if not shape:
+        return [()]
+    every = [tuple(int(index) for index in entry) for entry in np.ndindex(*shape)]
+    if len(every) <= ENTRIES_PER_ARRAY:
+        return every
+    return sorted(random.Random(f"{SEED}:{name}:{shape}").sample(every, ENTRIES_PER_ARRAY))
+
+
+def _check_entry(graph, point, evaluation, node, entry, h):
+    """The check of one entry (of a number, the entry ()) of one input variable."""
+    centre = point[node.name]
+    up, down = _moved(centre, entry, h), _moved(centre, entry, -h)
+    with np.errstate(all="ignore"):
+        above = forward(graph, {**point, node.name: up})
+        below = forward(graph, {**point, node.name: down})
+    # The step as the floats hold it: x + h and x - h are rounded, 2h is not.
+    numeric = _quotient(above[graph.output.id] - below[graph.output.id], _at(up, entry) - _at(down, entry))
+    analytic = _at(evaluation.grads[node.id], entry)
+    error = relative_error(analytic, numeric)
+    kinks = kinks_near(graph, node.id, evaluation.values, above, below)
+    name = node.name + (f"[{','.join(map(str, entry))}]" if entry else "")
+    return GradientCheck(name, _at(centre, entry), analytic, numeric, error, verdict(error), kinks,
+                         _warning(graph, name, kinks))
+
+
+def _moved(value, entry, step):
+    """The value with one entry moved by `step` (a number: itself moved)."""
+    if not entry:
+        return value + step
+    moved = value.copy()
+    moved[entry] += step
+    return moved
+
+
+def _at(value, entry):
+    return float(value[entry]) if entry else value
 
 
 def relative_error(analytic, numeric):
@@ -112,6 +157,12 @@ def kinks_near(graph, input_id, centre, above, below):
         if node.op not in KINKS:
             continue
         at = _kink_distance(node, centre)
+        if np.ndim(at):  # a gate on arrays: near where an entry the input moves is near its kink
+            with np.errstate(all="ignore"):
+                step = np.maximum(np.abs(_kink_distance(node, above) - at), np.abs(_kink_distance(node, below) - at))
+                if np.any((step > 0.0) & (np.abs(at) <= KINK_STEPS * step)):
+                    near.append(node.id)
+            continue
         step = max(abs(_kink_distance(node, above) - at), abs(_kink_distance(node, below) - at))
         if abs(at) <= KINK_STEPS * step:
             near.append(node.id)

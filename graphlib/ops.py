@@ -16,7 +16,7 @@ import numpy as np
 import sympy
 
 from graphlib import arrays
-from graphlib.gatecode import PythonGate, Route, TorchGate, number_literal
+from graphlib.gatecode import ArrayGate, ArrayRule, Masked, PythonGate, Route, TorchGate, number_literal
 
 NAN = np.float64("nan")
 
@@ -215,6 +215,23 @@ def _pow_base_slope(constants, fields):
     return Route("0.0 if {1} == 0.0 else ({1} * {0} ** ({1} - 1.0)) * {up} if {up} else 0.0")
 
 
+def _pow_base_array_slope(constants, fields):
+    """_pow_grads' d_base on arrays: masked where the exponent is 0."""
+    exponent = constants[1]
+    if exponent is not None:
+        if exponent == 0.0:
+            return Route("np.zeros_like({0})")  # x**0 does not depend on x
+        return f"{fields['1']} * {fields['0']} ** {number_literal(exponent - 1.0)}"
+    return Masked("{1} * {0} ** ({1} - 1.0)", "{1} == 0.0")
+
+
+def _pow_exponent_array_slope(constants, fields):
+    base = constants[0]
+    if base is not None and base != 0.0:
+        return "{out} * np.log({0})"
+    return "np.where(({0} == 0.0) & ({1} >= 0.0), 0.0, {out} * np.log({0}))"
+
+
 def _pow_exponent_slope(constants, fields):
     """_pow_grads' d_exponent in the staged program: 0 for base 0, exponent >= 0."""
     base = constants[0]
@@ -260,16 +277,77 @@ def _min_route(mine, other, upstream):
 def _router(name, forward, local_grads, formula, winner, helper, masked):
     """max or min: the two routing gates, which differ in which input wins."""
     route = f"_{name}_route"
+    loses = "<" if name == "max" else ">"
     return Op(name, 2, forward, local_grads, formula,
               python=PythonGate(name, f"np.{forward.__name__}({{0}}, {{1}})",
                                 (Route(f"{route}({{0}}, {{1}}, {{up}})"), Route(f"{route}({{1}}, {{0}}, {{up}})")),
-                                {route: helper}),
+                                {route: helper},
+                                array_slopes=(Masked("np.where({0} == {1}, 0.5, 1.0)", f"{{0}} {loses} {{1}}"),
+                                              Masked("np.where({1} == {0}, 0.5, 1.0)", f"{{1}} {loses} {{0}}"))),
               torch=TorchGate(f"torch.{forward.__name__}({{0}}, {{1}})", tensor_operands=True),
               help=f"the {winner} of a and b",
               commutative=True,
               intuition=f"A {name} gate routes: the {winner} input gets all of the upstream gradient, the other none.",
               kink=lambda a, b: a - b, masked=masked)
 
+
+# --- The array gates' code: the lecture's "gradients for vectorized operations", each as the
+# staged program computes it (arrays.py's vjp, operation for operation) and over the shapes.
+
+def _matmul_rules(index):
+    """D = A @ B: dA = dD @ B.T and dB = A.T @ dD; with a vector, an outer product or a
+    product with the vector (h = W @ x: dW = np.outer(dh, x), dx = W.T @ dh)."""
+    def rule(shapes):
+        vectors = tuple(len(shape) == 1 for shape in shapes)
+        if vectors == (True, True):  # a dot product, one number: each gets the other, scaled
+            return ArrayRule(f"{{up}} * {{{1 - index}}}", f"{{up}} * {{{1 - index}}}")
+        if vectors == (False, True):  # h = W @ x
+            return (ArrayRule("np.outer({up}, {1})", "{up} ⊗ {1}"),
+                    ArrayRule("{0}.T @ {up}", "{0}.T @ {up}"))[index]
+        if vectors == (True, False):  # h = x @ W
+            return (ArrayRule("{1} @ {up}", "{1} @ {up}"),
+                    ArrayRule("np.outer({0}, {up})", "{0} ⊗ {up}"))[index]
+        return (ArrayRule("{up} @ {1}.T", "{up} @ {1}.T"), ArrayRule("{0}.T @ {up}", "{0}.T @ {up}"))[index]
+    return rule
+
+
+_SOFTMAX = '''\
+def _softmax(z):
+    """exp(z) / sum(exp(z)), the largest entry subtracted first so that exp cannot overflow
+    (unless it is inf or nan, as in PyTorch)."""
+    largest = np.max(z)
+    exps = np.exp(z - (largest if np.isfinite(largest) else 0.0))
+    return exps / np.sum(exps)
+'''
+_LOG_SOFTMAX = '''\
+def _log_softmax(z):
+    """z - logsumexp(z), the largest entry subtracted first, as in _softmax."""
+    largest = np.max(z)
+    shifted = z - (largest if np.isfinite(largest) else 0.0)
+    return shifted - np.log(np.sum(np.exp(shifted)))
+'''
+_LOGSUMEXP = '''\
+def _logsumexp(z):
+    """log(sum(exp(z))), the largest entry subtracted first, as in _softmax."""
+    largest = np.max(z)
+    shift = largest if np.isfinite(largest) else 0.0
+    return np.log(np.sum(np.exp(z - shift))) + shift
+'''
+# arrays.amax_vjp and index_vjp in the staged program.
+_TO_THE_WINNERS = '''\
+def _to_the_winners(entries, largest, upstream):
+    """max(v)'s gradient: the upstream gradient shared evenly by the entries that hold the
+    largest (tied ones share it; where the largest is nan, the nan entries), 0 for the others."""
+    winners = np.isnan(entries) if np.isnan(largest) else entries == largest
+    return np.where(winners, upstream / np.count_nonzero(winners), 0.0)[()]  # [()]: a number stays one
+'''
+_SCATTER = '''\
+def _scatter(like, index, upstream):
+    """The gradient of an indexed vector or matrix: the upstream gradient at `index`, 0 elsewhere."""
+    gradient = np.zeros_like(like)
+    gradient[index] = upstream
+    return gradient
+'''
 
 ONE = np.float64(1.0)
 
@@ -299,7 +377,8 @@ OPS = {
            torch=TorchGate("{0} / {1}"),
            infix="/"),
         Op("pow", 2, lambda a, b: a**b, _pow_grads, lambda a, b: a**b,
-           python=PythonGate("pow", "{0} ** {1}", (_pow_base_slope, _pow_exponent_slope)),
+           python=PythonGate("pow", "{0} ** {1}", (_pow_base_slope, _pow_exponent_slope),
+                             array_slopes=(_pow_base_array_slope, _pow_exponent_array_slope)),
            torch=TorchGate("{0} ** {1}"),
            infix="**", local_formulas=lambda a, b: (b * a ** (b - 1), a**b * sympy.log(a)),
            masked=lambda a, b: (b == 0.0, False)),
@@ -334,14 +413,16 @@ OPS = {
            local_formulas=lambda a: (sympy.diff(Sigmoid(a), a),), named=Sigmoid,
            intuition="The sigmoid's local gradient is σ(1-σ), from its own output σ."),
         Op("relu", 1, _relu, _relu_grad, lambda a: sympy.Max(0, a),
-           python=PythonGate("relu", "np.maximum({0}, 0.0)", (Route("0.0 if {0} <= 0.0 or not {up} else {up}"),)),
+           python=PythonGate("relu", "np.maximum({0}, 0.0)", (Route("0.0 if {0} <= 0.0 or not {up} else {up}"),),
+                             array_slopes=(Masked("1.0", "{0} <= 0.0"),)),
            torch=TorchGate("torch.relu({0})"),
            help="max(x, 0)",
            intuition="A relu gate routes: it passes the gradient where its input is positive and "
                      "blocks it elsewhere.",
            kink=lambda a: a, masked=lambda a: (a <= 0.0,)),
         Op("abs", 1, np.abs, _abs_grad, sympy.Abs,
-           python=PythonGate("abs", "np.abs({0})", ("_sign({0})",), {"_sign": _SIGN}),
+           python=PythonGate("abs", "np.abs({0})", ("_sign({0})",), {"_sign": _SIGN},
+                             array_slopes=("np.where({0} > 0.0, 1.0, np.where({0} < 0.0, -1.0, 0.0))",)),
            torch=TorchGate("torch.abs({0})"),
            help="|x|",
            kink=lambda a: a),
@@ -350,47 +431,100 @@ OPS = {
         # The array gates (arrays.py): each mixes the entries of its inputs.
         Op("matmul", 2, np.matmul, None, None,
            vjp=arrays.matmul_vjp, jvp=arrays.matmul_jvp, shape=arrays.matmul_shape,
+           python=ArrayGate("matmul", "{0} @ {1}", (_matmul_rules(0), _matmul_rules(1)),
+                            ("α @ β", r"\alpha \beta"),
+                            (("δ @ β.T", r"\delta \beta^{\top}"), ("α.T @ δ", r"\alpha^{\top} \delta"))),
+           torch=TorchGate("{0} @ {1}"),
            infix="@",
            intuition="A matrix product's gradient is a matrix product again: for h = W @ x, "
                      "dW = dh xᵀ (an outer product) and dx = Wᵀ dh, each of the shape of what it "
                      "is the gradient of."),
         Op("transpose", 1, np.transpose, None, None,
            vjp=arrays.transpose_vjp, jvp=arrays.transpose_jvp, shape=arrays.transpose_shape,
+           python=ArrayGate("transpose", "{0}.T", (ArrayRule("np.transpose({up})", "{up}.T", "{up}.T", view=True),),
+                            ("α.T", r"\alpha^{\top}"), (("δ.T", r"\delta^{\top}"),)),
+           torch=TorchGate("torch.t({0})"),
            parameters=("W",), help="W transposed (also written W.T); a vector stays as it is",
            intuition="A transpose gate transposes the gradient back."),
         Op("sum", 1, np.sum, None, None,
            vjp=arrays.sum_vjp, jvp=arrays.sum_jvp, shape=arrays.reduce_shape,
+           python=ArrayGate("sum", "np.sum({0})", (ArrayRule("np.ones_like({0}) * {up}", "{up} broadcast"),),
+                            ("sum(α)", r"\sum \alpha"), (("δ * ones_like(α)", r"\delta \mathbf{1}"),)),
+           torch=TorchGate("torch.sum({0})"),
            help="the sum of the entries of x",
            intuition="A sum gate distributes: every entry gets the upstream gradient unchanged."),
         Op("sum_axis", 2, arrays.sum_axis_forward, None, None,
            vjp=arrays.sum_axis_vjp, jvp=arrays.sum_axis_jvp, shape=arrays.sum_axis_shape,
+           python=ArrayGate("sum", "np.sum({0}, axis={int1})",
+                            (ArrayRule("np.ones_like({0}) * np.expand_dims({up}, {int1})", "{up} broadcast along axis {int1}"), None),
+                            ("sum(α, {int1})", r"\textstyle\sum_{{int1}} \alpha"),
+                            (("expand_dims(δ, {int1}) * ones_like(α)", r"\delta \mathbf{1}^{\top}"),)),
+           torch=TorchGate("torch.sum({0}, dim={int1})"),
            parameters_from=1, typed_as="sum", parameters=("W", "axis"),
            help="W summed along an axis: 0 adds up the rows, 1 the columns",
            intuition="A sum gate distributes: each entry gets the upstream gradient of its sum."),
         Op("mean", 1, np.mean, None, None,
            vjp=arrays.mean_vjp, jvp=arrays.mean_jvp, shape=arrays.reduce_shape,
+           python=ArrayGate("mean", "np.mean({0})", (ArrayRule("np.ones_like({0}) * ({up} / {0}.size)", "{up} / {size0} broadcast"),),
+                            ("mean(α)", r"\operatorname{mean}(\alpha)"),
+                            (("δ / α.size * ones_like(α)", r"\tfrac{\delta}{\dim \alpha} \mathbf{1}"),)),
+           torch=TorchGate("torch.mean({0})"),
            help="the mean of the entries of x",
            intuition="A mean gate distributes the upstream gradient divided by the number of entries."),
         Op("amax", 1, np.max, None, None,
            vjp=arrays.amax_vjp, jvp=arrays.amax_jvp, shape=arrays.reduce_shape,
+           python=ArrayGate("max", "np.max({0})",
+                            (ArrayRule("_to_the_winners({0}, {out}, {up})", "{up} to the largest",
+                                       "np.where({0} == {out}, {up} / np.count_nonzero({0} == {out}), 0.0)"),),
+                            ("max(α)", r"\max \alpha"),
+                            (("where(α == max(α), δ / count_nonzero(α == max(α)), 0)",
+                              r"\delta\,[\alpha = \max \alpha] / \textstyle\sum [\alpha = \max \alpha]"),),
+                            {"_to_the_winners": _TO_THE_WINNERS}),
+           torch=TorchGate("torch.max({0})"),
            typed_as="max", parameters=("v",),
            help="the largest entry of v",
            intuition="A max gate routes: the largest entry gets all of the upstream gradient, the "
                      "others none (tied entries share it evenly)."),
         Op("softmax", 1, arrays.softmax, None, None,
            vjp=arrays.softmax_vjp, jvp=arrays.softmax_jvp, shape=arrays.vector_shape("softmax"),
+           python=ArrayGate("softmax", "_softmax({0})",
+                            (ArrayRule("({up} - np.sum({up} * {out})) * {out}", "{up} and {out}"),),
+                            ("softmax(α)", r"\operatorname{softmax}(\alpha)"),
+                            (("(δ - sum(δ * softmax(α))) * softmax(α)",
+                              r"(\delta - \textstyle\sum \delta \odot \operatorname{softmax}(\alpha)) \odot \operatorname{softmax}(\alpha)"),),
+                            {"_softmax": _SOFTMAX}),
+           torch=TorchGate("torch.softmax({0}, dim=0)"),
            help="exp(x) / sum(exp(x)), of a vector x",
            intuition="The softmax's gradient is s * (dy - sum(dy * s)), from its own output s."),
         Op("log_softmax", 1, arrays.log_softmax, None, None,
            vjp=arrays.log_softmax_vjp, jvp=arrays.log_softmax_jvp, shape=arrays.vector_shape("log_softmax"),
+           python=ArrayGate("log_softmax", "_log_softmax({0})",
+                            (ArrayRule("{up} - np.exp({out}) * np.sum({up})", "{up} and {out}"),),
+                            ("log_softmax(α)", r"\log \operatorname{softmax}(\alpha)"),
+                            (("δ - softmax(α) * sum(δ)", r"\delta - \operatorname{softmax}(\alpha) \textstyle\sum \delta"),),
+                            {"_log_softmax": _LOG_SOFTMAX}),
+           torch=TorchGate("torch.log_softmax({0}, dim=0)"),
            help="x - logsumexp(x), of a vector x: the log-probabilities of a softmax",
            intuition="log_softmax's gradient is dy - softmax(x) * sum(dy)."),
         Op("logsumexp", 1, arrays.logsumexp, None, None,
            vjp=arrays.logsumexp_vjp, jvp=arrays.logsumexp_jvp, shape=arrays.vector_shape("logsumexp", reduces=True),
+           python=ArrayGate("logsumexp", "_logsumexp({0})",
+                            (ArrayRule("{up} * np.exp({0} - {out})", "{up} * {0}"),),
+                            ("logsumexp(α)", r"\operatorname{logsumexp}(\alpha)"),
+                            (("δ * softmax(α)", r"\delta \operatorname{softmax}(\alpha)"),),
+                            {"_logsumexp": _LOGSUMEXP}),
+           torch=TorchGate("torch.logsumexp({0}, dim=0)"),
            help="log(sum(exp(x))), of a vector x, computed without overflow",
            intuition="logsumexp's gradient is the upstream gradient times softmax(x)."),
         Op("index", 2, arrays.index_forward, None, None,
            vjp=arrays.index_vjp, jvp=arrays.index_jvp, shape=arrays.index_shape,
+           python=ArrayGate("index", "{0}[{index}]",
+                            (ArrayRule("_scatter({0}, {position}, {up})", "{up} at [{index}]",
+                                       "np.zeros_like({0}); {grad}[{index}] = {up}"), None, None),
+                            ("α[{index}]", r"\alpha_{{index}}"),
+                            (("δ at [{index}] of zeros_like(α)", r"\delta\,\mathbf{e}_{{index}}"),),
+                            {"_scatter": _SCATTER}),
+           torch=TorchGate("{0}[{index}]"),
            parameters_from=1, indexing=True,
            intuition="Indexing routes: the chosen entry gets the upstream gradient, the others 0."),
     ]

@@ -6,6 +6,7 @@ import math
 import re
 from dataclasses import dataclass
 
+import numpy as np
 import sympy
 from mpmath.libmp import dps_to_prec, finf, fnan, fninf
 from sympy.core.evalf import PrecisionExhausted, fastlog
@@ -143,6 +144,8 @@ def _gate_formulas(op_name, constants):
     operands = [_constant(const) if const is not None else next(symbols) for const in constants]
     wires = [index for index, const in enumerate(constants) if const is None]
     names = [written(operands[index], OPERAND_LATEX) for index in wires]
+    if not op.elementwise:
+        return _array_gate_formulas(op, names, constants)
     try:
         formula = op.formula(*operands)
         if op.local_formulas:
@@ -159,6 +162,23 @@ def _gate_formulas(op_name, constants):
     except Exception:  # noqa: BLE001 - SymPy's failures have no common type; the same every time
         unknown = Written(NO_FORMULA, NO_FORMULA)
         return GateFormulas(unknown, tuple((name, unknown) for name in names))
+
+
+def _array_gate_formulas(op, names, constants):
+    """An array gate's formula and, per wire, its rule in the wires' names and δ, the upstream
+    gradient (`δ @ β.T`), as its entry of ops.OPS writes them: the lecture's rules for vectorized
+    operations, which SymPy's scalar calculus does not write. An axis or index is filled in."""
+    numbers = [str(int(const.value)) for const in constants if const is not None]
+    fields = {"{index}": ", ".join(numbers), "{int1}": numbers[0] if numbers else ""}
+
+    def filled(texts):
+        for field, number in fields.items():
+            texts = tuple(text.replace(field, number) for text in texts)
+        return Written(*texts)
+
+    code = op.python
+    return GateFormulas(filled(code.formula),
+                        tuple((name, filled(rule)) for name, rule in zip(names, code.local_formulas)))
 
 
 # --- the gradients as formulas, checked against the backward pass (for /api/explain) ----------
@@ -188,6 +208,9 @@ FLOAT64_ZERO_LOG2 = -1076  # a number below 2**-1075 (half the smallest float64)
 NOT_FINITE_NUMBERS = {sympy.nan, sympy.zoo, sympy.oo, -sympy.oo}
 
 # Why there are no formulas (Symbolic.note).
+ARRAYS = ("SymPy's formulas are worked out for circuits of numbers through elementwise gates; this one "
+          "has vectors, matrices or their gates (@, sum, max, softmax, indexing...), whose gradients the "
+          "chain rule above gives as the lecture's rules, which the gradient check confirms entry by entry.")
 TOO_MANY_GATES = (f"This circuit has {{gates}} gates; SymPy's formulas are worked out for up to "
                   f"{SYMBOLIC_MAX_GATES}, since simplifying them can take very long.")
 LARGE_POWER = ("This expression has a power with the exponent {exponent}; SymPy would multiply it "
@@ -256,6 +279,8 @@ def symbolic_gradients(graph, point, evaluation):
     formulas, never an exception."""
     if len(graph.gates) > SYMBOLIC_MAX_GATES:
         return Symbolic(None, TOO_MANY_GATES.format(gates=len(graph.gates)))
+    if has_arrays(graph, point):
+        return Symbolic(None, ARRAYS)
     try:
         return compute.run(symbolic_gradients_here, graph, point, evaluation,
                            limit=SYMBOLIC_HARD_LIMIT_SECONDS)
@@ -267,6 +292,12 @@ def symbolic_gradients(graph, point, evaluation):
         return Symbolic(None, CRASHED.format(what=crash.what))
     except BusyError:
         return Symbolic(None, BUSY)
+
+
+def has_arrays(graph, point):
+    """Whether the circuit has a vector or matrix value or an array gate (sum(x) of a number
+    included): SymPy's formulas are for the others."""
+    return any(np.ndim(value) for value in point.values()) or any(not OPS[node.op].elementwise for node in graph.gates)
 
 
 def settled(note):

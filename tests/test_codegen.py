@@ -2,8 +2,10 @@
 program, run here in the test process, reproduce the evaluator's output and every input's
 gradient: for a table of expressions that uses every gate, forks, constants and nesting, for the
 lecture's golden circuits, for the evaluator's conventions at kinks, poles and outside the
-domain, and for random expressions of the grammar at tame and at wild points. The staged Python
-agrees bit for bit and never raises. Nothing outside the tests ever runs generated code."""
+domain, and for random expressions of the grammar at tame and at wild points; and for circuits of
+vectors and matrices (the gallery's networks, every array gate, broadcasting, forks, ties, inf),
+whose array gates are written as the lecture's rules. The staged Python agrees bit for bit and
+never raises. Nothing outside the tests ever runs generated code."""
 
 import ast
 import math
@@ -14,8 +16,9 @@ import re
 import numpy as np
 import pytest
 
-from graphlib.codegen import HELPERS, PYTHON_GATES, TORCH_GATES, program_names, pytorch_code, staged_python
+from graphlib.codegen import HELPERS, PYTHON_GATES, TORCH_GATES, chain_rules, program_names, pytorch_code, staged_python
 from graphlib.evaluate import evaluate
+from graphlib.gatecode import ArrayGate
 from graphlib.graph import Const, Graph, Node
 from graphlib.gradcheck import KINKS
 from graphlib.ops import OPS
@@ -116,6 +119,77 @@ TABLE = [
     pytest.param("exp(torch) * 2", dict(torch=0.5), id="variable-called-torch"),
     pytest.param("x", dict(x=2.5), id="lone-variable"),
 ]
+
+# ---------------------------------------------------------------------------------------------
+# Circuits of vectors and matrices (values as nested lists), each at a point away from kinks.
+
+W32 = [[0.1, -0.2], [0.3, 0.4], [-0.5, 0.6]]
+X43 = [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0], [0.5, -1.0, 2.0], [-2.0, 0.0, 1.0]]
+TWO_LAYERS = dict(W1=W32, x=[1.0, -2.0], b1=[0.0, 0.1, 0.2], W2=[[1.0, 2.0, 3.0], [-1.0, 0.0, 1.0]],
+                  b2=[0.5, -0.5], y=[1.0, 2.0])
+GALLERY = [
+    pytest.param("sum((X @ W - Y)**2)", dict(X=X43, W=W32, Y=[[1.0, 0.0], [0.0, 1.0], [1.0, 1.0], [-1.0, 2.0]]),
+                 id="gallery-linear-least-squares"),
+    pytest.param("sum((W2 @ relu(W1 @ x + b1) + b2 - y)**2)", TWO_LAYERS, id="gallery-two-layer-net"),
+    pytest.param("-log_softmax(W @ x + b)[2]", dict(W=W32, x=[1.0, -2.0], b=[0.0, 0.1, 0.2]),
+                 id="gallery-softmax-cross-entropy"),
+    pytest.param("s = W @ x; sum(relu(s - s[1] + 1)) - 1", dict(W=W32, x=[1.0, -2.0]), id="gallery-svm"),
+]
+TENSORS = GALLERY + [
+    # every array gate, and the matrix product's four cases
+    pytest.param("sum(W @ x)", dict(W=W32, x=[0.7, -1.1]), id="matrix@vector"),
+    pytest.param("sum(x @ W)", dict(W=W32, x=[0.7, -1.1, 0.4]), id="vector@matrix"),
+    pytest.param("sum(X @ W)", dict(X=X43, W=W32), id="matrix@matrix"),
+    pytest.param("x @ y", dict(x=[0.7, -1.1, 0.4], y=[2.0, 0.5, -3.0]), id="vector@vector"),
+    pytest.param("sum(W.T @ y)", dict(W=W32, y=[1.0, -1.0, 2.0]), id="transpose"),
+    pytest.param("sum(transpose(W) * W.T)", dict(W=W32), id="transposes-of-a-fork"),
+    pytest.param("sum(W * 2) + sum(W.T)", dict(W=W32), id="transpose-of-a-fork-added-to-in-place"),
+    pytest.param("sum(sum(W, 0) * v)", dict(W=W32, v=[1.5, -2.0]), id="sum-axis-0"),
+    pytest.param("sum(sum(W, 1) ** 2)", dict(W=W32), id="sum-axis-1"),
+    pytest.param("sum(v, 0) * 3", dict(v=[1.5, -2.0, 0.25]), id="sum-axis-0-of-a-vector"),
+    pytest.param("mean(W) + mean(v)", dict(W=W32, v=[1.5, -2.0, 0.25]), id="mean"),
+    pytest.param("max(v) * 2", dict(v=[1.5, -2.0, 0.25]), id="max"),
+    pytest.param("max(W)", dict(W=[[1.0, 3.0], [3.0, -1.0]]), id="max-tie-shared"),
+    pytest.param("sum(softmax(v) * w)", dict(v=[1.5, -2.0, 0.25], w=[1.0, 2.0, 3.0]), id="softmax"),
+    pytest.param("logsumexp(v) + 1", dict(v=[1.5, -2.0, 0.25]), id="logsumexp"),
+    pytest.param("log_softmax(v)[0] + softmax(v)[-1]", dict(v=[1.5, -2.0, 0.25]), id="softmax-family-fork"),
+    pytest.param("W[1, 0] * W[2][1] + sum(W[0])", dict(W=W32), id="indexing-entries-and-a-row"),
+    # elementwise gates on arrays, broadcasting numbers, vectors and rows
+    pytest.param("sum(sigmoid(W @ x + b) * tanh(v))", dict(W=W32, x=[0.7, -1.1], b=[0.1, 0.2, 0.3],
+                                                        v=[0.5, -0.5, 1.0]), id="elementwise-functions"),
+    pytest.param("sum(exp(v) + log(v) + sqrt(v) + sin(v) + cos(v) + tan(v) + abs(v))",
+                 dict(v=[0.5, 1.5, 0.75]), id="every-function-of-one-operand"),
+    pytest.param("sum(relu(v) + abs(v - 1))", dict(v=[0.5, -1.5, 2.0]), id="routing-functions"),
+    pytest.param("sum(max(v, w) + min(v, 0.3) + max(1, w))", dict(v=[0.5, -1.5, 2.0], w=[1.0, 2.0, -3.0]),
+                 id="max-min-with-wires-and-constants"),
+    pytest.param("sum(v ** w + v ** 2 + 2 ** v + v ** 0)", dict(v=[0.5, 1.5, 2.0], w=[1.0, 2.5, -1.0]),
+                 id="powers"),
+    pytest.param("sum(v / w - 3 / v + v / 4)", dict(v=[0.5, 1.5, 2.0], w=[1.0, 2.5, -1.0]), id="divisions"),
+    pytest.param("sum(W * c + c)", dict(W=W32, c=1.5), id="number-broadcast-over-a-matrix"),
+    pytest.param("sum(X @ W + b)", dict(X=X43, W=W32, b=[0.5, -0.5]), id="vector-broadcast-over-rows"),
+    pytest.param("sum(W * r)", dict(W=W32, r=[[2.0, -1.0]]), id="row-broadcast"),
+    pytest.param("sum(W * k)", dict(W=W32, k=[[2.0], [-1.0], [0.5]]), id="column-broadcast"),
+    pytest.param("sum(v * u)", dict(v=[1.0, 2.0, 3.0], u=[2.0]), id="length-1-vector-broadcast"),
+    # array gates of a number
+    pytest.param("max(x) + sum(x) + mean(x) + x.T", dict(x=2.0), id="reductions-of-a-number"),
+    pytest.param("max(relu(x)) + x", dict(x=2.0), id="reduction-of-a-number-into-a-fork"),
+    # ties, kinks, inf and nan inside arrays: the conventions entry by entry
+    pytest.param("sum(relu(v))", dict(v=[0.0, -1.0, 2.0]), id="relu-at-0-in-a-vector"),
+    pytest.param("max(v)", dict(v=[2.0, 2.0, 1.0]), id="max-of-a-vector-tie"),
+    pytest.param("sum(max(v, w))", dict(v=[1.0, 2.0], w=[1.0, 3.0]), id="elementwise-max-tie"),
+    pytest.param("sum(max(sqrt(v), 1))", dict(v=[0.0, 4.0]), id="zero-upstream-through-sqrt'(0)"),
+    pytest.param("sum(sqrt(v))", dict(v=[0.0, -1.0, 4.0]), id="sqrt-inf-and-nan-slopes"),
+    pytest.param("sum(v ** 0)", dict(v=[0.0, -1.0]), id="zero-exponent-blocks"),
+    pytest.param("max(log(v))", dict(v=[-1.0, 2.0]), id="max-of-a-nan-entry"),
+    pytest.param("logsumexp(exp(v))", dict(v=[1000.0, 1.0]), id="logsumexp-of-inf"),
+    pytest.param("sum(W * W) + sum(-0 * W)", dict(W=[[1.0, -2.0]]), id="negative-zeros"),
+]
+
+
+def arrays(point):
+    return {name: np.array(value, dtype=np.float64) if isinstance(value, list) else float(value)
+            for name, value in point.items()}
+
 
 # ---------------------------------------------------------------------------------------------
 # Random expressions of the grammar, each at a random point away from kinks and singularities.
@@ -229,22 +303,30 @@ def close(got, expected, result):
 # ---------------------------------------------------------------------------------------------
 # The tables themselves.
 
-# The gates of numbers; the array gates' code is tested on circuits of arrays.
+# The gates of numbers, which the random expressions of numbers use.
 ELEMENTWISE = {name for name, op in OPS.items() if op.elementwise}
 
 
 def test_the_gate_tables_cover_every_gate_of_ops():
-    assert set(PYTHON_GATES) == ELEMENTWISE, ELEMENTWISE ^ set(PYTHON_GATES)
-    assert set(TORCH_GATES) == ELEMENTWISE, ELEMENTWISE ^ set(TORCH_GATES)
+    assert set(PYTHON_GATES) == set(OPS), set(OPS) ^ set(PYTHON_GATES)
+    assert set(TORCH_GATES) == set(OPS), set(OPS) ^ set(TORCH_GATES)
 
 
 @pytest.mark.parametrize("op", sorted(PYTHON_GATES))
 def test_each_gate_has_one_local_gradient_per_operand_and_known_helpers(op):
     gate = PYTHON_GATES[op]
-    assert len(gate.slopes) == OPS[op].arity
     assert set(gate.helpers) <= set(HELPERS)
-    templates = [getattr(slope, "template", slope) for slope in gate.slopes
-                 if not callable(slope)]  # not those written per node
+    if isinstance(gate, ArrayGate):  # a rule per operand, None for a constant parameter
+        assert len(gate.rules) >= OPS[op].arity
+        assert len(gate.local_formulas) == len([rule for rule in gate.rules if rule is not None])
+        templates = [text for rule in gate.rules if rule is not None and not callable(rule)
+                     for text in (rule.code, rule.lecture)]
+    else:
+        assert len(gate.slopes) == OPS[op].arity
+        assert gate.array_slopes is None or len(gate.array_slopes) == OPS[op].arity
+        templates = [getattr(slope, "template", slope) for slope in (*gate.slopes, *(gate.array_slopes or ()))
+                     if not callable(slope)]  # not those written per node
+        templates = [getattr(slope, "local", slope) for slope in templates]
     called = re.findall(r"\b(_\w+)\(", " ".join([gate.forward, *templates]))
     assert set(called) == set(gate.helpers)
 
@@ -257,9 +339,10 @@ def test_a_gate_without_an_entry_is_refused_by_name():
         pytorch_code(graph, {"x": 1.0}, None)
 
 
-def test_the_table_uses_every_gate():
-    used = {node.op for case in TABLE for node in parse(case.values[0]).gates}
-    assert used == ELEMENTWISE, ELEMENTWISE - used
+def test_the_tables_use_every_gate():
+    assert {node.op for case in TABLE for node in parse(case.values[0]).gates} == ELEMENTWISE
+    used = {node.op for case in TABLE + TENSORS for node in parse(case.values[0]).gates}
+    assert used == set(OPS), set(OPS) - used
 
 
 def test_the_random_expressions_use_every_gate_and_are_distinct():
@@ -601,3 +684,151 @@ def test_named_steps_keep_their_names_in_the_staged_code(source, inputs, lines):
     assert namespace["f"] == pytest.approx(evaluation.values[graph.output.id])
     for node in graph.inputs:
         assert namespace["d" + node.name] == pytest.approx(evaluation.grads[node.id])
+
+
+# ---------------------------------------------------------------------------------------------
+# Vectors and matrices: the staged NumPy and the PyTorch program reproduce every array.
+
+def same_array(got, expected):
+    """The same shape and the same float64 in every entry, to the bit (nan matching nan)."""
+    got, expected = np.asarray(got, dtype=np.float64), np.asarray(expected, dtype=np.float64)
+    if got.shape != expected.shape:
+        return False
+    return all(same_number(a, b) for a, b in zip(got.flat, expected.flat))
+
+
+@pytest.mark.parametrize("source, point", TENSORS)
+def test_staged_numpy_reproduces_every_array_bit_for_bit(source, point):
+    graph = parse(source)
+    point = arrays(point)
+    result = evaluate(graph, point)
+    names = program_names(graph, "np")
+    namespace = run(staged_python(graph, point))
+    for node in graph.nodes:
+        assert same_array(namespace[names.grads[node.id]], result.grads[node.id]), (
+            names.grads[node.id], namespace[names.grads[node.id]], result.grads[node.id])
+        if not node.is_input:
+            assert same_array(namespace[names.values[node.id]], result.values[node.id]), names.values[node.id]
+
+
+@pytest.mark.parametrize("source, point", TENSORS)
+def test_pytorch_program_matches_every_arrays_gradient(source, point):
+    torch = pytest.importorskip("torch")
+    graph = parse(source)
+    point = arrays(point)
+    result = evaluate(graph, point)
+    program = pytorch_code(graph, point, result)
+    namespace = run(program)
+    assert namespace["f"].dtype == torch.float64 and namespace["f"].shape == ()
+    for node in graph.inputs:
+        grad, expected = namespace[node.name].grad.numpy(), np.asarray(result.grads[node.id])
+        assert grad.shape == expected.shape
+        agree = np.isclose(grad, expected, rtol=1e-12, atol=1e-12) | (grad == expected) | (
+            np.isnan(grad) & np.isnan(expected))
+        # Where they differ, torch's 0 * inf gave nan where the diagram passes 0, as the program says.
+        assert agree.all() or ("# torch: " in program and np.isnan(grad[~agree]).all()), (node.name, grad, expected)
+
+
+def test_the_two_layer_net_reads_as_the_notes_write_it():
+    graph = parse("sum((W2 @ relu(W1 @ x + b1) + b2 - y)**2)")
+    program = staged_python(graph, arrays(TWO_LAYERS))
+    for line in ["W1 = np.array([[0.1, -0.2], [0.3, 0.4], [-0.5, 0.6]])  # (3, 2)",
+                 "x = np.array([1.0, -2.0])  # (2,)",
+                 "matmul0 = W1 @ x  # (3,)",
+                 "relu0 = np.maximum(add0, 0.0)  # (3,)",
+                 "f = np.sum(pow0)",
+                 "dpow0 = np.ones_like(pow0) * df  # () broadcast → (2,)",
+                 "dadd0 = np.where((add0 <= 0.0) | (drelu0 == 0.0), 0.0, drelu0)",
+                 "dW2 = np.outer(dmatmul1, relu0)  # (2,) ⊗ (3,) → (2, 3)",
+                 "drelu0 = W2.T @ dmatmul1  # (2, 3).T @ (2,) → (3,)",
+                 "dW1 = np.outer(dmatmul0, x)  # (3,) ⊗ (2,) → (3, 2)",
+                 "dx = W1.T @ dmatmul0  # (3, 2).T @ (3,) → (2,)"]:
+        assert line in program.splitlines(), line
+    backprops = [line.split()[2] for line in program.splitlines() if line.startswith("# backprop ")]
+    assert backprops == ["f", "pow0", "sub0", "add1", "matmul1", "relu0", "add0", "matmul0"]
+
+
+def test_a_broadcast_operand_gets_the_sum_over_the_broadcast_axes():
+    program = staged_python(parse("sum(X @ W + b) + sum(W * c)"), arrays(dict(X=X43, W=W32, b=[0.5, -0.5], c=2.0)))
+    assert "db = np.sum(np.where(dadd0 == 0.0, 0.0, dadd0), axis=0)  # (4, 2) summed over axis 0 → (2,)" in program
+    assert "dc = np.sum(np.where(dmul0 == 0.0, 0.0, W * dmul0))  # (3, 2) summed over every entry → ()" in program
+
+
+def test_a_transposes_gradient_is_copied_where_more_is_added_to_it_in_place():
+    graph = parse("sum(W * 2) + sum(W.T)")  # the backward pass meets W.T first
+    program = staged_python(graph, arrays(dict(W=W32)))
+    assert "dW = np.transpose(dtranspose0).copy()  # (2, 3).T → (3, 2)" in program
+    assert "dW += np.where(dmul0 == 0.0, 0.0, 2.0 * dmul0)" in program
+    assert "dW = np.transpose(dtranspose0)  # (2, 3).T → (3, 2)" in staged_python(parse("sum(W.T)"), arrays(dict(W=W32)))
+
+
+# The lecture's rule for each wire into a matrix product, as /api/explain's chain rule shows it.
+MATMUL_RULES = [
+    pytest.param("h = W @ x; sum(h)", dict(W=W32, x=[0.7, -1.1]),
+                 [("dW = np.outer(dh, x)", "(3,) ⊗ (2,) → (3, 2)"), ("dx = W.T @ dh", "(3, 2).T @ (3,) → (2,)")],
+                 id="matrix@vector"),
+    pytest.param("h = x @ W; sum(h)", dict(W=W32, x=[0.7, -1.1, 0.4]),
+                 [("dx = W @ dh", "(3, 2) @ (2,) → (3,)"), ("dW = np.outer(x, dh)", "(3,) ⊗ (2,) → (3, 2)")],
+                 id="vector@matrix"),
+    pytest.param("Y = X @ W; sum(Y)", dict(X=X43, W=W32),
+                 [("dX = dY @ W.T", "(4, 2) @ (3, 2).T → (4, 3)"), ("dW = X.T @ dY", "(4, 3).T @ (4, 2) → (3, 2)")],
+                 id="matrix@matrix"),
+    pytest.param("d = x @ y; d * 2", dict(x=[0.7, -1.1, 0.4], y=[2.0, 0.5, -3.0]),
+                 [("dx = dd * y", "() * (3,) → (3,)"), ("dy = dd * x", "() * (3,) → (3,)")],
+                 id="vector@vector"),
+]
+
+
+@pytest.mark.parametrize("source, point, rules", MATMUL_RULES)
+def test_a_matrix_products_rules_are_the_lectures_with_shapes(source, point, rules):
+    graph = parse(source)
+    point = arrays(point)
+    shapes = {node_id: np.shape(value) for node_id, value in evaluate(graph, point).values.items()}
+    [product] = [node for node in graph.gates if node.op == "matmul"]
+    written = chain_rules(graph, shapes)
+    assert [written[(product.id, index)] for index in (0, 1)] == rules
+    program = staged_python(graph, point)
+    for rule, over_shapes in rules:
+        assert f"{rule}  # {over_shapes}" in program.splitlines()
+
+
+ARRAY_RULES = [
+    pytest.param("sum(W)", dict(W=W32), "sum", ("dW = np.ones_like(W) * df", "() broadcast → (3, 2)"), id="sum"),
+    pytest.param("mean(W)", dict(W=W32), "mean",
+                 ("dW = np.ones_like(W) * (df / W.size)", "() / 6 broadcast → (3, 2)"), id="mean"),
+    pytest.param("max(v)", dict(v=[1.0, 3.0]), "amax",
+                 ("dv = np.where(v == f, df / np.count_nonzero(v == f), 0.0)", "() to the largest → (2,)"), id="max"),
+    pytest.param("sum(sum(W, 1))", dict(W=W32), "sum_axis",
+                 ("dW = np.ones_like(W) * np.expand_dims(dsum0, 1)", "(3,) broadcast along axis 1 → (3, 2)"),
+                 id="sum-axis"),
+    pytest.param("sum(W.T)", dict(W=W32), "transpose", ("dW = dtranspose0.T", "(2, 3).T → (3, 2)"), id="transpose"),
+    pytest.param("W[1, 0]", dict(W=W32), "index",
+                 ("dW = np.zeros_like(W); dW[1, 0] = df", "() at [1, 0] → (3, 2)"), id="index-scatters"),
+    pytest.param("softmax(v)[0]", dict(v=[1.0, 3.0]), "softmax",
+                 ("dv = (dsoftmax0 - np.sum(dsoftmax0 * softmax0)) * softmax0", "(2,) and (2,) → (2,)"),
+                 id="softmax"),
+    pytest.param("log_softmax(v)[0]", dict(v=[1.0, 3.0]), "log_softmax",
+                 ("dv = dlog_softmax0 - np.exp(log_softmax0) * np.sum(dlog_softmax0)", "(2,) and (2,) → (2,)"),
+                 id="log_softmax"),
+    pytest.param("logsumexp(v)", dict(v=[1.0, 3.0]), "logsumexp",
+                 ("dv = df * np.exp(v - f)", "() * (2,) → (2,)"), id="logsumexp"),
+    pytest.param("sum(relu(v))", dict(v=[1.0, -3.0]), "relu",
+                 ("dv = np.where(v <= 0.0, 0.0, drelu0)", "(2,) entry by entry → (2,)"), id="relu-masks"),
+    pytest.param("sum(v * 2)", dict(v=[1.0, -3.0]), "mul", ("dv = 2.0 * dmul0", "(2,) entry by entry → (2,)"),
+                 id="elementwise"),
+]
+
+
+@pytest.mark.parametrize("source, point, op, rule", ARRAY_RULES)
+def test_every_array_gate_has_its_rule_with_shapes(source, point, op, rule):
+    graph = parse(source)
+    point = arrays(point)
+    shapes = {node_id: np.shape(value) for node_id, value in evaluate(graph, point).values.items()}
+    [gate] = [node for node in graph.gates if node.op == op]
+    assert chain_rules(graph, shapes)[(gate.id, 0)] == rule
+
+
+def test_gates_of_numbers_have_no_rule_but_their_local_gradient():
+    graph = parse("max(x) * y + sum(x)")
+    rules = chain_rules(graph, {node.id: () for node in graph.nodes})
+    assert {graph.node(gate_id).op for gate_id, _ in rules} == {"amax", "sum"}

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from graphlib.gradcheck import GradientCheck, check_gradients, relative_error, verdict
+from graphlib.gradcheck import ENTRIES_PER_ARRAY, GradientCheck, check_gradients, relative_error, sampled_entries, verdict
 from graphlib.ops import OPS
 from graphlib.parse import parse
 
@@ -189,3 +189,75 @@ def test_relu_at_zero_is_flagged_although_its_verdict_looks_wrong():
     assert (check.analytic, check.verdict) == (0.0, "wrong")
     assert math.isclose(check.numeric, 0.5)
     assert "not the derivative" in check.warning
+
+
+# ---------------------------------------------------------------------------------------------
+# Vectors and matrices: a few entries of each, drawn as the notes' grad_check_sparse draws them.
+
+W32 = [[0.1, -0.2], [0.3, 0.4], [-0.5, 0.6]]
+TENSORS = [
+    pytest.param("sum((X @ W - Y)**2)",
+                 dict(X=[[1, 2, 3], [4, 5, 6], [0.5, -1, 2], [-2, 0, 1]], W=W32, Y=[[1, 0], [0, 1], [1, 1], [-1, 2]]),
+                 id="gallery-linear-least-squares"),
+    pytest.param("sum((W2 @ relu(W1 @ x + b1) + b2 - y)**2)",
+                 dict(W1=W32, x=[1, -2], b1=[0, 0.1, 0.2], W2=[[1, 2, 3], [-1, 0, 1]], b2=[0.5, -0.5], y=[1, 2]),
+                 id="gallery-two-layer-net"),
+    pytest.param("-log_softmax(W @ x + b)[2]", dict(W=W32, x=[1, -2], b=[0, 0.1, 0.2]), id="gallery-softmax"),
+    pytest.param("s = W @ x; sum(relu(s - s[1] + 1)) - 1", dict(W=W32, x=[1, -2]), id="gallery-svm"),
+    pytest.param("logsumexp(W.T @ v) + mean(W) * c + max(sum(W, 1))", dict(W=W32, v=[0.5, -1, 2], c=3.0),
+                 id="every-array-gate-and-a-number"),
+]
+
+
+def as_arrays(point):
+    return {name: np.array(value, dtype=np.float64) if isinstance(value, list) else float(value)
+            for name, value in point.items()}
+
+
+@pytest.mark.parametrize("source, point", TENSORS)
+def test_sampled_entries_of_every_array_are_good(source, point):
+    graph = parse(source)
+    point = as_arrays(point)
+    result = check_gradients(graph, point)
+    expected = [name + (f"[{','.join(map(str, entry))}]" if entry else "")
+                for name in graph.variables for entry in sampled_entries(name, np.shape(point[name]))]
+    assert [check.name for check in result] == expected
+    for check in result:
+        assert check.verdict == "good" and check.relative_error < 1e-7, check
+        variable, _, entry = check.name.partition("[")
+        if entry:
+            assert check.value == point[variable][tuple(int(index) for index in entry.rstrip("]").split(","))]
+
+
+def test_entries_are_a_few_per_array_drawn_the_same_way_every_time():
+    assert sampled_entries("x", ()) == [()]
+    assert sampled_entries("v", (3,)) == [(0,), (1,), (2,)]  # a small array: every entry
+    assert sampled_entries("W", (2, 2)) == [(0, 0), (0, 1), (1, 0), (1, 1)]
+    drawn = sampled_entries("W", (8, 8))
+    assert len(drawn) == ENTRIES_PER_ARRAY == len(set(drawn)) and drawn == sorted(drawn)
+    assert drawn == sampled_entries("W", (8, 8))  # the same draw, request after request
+    assert sampled_entries("V", (8, 8)) != drawn  # each variable its own
+
+
+def test_an_array_entry_moved_is_that_entry_alone():
+    # d/dv[1] of v[0] * v[1] is v[0]: one entry moved at a time, as grad_check_sparse moves it.
+    result = check_gradients(parse("v[0] * v[1] + sum(v)"), {"v": np.array([3.0, -2.0])})
+    assert [(check.name, check.analytic) for check in result] == [("v[0]", -1.0), ("v[1]", 4.0)]
+    assert all(check.verdict == "good" for check in result)
+
+
+def test_a_wrong_array_rule_is_judged_wrong(monkeypatch):
+    # dx = W @ dh instead of W.T @ dh: the shapes of W (2, 2) let it run, the numbers are wrong.
+    def transposed_wrong(upstream, a, b, out):
+        return np.outer(upstream, b), a @ upstream
+    monkeypatch.setitem(OPS, "matmul", dataclasses.replace(OPS["matmul"], vjp=transposed_wrong))
+    result = check_gradients(parse("sum((W @ x)**2)"), as_arrays(dict(W=[[1, 2], [3, 4]], x=[0.5, -1])))
+    assert {check.name: check.verdict for check in result}["x[0]"] == "wrong"
+
+
+def test_an_array_entry_near_a_kink_is_warned_of_and_only_the_entries_it_moves():
+    graph = parse("sum(relu(v))")
+    result = {check.name: check for check in check_gradients(graph, {"v": np.array([0.0, 2.0])})}
+    assert result["v[0]"].kinks == (graph.gates[0].id,) and "v[0] is at or near a kink" in result["v[0]"].warning
+    # v[1] moves only the entry at 2, far from its kink; v[0]'s entry at 0 is not moved by it.
+    assert result["v[1]"].kinks == () and result["v[1]"].verdict == "good"

@@ -13,6 +13,7 @@ import random
 import re
 from html import unescape
 
+import numpy as np
 import pytest
 import sympy
 
@@ -456,3 +457,72 @@ def test_sweep_poles_kinks_and_ordinary_points_never_a_500_and_every_row_honest(
     # The sweep reaches what it is for: poles, complex values, kinks, float64's own troubles.
     for reason in ("agrees", symbolic.POLE, symbolic.COMPLEX, "a kink here", "a wire of the circuit", "differs by"):
         assert seen[reason] > 0, seen
+
+
+# ---------------------------------------------------------------------------------------------
+# Vectors and matrices: no SymPy formulas, a note that says why; the array gates' rules as their
+# formulas; /api/explain and the programs for the gallery's networks in every mode.
+
+W32 = "[[0.1,-0.2],[0.3,0.4],[-0.5,0.6]]"
+NETWORKS = [
+    pytest.param("sum((X @ W - Y)**2)", dict(X="[[1,2,3],[4,5,6],[0.5,-1,2],[-2,0,1]]", W=W32,
+                                             Y="[[1,0],[0,1],[1,1],[-1,2]]"), id="linear-least-squares"),
+    pytest.param("sum((W2 @ relu(W1 @ x + b1) + b2 - y)**2)",
+                 dict(W1=W32, x="[1,-2]", b1="[0,0.1,0.2]", W2="[[1,2,3],[-1,0,1]]", b2="[0.5,-0.5]", y="[1,2]"),
+                 id="two-layer-net"),
+    pytest.param("-log_softmax(W @ x + b)[2]", dict(W=W32, x="[1,-2]", b="[0,0.1,0.2]"), id="softmax"),
+    pytest.param("s = W @ x; sum(relu(s - s[1] + 1)) - 1", dict(W=W32, x="[1,-2]"), id="svm"),
+]
+
+
+@pytest.mark.parametrize("expr, values", NETWORKS + [
+    pytest.param("max(x) + sum(x)", dict(x="2"), id="array-gates-of-a-number")])
+def test_a_circuit_of_arrays_has_no_formulas_and_says_why(client, expr, values):
+    body = explain(client, expr, **values)
+    assert (body["symbolic"], body["symbolic_summary"], body["symbolic_note"]) == (None, None, symbolic.ARRAYS)
+
+
+@pytest.mark.parametrize("expr, values", NETWORKS)
+@pytest.mark.parametrize("practice", ["", "values", "grads"])
+def test_explain_and_the_programs_answer_for_the_gallerys_networks_in_every_mode(client, expr, values, practice):
+    query = {"expr": expr, **values, **({"practice": practice} if practice else {})}
+    body = client.get("/api/explain", query_string=query).get_json()
+    for route, language in (("/code/staged.py", "python"), ("/code/pytorch.py", "pytorch")):
+        response = client.get(route, query_string=query)
+        assert response.status_code == 200 and response.get_data(as_text=True) == body["code"][language]
+    rows = [operand for row in body["chain_rule"] for operand in row["operands"]]
+    ruled = [operand for operand in rows if "rule" in operand]  # each wire into a gate of arrays
+    assert any(operand["rule"].endswith(" @ dh") or "np.outer(" in operand["rule"] or " @ " in operand["rule"]
+               for operand in ruled)
+    assert all(" → " in operand["shapes"] for operand in ruled)
+    assert all(isinstance(operand["local"], float) for operand in rows if "rule" not in operand and not practice)
+    assert all(operand["local_formula"] != symbolic.NO_FORMULA for operand in rows)
+    if practice:  # the rules and shapes stay, every number goes
+        assert [row["upstream"] for row in body["chain_rule"]] == [None] * len(body["chain_rule"])
+        assert all(operand["local"] is None and operand["downstream"] is None for operand in rows)
+        assert (body["gradcheck"], body["forks"]) == ([], [])
+        assert "# torch: " not in body["code"]["pytorch"]
+    else:
+        assert body["gradcheck"] and all(check["verdict"] == "good" for check in body["gradcheck"])
+
+
+def test_a_matrix_products_row_is_the_lectures_rule_with_shapes(client):
+    body = explain(client, "h = W @ x; sum(h)", W=W32, x="[1,-2]")
+    [row] = [row for row in body["chain_rule"] if row["label"] == "@"]
+    assert [(operand["rule"], operand["shapes"], operand["local"]) for operand in row["operands"]] == [
+        ("dW = np.outer(dh, x)", "(3,) ⊗ (2,) → (3, 2)", None), ("dx = W.T @ dh", "(3, 2).T @ (3,) → (2,)", None)]
+    assert [operand["local_formula"] for operand in row["operands"]] == ["δ @ β.T", "α.T @ δ"]
+    weights = [[0.1, -0.2], [0.3, 0.4], [-0.5, 0.6]]
+    assert row["upstream"] == [1.0, 1.0, 1.0]  # sum's gradient in every entry
+    assert row["operands"][0]["downstream"] == [[1.0, -2.0]] * 3  # np.outer(dh, x)
+    assert row["operands"][1]["downstream"] == (np.array(weights).T @ np.ones(3)).tolist()  # W.T @ dh
+
+
+def test_array_gates_have_their_rules_as_formulas_not_a_question_mark(client):
+    graph = client.get("/api/graph", query_string={
+        "expr": "sum(W, 1)[0] + max(v) + mean(W.T) + logsumexp(softmax(v)) + log_softmax(v)[2] + sum(v)",
+        "W": W32, "v": "[1,2,3]"}).get_json()
+    formulas = {node["formula"] for node in graph["nodes"] if node["op"] != "input"}
+    assert {"sum(α, 1)", "α[0]", "max(α)", "α.T", "mean(α)", "softmax(α)", "logsumexp(α)", "log_softmax(α)",
+            "α[2]", "sum(α)"} <= formulas
+    assert symbolic.NO_FORMULA not in formulas
