@@ -452,8 +452,8 @@ class _WireTables:
             for grid in grids[1:]:
                 rows += [gap, *_rows(grid)]
             return "".join(rows)
-        gap = f'<td rowspan="{height}" width="{TABLE_GAP}"></td>'
-        before = [[gap, f'<td {line} rowspan="{height}" width="1" height="28"></td>']] + [[gap]] * (len(grids) - 2)
+        gap = f'<td rowspan="{height}" width="{2 * TABLE_GAP}"></td>'
+        before = [[gap, f'<td {line} rowspan="{height}" width="1" height="28"></td>', gap]] + [[gap]] * (len(grids) - 2)
         if caption:  # its own row: the later grids' columns stay empty there
             first = [caption] + [cell for cells in before for cell in (*cells, f'<td colspan="{width}"></td>')]
             rows = [first] + [[cell for grid in grids for cell in grid[row]] for row in range(len(grids[0]))]
@@ -493,7 +493,9 @@ class _WireTables:
         return f'<font color="{color}">{f"<b>{text}</b>" if flagged else text}</font>'
 
 
-TABLE_GAP = 3  # points between a vector's or matrix's tables and the wire
+# Points between a vector's or matrix's tables and the wire; twice that beside a wire running top to
+# bottom, which the brackets' upright strokes would otherwise crowd.
+TABLE_GAP = 3
 
 
 def entry_id(wire_id, kind, index):
