@@ -24,6 +24,7 @@ from graphlib.gradcheck import KINKS
 from graphlib.ops import OPS
 from graphlib.parse import parse
 from random_circuits import random_circuit, wild_point
+from random_tensor_circuits import random_point, random_tensor_circuit
 
 FIGURE_1 = "(x+y)*z"
 FIGURE_2 = "1/(1+exp(-(w0*x0+w1*x1+w2)))"
@@ -187,7 +188,7 @@ TENSORS = GALLERY + [
 
 
 def arrays(point):
-    return {name: np.array(value, dtype=np.float64) if isinstance(value, list) else float(value)
+    return {name: np.array(value, dtype=np.float64) if np.ndim(value) else float(value)
             for name, value in point.items()}
 
 
@@ -699,8 +700,11 @@ def same_array(got, expected):
 
 @pytest.mark.parametrize("source, point", TENSORS)
 def test_staged_numpy_reproduces_every_array_bit_for_bit(source, point):
+    _staged_arrays_agree(source, arrays(point))
+
+
+def _staged_arrays_agree(source, point):
     graph = parse(source)
-    point = arrays(point)
     result = evaluate(graph, point)
     names = program_names(graph, "np")
     namespace = run(staged_python(graph, point))
@@ -832,3 +836,35 @@ def test_gates_of_numbers_have_no_rule_but_their_local_gradient():
     graph = parse("max(x) * y + sum(x)")
     rules = chain_rules(graph, {node.id: () for node in graph.nodes})
     assert {graph.node(gate_id).op for gate_id, _ in rules} == {"amax", "sum"}
+
+
+# Random small networks of vectors and matrices (tests/random_tensor_circuits.py), at random
+# points, kinks and all: the staged NumPy is the evaluator, bit for bit.
+RANDOM_TENSOR_COUNT = 200
+
+
+def random_tensor_cases(seed=2312, count=RANDOM_TENSOR_COUNT):
+    rng = random.Random(seed)
+    cases = []
+    for number in range(count):
+        graph, shapes = random_tensor_circuit(rng, 2, 5)
+        cases.append(pytest.param(graph.source, random_point(rng, shapes), id=f"random-tensor-{number:03d}"))
+    return cases
+
+
+RANDOM_TENSORS = random_tensor_cases()
+
+
+def test_the_random_networks_use_every_gate():
+    used = {node.op for case in RANDOM_TENSORS for node in parse(case.values[0]).gates}
+    assert used == set(OPS), set(OPS) - used
+
+
+@pytest.mark.parametrize("source, point", RANDOM_TENSORS)
+def test_staged_numpy_of_random_networks_is_the_evaluator_bit_for_bit(source, point):
+    _staged_arrays_agree(source, point)
+
+
+@pytest.mark.parametrize("source, point", RANDOM_TENSORS[::4])
+def test_pytorch_program_of_random_networks_matches(source, point):
+    test_pytorch_program_matches_every_arrays_gradient(source, point)

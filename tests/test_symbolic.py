@@ -12,13 +12,14 @@ import math
 import random
 import re
 from html import unescape
+from pathlib import Path
 
 import numpy as np
 import pytest
 import sympy
 
 from app import create_app
-from graphlib import compute, symbolic
+from graphlib import compute, gradcheck, symbolic
 from graphlib.errors import TimeLimitError
 from graphlib.parse import parse
 from live_server import LiveServer
@@ -526,3 +527,27 @@ def test_array_gates_have_their_rules_as_formulas_not_a_question_mark(client):
     assert {"sum(α, 1)", "α[0]", "max(α)", "α.T", "mean(α)", "softmax(α)", "logsumexp(α)", "log_softmax(α)",
             "α[2]", "sum(α)"} <= formulas
     assert symbolic.NO_FORMULA not in formulas
+
+
+def test_readmes_vectors_and_matrices_explained_is_what_explain_answers(client):
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    section = readme.split("### Vectors and matrices, explained\n", 1)[1].split("\n## ", 1)[0]
+    written = " ".join(section.split())
+    net = explain(client, "sum(X @ W + b)", X="[[1,2,3],[4,5,6],[0.5,-1,2],[-2,0,1]]", W=W32, b="[0.5,-0.5]")
+    rules = {operand["rule"]: operand["shapes"] for row in net["chain_rule"] for operand in row["operands"]}
+    assert rules["db = np.sum(dadd0, axis=0)"] == "(4, 2) summed over axis 0 → (2,)"
+    assert "(`db = np.sum(dadd0, axis=0)`, `(4, 2) summed over axis 0 → (2,)`)" in written
+    product = explain(client, "h = W @ x; sum(h)", W=W32, x="[1,-2]")
+    for row in product["chain_rule"]:
+        for operand in row["operands"]:
+            if row["label"] == "@":
+                assert f"`{operand['rule']}` with `{operand['shapes']}`" in written
+                assert f"`∂/∂{operand['symbol']} = {operand['local_formula']}`" in written
+    matrices = explain(client, "Y = X @ W; sum(Y)", X="[[1,2,3],[4,5,6]]", W=W32)
+    [row] = [row for row in matrices["chain_rule"] if row["label"] == "@"]
+    assert "for `Y = X @ W`, `dX = dY @ W.T` and `dW = X.T @ dY`" in written
+    assert [operand["rule"] for operand in row["operands"]] == ["dX = dY @ W.T", "dW = X.T @ dY"]
+    assert f"checks {gradcheck.ENTRIES_PER_ARRAY} entries of each vector or matrix" in written
+    assert matrices["symbolic"] is None and matrices["symbolic_note"] == symbolic.ARRAYS
+    assert len(matrices["gradcheck"]) == 2 * gradcheck.ENTRIES_PER_ARRAY  # X (2, 3) and W (3, 2): 4 entries each
+    assert all(re.fullmatch(r"[XW]\[\d,\d\]", check["name"]) for check in matrices["gradcheck"])
