@@ -10,9 +10,12 @@
    (`jvp`) against the same Jacobian and against `vjp` (<J t, u> = <t, Jᵀ u>).
 4. Conventions as for numbers: an elementwise gate on an array gives, entry by entry, the numbers
    it gives on numbers (relu'(0) = 0, max's ties split evenly...); max(v) shares a tie evenly.
+5. The gallery's four losses of arrays: each gradient against the notes' backward pass in NumPy,
+   the lesson each one's values were chosen for, and its loss falling by gradient descent.
 """
 
 import math
+from urllib.parse import parse_qs
 
 import numpy as np
 import pytest
@@ -22,6 +25,7 @@ from graphlib.arrays import ShapeMismatch, unbroadcast
 from graphlib.circuit import build_circuit
 from graphlib.errors import CircuitError
 from graphlib.evaluate import evaluate, forward_mode
+from graphlib.gallery import GALLERY
 from graphlib.ops import OPS
 from graphlib.parse import parse
 from graphlib.shapes import gate_shape
@@ -483,3 +487,83 @@ def test_forward_mode_for_each_entry_equals_the_backward_gradients_entry():
             wrt = f"{node.name}[{','.join(map(str, position))}]"
             tangents = forward_mode(graph, evaluation, wrt)
             assert tangents[graph.output.id] == pytest.approx(evaluation.grads[node.id][position], rel=1e-14, abs=1e-15)
+
+
+# ---------------------------------------------------------------------------------------------
+# 5. The gallery's losses of vectors and matrices: every gradient against the notes' backward
+# pass written in NumPy, each lesson the values were chosen for, and the loss falling.
+
+def gallery_circuit(slug, steps=0):
+    """The example as its gallery link draws it, after `steps` of gradient descent."""
+    example = next(example for example in GALLERY if example.slug == slug)
+    fields = parse_qs(example.query) | {"steps": [str(steps)]}
+    circuit = build_circuit(fields)
+    inputs = {node.name: circuit.evaluation.grads[node.id] for node in circuit.graph.inputs}
+    return circuit, {name: np.asarray(value) for name, value in circuit.values.items()}, inputs
+
+
+def test_the_linear_layers_gradients_are_the_notes_dW_and_dX():
+    circuit, v, grads = gallery_circuit("linear-layer")
+    residual = v["X"] @ v["W"] - v["Y"]
+    assert circuit.evaluation.values[circuit.graph.output.id] == np.sum(residual**2) == 5.5625
+    d_prediction = 2 * residual
+    np.testing.assert_array_equal(grads["W"], v["X"].T @ d_prediction)  # dW = Xᵀ·dŷ
+    np.testing.assert_array_equal(grads["X"], d_prediction @ v["W"].T)  # dX = dŷ·Wᵀ
+    np.testing.assert_array_equal(grads["Y"], -d_prediction)
+
+
+def test_the_two_layer_nets_gradients_with_one_relu_unit_blocked():
+    circuit, v, grads = gallery_circuit("two-layer-net")
+    hidden_in = v["W1"] @ v["x"] + v["b1"]
+    np.testing.assert_allclose(hidden_in, [0.5, 0.1, -1.5], rtol=1e-15)  # two units active, one not
+    hidden = np.maximum(hidden_in, 0)
+    error = v["W2"] @ hidden + v["b2"] - v["y"]
+    d_out = 2 * error
+    d_hidden = v["W2"].T @ d_out
+    assert d_hidden[2] == pytest.approx(-4.8)  # reaches the blocked unit...
+    d_hidden_in = np.where(hidden_in > 0, d_hidden, 0.0)
+    expected = {"W2": np.outer(d_out, hidden), "b2": d_out, "y": -d_out, "W1": np.outer(d_hidden_in, v["x"]),
+                "b1": d_hidden_in, "x": v["W1"].T @ d_hidden_in}
+    for name, gradient in expected.items():
+        np.testing.assert_allclose(grads[name], gradient, rtol=1e-15, atol=1e-15, err_msg=name)
+    np.testing.assert_array_equal(grads["W1"][2], [0.0, 0.0])  # ...and stops there
+    assert grads["b1"][2] == 0.0
+    assert circuit.evaluation.values[circuit.graph.output.id] == pytest.approx(9.04, rel=1e-15)
+
+
+def test_softmax_cross_entropys_score_gradient_is_the_softmax_minus_one_at_the_class():
+    circuit, v, grads = gallery_circuit("softmax-cross-entropy")
+    scores = v["W"] @ v["x"] + v["b"]
+    np.testing.assert_allclose(scores, [4.1, 3.2, 2.3], rtol=1e-15)
+    probabilities = np.exp(scores) / np.sum(np.exp(scores))
+    assert circuit.evaluation.values[circuit.graph.output.id] == pytest.approx(-math.log(probabilities[2]), rel=1e-15)
+    d_scores = probabilities - [0.0, 0.0, 1.0]
+    np.testing.assert_allclose(d_scores, [0.636, 0.259, -0.895], atol=5e-4)
+    np.testing.assert_allclose(grads["b"], d_scores, rtol=1e-14)
+    np.testing.assert_allclose(grads["W"], np.outer(d_scores, v["x"]), rtol=1e-14)
+    np.testing.assert_allclose(grads["x"], v["W"].T @ d_scores, rtol=1e-14)
+
+
+def test_the_svm_loss_has_one_active_margin_as_in_the_notes():
+    circuit, v, grads = gallery_circuit("svm-loss")
+    scores = v["W"] @ v["x"]
+    np.testing.assert_allclose(scores, [5.1, 3.2, -1.7], rtol=1e-15)
+    margins = scores - scores[1] + 1
+    assert circuit.evaluation.values[circuit.graph.output.id] == pytest.approx(2.9, rel=1e-15)
+    active = (margins > 0) & (np.arange(3) != 1)
+    np.testing.assert_array_equal(active, [True, False, False])
+    d_scores = active.astype(float)
+    d_scores[1] = -np.sum(active)  # the correct class's score loses what each active margin gains
+    np.testing.assert_array_equal(grads["W"], np.outer(d_scores, v["x"]))
+    np.testing.assert_array_equal(grads["x"], v["W"].T @ d_scores)
+
+
+@pytest.mark.parametrize("slug, losses", [
+    ("linear-layer", [5.56, 2.6, 2.41, 2.36, 2.33, 2.31, 2.28, 2.25, 2.23, 2.21, 2.19]),
+    ("two-layer-net", [9.04, 5.11, 4.14, 3.35, 2.72, 2.2, 1.78, 1.44, 1.17, 0.95, 0.77]),
+    ("softmax-cross-entropy", [2.25, 1.54, 1.02, 0.68, 0.48, 0.36, 0.29, 0.24, 0.2, 0.17, 0.15]),
+    ("svm-loss", [2.9, 1.9, 0.9, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]),
+])
+def test_each_gallery_loss_falls_by_gradient_descent(slug, losses):
+    circuit, _, _ = gallery_circuit(slug, steps=10)
+    assert [round(loss, 2) for loss in circuit.descent.losses] == losses

@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 import pytest
 
 from app import MAX_QUERY_BYTES
+from graphlib.circuit import parse_value
 from graphlib.document import build_document
 from graphlib.evaluate import evaluate
 from graphlib.gallery import GALLERY
@@ -156,7 +157,8 @@ def test_the_lectures_circuits_keep_their_forks(example):
 
     graph = parse(parse_qs(example.query)["expr"][0])
     assert drawn_at_uses(graph) == set()
-    dot = to_dot(build_document(graph, evaluate(graph, {name: 1.0 for name in graph.variables})))
+    values = {name: parse_value(name, text) for name, text in example.values.items()}  # vectors and matrices too
+    dot = to_dot(build_document(graph, evaluate(graph, values)))
     assert "stub" not in dot and "wrap-" not in dot
 
 

@@ -985,7 +985,7 @@ def test_every_gallery_link_draws_its_circuit(server, page):
     page.goto(server + "/")
     links = page.locator(".gallery a")
     hrefs = [links.nth(index).get_attribute("href") for index in range(links.count())]
-    assert len(hrefs) == 8
+    assert len(hrefs) == 12
     for href in hrefs:
         page.goto(server + href)
         expect(page.locator("#diagram svg.circuit g.gate").first).to_be_attached()

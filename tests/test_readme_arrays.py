@@ -1,0 +1,124 @@
+"""README's "Vectors and matrices" section, claim by claim: each row of its table is requested as
+the URL it shows and answers what the row says (the value and each gradient at the decimals
+written, or the 400 and its message), and the claims around it hold."""
+
+import ast
+import json
+import re
+from pathlib import Path
+from urllib.parse import parse_qs
+
+import numpy as np
+import pytest
+
+import test_tensor_circuits
+from graphlib.circuit import MAX_ARRAY_TEXT, MAX_AXIS, MAX_DIMENSIONS, MAX_ENTRIES, MAX_TOTAL_ENTRIES
+from graphlib.gallery import GALLERY
+
+README = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+SECTION = README.split("\n## Vectors and matrices\n", 1)[1].split("\n## ", 1)[0]
+ASSIGNMENT = re.compile(r"`([A-Za-z]\w*)=([^`]*)`")
+
+
+def table_rows():
+    rows = [line for line in SECTION.splitlines() if line.startswith("| `")]
+    parsed = []
+    for line in rows:
+        expression, values, value, gradients = [cell.strip() for cell in line.strip("|").split(" | ")]
+        parsed.append(pytest.param(expression.strip("`"), dict(ASSIGNMENT.findall(values)), value,
+                                   dict(ASSIGNMENT.findall(gradients)), id=expression.strip("`")))
+    return parsed
+
+
+ROWS = table_rows()
+
+
+def test_the_table_has_its_rows():
+    assert len(ROWS) == 20
+    assert sum(row.values[2].startswith("400: ") for row in ROWS) == 7
+
+
+def decimals(text):
+    return len(text.partition(".")[2])
+
+
+def assert_as_written(got, written, what):
+    """Each written number is the answer rounded to the decimals it shows."""
+    expected = np.array(ast.literal_eval(written), dtype=float)
+    got = np.asarray(got, dtype=float)
+    assert got.shape == expected.shape, what
+    places = max((decimals(text) for text in re.findall(r"-?[0-9.]+", written)), default=0)
+    np.testing.assert_array_equal(np.round(got, places), expected, err_msg=what)
+
+
+@pytest.mark.parametrize("expression, values, value, gradients", ROWS)
+def test_each_rows_url_answers_as_the_table_says(client, expression, values, value, gradients):
+    answer = client.get("/api/graph", query_string={"expr": expression, **values})
+    if value.startswith("400: "):
+        assert answer.status_code == 400
+        assert answer.get_json()["error"]["message"] == value.removeprefix("400: ")
+        assert not gradients
+        return
+    assert answer.status_code == 200, answer.get_json()
+    body = answer.get_json()
+    assert_as_written(body["value"], value, "value")
+    assert set(body["gradients"]) == set(gradients)
+    for name, written in gradients.items():
+        assert_as_written(body["gradients"][name], written, f"d{name}")
+
+
+def test_a_post_takes_json_arrays_as_written():
+    example = re.search(r"In a POST, a\s+JSON array: `(\{.*?\})`", SECTION).group(1)
+    assert json.loads(example) == {"expr": "sum(W @ x)", "W": [[1, 2], [3, 4]], "x": [1, -1]}
+
+
+def test_a_post_answers_as_the_url_does(client):
+    posted = client.post("/api/graph", json={"expr": "sum(W @ x)", "W": [[1, 2], [3, 4]], "x": [1, -1]})
+    typed = client.get("/api/graph", query_string={"expr": "sum(W @ x)", "W": "[[1, 2], [3, 4]]", "x": "[1, -1]"})
+    assert posted.get_json()["gradients"] == typed.get_json()["gradients"] == {"W": [[1, -1], [1, -1]], "x": [4, 6]}
+
+
+def test_the_limits_are_the_ones_written():
+    assert (MAX_DIMENSIONS, MAX_AXIS, MAX_ENTRIES, MAX_TOTAL_ENTRIES, MAX_ARRAY_TEXT) == (2, 8, 64, 256, 4096)
+    assert MAX_AXIS ** MAX_DIMENSIONS == MAX_ENTRIES  # "8 entries along an axis (so 64 numbers per variable)"
+    for claim in ("at most 2 dimensions", "8 entries along an axis", "64 numbers per variable", "256\n  numbers in all",
+                  "4,096 characters of text per value"):
+        assert claim in SECTION, claim
+    assert ("| vectors and matrices | 2 dimensions, 8 entries along an axis, 256 numbers in all, 4,096 characters of "
+            "text per value | 400 naming the variable's field |") in README
+
+
+@pytest.mark.parametrize("values, message", [
+    ({f"v{index}": "[[1, 2, 3, 4, 5, 6, 7, 8]] " for index in range(32)} | {"s": "1"},
+     "The variables hold 257 numbers in all; the limit is 256, so that every circuit fits a shareable link."),
+    ({"s": "[1" + " " * (MAX_ARRAY_TEXT - 2) + "]"},
+     "The value of s is 4097 characters long; the limit for a vector or matrix is 4096."),
+    ({"s": "[[[1]]]"}, "The value of s nests lists more than 2 deep; a value is a number, a vector or a matrix."),
+])
+def test_past_each_limit_a_400_says_which_beside_the_field(client, values, message):
+    expression = " + ".join(f"sum({name})" for name in values)
+    answer = client.post("/api/graph", json={"expr": expression, **values})
+    assert answer.status_code == 400
+    error = answer.get_json()["error"]
+    assert error["message"] == message
+    assert error["field"] in values
+
+
+def test_forward_mode_with_respect_to_one_entry(client):
+    body = client.get("/api/graph", query_string={"expr": "sum(W @ x)", "W": "[[1, 2], [3, 4]]", "x": "[1, -1]",
+                                                  "wrt": "W[1,0]"}).get_json()
+    assert "`wrt=W[1,0]` gives each node d node / d W[1,0]" in SECTION.replace("\n  ", " ")
+    assert body["tangents"] == {"n0": [[0, 0], [1, 0]], "n1": [0, 0], "n2": [0, 1], "n3": 1}
+
+
+def test_the_gallery_ends_with_the_four_losses_named():
+    for example in GALLERY[-4:]:
+        assert f"`{example.expr}`" in SECTION.replace("\n", " "), example.expr
+        assert example.descent["params"]
+    assert "(its loss is the notes' 2.9)" in SECTION.replace("\n", " ")
+
+
+def test_the_property_test_is_as_described():
+    assert "1,000 random small networks" in SECTION.replace("\n", " ")
+    assert test_tensor_circuits.CASE_COUNT == 1000
+    assert (test_tensor_circuits.RELATIVE, test_tensor_circuits.TORCH_RELATIVE) == (1e-6, 1e-12)
