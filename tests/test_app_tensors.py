@@ -48,6 +48,14 @@ def circuit_of(expr, values, **options):
     return build_circuit({"expr": [expr], **{name: [text] for name, text in {**values, **options}.items()}})
 
 
+@pytest.mark.parametrize("route", ROUTES)
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("name", CIRCUITS)
+def test_no_route_fails_on_a_gallery_circuit_in_any_mode(client, name, mode, route):
+    response = client.get(f"{route}?{query(name, mode)}")
+    assert response.status_code == 200, response.get_data(as_text=True)[:500]
+
+
 @pytest.mark.parametrize("name", CIRCUITS)
 def test_the_json_gives_each_node_and_wire_its_shape_and_the_documents_numbers(client, name):
     body = client.get(f"/api/graph?{query(name)}").get_json()
@@ -142,6 +150,59 @@ def test_a_shape_mistake_is_a_400_that_names_its_field_and_place(client, values,
     assert message.replace("'", "&#39;") in page
     if field == "expr":
         assert "sum(W @ x)\n      ^</pre>" in page
+
+
+# --- the page without JavaScript -------------------------------------------------------------------
+
+def test_the_page_draws_each_inputs_value_and_gradient_as_tables(client):
+    page = client.get(f"/?{query('two-layer')}").get_data(as_text=True)
+    summary = page[page.index('<table class="numbers" id="summary">'):page.index('id="wire-table"')]
+    row = summary[summary.index('<th scope="row">W1</th>'):]
+    row = row[:row.index("</tr></tbody></table></td></tr>")]
+    assert ('<td class="value tensor-cell"><table class="tensor"><tbody><tr><td title="0.1">0.10</td>'
+            '<td title="-0.2">-0.20</td></tr>') in row
+    assert '<td class="gradient tensor-cell"><table class="tensor"><tbody><tr><td title="6.0">6.00</td>' in row
+    assert '<td title="-0.0">0.00</td>' in row  # -0.0 shown as the diagram shows it, in full on hover
+
+
+def test_the_page_flags_inf_and_nan_entry_by_entry(client):
+    page = client.get("/?" + urlencode({"expr": "sum(1/v)", "v": "[0, 2]"})).get_data(as_text=True)
+    assert '<td class="flagged" title="-inf">-inf</td><td title="-0.25">-0.25</td>' in page
+
+
+def test_the_page_chain_rule_shows_tables_and_an_array_gates_rule(client):
+    page = client.get(f"/?{query('two-layer')}").get_data(as_text=True)
+    chain = page[page.index('id="chain-rule"'):page.index('id="chain-rule-more"')]
+    # sum: upstream 1 becomes a table of ones; relu: upstream x local = downstream, entry by entry.
+    assert ('<span class="gradient number">1.00</span> → <table class="tensor gradient number"><tbody><tr>'
+            '<td>1.00</td><td>1.00</td></tr></tbody></table>') in chain
+    assert ('× <table class="tensor number"><tbody><tr><td>1.00</td><td>0.00</td><td>0.00</td></tr>'
+            '</tbody></table> = <table class="tensor gradient number"><tbody><tr><td>6.00</td><td>0.00</td>'
+            '<td>0.00</td></tr></tbody></table>') in chain
+
+
+def test_the_variable_fields_of_arrays_are_wide_text_fields_with_help(client):
+    response = client.get(f"/?{query('two-layer')}")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert ('<input id="var-W1" name="W1" value="[[0.1,-0.2],[0.3,0.4],[-0.5,0.6]]" class="array-value" '
+            'aria-describedby="array-help"') in page
+    assert 'id="array-help">A vector is a list, <code>[1, -2]</code>; a matrix is a list of its' in page
+    scalar = client.get("/?expr=(x%2By)*z&x=-2&y=5&z=-4").get_data(as_text=True)
+    assert "array-help" not in scalar and 'inputmode="decimal"' in scalar
+
+
+def test_forward_mode_offers_every_entry_of_a_vector_or_matrix(client):
+    response = client.get(f"/?{query('two-layer', 'forward-mode')}")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    select = page[page.index('<select id="option-wrt"'):]
+    select = select[:select.index("</select>")]
+    assert '<optgroup label="d/dW1, one entry">' in select
+    entries = [f"W1[{i},{j}]" for i in range(3) for j in range(2)]
+    assert "".join(f'<option value="{entry}"{" selected" if entry == "W1[1,0]" else ""}>d/d{entry}</option>'
+                   for entry in entries) in select
+    assert '<option value="x[0]">d/dx[0]</option><option value="x[1]">d/dx[1]</option>' in select
 
 
 def test_forward_mode_keeps_its_entries_on_a_page_with_a_mistake(client):
