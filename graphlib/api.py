@@ -15,7 +15,7 @@ from graphlib.codegen import chain_rules, pytorch_code, staged_python
 from graphlib.document import format_number, is_drawn_whole, steps
 from graphlib.gradcheck import check_gradients
 from graphlib.graph import Const
-from graphlib.ops import CONVENTIONS
+from graphlib.ops import CONVENTIONS, OPS
 from graphlib.symbolic import MAX_TYPESET_CHARS, NO_TIME, Written, gate_formulas, settled, symbolic_gradients, wire_formulas
 
 PRACTICE_NOTE = "Left out while practising: the gradients' values are numbers to find."
@@ -29,9 +29,11 @@ def to_json(circuit):
     order. In practice mode every number the diagram draws as "?" is null here, and so is every
     number it could be worked out from: /api/answer gives them one by one. Each node and wire has
     its `shape` ([] for a number); a vector's or matrix's numbers and texts are nested lists, and
-    a wire the diagram does not draw whole (past 4 x 4) also has the `summary` it draws."""
+    a wire the diagram does not draw whole (past 4 x 4) also has the `summary` it draws. A wired
+    operand of a gate of vectors or matrices has its `rule` and `shapes`, as explain's chain rule."""
     document = circuit.document
     graph, style = circuit.graph, circuit.style
+    rules = array_rules(circuit)
     answer = {
         "expr": graph.source,
         "value": _exact(document.output.value),
@@ -39,7 +41,7 @@ def to_json(circuit):
         "variables": {name: json_number(value) for name, value in circuit.values.items()},
         "defaults": {name: circuit.start[name] for name in circuit.defaulted},
         "output": graph.output.id,
-        "nodes": [_node_json(document, node) for node in graph.nodes],
+        "nodes": [_node_json(document, node, rules) for node in graph.nodes],
         "wires": [_wire_json(document, numbers, bool(style.practice)) for numbers in document.wires.values()],
         "steps": _steps_json(graph),
         "options": dataclasses.asdict(style),
@@ -74,7 +76,16 @@ def _exact(shown):
     return None if shown.hidden else json_number(shown.number)
 
 
-def _node_json(document, node):
+def array_rules(circuit):
+    """codegen.chain_rules of the circuit: the rule and shapes of each wire into a gate of vectors
+    or matrices (none in a circuit of numbers, which is answered without looking)."""
+    shapes = {node_id: np.shape(value) for node_id, value in circuit.evaluation.values.items()}
+    if not any(shapes.values()) and all(OPS[node.op].elementwise for node in circuit.graph.gates):
+        return {}
+    return chain_rules(circuit.graph, shapes)
+
+
+def _node_json(document, node, rules):
     head, operands = _node_facts(document.graph)[node.id]
     numbered = []
     for index, operand in operands:
@@ -88,6 +99,7 @@ def _node_json(document, node):
             "local": None if local is None else _exact(local),
             "local_text": None if local is None or local.hidden else local.text,
             "grad": _exact(document.into(node.id, index).grad),
+            **_rule_json(rules.get((node.id, index))),
         })
     trunk = document.trunk(node.id)
     return {**head, "operands": numbered, "shape": list(trunk.value.shape), "value": _exact(trunk.value),
@@ -155,7 +167,7 @@ def explain_json(circuit):
     document, graph = circuit.document, circuit.graph
     practising = bool(circuit.style.practice)
     backward = [step for step in document.steps if step.kind == "backward"]
-    rules = chain_rules(graph, {node_id: np.shape(value) for node_id, value in circuit.evaluation.values.items()})
+    rules = array_rules(circuit)
     answer = {
         "expr": graph.source,
         "chain_rule": [_chain_rule_json(document, step, rules) for step in backward],
@@ -220,9 +232,7 @@ def _chain_rule_json(document, step, rules):
             **_local_formula_json(formulas[chain.operand]),
             "downstream": _exact(document.wires[chain.wire].grad),
         }
-        if (gate.id, chain.operand) in rules:
-            operand["rule"], operand["shapes"] = rules[(gate.id, chain.operand)]
-        operands.append(operand)
+        operands.append({**operand, **_rule_json(rules.get((gate.id, chain.operand)))})
     return {
         "gate": gate.id,
         "label": gate.label,
@@ -277,6 +287,14 @@ def _gradcheck_json(check, precision):
     fields["relative_error_text"] = f"{check.relative_error:.1e}"  # as the cs231n notes quote them
     fields["kinks"] = list(check.kinks)
     return fields
+
+
+def _rule_json(rule):
+    """A wire's `rule` and `shapes` (codegen.chain_rules), where it goes into a gate of vectors or
+    matrices; nothing for a gate of numbers, whose JSON stays as it was."""
+    if rule is None:
+        return {}
+    return {"rule": rule[0], "shapes": rule[1]}
 
 
 def _local_formula_json(formulas):

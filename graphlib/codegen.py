@@ -323,7 +323,7 @@ class Contribution:
     code: str
     rule: str | None = None
     shapes: str | None = None
-    commented: bool = False  # whether the program says the shapes beside the code
+    commented: bool = False  # an array gate's rule, or a broadcast operand's sum: the shapes are said
 
 
 def _backward_lines(graph, names, shapes):
@@ -349,9 +349,10 @@ def _backward_lines(graph, names, shapes):
 
 
 def chain_rules(graph, shapes):
-    """The lecture's rule for each wire into a vector or matrix gate, by (gate id, operand), as
-    (`dW = np.outer(dh, x)`, `(3,) ⊗ (2,) → (3, 2)`) in the staged program's names; gates of
-    numbers have none (their local gradient is a number)."""
+    """The lecture's rule for each wire into an array gate, by (gate id, operand), as
+    (`dW = np.outer(dh, x)`, `(3,) ⊗ (2,) → (3, 2)`) in the staged program's names, and for each
+    wire of an operand an elementwise gate broadcast (`db = np.sum(dadd0, axis=0)`); the other
+    wires have none, their local gradient times the upstream one, entry by entry, being all."""
     names = program_names(graph, "np")
     rules = {}
     for node in graph.gates:
@@ -359,7 +360,7 @@ def chain_rules(graph, shapes):
             continue
         for index, source_id in node.sources:
             contribution = contribution_of(graph, names, shapes, node, index)
-            if contribution.rule is not None:
+            if contribution.commented:
                 rules[(node.id, index)] = (f"{names.grads[source_id]} = {contribution.rule}", contribution.shapes)
     return rules
 

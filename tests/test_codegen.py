@@ -797,45 +797,52 @@ def test_a_matrix_products_rules_are_the_lectures_with_shapes(source, point, rul
 
 
 ARRAY_RULES = [
-    pytest.param("sum(W)", dict(W=W32), "sum", ("dW = np.ones_like(W) * df", "() broadcast → (3, 2)"), id="sum"),
-    pytest.param("mean(W)", dict(W=W32), "mean",
+    pytest.param("sum(W)", dict(W=W32), "sum", 0, ("dW = np.ones_like(W) * df", "() broadcast → (3, 2)"), id="sum"),
+    pytest.param("mean(W)", dict(W=W32), "mean", 0,
                  ("dW = np.ones_like(W) * (df / W.size)", "() / 6 broadcast → (3, 2)"), id="mean"),
-    pytest.param("max(v)", dict(v=[1.0, 3.0]), "amax",
+    pytest.param("max(v)", dict(v=[1.0, 3.0]), "amax", 0,
                  ("dv = np.where(v == f, df / np.count_nonzero(v == f), 0.0)", "() to the largest → (2,)"), id="max"),
-    pytest.param("sum(sum(W, 1))", dict(W=W32), "sum_axis",
+    pytest.param("sum(sum(W, 1))", dict(W=W32), "sum_axis", 0,
                  ("dW = np.ones_like(W) * np.expand_dims(dsum0, 1)", "(3,) broadcast along axis 1 → (3, 2)"),
                  id="sum-axis"),
-    pytest.param("sum(W.T)", dict(W=W32), "transpose", ("dW = dtranspose0.T", "(2, 3).T → (3, 2)"), id="transpose"),
-    pytest.param("W[1, 0]", dict(W=W32), "index",
+    pytest.param("sum(W.T)", dict(W=W32), "transpose", 0, ("dW = dtranspose0.T", "(2, 3).T → (3, 2)"),
+                 id="transpose"),
+    pytest.param("W[1, 0]", dict(W=W32), "index", 0,
                  ("dW = np.zeros_like(W); dW[1, 0] = df", "() at [1, 0] → (3, 2)"), id="index-scatters"),
-    pytest.param("softmax(v)[0]", dict(v=[1.0, 3.0]), "softmax",
+    pytest.param("softmax(v)[0]", dict(v=[1.0, 3.0]), "softmax", 0,
                  ("dv = (dsoftmax0 - np.sum(dsoftmax0 * softmax0)) * softmax0", "(2,) and (2,) → (2,)"),
                  id="softmax"),
-    pytest.param("log_softmax(v)[0]", dict(v=[1.0, 3.0]), "log_softmax",
+    pytest.param("log_softmax(v)[0]", dict(v=[1.0, 3.0]), "log_softmax", 0,
                  ("dv = dlog_softmax0 - np.exp(log_softmax0) * np.sum(dlog_softmax0)", "(2,) and (2,) → (2,)"),
                  id="log_softmax"),
-    pytest.param("logsumexp(v)", dict(v=[1.0, 3.0]), "logsumexp",
+    pytest.param("logsumexp(v)", dict(v=[1.0, 3.0]), "logsumexp", 0,
                  ("dv = df * np.exp(v - f)", "() * (2,) → (2,)"), id="logsumexp"),
-    pytest.param("sum(relu(v))", dict(v=[1.0, -3.0]), "relu",
-                 ("dv = np.where(v <= 0.0, 0.0, drelu0)", "(2,) entry by entry → (2,)"), id="relu-masks"),
-    pytest.param("sum(v * 2)", dict(v=[1.0, -3.0]), "mul", ("dv = 2.0 * dmul0", "(2,) entry by entry → (2,)"),
-                 id="elementwise"),
+    pytest.param("sum(relu(W) * b)", dict(W=W32, b=[1.0, -3.0]), "mul", 1,
+                 ("db = np.sum(relu0 * dmul0, axis=0)", "(3, 2) summed over axis 0 → (2,)"), id="broadcast-vector"),
+    pytest.param("sum(W * k)", dict(W=W32, k=[[2.0], [-1.0], [0.5]]), "mul", 1,
+                 ("dk = np.sum(W * dmul0, axis=1).reshape((3, 1))", "(3, 2) summed over axis 1 → (3, 1)"),
+                 id="broadcast-column"),
+    pytest.param("sum(W * c)", dict(W=W32, c=2.0), "mul", 1,
+                 ("dc = np.sum(W * dmul0)", "(3, 2) summed over every entry → ()"), id="broadcast-number"),
 ]
 
 
-@pytest.mark.parametrize("source, point, op, rule", ARRAY_RULES)
-def test_every_array_gate_has_its_rule_with_shapes(source, point, op, rule):
+@pytest.mark.parametrize("source, point, op, index, rule", ARRAY_RULES)
+def test_every_array_gate_and_broadcast_has_its_rule_with_shapes(source, point, op, index, rule):
     graph = parse(source)
     point = arrays(point)
     shapes = {node_id: np.shape(value) for node_id, value in evaluate(graph, point).values.items()}
     [gate] = [node for node in graph.gates if node.op == op]
-    assert chain_rules(graph, shapes)[(gate.id, 0)] == rule
+    assert chain_rules(graph, shapes)[(gate.id, index)] == rule
 
 
-def test_gates_of_numbers_have_no_rule_but_their_local_gradient():
+def test_gates_of_numbers_and_entry_by_entry_wires_have_no_rule_but_their_local_gradient():
     graph = parse("max(x) * y + sum(x)")
     rules = chain_rules(graph, {node.id: () for node in graph.nodes})
     assert {graph.node(gate_id).op for gate_id, _ in rules} == {"amax", "sum"}
+    graph = parse("sum(relu(v) * 2)")
+    shapes = {node_id: np.shape(value) for node_id, value in evaluate(graph, {"v": np.ones(3)}).values.items()}
+    assert {graph.node(gate_id).op for gate_id, _ in chain_rules(graph, shapes)} == {"sum"}
 
 
 # Random small networks of vectors and matrices (tests/random_tensor_circuits.py), at random

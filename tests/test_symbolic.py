@@ -492,11 +492,11 @@ def test_explain_and_the_programs_answer_for_the_gallerys_networks_in_every_mode
         response = client.get(route, query_string=query)
         assert response.status_code == 200 and response.get_data(as_text=True) == body["code"][language]
     rows = [operand for row in body["chain_rule"] for operand in row["operands"]]
-    ruled = [operand for operand in rows if "rule" in operand]  # each wire into a gate of arrays
-    assert any(operand["rule"].endswith(" @ dh") or "np.outer(" in operand["rule"] or " @ " in operand["rule"]
-               for operand in ruled)
+    ruled = [operand for operand in rows if "rule" in operand]  # into an array gate, or broadcast
+    assert any("np.outer(" in operand["rule"] or " @ " in operand["rule"] for operand in ruled)
     assert all(" → " in operand["shapes"] for operand in ruled)
-    assert all(isinstance(operand["local"], float) for operand in rows if "rule" not in operand and not practice)
+    # the others: a local gradient, a number or a table, times the upstream gradient
+    assert all(operand["local"] is not None for operand in rows if "rule" not in operand and not practice)
     assert all(operand["local_formula"] != symbolic.NO_FORMULA for operand in rows)
     if practice:  # the rules and shapes stay, every number goes
         assert [row["upstream"] for row in body["chain_rule"]] == [None] * len(body["chain_rule"])
@@ -534,9 +534,12 @@ def test_readmes_vectors_and_matrices_explained_is_what_explain_answers(client):
     section = readme.split("### Vectors and matrices, explained\n", 1)[1].split("\n## ", 1)[0]
     written = " ".join(section.split())
     net = explain(client, "sum(X @ W + b)", X="[[1,2,3],[4,5,6],[0.5,-1,2],[-2,0,1]]", W=W32, b="[0.5,-0.5]")
-    rules = {operand["rule"]: operand["shapes"] for row in net["chain_rule"] for operand in row["operands"]}
+    rules = {operand["rule"]: operand["shapes"] for row in net["chain_rule"] for operand in row["operands"]
+             if "rule" in operand}
     assert rules["db = np.sum(dadd0, axis=0)"] == "(4, 2) summed over axis 0 → (2,)"
     assert "(`db = np.sum(dadd0, axis=0)`, `(4, 2) summed over axis 0 → (2,)`)" in written
+    assert set(rules) == {"dadd0 = np.ones_like(add0) * df", "dX = dmatmul0 @ W.T", "dW = X.T @ dmatmul0",
+                          "db = np.sum(dadd0, axis=0)"}  # none for dmatmul0, entry by entry
     product = explain(client, "h = W @ x; sum(h)", W=W32, x="[1,-2]")
     for row in product["chain_rule"]:
         for operand in row["operands"]:

@@ -32,7 +32,7 @@ function gateBody(step, m, intuition) {
     const local = operand.local_text;
     return h("tr", null,
       h("td", { class: "operand", "data-label": "input" }, formula(name, operand.symbol_latex), " = ", code(source)),
-      h("td", { class: "local", "data-label": "local gradient" }, localFormula(operand), ` = ${local}`),
+      h("td", { class: "local", "data-label": "local gradient" }, localFormula(operand), ` = ${local}`, ...ruleOf(operand)),
       h("td", { class: "chain", "data-label": "chain rule" },
         numberSpan(upstream, fullNumber(m, m.trunks.get(gate.id), "grad"), "gradient"), " × ", numberSpan(local), " = ",
         numberSpan(wire.grad, fullNumber(m, wire, "grad"), "gradient")));
@@ -42,6 +42,13 @@ function gateBody(step, m, intuition) {
   rows[0].prepend(header);
   if (intuition) rows.push(h("tr", { class: "intuition" }, h("td", { colspan: "3" }, intuition)));
   return h("tbody", { "data-gate": gate.id }, rows);
+}
+
+/** A wire into a gate of vectors or matrices: its gradient as the staged code computes it, with the
+ * shapes it maps (dW = np.outer(dh, x), (3,) ⊗ (2,) → (3, 2)), as the template writes it. */
+function ruleOf(operand) {
+  if (!operand.rule) return [];
+  return [h("span", { class: "rule" }, code(operand.rule), " ", h("span", { class: "rule-shapes" }, operand.shapes))];
 }
 
 function forkBody(source, m) {
