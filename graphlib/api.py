@@ -79,10 +79,15 @@ def _exact(shown):
 def array_rules(circuit):
     """codegen.chain_rules of the circuit: the rule and shapes of each wire into a gate of vectors
     or matrices (none in a circuit of numbers, which is answered without looking)."""
-    shapes = {node_id: np.shape(value) for node_id, value in circuit.evaluation.values.items()}
-    if not any(shapes.values()) and all(OPS[node.op].elementwise for node in circuit.graph.gates):
+    shapes = tuple((node_id, np.shape(value)) for node_id, value in circuit.evaluation.values.items())
+    if not any(shape for _, shape in shapes) and all(OPS[node.op].elementwise for node in circuit.graph.gates):
         return {}
-    return chain_rules(circuit.graph, shapes)
+    return _chain_rules(circuit.graph, shapes)
+
+
+@functools.lru_cache(maxsize=512)  # as many as parsed graphs are kept: a slider keeps the shapes
+def _chain_rules(graph, shapes):
+    return chain_rules(graph, dict(shapes))
 
 
 def _node_json(document, node, rules):
