@@ -15,6 +15,7 @@ import pytest
 from graphlib.api import json_number
 from graphlib.circuit import build_circuit
 from graphlib.document import format_value, summary_text
+from graphlib.gallery import GALLERY
 
 # The four gallery circuits (item 4), with the values of its 2-layer net.
 CIRCUITS = {
@@ -54,6 +55,24 @@ def circuit_of(expr, values, **options):
 def test_no_route_fails_on_a_gallery_circuit_in_any_mode(client, name, mode, route):
     response = client.get(f"{route}?{query(name, mode)}")
     assert response.status_code == 200, response.get_data(as_text=True)[:500]
+
+
+NETWORKS = [example for example in GALLERY if "[" in "".join(example.values.values())]
+
+
+@pytest.mark.parametrize("route", ROUTES)
+@pytest.mark.parametrize("mode", ["", "&practice=values", "&practice=grads", "&steps=3"])
+@pytest.mark.parametrize("example", NETWORKS, ids=lambda example: example.slug)
+def test_no_route_fails_on_the_gallerys_networks_with_their_gradient_descent(client, example, mode, route):
+    response = client.get(f"{route}?{example.query}{mode}")
+    assert response.status_code == 200, response.get_data(as_text=True)[:500]
+    if route == "/api/graph" and mode == "&steps=3":
+        losses = response.get_json()["descent"]["losses"]
+        assert len(losses) == 4 and losses[-1] < losses[0]  # the loss falls
+
+
+def test_the_gallery_has_the_four_networks():
+    assert [example.expr for example in NETWORKS] == [expr for expr, _ in CIRCUITS.values()]
 
 
 @pytest.mark.parametrize("name", CIRCUITS)

@@ -42,10 +42,20 @@ export function explainStep(step, m) {
   h("ul", { class: "chain-rule" }, lines)];
 }
 
-/** upstream × local = downstream, each number kept on one line. */
+/** upstream × local = downstream, each number kept on one line (entry by entry for vectors and
+ * matrices). An array gate's local gradient is a rule, not numbers (`local` null): upstream →
+ * downstream by its formula. */
 function chain(upstream, local, downstream) {
+  if (local === null) {
+    return h("span", { class: "chain" }, "upstream ", numberSpan(upstream), " → ", numberSpan(downstream));
+  }
   return h("span", { class: "chain" }, "upstream ", numberSpan(upstream), " × local ", numberSpan(local), " = ",
     numberSpan(downstream));
+}
+
+/** " = " and the local gradient's numbers, where a gate has them (not an array gate's rule). */
+function localNumbers(operand) {
+  return operand.local_text === null ? [] : [" = ", numberSpan(operand.local_text)];
 }
 
 /** The branches' gradients added up at a fork. */
@@ -68,12 +78,13 @@ export function describeGate(gate, m) {
   const wire = m.trunks.get(gate.id);
   const upstream = wire.grad;
   const locals = wiredOperands(gate).map(({ operand, index, name }) => h("li", null,
-    localFormula(operand), " = ", numberSpan(operand.local_text),
+    localFormula(operand), ...localNumbers(operand),
     "; ", formula(name, operand.symbol_latex), " = ", code(m.nodes.get(operand.node).expr), " gets ",
     chain(upstream, operand.local_text, m.wireInto(gate, index, operand.node).grad)));
   return [h("h3", null, "Gate ", code(gate.label)), h("dl", null,
     wideRow("computes", code(gate.expr)),
     row("formula", formula(gate.formula, gate.formula_latex)),
+    shapeRow(wire),
     row("value", numberSpan(wire.value, fullNumber(m, wire, "value"), "value")),
     row("gradient", numberSpan(upstream, fullNumber(m, wire, "grad"), "gradient")),
     tangentRow(wire, m),
@@ -83,7 +94,7 @@ export function describeGate(gate, m) {
 /** A wire: what it carries, its numbers, and where its gradient comes from. */
 export function describeWire(wire, m) {
   const source = m.nodes.get(wire.node);
-  const rows = [wideRow("carries", code(source.expr)),
+  const rows = [wideRow("carries", code(source.expr)), shapeRow(wire),
     row("value", numberSpan(wire.value, fullNumber(m, wire, "value"), "value")),
     row("gradient", numberSpan(wire.grad, fullNumber(m, wire, "grad"), "gradient")), tangentRow(wire, m)];
   const forks = m.branchesOf.get(wire.node) || [];
@@ -98,12 +109,19 @@ export function describeWire(wire, m) {
     const local = use.operand.local_text;
     rows.push(wideRow("into", "gate ", code(use.gate.label), " as ", formula(name, use.operand.symbol_latex), " (",
       formula(use.gate.formula, use.gate.formula_latex), ")"),
-      wideRow("local gradient", localFormula(use.operand), " = ", numberSpan(local)),
+      wideRow("local gradient", localFormula(use.operand), ...localNumbers(use.operand)),
       wideRow("chain rule", chain(m.trunks.get(use.gate.id).grad, local, wire.grad)));
   }
   const what = code(source.op === "input" ? source.label : source.expr);
   const title = wire.consumer === null ? ["Wire ", what] : ["Branch of ", what, " into gate ", code(m.nodes.get(wire.consumer).label)];
   return [h("h3", null, ...title), h("dl", null, ...rows.flat())];
+}
+
+/** A vector's or matrix's shape, as NumPy writes it; nothing for a number. The value and
+ * gradient rows below show its whole tables, also past the 4 x 4 the diagram draws. */
+function shapeRow(wire) {
+  if (!wire.shape.length) return [];
+  return row("shape", code(`(${wire.shape.join(", ")}${wire.shape.length === 1 ? "," : ""})`));
 }
 
 /** Forward mode's number for a wire, as a row of the inspect panel, when it is on. */

@@ -5,7 +5,8 @@ import { readingOrder } from "./circuit.js";
 import { Zoom } from "./zoom.js";
 import { isHidden } from "./practice.js";
 import { page, state } from "./state.js";
-import { isFlagged, known } from "./answers.js";
+import { entryAt, isFlagged, known } from "./answers.js";
+import { isFlaggedText, numberText } from "./numbers.js";
 import { pause } from "./stepper.js";
 
 const ZOOM_ACTIONS = {
@@ -67,6 +68,10 @@ function readWires(svg, withTangents) {
   const kinds = withTangents ? ["value", "grad", "tangent"] : ["value", "grad"];
   const parts = new Map();
   for (const group of $$("g.wire", svg)) {
+    if ($("text.entry, text.summary", group)) {
+      parts.set(group.id, readArrayWire(group, kinds));
+      continue;
+    }
     const texts = $$("text", group).slice(-kinds.length);
     const part = { group };
     kinds.forEach((kind, index) => {
@@ -84,6 +89,39 @@ function readWires(svg, withTangents) {
   return parts;
 }
 
+/** A vector's or matrix's wire: per kind its entries' texts (`index` [i] or [i, j], from their
+ * ids, wire-n3-value-1-0) with their cells, or past 4 x 4 its summary's (`index` null). */
+function readArrayWire(group, kinds) {
+  const part = { group, entries: {} };
+  for (const kind of kinds) {
+    part.entries[kind] = $$(`text.entry-${kind}, text.summary-${kind}`, group).map((text) => {
+      const cell = text.previousElementSibling;
+      const isEntry = text.classList.contains("entry");
+      if (isEntry) alignRightInCell(text, cell);
+      else centreInCell(text, cell);
+      cell.classList.add("cell");
+      text.classList.add("num-" + kind);
+      const index = isEntry ? text.id.slice(`${group.id}-${kind}-`.length).split("-").map(Number) : null;
+      return { text, cell, index };
+    });
+  }
+  // The wire itself: the first filled box after the value's texts (past a bracket's lines).
+  let line = part.entries.value.at(-1).text.nextElementSibling;
+  while (line && !(line.localName === "polygon" && line.getAttribute("fill") !== "transparent")) line = line.nextElementSibling;
+  if (line) line.classList.add("line");
+  return part;
+}
+
+const ENTRY_PADDING = 2; // points between an entry and its cell's edge (render.py's cellpadding)
+
+/** A vector's or matrix's entries stay right-aligned in their column when patched. */
+function alignRightInCell(text, cell) {
+  const xs = (cell.getAttribute("points") || "").trim().split(/\s+/).map((point) => parseFloat(point.split(",")[0]));
+  if (xs.length < 2 || xs.some(Number.isNaN)) return;
+  text.setAttribute("x", Math.max(...xs) - ENTRY_PADDING);
+  text.setAttribute("text-anchor", "end");
+}
+
 /** Numbers are drawn from their cell's centre, so that a longer number patched in later stays
  * centred over its wire instead of running into the next one. */
 function centreInCell(text, cell) {
@@ -98,6 +136,10 @@ export function patchNumbers(data) {
   for (const wire of data.wires) {
     const part = state.parts.get(wire.id);
     if (!part) continue;
+    if (part.entries) {
+      patchArray(part, wire);
+      continue;
+    }
     ["value", "grad"].forEach((kind) => {
       // While practising, a number to find stays "?" (as the server drew it) until found.
       const text = known(wire, kind);
@@ -106,6 +148,21 @@ export function patchNumbers(data) {
     });
     if (part.tangent && "tangent" in wire) setNumber(part.tangent, part.tangentCell, wire.tangent, wire.flagged[2]);
   }
+}
+
+/** A vector's or matrix's entries, each as known (a number to find stays "?"), or its summary. */
+function patchArray(part, wire) {
+  Object.entries(part.entries).forEach(([kind, entries]) => {
+    const texts = known(wire, kind);
+    const order = ["value", "grad", "tangent"].indexOf(kind);
+    for (const { text, cell, index } of entries) {
+      const summary = wire.summary ? wire.summary[order] : null;
+      const shown = (index === null ? summary : texts === null ? null : entryAt(texts, index)) ?? "?";
+      const flagged = index === null ? shown !== "?" && wire.flagged[order] : isFlaggedText(shown);
+      setNumber(text, cell, shown, flagged);
+      text.classList.toggle("answered", shown !== "?" && isHidden(wire, kind));
+    }
+  });
 }
 
 function setNumber(text, cell, shown, flagged) {
@@ -122,8 +179,8 @@ export function labelSvg() {
   const { data, nodes } = state.model;
   const svg = $("svg", page.diagram);
   const output = state.model.trunks.get(data.output);
-  const numbers = (wire) => `value ${known(wire, "value") ?? "?"}, gradient ${known(wire, "grad") ?? "?"}`;
-  svg.setAttribute("aria-label", `Circuit of ${data.expr}: output ${known(output, "value") ?? "?"}, gradient ${output.grad}`);
+  const numbers = (wire) => `value ${numberText(known(wire, "value"))}, gradient ${numberText(known(wire, "grad"))}`;
+  svg.setAttribute("aria-label", `Circuit of ${data.expr}: output ${numberText(known(output, "value"))}, gradient ${output.grad}`);
   for (const node of data.nodes) {
     const gate = document.getElementById("gate-" + node.id);
     const wire = state.model.trunks.get(node.id);

@@ -10,7 +10,7 @@
 import { code, h } from "./dom.js";
 import { nodeName } from "./circuit.js";
 import { formula, localFormula } from "./formula.js";
-import { fullNumber, numberSpan, reprLikePython } from "./numbers.js";
+import { fullNumber, numberSpan, numberTable, reprLikePython } from "./numbers.js";
 
 /** One <tbody> per gate in backward order, and after the gate whose branch completes a fork, the
  * fork's sum (the step-through's order, as the server's document gives it). */
@@ -30,11 +30,14 @@ function gateBody(step, m, intuition) {
   const rows = step.chains.map(({ operand, name, wire }) => {
     const source = nodeName(m.nodes.get(operand.node));
     const local = operand.local_text;
+    // An array gate's local gradient is a rule (null): upstream → downstream by its formula.
+    const localNumbers = local === null ? [] : Array.isArray(local) ? [" = ", numberTable(local)] : [` = ${local}`];
     return h("tr", null,
       h("td", { class: "operand", "data-label": "input" }, formula(name, operand.symbol_latex), " = ", code(source)),
-      h("td", { class: "local", "data-label": "local gradient" }, localFormula(operand), ` = ${local}`, ...ruleOf(operand)),
+      h("td", { class: "local", "data-label": "local gradient" }, localFormula(operand), ...localNumbers, ...ruleOf(operand)),
       h("td", { class: "chain", "data-label": "chain rule" },
-        numberSpan(upstream, fullNumber(m, m.trunks.get(gate.id), "grad"), "gradient"), " × ", numberSpan(local), " = ",
+        numberSpan(upstream, fullNumber(m, m.trunks.get(gate.id), "grad"), "gradient"),
+        ...(local === null ? [" → "] : [" × ", numberSpan(local), " = "]),
         numberSpan(wire.grad, fullNumber(m, wire, "grad"), "gradient")));
   });
   const header = h("th", { scope: "rowgroup", rowspan: String(rows.length + (intuition ? 1 : 0)), class: "gate-cell" },

@@ -5,7 +5,7 @@ import { enhanceExpressionField, fitRows } from "./editor.js";
 import { page, state } from "./state.js";
 import { schedule } from "./schedule.js";
 import { DARK_DEVICE, applyPageOptions, deviceTheme } from "./theme.js";
-import { fillWrt, setVariable, variableField, variableFields } from "./variables.js";
+import { fillWrt, setVariable, textShape, variableField, variableFields } from "./variables.js";
 import { applyPracticeControls } from "./practice-page.js";
 import { stopStepping } from "./stepper.js";
 import { unpin } from "./inspect.js";
@@ -49,11 +49,15 @@ function optionSelects() {
 }
 
 /** What the drawing's layout depends on: everything but the numbers, which the variables'
- * values and gradient descent's fields choose. */
+ * values and gradient descent's fields choose (but for the shapes of vectors and matrices). */
 export function layoutKey(query) {
   const params = new URLSearchParams(drawnQuery(query));
   const fields = layoutFields().filter((name) => !DESCENT_FIELDS.includes(name));
-  return [...fields, ...state.extras.keys()].map((name) => params.get(name) || "").join("\n");
+  // A vector's or matrix's shape is the size of its table in the drawing.
+  const shapes = variableFields().map((field) => field.dataset.variable)
+    .filter((name) => (params.get(name) || "").trim().startsWith("["))
+    .map((name) => `${name} ${textShape(params.get(name))}`);
+  return [...fields, ...state.extras.keys()].map((name) => params.get(name) || "").concat(shapes).join("\n");
 }
 
 /** The query as the drawing is asked for: with the device's theme where the link has none. The

@@ -3,7 +3,9 @@
 import { $, $$, h } from "./dom.js";
 import { KIND_NAMES, askedKind, hint } from "./practice.js";
 import { page, state } from "./state.js";
-import { answerKey, exerciseKey, fillFoundNumbers, isFlagged, known } from "./answers.js";
+import { answerKey, entryAt, entryIndices, exerciseKey, fillFoundNumbers, isFlagged, known } from "./answers.js";
+import { isFlaggedText, numberTable } from "./numbers.js";
+import { answerCells, entryOf, markAnswer, markEntries, markInput } from "./practice-fields.js";
 import { askServer, request } from "./request.js";
 import { showGeneralError } from "./errors.js";
 import { schedule } from "./schedule.js";
@@ -83,20 +85,6 @@ function buildPracticeTable(mode) {
   $("tbody", page.practiceTable).replaceChildren(...rows);
 }
 
-/** A row's value and gradient cells: the one asked for is an input, the other given. */
-function answerCells(wire, asked, name) {
-  return ["value", "grad"].map((kind) => {
-    const cell = { class: kind === "grad" ? "gradient" : "value", "data-label": KIND_NAMES[kind] };
-    if (kind !== asked) return h("td", { ...cell, "data-given": kind });
-    const input = h("input", { class: "answer", "data-wire": wire.id, "data-kind": kind, inputmode: "decimal",
-      autocomplete: "off", spellcheck: "false", size: "7", "aria-label": `${KIND_NAMES[kind]} of ${name}`,
-      "aria-describedby": "mark-" + wire.id });
-    const entry = state.answers.get(answerKey(wire, kind));
-    input.value = entry ? entry.typed : "";
-    return h("td", cell, input);
-  });
-}
-
 /** The given numbers (they change as values scrub), each answer's mark, the score, open hints. */
 function refreshPractice() {
   let asked = 0;
@@ -107,16 +95,18 @@ function refreshPractice() {
     for (const cell of $$("td[data-given]", row)) {
       const kind = cell.dataset.given;
       const text = known(wire, kind);
-      cell.textContent = text ?? "?";
-      cell.classList.toggle("flagged", text !== null && isFlagged(wire, kind));
+      if (Array.isArray(text)) cell.replaceChildren(numberTable(text));
+      else cell.textContent = text ?? "?";
+      cell.classList.toggle("flagged", text !== null && !Array.isArray(text) && isFlagged(wire, kind));
     }
     const kind = askedKind(state.model, wire);
     if (!kind) continue;
-    asked += 1;
-    const entry = state.answers.get(answerKey(wire, kind));
-    if (entry && entry.revealed) shown += 1;
-    else if (entry && entry.right === true) found += 1;
-    markAnswer(row, entry || null);
+    const entries = $$("input.answer", row).map((input) => state.answers.get(answerKey(wire, kind, state.data, entryOf(input))));
+    asked += entries.length;
+    shown += entries.filter((entry) => entry && entry.revealed).length;
+    found += entries.filter((entry) => entry && !entry.revealed && entry.right === true).length;
+    if (wire.shape.length) markEntries(row, entries);
+    else markAnswer(row, entries[0] || null);
   }
   const allGiven = state.data.options.practice === "grads" ? ": every number is on the diagram now." : ".";
   page.practiceScore.textContent = found === asked
@@ -125,29 +115,14 @@ function refreshPractice() {
   for (const row of $$(".hint-row:not([hidden])", page.practiceTable)) fillHint(row);
 }
 
-/** Right, wrong or shown in words and a sign, not in colour alone. */
-function markAnswer(row, entry) {
-  const mark = $(".mark", row);
-  const input = $("input.answer", row);
-  const result = entry && !entry.revealed ? entry.right : null;
-  mark.className = "mark" + (result === true ? " right" : result === false ? " wrong" : "");
-  mark.textContent = entry && entry.revealed ? "shown" : result === true ? "✓ right" : result === false ? "✗ not yet" : "";
-  if (entry && entry.revealed) {
-    input.value = entry.shown;
-    input.readOnly = true;
-  }
-  input.classList.toggle("right", result === true || Boolean(entry && entry.revealed));
-  if (result === false) input.setAttribute("aria-invalid", "true");
-  else input.removeAttribute("aria-invalid");
-}
-
 /** Sends what was typed to the server to check, and shows a right answer everywhere its "?"
  * was. Returns whether it was right. */
 async function checkField(input) {
   const data = state.data;
   const wire = state.model.wires.get(input.dataset.wire);
   const kind = input.dataset.kind;
-  const key = answerKey(wire, kind, data);
+  const entry = entryOf(input);
+  const key = answerKey(wire, kind, data, entry);
   const typed = input.value;
   const before = state.answers.get(key);
   if (before && (before.revealed || before.typed === typed)) return before.right === true;
@@ -156,9 +131,10 @@ async function checkField(input) {
     refreshAnswers();
     return false;
   }
-  const answer = await askServer("/api/check", state.query, { wire: wire.id, kind, answer: typed });
+  const question = entry === null ? { wire: wire.id, kind, answer: typed } : { wire: wire.id, kind, entry, answer: typed };
+  const answer = await askServer("/api/check", state.query, question);
   if (!answer.ok) {
-    $(".mark", input.closest("tr")).textContent = answer.error.message;
+    $(".mark", input.closest("tr[data-wire]")).textContent = answer.error.message;
     return false;
   }
   if (input.value !== typed) return false; // typed on meanwhile: that text is checked next
@@ -178,10 +154,17 @@ async function reveal(wireId) {
     return;
   }
   for (const { wire, kind, shown, flagged, number } of answer.body.answers) {
-    const key = answerKey(state.model.wires.get(wire) || { id: wire }, kind, data);
-    const before = state.answers.get(key);
-    if (before && before.right === true) continue; // found before it was asked for
-    state.answers.set(key, { typed: before ? before.typed : "", right: null, shown, flagged, number, revealed: true });
+    const drawn = state.model.wires.get(wire) || { id: wire, shape: [] };
+    // A vector's or matrix's whole table is shown: each entry as if answered on its own.
+    const found = drawn.shape.length
+      ? entryIndices(drawn.shape).map((index) => [index, entryAt(shown, index), isFlaggedText(entryAt(shown, index)), entryAt(number, index)])
+      : [[null, shown, flagged, number]];
+    for (const [index, text, isFlagged, full] of found) {
+      const key = answerKey(drawn, kind, data, index);
+      const before = state.answers.get(key);
+      if (before && before.right === true) continue; // found before it was asked for
+      state.answers.set(key, { typed: before ? before.typed : "", right: null, shown: text, flagged: isFlagged, number: full, revealed: true });
+    }
   }
   refreshAnswers();
 }
@@ -196,12 +179,14 @@ function refreshAnswers() {
   refreshInspect();
 }
 
-/** A fresh worksheet: the next seed, and the values the server draws from it put into the
+/** A fresh worksheet: the next seed, and the numbers the server draws from it put into the
  * fields (so that the link names them; explicit values win over the seed). */
 async function newValues() {
   const params = new URLSearchParams(state.query);
   const seed = String((Number(params.get("seed")) || 0) + 1);
-  for (const field of variableFields()) params.delete(field.dataset.variable);
+  // A seed draws numbers only: a vector or matrix keeps its values (its shape is the circuit's).
+  const drawn = variableFields().filter((field) => !field.classList.contains("array-field"));
+  for (const field of drawn) params.delete(field.dataset.variable);
   params.set("seed", seed);
   const answer = await request("/api/graph?" + params, "json");
   if (!answer.ok) {
@@ -209,7 +194,7 @@ async function newValues() {
     return;
   }
   state.extras.set("seed", seed);
-  for (const field of variableFields()) {
+  for (const field of drawn) {
     const name = field.dataset.variable;
     if (!(name in answer.body.variables)) continue;
     setVariable(field, String(answer.body.variables[name]));
@@ -251,7 +236,9 @@ export function setUpPractice() {
     if (event.target.matches("input.answer")) checkField(event.target);
   });
   page.practiceTable.addEventListener("input", (event) => {
-    if (event.target.matches("input.answer")) markAnswer(event.target.closest("tr"), null);
+    if (!event.target.matches("input.answer")) return;
+    if (entryOf(event.target)) markInput(event.target, null);
+    else markAnswer(event.target.closest("tr"), null);
   });
   page.practiceTable.addEventListener("keydown", async (event) => {
     if (event.key !== "Enter" || !event.target.matches("input.answer")) return;

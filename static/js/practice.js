@@ -12,6 +12,7 @@
 
 import { code, h } from "./dom.js";
 import { nodeName, useOf, wiredOperands } from "./circuit.js";
+import { numberTable } from "./numbers.js";
 
 const KINDS = ["value", "grad"]; // the order of wires[].hidden (and of .flagged)
 export const KIND_NAMES = { value: "value", grad: "gradient" };
@@ -34,7 +35,9 @@ export function hint(m, wire, kind, known) {
 }
 
 const toFind = () => h("span", { class: "to-find" }, "?");
-const shownOr = (text, kind) => (text === null ? toFind() : h("span", { class: kind === "grad" ? "gradient" : "value" }, text));
+const shownOr = (text, kind) => (text === null ? toFind()
+  : Array.isArray(text) ? numberTable(text, null, kind === "grad" ? "gradient" : "value")
+  : h("span", { class: kind === "grad" ? "gradient" : "value" }, text));
 
 function gradientHint(m, wire, known) {
   const node = m.nodes.get(wire.node);

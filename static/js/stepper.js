@@ -110,18 +110,26 @@ function markNumbers(current) {
     step.grads.forEach((id) => grads.add(id));
   });
   for (const [id, part] of state.parts) {
-    const rows = [[values, current.values, part.value, part.valueCell], [grads, current.grads, part.grad, part.gradCell]];
     // Forward mode's tangents are computed in the forward pass, alongside the values.
-    if (part.tangent) rows.push([values, current.values, part.tangent, part.tangentCell]);
-    for (const [known, justNow, text, cell] of rows) {
-      if (!known.has(id)) {
-        text.classList.add("step-hidden");
-        cell.classList.add("step-hidden");
-      } else if (justNow.includes(id)) {
-        text.classList.add("just-shown");
+    const rows = [[values, current.values, "value"], [grads, current.grads, "grad"], [values, current.values, "tangent"]];
+    for (const [known, justNow, kind] of rows) {
+      for (const [text, cell] of numberElements(part, kind)) {
+        if (!known.has(id)) {
+          text.classList.add("step-hidden");
+          cell.classList.add("step-hidden");
+        } else if (justNow.includes(id)) {
+          text.classList.add("just-shown");
+        }
       }
     }
   }
+}
+
+/** A wire's texts of one kind with their cells (diagram.js's readWires): its number's, or
+ * each entry's of a vector or matrix (or its summary's). */
+function numberElements(part, kind) {
+  if (part.entries) return (part.entries[kind] || []).map(({ text, cell }) => [text, cell]);
+  return part[kind] ? [[part[kind], part[kind + "Cell"]]] : [];
 }
 
 /** The gates not computed yet are pending; the step's own gate is current. */

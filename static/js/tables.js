@@ -2,7 +2,7 @@
 
 import { $, code, h } from "./dom.js";
 import { nodeName } from "./circuit.js";
-import { fullNumber } from "./numbers.js";
+import { fullNumber, numberTable } from "./numbers.js";
 import { page, state } from "./state.js";
 import { known, practising } from "./answers.js";
 
@@ -22,6 +22,10 @@ export function fillSummary() {
 function numberCell(wire, kind) {
   const index = ["value", "grad", "tangent"].indexOf(kind);
   const text = known(wire, kind);
+  if (Array.isArray(text)) { // a vector or matrix: its table, flagged entry by entry
+    return h("td", { class: (kind === "grad" ? "gradient" : kind) + " tensor-cell" },
+      numberTable(text, fullNumber(state.model, wire, kind)));
+  }
   return h("td", { class: (kind === "grad" ? "gradient" : kind) + (text !== null && wire.flagged[index] ? " flagged" : ""),
     title: text === null ? null : fullNumber(state.model, wire, kind) }, text ?? "?");
 }

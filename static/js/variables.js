@@ -1,6 +1,6 @@
 // The variables' fields and sliders: one per input of the expression, in its order, keeping what was typed.
 
-import { $, $$, h } from "./dom.js";
+import { $, $$, code, h } from "./dom.js";
 import { page, state } from "./state.js";
 import { schedule } from "./schedule.js";
 
@@ -37,21 +37,49 @@ export function syncVariables(data) {
     if (fields[index] !== field) page.variables.insertBefore(field, fields[index] || null);
   });
   page.variables.hidden = names.length === 0;
+  showArrayHelp();
   fillWrt();
   return remembered;
 }
 
-/** Forward mode's choices are the inputs; the choice stays while its input does. */
+/** Forward mode's choices are the inputs, and of a vector or matrix each entry (`W[1,0]`), as
+ * the template writes them; the choice stays while its input (and entry) does. */
 export function fillWrt(chosen) {
   const select = page.form.elements.namedItem("wrt");
   if (!select) return;
   const wanted = chosen === undefined ? select.value : chosen;
-  const names = variableFields().map((field) => field.dataset.variable);
-  if (names.join() !== Array.from(select.options).slice(1).map((option) => option.value).join()) {
-    select.replaceChildren(h("option", { value: "" }, "off"), ...names.map((name) => h("option", { value: name }, "d/d" + name)));
+  const choices = variableFields().map((field) => [field.dataset.variable, wrtEntries(field)]);
+  const values = choices.flatMap(([name, entries]) => entries.length ? entries : [name]);
+  if (values.join() !== Array.from(select.options).slice(1).map((option) => option.value).join()) {
+    select.replaceChildren(h("option", { value: "" }, "off"), ...choices.map(([name, entries]) => entries.length
+      ? h("optgroup", { label: `d/d${name}, one entry` }, entries.map((entry) => h("option", { value: entry }, "d/d" + entry)))
+      : h("option", { value: name }, "d/d" + name)));
   }
-  select.value = names.includes(wanted) ? wanted : "";
+  select.value = values.includes(wanted) ? wanted : "";
 }
+
+/** A vector's or matrix's entries as forward mode names them (x[1], W[1,0]); none for a number. */
+function wrtEntries(field) {
+  const name = field.dataset.variable;
+  const shape = textShape($("input[name]", field).value);
+  if (shape.length === 1) return Array.from({ length: shape[0] }, (_, i) => `${name}[${i}]`);
+  if (shape.length === 2) {
+    return Array.from({ length: shape[0] * shape[1] }, (_, k) => `${name}[${Math.floor(k / shape[1])},${k % shape[1]}]`);
+  }
+  return [];
+}
+
+/** The shape of a value as typed: [] for a number, [n] for [1, -2], [m, n] for [[1, 2], [3, 4]]
+ * (rows of the first's length; the server checks the rest). */
+export function textShape(text) {
+  const compact = text.replace(/\s+/g, "");
+  if (!compact.startsWith("[")) return [];
+  if (!compact.startsWith("[[")) return [compact.slice(1, -1).split(",").length];
+  const rows = compact.slice(2, -2).split("],[");
+  return [rows.length, rows[0].split(",").length];
+}
+
+const isArrayText = (text) => text.trim().startsWith("[");
 
 /** A variable's field, as the template draws it, plus its slider. */
 export function variableField(name, text, isDefault) {
@@ -64,12 +92,14 @@ export function variableField(name, text, isDefault) {
   return field;
 }
 
-/** A field's slider, and the redraws that follow both. */
+/** A field's slider, and the redraws that follow both. A vector or matrix has no slider: its
+ * field is a wide text field (fitArrayField). */
 export function enhanceVariable(field) {
   const input = $("input[name]", field);
   const slider = h("input", { type: "range", class: "scrub", "aria-label": field.dataset.variable + " slider", tabindex: "0" });
   fitSlider(slider, input.value, true);
   input.after(slider);
+  fitArrayField(field);
   slider.addEventListener("input", () => {
     input.value = slider.value; // the browser's own decimal text of the slider's position
     markEdited(field);
@@ -78,8 +108,45 @@ export function enhanceVariable(field) {
   input.addEventListener("input", () => {
     markEdited(field);
     fitSlider(slider, input.value, false);
+    fitArrayField(field);
     schedule(VALUE_TYPE_DELAY_MS, "merge");
   });
+}
+
+/** A field holding a vector or matrix ([1, -2], [[1, 2], [3, 4]]) as the template draws it: wide,
+ * with a keyboard that has brackets and commas, no slider, and the help that says how to write
+ * one; a number's field as before. */
+function fitArrayField(field) {
+  const input = $("input[name]", field);
+  const isArray = isArrayText(input.value);
+  if (field.classList.contains("array-field") !== isArray) {
+    field.classList.toggle("array-field", isArray);
+    input.classList.toggle("array-value", isArray);
+    if (isArray) input.removeAttribute("inputmode");
+    else input.setAttribute("inputmode", "decimal");
+  }
+  input.size = isArray ? Math.min(Math.max(input.value.length + 1, 12), 40) : 8; // as the template sizes it
+  $("input.scrub", field).hidden = isArray;
+  if (isArray) input.setAttribute("aria-describedby", "array-help");
+  else input.removeAttribute("aria-describedby");
+  showArrayHelp();
+}
+
+/** The help on writing a vector or matrix, under the fields while one holds one (the template's words). */
+function showArrayHelp() {
+  const wanted = variableFields().some((field) => field.classList.contains("array-field"));
+  const help = $("#array-help");
+  if (!wanted) {
+    if (help) help.remove();
+    return;
+  }
+  if (help) {
+    if (help.nextElementSibling) page.variables.append(help); // after the fields, which may have been added since
+    return;
+  }
+  page.variables.append(h("p", { class: "field-help", id: "array-help" }, "A vector is a list, ", code("[1, -2]"),
+    "; a matrix is a list of its rows, ", code("[[0.1, -0.2], [0.3, 0.4]]"), " (3 rows of 2 numbers: ",
+    code("[[1, 2], [3, 4], [5, 6]]"), ")."));
 }
 
 /** A field's text is the reader's now: remembered, and no longer marked "default". */
@@ -94,6 +161,7 @@ export function setVariable(field, text) {
   const input = $("input[name]", field);
   input.value = text;
   fitSlider($("input.scrub", field), input.value, false);
+  fitArrayField(field);
 }
 
 /** Sets the slider to the typed value; its range is ±10^k around zero, wide enough for the
