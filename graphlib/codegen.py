@@ -48,7 +48,7 @@ import numpy as np
 from graphlib.arrays import shape_text
 from graphlib.gatecode import ArrayGate, Masked, Route, number_literal
 from graphlib.graph import Const
-from graphlib.ops import OpsView
+from graphlib.ops import OPS, OpsView
 from graphlib.shapes import node_shapes
 
 # Each gate's code, as its entry of ops.OPS holds it.
@@ -81,7 +81,7 @@ def staged_python(graph, inputs):
     lines = _header(graph, names, "# Staged computation of {}, in the style of the cs231n notes.",
                     "numpy", "np")
     helpers = _helpers(graph)
-    shapes = node_shapes(graph, inputs)
+    shapes = _shapes(graph, inputs)
     for helper in helpers:
         lines += ["", "", HELPERS[helper].rstrip("\n")]
     if helpers:
@@ -104,6 +104,13 @@ def staged_python(graph, inputs):
     lines.append(f"{names.output_grad} = 1.0")
     lines += _backward_lines(graph, names, shapes)
     return "\n".join(lines) + "\n"
+
+
+def _shapes(graph, inputs):
+    """Each node's shape: () throughout where every input is a number."""
+    if not any(np.ndim(inputs[node.name]) for node in graph.inputs):
+        return dict.fromkeys((node.id for node in graph.nodes), ())
+    return node_shapes(graph, inputs)
 
 
 def _python_input(value, module):
@@ -150,6 +157,8 @@ def _torch_differences(node, names, evaluation):
     local gradient: torch's autograd multiplies them (nan), the evaluator passes exactly 0. (An
     array gate's rule is torch's own formula: no local gradient to meet.)"""
     upstream = evaluation.grads[node.id]
+    if isinstance(upstream, float) and upstream != 0.0:  # most gates: nothing to say
+        return []
     comments = []
     for index, source_id in node.sources:
         local = evaluation.local_grads.get((node.id, index))
@@ -268,11 +277,12 @@ def _operand_fields(node, names):
     `{int1}`; an indexing gate's indices are `{index}` (`1, 0`) and `{position}` (`(1, 0)`)."""
     fields = {}
     integers = []
+    parameters_from = OPS[node.op].parameters_from
     for index, arg in enumerate(node.args):
         if isinstance(arg, Const):
             fields[str(index)] = number_literal(arg.value, names.module)
             fields[f"neg{index}"] = number_literal(-arg.value, names.module)
-            if float(arg.value).is_integer():
+            if parameters_from is not None and index >= parameters_from:  # an axis, an index: whole
                 fields[f"int{index}"] = str(int(arg.value))
                 integers.append(fields[f"int{index}"])
             if fields[str(index)].startswith("-") and f"{{{index}}} **" in _python_gate(node.op).forward:
@@ -280,8 +290,9 @@ def _operand_fields(node, names):
         else:
             fields[str(index)] = names.values[arg]
             fields[f"neg{index}"] = "-" + names.values[arg]
-    fields["index"] = ", ".join(integers)
-    fields["position"] = integers[0] if len(integers) == 1 else f"({fields['index']})"
+    if integers:
+        fields["index"] = ", ".join(integers)
+        fields["position"] = integers[0] if len(integers) == 1 else f"({fields['index']})"
     return fields
 
 
@@ -335,9 +346,10 @@ def _backward_lines(graph, names, shapes):
     assigned = set()
     uses = graph.consumers()
     for node in reversed(graph.gates):
+        fields = gate_fields(node, names)
         lines.append(f"# backprop {names.values[node.id]} = {_python_forward(node, names)}")
         for index, source_id in node.sources:
-            contribution = contribution_of(graph, names, shapes, node, index)
+            contribution = contribution_of(graph, names, shapes, node, index, fields)
             term = contribution.code
             if source_id not in assigned and len(uses[source_id]) > 1 and _is_view(node, index, shapes):
                 term += ".copy()"  # it is added to below, in place, and .T shares the memory of its upstream
@@ -358,20 +370,27 @@ def chain_rules(graph, shapes):
     for node in graph.gates:
         if not shapes[node.id] and not isinstance(_python_gate(node.op), ArrayGate):
             continue
+        fields = gate_fields(node, names)
         for index, source_id in node.sources:
-            contribution = contribution_of(graph, names, shapes, node, index)
+            contribution = contribution_of(graph, names, shapes, node, index, fields)
             if contribution.commented:
                 rules[(node.id, index)] = (f"{names.grads[source_id]} = {contribution.rule}", contribution.shapes)
     return rules
 
 
-def contribution_of(graph, names, shapes, node, index):
-    """The Contribution of the wire into operand `index` of `node`."""
-    fields = {**_operand_fields(node, names), "out": names.values[node.id], "up": names.grads[node.id],
-              "grad": names.grads[node.args[index]]}
+def gate_fields(node, names):
+    """The fields of a gate's backward templates: its operands', its value `{out}` and its
+    upstream gradient `{up}`."""
+    return {**_operand_fields(node, names), "out": names.values[node.id], "up": names.grads[node.id]}
+
+
+def contribution_of(graph, names, shapes, node, index, fields=None):
+    """The Contribution of the wire into operand `index` of `node` (`fields`: gate_fields, where
+    the caller has them)."""
+    fields = fields or gate_fields(node, names)
     gate = _python_gate(node.op)
     if isinstance(gate, ArrayGate):
-        return _array_rule(node, index, fields, shapes, names)
+        return _array_rule(node, index, {**fields, "grad": names.grads[node.args[index]]}, shapes, names)
     if shapes[node.id]:
         return _elementwise_on_arrays(node, index, fields, shapes, names)
     slope = _slope(node, index, fields, gate.slopes)
