@@ -107,8 +107,14 @@ def _node_json(document, node, rules):
             **_rule_json(rules.get((node.id, index))),
         })
     trunk = document.trunk(node.id)
-    return {**head, "operands": numbered, "shape": list(trunk.value.shape), "value": _exact(trunk.value),
+    return {**head, "operands": numbered, "shape": _shape(trunk.value), "value": _exact(trunk.value),
             "grad": _exact(trunk.grad)}
+
+
+def _shape(shown):
+    """[] for a number, else the array's shape as a list; a float's np.shape takes ~1 us, and a
+    page scrubbing a value of a 50-gate circuit asks for 150 of them."""
+    return [] if isinstance(shown.number, float) else list(shown.number.shape)
 
 
 @functools.lru_cache(maxsize=512)  # as many as parsed graphs are kept
@@ -145,19 +151,20 @@ def _steps_json(graph):
 
 def _wire_json(document, numbers, practising):
     wire, value, grad, tangent = numbers
+    shape = _shape(value)
     drawn = {
         "id": wire.id,
         "node": wire.source,
         "consumer": wire.consumer,
         "operand": wire.operand,
-        "shape": list(value.shape),
+        "shape": shape,
         "value": None if value.hidden else value.text,
         "grad": None if grad.hidden else grad.text,
         "flagged": [value.flagged, grad.flagged] if tangent is None else [value.flagged, grad.flagged, tangent.flagged],
     }
     if tangent is not None:
         drawn["tangent"] = tangent.text
-    if not is_drawn_whole(value.shape):  # the diagram draws its shape and these, the page the whole table
+    if shape and not is_drawn_whole(shape):  # the diagram draws its shape and these, the page the whole table
         drawn["summary"] = [None if shown.hidden else document.summary(shown) for shown in numbers[1:] if shown is not None]
     if practising:  # which numbers the diagram shows as "?"
         drawn["hidden"] = [value.hidden, grad.hidden]
