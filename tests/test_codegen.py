@@ -865,6 +865,9 @@ RANDOM_TENSORS = random_tensor_cases()
 def test_the_random_networks_use_every_gate():
     used = {node.op for case in RANDOM_TENSORS for node in parse(case.values[0]).gates}
     assert used == set(OPS), set(OPS) - used
+    readme = (pathlib.Path(__file__).parent.parent / "README.md").read_text()
+    assert f"every gate and {len(RANDOM_TENSORS)} random small networks, every array bit for bit" in " ".join(
+        readme.split())
 
 
 @pytest.mark.parametrize("source, point", RANDOM_TENSORS)
