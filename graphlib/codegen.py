@@ -418,6 +418,7 @@ def _array_rule(node, index, fields, shapes, names):
 
 
 def _is_view(node, index, shapes):
+    """Whether the wire's gradient, as its rule computes it, shares the upstream gradient's memory."""
     gate = _python_gate(node.op)
     if not isinstance(gate, ArrayGate):
         return False
