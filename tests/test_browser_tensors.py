@@ -173,6 +173,7 @@ def test_practising_a_gradient_table_entry_by_entry(server, page):
     expect(page.locator("#practice-table tbody tr[data-wire]").first).to_be_visible()
     fields = page.locator(f"#practice-table input.answer[data-wire={W1_WIRE}]")
     expect(fields).to_have_count(6)
+    expect(page.locator("#practice-new-values")).to_be_disabled()  # a seed draws numbers, and every input is an array
     assert entries(page, W1_WIRE, "grad") == ["?"] * 6
     fields.nth(0).fill("6")
     fields.nth(0).press("Enter")

@@ -51,6 +51,11 @@ export function fillPractice() {
   $("#without-practice").href = "/?" + withoutPractice;
   for (const words of $$("[data-practice-mode]", page.practice)) words.hidden = words.dataset.practiceMode !== mode;
   $("#practice-precision").textContent = state.data.options.precision;
+  // A seed draws numbers only (newValues): with every input a vector or matrix it has none to draw.
+  const newValuesButton = $("#practice-new-values");
+  newValuesButton.disabled = state.model.data.nodes.every((node) => node.op !== "input" || node.shape.length > 0);
+  if (newValuesButton.disabled) newValuesButton.title = "New values are drawn for numbers: type new vectors and matrices in their fields.";
+  else newValuesButton.removeAttribute("title");
   refreshPractice();
 }
 
