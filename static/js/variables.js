@@ -1,6 +1,6 @@
 // The variables' fields and sliders: one per input of the expression, in its order, keeping what was typed.
 
-import { $, $$, code, h } from "./dom.js";
+import { $, $$, h } from "./dom.js";
 import { page, state } from "./state.js";
 import { schedule } from "./schedule.js";
 
@@ -132,21 +132,11 @@ function fitArrayField(field) {
   showArrayHelp();
 }
 
-/** The help on writing a vector or matrix, under the fields while one holds one (the template's words). */
+/** The template's help on writing a vector or matrix, after the fields while one holds one. */
 function showArrayHelp() {
-  const wanted = variableFields().some((field) => field.classList.contains("array-field"));
   const help = $("#array-help");
-  if (!wanted) {
-    if (help) help.remove();
-    return;
-  }
-  if (help) {
-    if (help.nextElementSibling) page.variables.append(help); // after the fields, which may have been added since
-    return;
-  }
-  page.variables.append(h("p", { class: "field-help", id: "array-help" }, "A vector is a list, ", code("[1, -2]"),
-    "; a matrix is a list of its rows, ", code("[[0.1, -0.2], [0.3, 0.4]]"), " (3 rows of 2 numbers: ",
-    code("[[1, 2], [3, 4], [5, 6]]"), ")."));
+  help.hidden = !variableFields().some((field) => field.classList.contains("array-field"));
+  if (help.nextElementSibling) page.variables.append(help); // after the fields, which may have been added since
 }
 
 /** A field's text is the reader's now: remembered, and no longer marked "default". */
