@@ -35,6 +35,9 @@ MAX_AXIS = 8
 MAX_ENTRIES = 64
 MAX_TOTAL_ENTRIES = 256
 MAX_ARRAY_TEXT = 4096  # 64 numbers of MAX_TOKEN_LENGTH characters (1,920) with room for spacing
+# A vector's or matrix's text: brackets, commas, and between them numbers (anything else, which
+# parse_number names), separated by the WHITESPACE characters only.
+ARRAY_TOKEN = re.compile(r"[ \t\r\n]*(?:(\[)|(\])|(,)|([^\[\], \t\r\n]+))")
 WRT_PATTERN = re.compile(r"(?P<name>[A-Za-z][A-Za-z0-9_]*)(?:\[(?P<indices>[0-9]{1,2}(?:,[0-9]{1,2})?)\])?")
 MAX_SEED = 10**9
 
@@ -202,40 +205,30 @@ def _nested_lists(name, text):
             f"is {MAX_ARRAY_TEXT}.",
             field=name,
         )
-    stack = [[]]
-    number = ""
+    open_lists = [[]]  # the lists not yet closed, the outermost (which holds the value) first
     after_entry = False  # a comma must follow a number or a closed list
-    for char in text + " ":
-        if char in "[]," or char in WHITESPACE:
-            if number:
-                stack[-1].append(number)
-                number = ""
-                after_entry = True
-            if char == ",":
-                if not after_entry:
-                    raise ValueInputError(
-                        f"The value of {name} has a ',' with no number before it.", field=name
-                    )
-                after_entry = False
-            elif char == "[":
-                if len(stack) > MAX_DIMENSIONS:
-                    _too_deep(name)
-                stack.append([])
-            elif char == "]":
-                if len(stack) == 1:
-                    raise ValueInputError(f"The value of {name} has a ']' with no '[' before it.", field=name)
-                closed = stack.pop()
-                stack[-1].append(closed)
-                after_entry = True
-        else:
-            number += char
-    if len(stack) != 1 or len(stack[0]) != 1 or not isinstance(stack[0][0], list):
+    for opening, closing, comma, number in ARRAY_TOKEN.findall(text):
+        if comma and not after_entry:
+            raise ValueInputError(f"The value of {name} has a ',' with no number before it.", field=name)
+        if opening and len(open_lists) > MAX_DIMENSIONS:
+            _too_deep(name)
+        if closing and len(open_lists) == 1:
+            raise ValueInputError(f"The value of {name} has a ']' with no '[' before it.", field=name)
+        if opening:
+            open_lists.append([])
+        elif closing:
+            closed = open_lists.pop()
+            open_lists[-1].append(closed)
+        elif number:
+            open_lists[-1].append(number)
+        after_entry = bool(closing or number)
+    if len(open_lists) != 1 or len(open_lists[0]) != 1 or not isinstance(open_lists[0][0], list):
         raise ValueInputError(
             f"The value of {name} is not one list: write a vector as [1, -2] and a matrix as "
             "[[1, 2], [3, 4]], with every '[' closed.",
             field=name,
         )
-    return stack[0][0]
+    return open_lists[0][0]
 
 
 def _check_nesting(name, rows):
