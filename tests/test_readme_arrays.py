@@ -122,3 +122,22 @@ def test_the_property_test_is_as_described():
     assert "1,000 random small networks" in SECTION.replace("\n", " ")
     assert test_tensor_circuits.CASE_COUNT == 1000
     assert (test_tensor_circuits.RELATIVE, test_tensor_circuits.TORCH_RELATIVE) == (1e-6, 1e-12)
+
+
+def test_the_two_layer_nets_pictures_show_what_the_captions_say(client):
+    """The drawing at the gallery's values, and the page after 20 steps: the captions' numbers."""
+    example = next(example for example in GALLERY if example.slug == "two-layer-net")
+    section = SECTION.replace("\n", " ")
+    assert "(docs/images/two-layer-net.png)" in section and "(docs/images/two-layer-net-page.png)" in section
+    at_start = client.get("/api/graph", query_string={"expr": example.expr, **example.values}).get_json()
+    nodes = {node["id"]: node for node in at_start["nodes"]}
+    relu = next(node for node in at_start["nodes"] if node["op"] == "relu")
+    assert nodes[relu["operands"][0]["node"]]["value"] == pytest.approx([0.5, 0.1, -1.5], rel=1e-15)
+    assert relu["grad"] == pytest.approx([6.4, 0.8, -4.8], rel=1e-14)
+    assert "the third relu unit (-1.50) blocks the -4.80 that reaches it" in section
+    query = f"params={example.descent['params']}&lr={example.descent['lr']}&steps=20"
+    assert f"(`{query}`)" in section
+    descended = client.get("/api/graph", query_string={"expr": example.expr, **example.values,
+                                                       **parse_qs(query)}).get_json()["descent"]
+    assert descended["losses_text"][0] == "9.04" and descended["losses_text"][-1] == "1.02"
+    assert "falling from 9.04 to 1.02" in section
