@@ -30,11 +30,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
+import numpy as np
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
 from app import MAX_QUERY_BYTES  # noqa: E402
+from graphlib.circuit import parse_value  # noqa: E402
 from graphlib.gallery import GALLERY  # noqa: E402
 from graphlib.parse import MAX_GATES  # noqa: E402
 
@@ -57,13 +60,18 @@ class Planned:
     headers: tuple = ()
 
 
-def _value(rng):
-    return f"{rng.uniform(-5, 5):.3f}"
+def _value(rng, example_value):
+    """A random value of the example's shape: a number, or a vector or matrix of them."""
+    shape = np.shape(parse_value("value", example_value))
+    if not shape:
+        return f"{rng.uniform(-5, 5):.3f}"
+    entries = np.array([rng.uniform(-5, 5) for _ in range(int(np.prod(shape)))]).reshape(shape)
+    return json.dumps(np.round(entries, 3).tolist())
 
 
 def valid_request(rng):
     example = rng.choice(GALLERY)
-    values = {name: _value(rng) for name in example.values}
+    values = {name: _value(rng, value) for name, value in example.values.items()}
     query = urlencode({"expr": example.expr, **values})
     target = rng.choices(["/api/graph", "/graph.svg", "/"], weights=[5, 3, 2])[0]
     if target == "/api/graph" and rng.random() < 0.3:
