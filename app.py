@@ -24,6 +24,7 @@ from graphlib.circuit import DEFAULT_VALUE, build_circuit, parse_value
 from graphlib.deadline import deadline
 from graphlib.descent import MAX_STEPS
 from graphlib.errors import CircuitError, LimitError, ServiceError
+from graphlib.evaluate import entry_name
 from graphlib.gallery import GALLERY
 from graphlib.language import functions
 from graphlib.ops import CONVENTIONS
@@ -471,7 +472,7 @@ def _wrt_choices(variables, circuit):
                 shape = np.shape(parse_value(name, text))
             except CircuitError:
                 shape = ()
-        choices.append((name, [f"{name}[{','.join(map(str, index))}]" for index in np.ndindex(*shape)] if shape else []))
+        choices.append((name, [entry_name(name, index) for index in np.ndindex(*shape)] if shape else []))
     return choices
 
 

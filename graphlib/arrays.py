@@ -189,15 +189,10 @@ def vector_shape(name, reduces=False):
     return shape
 
 
-def _shift(a):
-    """The largest entry, subtracted before exp so that it cannot overflow; 0 where it is not
-    finite, as PyTorch's logsumexp does (inf - inf would be nan)."""
-    largest = np.max(a)
-    return largest if np.isfinite(largest) else 0.0
-
-
 def softmax(a):
-    exps = np.exp(a - _shift(a))
+    """exp(a) / sum(exp(a)), the largest entry subtracted first so that exp cannot overflow; as
+    in PyTorch, also where it is inf or nan (then every entry is nan)."""
+    exps = np.exp(a - np.max(a))
     return exps / np.sum(exps)
 
 
@@ -211,7 +206,8 @@ def softmax_jvp(tangents, a, out):
 
 
 def log_softmax(a):
-    shifted = a - _shift(a)
+    """a - logsumexp(a), the largest entry subtracted first, as in softmax."""
+    shifted = a - np.max(a)
     return shifted - np.log(np.sum(np.exp(shifted)))
 
 
@@ -225,7 +221,10 @@ def log_softmax_jvp(tangents, a, out):
 
 
 def logsumexp(a):
-    shift = _shift(a)
+    """log(sum(exp(a))), the largest entry subtracted first and added back; 0 where it is inf or
+    nan, as PyTorch's logsumexp does (inf - inf would be nan where the answer is inf)."""
+    largest = np.max(a)
+    shift = largest if np.isfinite(largest) else 0.0
     return np.log(np.sum(np.exp(a - shift))) + shift
 
 
@@ -244,7 +243,8 @@ def index_shape(a, *indices):
     if not a:
         raise ShapeMismatch("a number has no entries to index")
     if len(indices) > len(a):
-        raise ShapeMismatch(f"{len(indices)} indices for shape {shape_text(a)}, which has {len(a)} axis")
+        axes = "1 axis" if len(a) == 1 else f"{len(a)} axes"
+        raise ShapeMismatch(f"{len(indices)} indices for shape {shape_text(a)}, which has {axes}")
     for axis, (index, size) in enumerate(zip(indices, a)):
         if not -size <= index < size:
             raise ShapeMismatch(

@@ -17,7 +17,7 @@ from graphlib.composite import transform
 from graphlib.descent import descend, read_settings
 from graphlib.document import build_document
 from graphlib.errors import ValueInputError
-from graphlib.evaluate import evaluate
+from graphlib.evaluate import entry_name, evaluate, split_wrt
 from graphlib.options import MAX_PRECISION, OPTIONS, Style
 from graphlib.parse import MAX_TOKEN_LENGTH, WHITESPACE, character_name, is_invisible, parse
 from graphlib.shapes import node_shapes
@@ -28,17 +28,17 @@ VALUE_PATTERN = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+
 # lecture's -2, 5, -4, that a student can work with by hand. Zero is left out: it sits on the
 # kinks of relu, abs and max, and makes divisions by zero.
 SEED_VALUES = (-5, -4, -3, -2, -1, 1, 2, 3, 4, 5)
-# A vector or matrix fits a shareable link: at most 8 along an axis, 64 numbers per variable and
-# 256 in all; its text at most 64 numbers of MAX_TOKEN_LENGTH characters with their separators.
+# Vectors and matrices of a lecture's size, whose link stays short: at most 8 along an axis (so
+# MAX_ENTRIES numbers per variable) and 256 in all; a value's text at most 64 numbers of
+# MAX_TOKEN_LENGTH characters with their separators.
 MAX_DIMENSIONS = 2
 MAX_AXIS = 8
-MAX_ENTRIES = 64
+MAX_ENTRIES = MAX_AXIS ** MAX_DIMENSIONS
 MAX_TOTAL_ENTRIES = 256
 MAX_ARRAY_TEXT = 4096  # 64 numbers of MAX_TOKEN_LENGTH characters (1,920) with room for spacing
 # A vector's or matrix's text: brackets, commas, and between them numbers (anything else, which
 # parse_number names), separated by the WHITESPACE characters only.
 ARRAY_TOKEN = re.compile(r"[ \t\r\n]*(?:(\[)|(\])|(,)|([^\[\], \t\r\n]+))")
-WRT_PATTERN = re.compile(r"(?P<name>[A-Za-z][A-Za-z0-9_]*)(?:\[(?P<indices>[0-9]{1,2}(?:,[0-9]{1,2})?)\])?")
 MAX_SEED = 10**9
 
 
@@ -97,7 +97,7 @@ def build_circuit(fields):
             defaulted.append(name)
     _check_total_size(values)
     node_shapes(graph, values)
-    _check_wrt(style.wrt, graph, values)
+    style = dataclasses.replace(style, wrt=_checked_wrt(style.wrt, graph, values))
     circuit = Circuit(graph, evaluate(graph, values), values, tuple(defaulted), style, seed)
     return descended(circuit, read_settings(fields, graph.variables, style.practice))
 
@@ -258,15 +258,10 @@ def _too_deep(name):
 
 
 def _check_size(name, shape):
+    """At most MAX_AXIS along each axis, and so MAX_ENTRIES numbers in all."""
     if max(shape) > MAX_AXIS:
         raise ValueInputError(
             f"{name} has shape {shape}: {max(shape)} along one axis, where the limit is {MAX_AXIS}.",
-            field=name,
-        )
-    if math.prod(shape) > MAX_ENTRIES:
-        raise ValueInputError(
-            f"{name} has shape {shape}: {math.prod(shape)} numbers, where the limit is {MAX_ENTRIES} "
-            "per variable.",
             field=name,
         )
 
@@ -277,30 +272,30 @@ def _check_total_size(values):
         largest = max(values, key=lambda name: np.size(values[name]))
         raise ValueInputError(
             f"The variables hold {total} numbers in all; the limit is {MAX_TOTAL_ENTRIES}, so that "
-            "every circuit fits a shareable link.",
+            "a circuit's link stays short.",
             field=largest,
         )
 
 
-def _check_wrt(wrt, graph, values):
-    """wrt names a variable, or for a vector or matrix one of its entries: `W[1,0]`."""
+def _checked_wrt(wrt, graph, values):
+    """wrt names a variable, or for a vector or matrix one of its entries, as `W[1,0]` writes it
+    (also when typed `W[1, 0]`, as the expression indexes)."""
     if not wrt:
-        return
-    match = WRT_PATTERN.fullmatch(wrt)
-    # W[1, 0] or W[100,0] names W, with its entry written wrong: say how to write one.
-    name = match["name"] if match else wrt.partition("[")[0]
+        return wrt
+    split = split_wrt(wrt)
+    # W[1 0] or W[100,0] names W, with its entry written wrong: say how to write one.
+    name, entry = split if split else (wrt.partition("[")[0], None)
     if name not in graph.variables:
         raise ValueInputError(
             f"wrt must be one of the variables: {', '.join(graph.variables)}; got {wrt[:40]!r}.",
             field="wrt",
         )
     shape = np.shape(values[name])
-    indices = [int(index) for index in (match["indices"] or "").split(",") if index] if match else None
-    if indices is None or len(indices) != len(shape) or any(not 0 <= index < size for index, size in zip(indices, shape)):
-        example = f"{name}[{','.join('0' for _ in shape)}]"
+    if entry is None or len(entry) != len(shape) or any(not 0 <= index < size for index, size in zip(entry, shape)):
         what = "a number, so wrt is its name alone" if not shape else \
-            f"of shape {shape}, so wrt names one entry, such as {example}"
+            f"of shape {shape}, so wrt names one entry, such as {entry_name(name, (0,) * len(shape))}"
         raise ValueInputError(f"{name} is {what}; got {wrt[:40]!r}.", field="wrt")
+    return entry_name(name, entry)
 
 
 def _decimal_text(name, given):

@@ -17,6 +17,8 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 
+import numpy as np
+
 from graphlib.errors import ValueInputError
 from graphlib.evaluate import evaluate
 from graphlib.parse import WHITESPACE
@@ -25,7 +27,7 @@ DEFAULT_LEARNING_RATE = 0.1
 # A larger step than this overshoots any loss of the lecture's size on the first step.
 MAX_LEARNING_RATE = 100.0
 # Each step is one evaluation: a 500-gate circuit takes about 1.3 ms for it, so that the longest
-# run of the largest circuit takes under a second of the request's 15 (0.75 s in
+# run of the largest circuit takes under a second of the request's 15 (0.67-0.77 s in
 # bench/bench_descent.py, 1.9 s with the machine's two cores busy with other work).
 MAX_STEPS = 500
 LEARNING_RATE_PATTERN = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
@@ -71,8 +73,9 @@ def descend(graph, start, settings, evaluation=None):
         values, evaluation, losses = earlier.values, earlier.evaluation, list(earlier.losses)
     inputs = {node.name: node.id for node in graph.inputs}
     for _ in range(settings.steps + 1 - len(losses)):
-        values = {**values, **{name: values[name] - settings.learning_rate * evaluation.grads[inputs[name]]
-                               for name in settings.params}}
+        with np.errstate(all="ignore"):  # a diverging run overflows to inf, as every number may
+            values = {**values, **{name: values[name] - settings.learning_rate * evaluation.grads[inputs[name]]
+                                   for name in settings.params}}
         evaluation = evaluate(graph, values)
         losses.append(evaluation.values[graph.output.id])
     trajectory = Trajectory(settings, dict(start), values, evaluation, tuple(losses))

@@ -4,6 +4,7 @@ Pure functions over the node list, one loop each way (as in JAX's eval_jaxpr); g
 dicts, never on nodes. float64 with IEEE results: inf and nan, never an exception.
 """
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -122,12 +123,22 @@ def _operands(node, values):
     return [np.float64(arg.value) if isinstance(arg, Const) else values[arg] for arg in node.args]
 
 
+# What forward mode is taken with respect to: a variable, or one entry of a vector or matrix,
+# with or without spaces as in the expression's indexing (`W[1,0]`, `W[1, 0]`).
+WRT_PATTERN = re.compile(r"(?P<name>[A-Za-z][A-Za-z0-9_]*)(?:\[ *(?P<indices>[0-9]{1,2}(?: *, *[0-9]{1,2})?) *\])?")
+
+
 def split_wrt(wrt):
-    """`W[1,0]` -> ("W", (1, 0)); a plain name -> (name, ())."""
-    name, _, rest = wrt.partition("[")
-    if not rest:
-        return name, ()
-    return name, tuple(int(index) for index in rest.rstrip("]").split(","))
+    """`W[1,0]` -> ("W", (1, 0)); a plain name -> (name, ()); None for anything else."""
+    match = WRT_PATTERN.fullmatch(wrt)
+    if match is None:
+        return None
+    return match["name"], tuple(int(index) for index in re.findall(r"[0-9]+", match["indices"] or ""))
+
+
+def entry_name(name, entry):
+    """`W[1,0]` for entry (1, 0) of W, as wrt and the gradient check name it; `x` for a number."""
+    return name + (f"[{','.join(map(str, entry))}]" if entry else "")
 
 
 def forward_mode(graph, evaluation, wrt):

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from graphlib.evaluate import evaluate, forward
+from graphlib.evaluate import entry_name, evaluate, forward
 from graphlib.graph import Const
 from graphlib.ops import OpsView
 
@@ -103,7 +103,7 @@ def _check_entry(graph, point, evaluation, node, entry, h):
     analytic = _at(evaluation.grads[node.id], entry)
     error = relative_error(analytic, numeric)
     kinks = kinks_near(graph, node.id, evaluation.values, above, below)
-    name = node.name + (f"[{','.join(map(str, entry))}]" if entry else "")
+    name = entry_name(node.name, entry)
     return GradientCheck(name, _at(centre, entry), analytic, numeric, error, verdict(error), kinks,
                          _warning(graph, name, kinks))
 

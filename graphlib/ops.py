@@ -314,21 +314,20 @@ def _matmul_rules(index):
 _SOFTMAX = '''\
 def _softmax(z):
     """exp(z) / sum(exp(z)), the largest entry subtracted first so that exp cannot overflow
-    (unless it is inf or nan, as in PyTorch)."""
-    largest = np.max(z)
-    exps = np.exp(z - (largest if np.isfinite(largest) else 0.0))
+    (where it is inf or nan, every entry is nan, as in PyTorch)."""
+    exps = np.exp(z - np.max(z))
     return exps / np.sum(exps)
 '''
 _LOG_SOFTMAX = '''\
 def _log_softmax(z):
     """z - logsumexp(z), the largest entry subtracted first, as in _softmax."""
-    largest = np.max(z)
-    shifted = z - (largest if np.isfinite(largest) else 0.0)
+    shifted = z - np.max(z)
     return shifted - np.log(np.sum(np.exp(shifted)))
 '''
 _LOGSUMEXP = '''\
 def _logsumexp(z):
-    """log(sum(exp(z))), the largest entry subtracted first, as in _softmax."""
+    """log(sum(exp(z))), the largest entry subtracted first and added back (0 where it is inf
+    or nan, as in PyTorch)."""
     largest = np.max(z)
     shift = largest if np.isfinite(largest) else 0.0
     return np.log(np.sum(np.exp(z - shift))) + shift
@@ -585,5 +584,7 @@ CONVENTIONS = (
     "x**0 has slope 0 in x, also at x = 0; 0**y has slope 0 in y for y >= 0",
     "relu, max and min route the gradient, and x**0 does not depend on x: where they block it, "
     "exactly 0 passes, even of an inf or nan gradient (PyTorch's masks)",
-    "a gradient of exactly 0 arriving at a gate contributes exactly 0 (never 0 * inf = nan)",
+    "a gradient of exactly 0 arriving at a gate contributes exactly 0 (never 0 * inf = nan); "
+    "with vectors and matrices, entry by entry at elementwise gates, while the array gates "
+    "(@, sum, softmax...) compute as PyTorch's formulas do",
 )

@@ -242,3 +242,11 @@ def test_the_texts_are_the_documents_at_the_chosen_decimals(client):
     circuit = circuit_of(expr, values, precision="4")
     for wire in body["wires"]:
         assert wire["value"] == _lists(format_value(circuit.evaluation.values[wire["node"]], 4))
+
+
+@pytest.mark.parametrize("typed", ["W[1,0]", "W[1, 0]", "W[ 1 , 0 ]"])
+def test_wrt_names_an_entry_as_the_expression_indexes_it_with_or_without_spaces(client, typed):
+    body = client.get("/api/graph", query_string={"expr": "sum(W @ x)", "W": "[[1, 2], [3, 4]]", "x": "[1, -1]",
+                                                  "wrt": typed}).get_json()
+    assert body["options"]["wrt"] == "W[1,0]"
+    assert body["tangents"]["n0"] == [[0, 0], [1, 0]]

@@ -567,3 +567,18 @@ def test_the_svm_loss_has_one_active_margin_as_in_the_notes():
 def test_each_gallery_loss_falls_by_gradient_descent(slug, losses):
     circuit, _, _ = gallery_circuit(slug, steps=10)
     assert [round(loss, 2) for loss in circuit.descent.losses] == losses
+
+
+@pytest.mark.parametrize("gate, entries, expected", [
+    # As PyTorch: softmax and log_softmax subtract the largest entry even where it is inf or nan
+    # (every entry nan); logsumexp shifts by 0 then, so that its answer is inf.
+    ("softmax", [np.inf, 0.0], [np.nan, np.nan]),
+    ("log_softmax", [np.inf, 0.0], [np.nan, np.nan]),
+    ("softmax", [-np.inf, 0.0], [0.0, 1.0]),
+    ("logsumexp", [np.inf, 0.0], np.inf),
+    ("logsumexp", [-np.inf, -np.inf], -np.inf),
+])
+def test_the_softmax_family_at_infinite_entries_as_pytorch(gate, entries, expected):
+    with np.errstate(all="ignore"):
+        got = OPS[gate].forward(np.array(entries))
+    np.testing.assert_array_equal(got, expected)

@@ -210,7 +210,7 @@ MIXED = "The value of x mixes numbers and lists; a matrix is a list of rows, eac
 EMPTY_LIST = "The value of x is an empty list; give at least one number."
 EMPTY_ROW = "The value of x has an empty row; give at least one number."
 ALONG_AN_AXIS = "x has shape {}: {} along one axis, where the limit is 8."
-IN_ALL = "The variables hold {} numbers in all; the limit is 256, so that every circuit fits a shareable link."
+IN_ALL = "The variables hold {} numbers in all; the limit is 256, so that a circuit's link stays short."
 ONE_NUMBER = ("The output has shape {}, but a circuit's output must be one number (a loss), where the backward "
               "pass starts with gradient 1. Reduce it to one number, for example with sum(...) or mean(...).")
 WRT_ENTRY = "W is of shape (2, 2), so wrt names one entry, such as W[0,0]; got {!r}."
@@ -632,7 +632,7 @@ CASES = [
     shape_get("wrt-out-of-range", {**SQUARE, "wrt": "W[2,0]"}, WRT_ENTRY.format("W[2,0]"), expr="sum(W)", field="wrt"),
     shape_get("wrt-three-digits", {**SQUARE, "wrt": "W[100,0]"}, WRT_ENTRY.format("W[100,0]"), expr="sum(W)",
               field="wrt"),
-    shape_get("wrt-with-a-space", {**SQUARE, "wrt": "W[1, 0]"}, WRT_ENTRY.format("W[1, 0]"), expr="sum(W)",
+    shape_get("wrt-without-a-comma", {**SQUARE, "wrt": "W[1 0]"}, WRT_ENTRY.format("W[1 0]"), expr="sum(W)",
               field="wrt"),
     shape_get("wrt-a-whole-matrix", {**SQUARE, "wrt": "W"}, WRT_ENTRY.format("W"), expr="sum(W)", field="wrt"),
     shape_get("wrt-an-entry-of-a-number", {"x": "2", "wrt": "x[0]"},

@@ -6,7 +6,7 @@ import ast
 import json
 import re
 from pathlib import Path
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlencode
 
 import numpy as np
 import pytest
@@ -90,7 +90,7 @@ def test_the_limits_are_the_ones_written():
 
 @pytest.mark.parametrize("values, message", [
     ({f"v{index}": "[[1, 2, 3, 4, 5, 6, 7, 8]] " for index in range(32)} | {"s": "1"},
-     "The variables hold 257 numbers in all; the limit is 256, so that every circuit fits a shareable link."),
+     "The variables hold 257 numbers in all; the limit is 256, so that a circuit's link stays short."),
     ({"s": "[1" + " " * (MAX_ARRAY_TEXT - 2) + "]"},
      "The value of s is 4097 characters long; the limit for a vector or matrix is 4096."),
     ({"s": "[[[1]]]"}, "The value of s nests lists more than 2 deep; a value is a number, a vector or a matrix."),
@@ -141,3 +141,36 @@ def test_the_two_layer_nets_pictures_show_what_the_captions_say(client):
                                                        **parse_qs(query)}).get_json()["descent"]
     assert descended["losses_text"][0] == "9.04" and descended["losses_text"][-1] == "1.02"
     assert "falling from 9.04 to 1.02" in section
+
+
+def test_a_zero_gradient_times_inf_inside_a_matrix_product_is_nan_as_in_pytorch(client):
+    numbers = README.replace("\n", " ")
+    assert ("`0*sum(W @ exp(x))` at `W=[[1, 2], [3, 4]]`, `x=[1000, 1]` gives W the gradient "
+            "`[[nan, 0], [nan, 0]]`") in numbers
+    body = client.get("/api/graph", query_string={"expr": "0*sum(W @ exp(x))", "W": "[[1, 2], [3, 4]]",
+                                                  "x": "[1000, 1]"}).get_json()
+    assert body["gradients"]["W"] == [["NaN", 0], ["NaN", 0]]
+    assert body["gradients"]["x"] == [0, 0]  # elementwise exp: exactly 0 of the zero that arrives
+
+
+def test_a_link_of_256_long_numbers_passes_the_query_limit_and_a_post_takes_it(client):
+    assert "256 numbers written with many digits pass that, and get its 400; a POST of JSON takes them" \
+        in SECTION.replace("\n  ", " ")
+    long_number = "-0.1234567890123456789012345"
+    matrix = "[" + ", ".join("[" + ", ".join([long_number] * 8) + "]" for _ in range(8)) + "]"
+    values = {name: matrix for name in ("A", "B", "C", "D")}
+    expression = "sum(A) + sum(B) + sum(C) + sum(D)"
+    # As a page's link writes it (URLSearchParams, urlencode): ", " as %2C+, brackets as %5B, %5D.
+    refused = client.get("/api/graph?" + urlencode({"expr": expression, **values}))
+    assert refused.status_code == 400
+    assert refused.get_json()["error"]["message"].endswith("the limit is 8000.")
+    assert client.post("/api/graph", json={"expr": expression, **values}).status_code == 200
+
+
+@pytest.mark.parametrize("typed, entries", [("[1 2]", [1, 2]), ("[[1 2] [3 4]]", [[1, 2], [3, 4]]),
+                                            ("[1, 2,]", [1, 2])])
+def test_a_value_may_be_written_as_numpy_prints_it_or_with_a_last_comma(client, typed, entries):
+    for example in ("`[1 2]`", "`[[1 2] [3 4]]`", "`[1, 2,]`"):
+        assert example in SECTION
+    body = client.get("/api/graph", query_string={"expr": "sum(v)", "v": typed}).get_json()
+    assert body["variables"]["v"] == entries
