@@ -143,6 +143,13 @@ def _winners(a, out):
     return np.isnan(a) if np.isnan(out) else a == out
 
 
+def amax_kink(a):
+    """How far max(a) is from a tie, where its gradient jumps: the largest entry less the second
+    largest (inf for one entry, which never ties)."""
+    entries = np.sort(np.ravel(a))
+    return entries[-1] - entries[-2] if entries.size > 1 else np.inf
+
+
 def amax_vjp(upstream, a, out):
     winners = _winners(a, out)
     return (np.where(winners, upstream / np.count_nonzero(winners), 0.0),)

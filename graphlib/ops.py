@@ -471,7 +471,7 @@ OPS = {
            help="the mean of the entries of x",
            intuition="A mean gate distributes the upstream gradient divided by the number of entries."),
         Op("amax", 1, np.max, None, None,
-           vjp=arrays.amax_vjp, jvp=arrays.amax_jvp, shape=arrays.reduce_shape,
+           vjp=arrays.amax_vjp, jvp=arrays.amax_jvp, shape=arrays.reduce_shape, kink=arrays.amax_kink,
            python=ArrayGate("max", "np.max({0})",
                             (ArrayRule("_to_the_winners({0}, {out}, {up})", "{up} to the largest",
                                        "np.where({0} == {out}, {up} / np.count_nonzero({0} == {out}), 0.0)"),),

@@ -261,3 +261,17 @@ def test_an_array_entry_near_a_kink_is_warned_of_and_only_the_entries_it_moves()
     assert result["v[0]"].kinks == (graph.gates[0].id,) and "v[0] is at or near a kink" in result["v[0]"].warning
     # v[1] moves only the entry at 2, far from its kink; v[0]'s entry at 0 is not moved by it.
     assert result["v[1]"].kinks == () and result["v[1]"].verdict == "good"
+
+
+@pytest.mark.parametrize("entries, warned", [
+    ([1.0, 1.000001], {"v[0]", "v[1]"}),  # a near tie: each of the two largest moves the winner
+    ([1.0, 1.000001, -3.0], {"v[0]", "v[1]"}),  # the smallest entry moves no tie
+    ([1.0, 2.0], set()),  # a clear winner: no kink within reach
+    ([3.0], set()),  # one entry never ties
+])
+def test_max_of_a_vector_warns_of_a_near_tie_of_its_largest_entries(entries, warned):
+    """max(v)'s kink is a tie of its two largest entries, as max(a, b)'s is a tie of a and b."""
+    graph = parse("max(v)")
+    result = check_gradients(graph, {"v": np.array(entries)})
+    assert {check.name for check in result if check.kinks} == warned
+    assert all(check.verdict == "good" for check in result if not check.kinks)
