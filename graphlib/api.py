@@ -15,7 +15,7 @@ from graphlib.codegen import chain_rules, pytorch_code, staged_python
 from graphlib.document import format_number, is_drawn_whole, steps
 from graphlib.gradcheck import check_gradients
 from graphlib.graph import Const
-from graphlib.ops import CONVENTIONS, OPS
+from graphlib.ops import CONVENTIONS
 from graphlib.symbolic import MAX_TYPESET_CHARS, NO_TIME, Written, gate_formulas, settled, symbolic_gradients, wire_formulas
 
 PRACTICE_NOTE = "Left out while practising: the gradients' values are numbers to find."
@@ -79,9 +79,9 @@ def _exact(shown):
 def array_rules(circuit):
     """codegen.chain_rules of the circuit: the rule and shapes of each wire into a gate of vectors
     or matrices (none in a circuit of numbers, which is answered without looking)."""
-    shapes = tuple((node_id, np.shape(value)) for node_id, value in circuit.evaluation.values.items())
-    if not any(shape for _, shape in shapes) and all(OPS[node.op].elementwise for node in circuit.graph.gates):
+    if circuit.graph.elementwise and all(isinstance(value, float) for value in circuit.values.values()):
         return {}
+    shapes = tuple((node_id, np.shape(value)) for node_id, value in circuit.evaluation.values.items())
     return _chain_rules(circuit.graph, shapes)
 
 
@@ -323,6 +323,8 @@ def _optional_number(value):
 
 def json_number(value):
     """A number as JSON writes it, inf and nan by name; a vector or matrix as nested lists."""
+    if isinstance(value, float) and math.isfinite(value):  # the most of them, first
+        return value
     if isinstance(value, np.ndarray):
         return _json_entries(value.tolist())
     if math.isfinite(value):

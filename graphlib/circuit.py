@@ -97,7 +97,8 @@ def build_circuit(fields):
             defaulted.append(name)
     _check_total_size(values)
     node_shapes(graph, values)
-    style = dataclasses.replace(style, wrt=_checked_wrt(style.wrt, graph, values))
+    if style.wrt:
+        style = dataclasses.replace(style, wrt=_checked_wrt(style.wrt, graph, values))
     circuit = Circuit(graph, evaluate(graph, values), values, tuple(defaulted), style, seed)
     return descended(circuit, read_settings(fields, graph.variables, style.practice))
 
@@ -267,7 +268,7 @@ def _check_size(name, shape):
 
 
 def _check_total_size(values):
-    total = sum(np.size(value) for value in values.values())
+    total = sum(1 if isinstance(value, float) else value.size for value in values.values())
     if total > MAX_TOTAL_ENTRIES:
         largest = max(values, key=lambda name: np.size(values[name]))
         raise ValueInputError(
@@ -280,8 +281,6 @@ def _check_total_size(values):
 def _checked_wrt(wrt, graph, values):
     """wrt names a variable, or for a vector or matrix one of its entries, as `W[1,0]` writes it
     (also when typed `W[1, 0]`, as the expression indexes)."""
-    if not wrt:
-        return wrt
     split = split_wrt(wrt)
     # W[1 0] or W[100,0] names W, with its entry written wrong: say how to write one.
     name, entry = split if split else (wrt.partition("[")[0], None)

@@ -71,26 +71,23 @@ def float64(value):
 def backward(graph, values):
     """Gradients per node, the share of each wire, and each elementwise gate's local derivatives
     (of its output's shape; an array gate's local derivative is a rule, not an array)."""
-    grads = {graph.output.id: np.float64(1.0)}
+    grads = {graph.output.id: 1.0}
     wire_grads = {}
     local_grads = {}
     for node in reversed(graph.gates):
         op = OPS[node.op]
-        upstream = grads[node.id]
         operands = _operands(node, values)
         out = values[node.id]
-        if op.elementwise:
-            local = op.local_grads(*operands, out)
-            masked = op.masked(*operands) if op.masked else (False,) * len(node.args)
-            shares = [_share(upstream, local[index], masked[index], operands[index])
-                      for index in range(len(node.args))]
-        else:
-            local = None
-            shares = op.vjp(np.asarray(upstream), *operands, out)
+        if not op.elementwise:
+            local, shares = None, op.vjp(np.asarray(grads[node.id]), *operands, out)
+        elif isinstance(out, np.ndarray):
+            local, shares = _elementwise_on_arrays(op, operands, out, grads[node.id])
+        else:  # a gate of numbers: most gates are, and this is the quick way
+            local, shares = _elementwise_on_numbers(op, operands, out, grads[node.id])
         for index, source_id in node.sources:
             if local is not None:
-                local_grads[(node.id, index)] = _local_of_shape(local[index], out)
-            contribution = float64(shares[index])
+                local_grads[(node.id, index)] = local[index]
+            contribution = shares[index]
             wire_grads[(node.id, index)] = plain(contribution)
             # The first share is the gradient, later ones add to it: the staged program's `=`
             # and `+=`, so that both give the same float, the sign of a zero included.
@@ -98,25 +95,26 @@ def backward(graph, values):
     return {node_id: plain(grad) for node_id, grad in grads.items()}, wire_grads, local_grads
 
 
-def _share(upstream, local, masked, operand):
-    """upstream x local, the chain rule at one wire entry by entry, summed back to the operand's
-    shape where it was broadcast. 0 stays exactly 0: a masked entry gets 0 whatever arrives, and
-    an unused one (upstream 0) must not turn 0 * inf into nan."""
-    if _is_number(upstream) and _is_number(local):  # a gate of numbers, the quick way: most are
-        return np.float64(0.0) if masked or upstream == 0.0 else upstream * local
-    chained = np.where(masked | (upstream == 0.0), 0.0, upstream * local)
-    return unbroadcast(chained, np.shape(operand))
+def _elementwise_on_numbers(op, operands, out, upstream):
+    """Each operand's local gradient and share of the upstream gradient: upstream x local, where
+    0 stays exactly 0: a masked operand gets 0 whatever arrives, and an unused gate (upstream 0)
+    must not turn 0 * inf into nan."""
+    local = [float(slope) for slope in op.local_grads(*operands, out)]
+    masked = op.masked(*operands) if op.masked else (False,) * len(operands)
+    shares = [0.0 if masked[index] or upstream == 0.0 else float(upstream * local[index])
+              for index in range(len(operands))]
+    return local, shares
 
 
-def _is_number(value):
-    return not isinstance(value, np.ndarray) or value.ndim == 0
-
-
-def _local_of_shape(local, out):
-    """A local gradient as the output's shape (x * 2's is 2 in every entry)."""
-    if isinstance(out, np.ndarray):
-        return plain(np.broadcast_to(local, out.shape))
-    return float(local)
+def _elementwise_on_arrays(op, operands, out, upstream):
+    """As _elementwise_on_numbers, entry by entry, each local gradient of the output's shape (x * 2's
+    is 2 in every entry) and each share summed back to its operand's shape where it was broadcast."""
+    local = [float64(np.broadcast_to(slope, out.shape)) for slope in op.local_grads(*operands, out)]
+    masked = op.masked(*operands) if op.masked else (False,) * len(operands)
+    shares = [unbroadcast(np.where(masked[index] | (upstream == 0.0), 0.0, upstream * local[index]),
+                          np.shape(operands[index]))
+              for index in range(len(operands))]
+    return local, shares
 
 
 def _operands(node, values):

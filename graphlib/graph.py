@@ -80,17 +80,22 @@ class Graph:
     def output(self):
         return self.nodes[-1]
 
-    @property
+    @cached_property
     def inputs(self):
-        return [node for node in self.nodes if node.is_input]
+        return tuple(node for node in self.nodes if node.is_input)
 
-    @property
+    @cached_property
     def gates(self):
-        return [node for node in self.nodes if not node.is_input]
+        return tuple(node for node in self.nodes if not node.is_input)
 
-    @property
+    @cached_property
     def variables(self):
-        return [node.name for node in self.inputs]
+        return tuple(node.name for node in self.inputs)
+
+    @cached_property
+    def elementwise(self):
+        """Whether every gate works entry by entry, as every gate of a circuit of numbers does."""
+        return all(OPS[node.op].elementwise for node in self.gates)
 
     def position(self, node_id):
         """The node's place in topological order, which its id names: n7 is the eighth node."""

@@ -6,6 +6,8 @@ Shapes are NumPy's: () for a number, (n,) for a vector, (m, n) for a matrix. The
 values given, not on the text, so they are checked per circuit, before any number is computed.
 """
 
+import functools
+
 import numpy as np
 
 from graphlib.arrays import ShapeMismatch, broadcast_shape, shape_text
@@ -26,11 +28,15 @@ def gate_shape(op, numbers, shapes):
 def node_shapes(graph, inputs):
     """Each node's shape, given each variable's value (a float or an array); the output must be
     one number, the loss that the backward pass starts from."""
-    shapes = {}
-    for node in graph.nodes:
-        if node.is_input:
-            shapes[node.id] = np.shape(inputs[node.name])
-            continue
+    return dict(_node_shapes(graph, tuple(() if isinstance(inputs[name], float) else np.shape(inputs[name])
+                                          for name in graph.variables)))
+
+
+# As many as parsed graphs are kept (circuit.py): a page scrubbing a value keeps the shapes.
+@functools.lru_cache(maxsize=512)
+def _node_shapes(graph, input_shapes):
+    shapes = dict(zip((node.id for node in graph.inputs), input_shapes))
+    for node in graph.gates:
         numbers = [arg.value if isinstance(arg, Const) else None for arg in node.args]
         operand_shapes = [() if isinstance(arg, Const) else shapes[arg] for arg in node.args]
         try:

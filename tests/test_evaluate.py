@@ -306,7 +306,7 @@ def test_evaluation_is_pure(source, inputs):
 
 def test_a_lone_variable_is_its_own_output_with_gradient_one():
     graph, result = run("x", x=2.5)
-    assert graph.gates == []
+    assert graph.gates == ()
     assert result.values == {"n0": 2.5}
     assert result.grads == {"n0": 1.0}
     assert result.wire_grads == {}

@@ -109,7 +109,7 @@ INPUT_ORDER = [
 @pytest.mark.parametrize("source, expected", INPUT_ORDER)
 def test_inputs_in_first_typed_order(source, expected):
     graph = parse(source)
-    assert graph.variables == expected
+    assert list(graph.variables) == expected
     assert [node.id for node in graph.nodes] == [f"n{i}" for i in range(len(graph.nodes))]
     assert all(node.is_input for node in graph.nodes[: len(expected)])
     assert not any(node.is_input for node in graph.nodes[len(expected):])
@@ -129,7 +129,7 @@ NUMBERS = [
 def test_numbers_become_constants_on_the_gate(source, text):
     graph = parse(source)
     (gate,) = graph.gates
-    assert graph.variables == ["x"]
+    assert graph.variables == ("x",)
     const = gate.args[1]
     assert isinstance(const, Const)
     assert const.text == text
@@ -151,7 +151,7 @@ FOLDED = [
 @pytest.mark.parametrize("source, value, text", FOLDED)
 def test_constant_subexpressions_fold_into_one_constant_without_a_wire(source, value, text):
     graph = parse(source)
-    assert graph.variables == ["x"]
+    assert graph.variables == ("x",)
     (gate,) = graph.gates
     (const,) = [arg for arg in gate.args if isinstance(arg, Const)]
     assert const.value == pytest.approx(value, rel=1e-15)
