@@ -99,13 +99,15 @@ def _node_json(document, node, rules):
             continue
         # An array gate's local derivative is a rule (explain's), not numbers.
         local = document.locals.get((node.id, index))
-        numbered.append({
+        fields = {
             **operand,
             "local": None if local is None else _exact(local),
             "local_text": None if local is None or local.hidden else local.text,
             "grad": _exact(document.into(node.id, index).grad),
-            **_rule_json(rules.get((node.id, index))),
-        })
+        }
+        if rules:  # none in a circuit of numbers, asked for by each of its wires while scrubbing
+            fields.update(_rule_json(rules.get((node.id, index))))
+        numbered.append(fields)
     trunk = document.trunk(node.id)
     return {**head, "operands": numbered, "shape": _shape(trunk.value), "value": _exact(trunk.value),
             "grad": _exact(trunk.grad)}

@@ -249,8 +249,11 @@ class Document:
 def build_document(graph, evaluation, style=Style()):
     precision, practising = style.precision, bool(style.practice)
     tangents = forward_mode(graph, evaluation, style.wrt) if style.wrt else None
+    # format_number where every number is one: a page scrubbing a value asks for hundreds.
+    has_arrays = any(isinstance(number, np.ndarray) for number in evaluation.values.values())
+    write = format_value if has_arrays else format_number
     # A value leaves its node on every branch of a fork: written once.
-    value_texts = {node_id: format_value(number, precision) for node_id, number in evaluation.values.items()}
+    value_texts = {node_id: write(number, precision) for node_id, number in evaluation.values.items()}
     numbers = {}
     for wire in drawn_wires(graph):
         source = wire.source
@@ -260,11 +263,11 @@ def build_document(graph, evaluation, style=Style()):
             wire,
             Shown(evaluation.values[source], value_texts[source],
                   practising and is_hidden(graph, wire, "value", style.practice)),
-            Shown(grad, format_value(grad, precision), practising and is_hidden(graph, wire, "grad", style.practice)),
-            None if tangents is None else Shown(tangents[source], format_value(tangents[source], precision)),
+            Shown(grad, write(grad, precision), practising and is_hidden(graph, wire, "grad", style.practice)),
+            None if tangents is None else Shown(tangents[source], write(tangents[source], precision)),
         )
     # Every local gradient is hidden while practising: next to the output (upstream 1) it is its
     # wire's gradient, and in "values" mode exp's is its value, 1/x's gives x away.
-    local_grads = {key: Shown(number, format_value(number, precision), practising)
+    local_grads = {key: Shown(number, write(number, precision), practising)
                    for key, number in evaluation.local_grads.items()}
     return Document(graph, evaluation, style, numbers, local_grads, tangents)
