@@ -127,6 +127,7 @@ function showNotes(data) {
   page.tangentNote.hidden = !data.options.wrt;
   if (data.options.wrt) {
     page.tangentNote.replaceChildren("Forward mode: each wire's ", h("span", { class: "tangent" }, "third number"),
+      " (a third table, for a vector or matrix)",
       " is its derivative with respect to ", code(data.options.wrt),
       ", computed in the forward pass; the output's equals the gradient of ", code(data.options.wrt), ".");
   }
