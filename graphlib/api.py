@@ -16,6 +16,7 @@ from graphlib.document import format_number, is_drawn_whole, steps
 from graphlib.gradcheck import check_gradients
 from graphlib.graph import Const
 from graphlib.ops import CONVENTIONS
+from graphlib.shapes import input_shapes, shapes_of_nodes
 from graphlib.symbolic import MAX_TYPESET_CHARS, NO_TIME, Written, gate_formulas, settled, symbolic_gradients, wire_formulas
 
 PRACTICE_NOTE = "Left out while practising: the gradients' values are numbers to find."
@@ -81,13 +82,12 @@ def array_rules(circuit):
     or matrices (none in a circuit of numbers, which is answered without looking)."""
     if circuit.graph.elementwise and all(isinstance(value, float) for value in circuit.values.values()):
         return {}
-    shapes = tuple((node_id, np.shape(value)) for node_id, value in circuit.evaluation.values.items())
-    return _chain_rules(circuit.graph, shapes)
+    return _chain_rules(circuit.graph, input_shapes(circuit.graph, circuit.values))
 
 
 @functools.lru_cache(maxsize=512)  # as many as parsed graphs are kept: a slider keeps the shapes
-def _chain_rules(graph, shapes):
-    return chain_rules(graph, dict(shapes))
+def _chain_rules(graph, shapes_of_inputs):
+    return chain_rules(graph, shapes_of_nodes(graph, shapes_of_inputs))
 
 
 def _node_json(document, node, rules):

@@ -17,13 +17,12 @@ from graphlib.composite import transform
 from graphlib.descent import descend, read_settings
 from graphlib.document import build_document
 from graphlib.errors import ValueInputError
-from graphlib.evaluate import entry_name, evaluate, split_wrt
-from graphlib.options import MAX_PRECISION, OPTIONS, Style
-from graphlib.parse import MAX_TOKEN_LENGTH, WHITESPACE, character_name, is_invisible, parse
+from graphlib.evaluate import entry_name, evaluate, split_wrt, value_key
+from graphlib.options import MAX_PRECISION, OPTIONS, Style, single
+from graphlib.parse import MAX_TOKEN_LENGTH, VALUE_PATTERN, WHITESPACE, character_name, is_invisible, parse
 from graphlib.shapes import node_shapes
 
 DEFAULT_VALUE = 1.0
-VALUE_PATTERN = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 # seed=N draws every value the URL does not give from these: small whole numbers, as the
 # lecture's -2, 5, -4, that a student can work with by hand. Zero is left out: it sits on the
 # kinks of relu, abs and max, and makes divisions by zero.
@@ -137,20 +136,6 @@ def seeded_value(seed, name):
 @functools.lru_cache(maxsize=512)
 def _graph(expression, composites):
     return transform(parse(expression), composites)
-
-
-def single(fields, name):
-    given = fields.get(name, [])
-    if len(given) > 1:
-        raise ValueInputError(f"{name} is given {len(given)} times; give it once.", field=name)
-    return given[0] if given else None
-
-
-def value_key(value):
-    """A value by its exact bits (float.hex), with its shape: what a cache may key on."""
-    if isinstance(value, float):
-        return value.hex()
-    return (value.shape, tuple(float(entry).hex() for entry in value.flat))
 
 
 def parse_value(name, given):

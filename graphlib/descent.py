@@ -20,8 +20,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from graphlib.errors import ValueInputError
-from graphlib.evaluate import evaluate
-from graphlib.parse import WHITESPACE
+from graphlib.evaluate import evaluate, value_key
+from graphlib.options import single
+from graphlib.parse import MAX_TOKEN_LENGTH, VALUE_PATTERN, WHITESPACE
 
 DEFAULT_LEARNING_RATE = 0.1
 # A larger step than this overshoots any loss of the lecture's size on the first step.
@@ -30,8 +31,6 @@ MAX_LEARNING_RATE = 100.0
 # run of the largest circuit takes under a second of the request's 15 (0.67-0.77 s in
 # bench/bench_descent.py, 1.9 s with the machine's two cores busy with other work).
 MAX_STEPS = 500
-LEARNING_RATE_PATTERN = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
-MAX_NUMBER_CHARACTERS = 30
 
 
 @dataclass(frozen=True)
@@ -119,9 +118,7 @@ def forget_runs():
 
 
 def _values_key(values):
-    """The values by their exact bits (float.hex, an array's bytes and shape): -0.0 is not 0.0."""
-    return tuple((name, value.hex() if isinstance(value, float) else (value.shape, value.tobytes()))
-                 for name, value in sorted(values.items()))
+    return tuple((name, value_key(value)) for name, value in sorted(values.items()))
 
 
 def read_settings(fields, variables, practice):
@@ -136,10 +133,9 @@ def read_settings(fields, variables, practice):
 
 
 def _single(fields, name):
-    given = fields.get(name, [])
-    if len(given) > 1:
-        raise ValueInputError(f"{name} is given {len(given)} times; give it once.", field=name)
-    return None if not given or given[0] == "" else given[0]
+    """options.single, with an empty field as none at all."""
+    given = single(fields, name)
+    return None if given == "" else given
 
 
 def _params(given, variables):
@@ -166,7 +162,7 @@ def _learning_rate(given):
         return DEFAULT_LEARNING_RATE
     text = given.strip(WHITESPACE) if isinstance(given, str) else given
     number = math.nan
-    if isinstance(text, str) and len(text) <= MAX_NUMBER_CHARACTERS and LEARNING_RATE_PATTERN.fullmatch(text):
+    if isinstance(text, str) and len(text) <= MAX_TOKEN_LENGTH and VALUE_PATTERN.fullmatch(text):
         number = float(text)
     elif isinstance(text, (int, float)) and not isinstance(text, bool):
         number = float(text) if abs(text) < 1e300 else math.inf

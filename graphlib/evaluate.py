@@ -44,6 +44,14 @@ def plain(value):
     return float(value)
 
 
+def value_key(value):
+    """A value by its exact bits (float.hex), with its shape: what a cache may key on (-0.0 is
+    not 0.0)."""
+    if isinstance(value, float):
+        return value.hex()
+    return (value.shape, tuple(float(entry).hex() for entry in value.flat))
+
+
 def forward(graph, inputs):
     with np.errstate(all="ignore"):
         return {node_id: plain(value) for node_id, value in forward_arrays(graph, inputs).items()}
@@ -147,18 +155,17 @@ def forward_mode(graph, evaluation, wrt):
     tangents = {}
     with np.errstate(all="ignore"):
         for node in graph.nodes:
-            value = np.asarray(evaluation.values[node.id])
             if node.is_input:
-                tangent = np.zeros(value.shape)
+                tangent = np.zeros(np.shape(evaluation.values[node.id]))
                 if node.name == variable:
                     tangent[entry] = 1.0
                 tangents[node.id] = tangent
             else:
-                tangents[node.id] = _tangent(graph, node, evaluation, tangents)
+                tangents[node.id] = _tangent(node, evaluation, tangents)
     return {node_id: plain(tangent) for node_id, tangent in tangents.items()}
 
 
-def _tangent(graph, node, evaluation, tangents):
+def _tangent(node, evaluation, tangents):
     op = OPS[node.op]
     out = np.asarray(evaluation.values[node.id])
     if not op.elementwise:

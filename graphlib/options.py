@@ -8,6 +8,8 @@ here, and its use where it changes the drawing.
 import dataclasses
 from dataclasses import dataclass
 
+from graphlib.errors import ValueInputError
+
 MAX_PRECISION = 10
 
 
@@ -59,3 +61,12 @@ def _style_fields():
 
 # How a circuit is drawn: one field per option, with its default.
 Style = dataclasses.make_dataclass("Style", _style_fields(), frozen=True, namespace={"__module__": __name__})
+
+
+def single(fields, name):
+    """The one value given for a field (`fields` maps a name to the list of values that arrived
+    for it: a URL may repeat a name), or None."""
+    given = fields.get(name, [])
+    if len(given) > 1:
+        raise ValueInputError(f"{name} is given {len(given)} times; give it once.", field=name)
+    return given[0] if given else None

@@ -64,6 +64,8 @@ RESERVED_NAMES = _ReservedNames(frozenset(CONSTANTS) | QUERY_NAMES | frozenset(k
 
 NAME_PATTERN = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 NUMBER_PATTERN = re.compile(r"(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+# A number given as a value (a field, the learning rate, an answer): signed, as typed.
+VALUE_PATTERN = re.compile(r"[+-]?" + NUMBER_PATTERN.pattern)
 OPERATOR_PATTERN = re.compile(r"\*\*|\.T(?![A-Za-z0-9_])|[-+*/^(),=@\[\]]")
 
 # The only characters that separate tokens. Every other control, format or space character (a

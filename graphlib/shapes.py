@@ -28,14 +28,19 @@ def gate_shape(op, numbers, shapes):
 def node_shapes(graph, inputs):
     """Each node's shape, given each variable's value (a float or an array); the output must be
     one number, the loss that the backward pass starts from."""
-    return dict(_node_shapes(graph, tuple(() if isinstance(inputs[name], float) else np.shape(inputs[name])
-                                          for name in graph.variables)))
+    return dict(shapes_of_nodes(graph, input_shapes(graph, inputs)))
+
+
+def input_shapes(graph, inputs):
+    """The variables' shapes, in the graph's order: what every node's shape follows from."""
+    return tuple(() if isinstance(inputs[name], float) else np.shape(inputs[name]) for name in graph.variables)
 
 
 # As many as parsed graphs are kept (circuit.py): a page scrubbing a value keeps the shapes.
 @functools.lru_cache(maxsize=512)
-def _node_shapes(graph, input_shapes):
-    shapes = dict(zip((node.id for node in graph.inputs), input_shapes))
+def shapes_of_nodes(graph, shapes_of_inputs):
+    """node_shapes from the variables' shapes; kept, so not to be changed by the caller."""
+    shapes = dict(zip((node.id for node in graph.inputs), shapes_of_inputs))
     for node in graph.gates:
         numbers = [arg.value if isinstance(arg, Const) else None for arg in node.args]
         operand_shapes = [() if isinstance(arg, Const) else shapes[arg] for arg in node.args]
