@@ -5,7 +5,7 @@ import { enhanceExpressionField, fitRows } from "./editor.js";
 import { page, state } from "./state.js";
 import { schedule } from "./schedule.js";
 import { DARK_DEVICE, applyPageOptions, deviceTheme } from "./theme.js";
-import { fillWrt, setVariable, textShape, variableField, variableFields } from "./variables.js";
+import { fillWrt, isArrayText, setVariable, textShape, variableField, variableFields } from "./variables.js";
 import { applyPracticeControls } from "./practice-page.js";
 import { stopStepping } from "./stepper.js";
 import { unpin } from "./inspect.js";
@@ -55,7 +55,7 @@ export function layoutKey(query) {
   const fields = layoutFields().filter((name) => !DESCENT_FIELDS.includes(name));
   // A vector's or matrix's shape is the size of its table in the drawing.
   const shapes = variableFields().map((field) => field.dataset.variable)
-    .filter((name) => (params.get(name) || "").trim().startsWith("["))
+    .filter((name) => isArrayText(params.get(name) || ""))
     .map((name) => `${name} ${textShape(params.get(name))}`);
   return [...fields, ...state.extras.keys()].map((name) => params.get(name) || "").concat(shapes).join("\n");
 }

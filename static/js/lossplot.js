@@ -55,7 +55,7 @@ export function lossPlot(descent) {
 }
 
 /** The plot in words, for its title and for screen readers. */
-export function describe(descent) {
+function describe(descent) {
   const { losses_text: texts, steps } = descent;
   let words = `Loss per step: ${texts[0]} at step 0`;
   if (steps > 0) words += `, ${texts[steps]} at step ${steps}`;

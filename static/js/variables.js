@@ -1,5 +1,6 @@
 // The variables' fields and sliders: one per input of the expression, in its order, keeping what was typed.
 
+import { entryIndices } from "./answers.js";
 import { $, $$, h } from "./dom.js";
 import { page, state } from "./state.js";
 import { schedule } from "./schedule.js";
@@ -62,11 +63,7 @@ export function fillWrt(chosen) {
 function wrtEntries(field) {
   const name = field.dataset.variable;
   const shape = textShape($("input[name]", field).value);
-  if (shape.length === 1) return Array.from({ length: shape[0] }, (_, i) => `${name}[${i}]`);
-  if (shape.length === 2) {
-    return Array.from({ length: shape[0] * shape[1] }, (_, k) => `${name}[${Math.floor(k / shape[1])},${k % shape[1]}]`);
-  }
-  return [];
+  return shape.length ? entryIndices(shape).map((index) => `${name}[${index.join(",")}]`) : [];
 }
 
 /** The shape of a value as typed: [] for a number, [n] for [1, -2], [m, n] for [[1, 2], [3, 4]]
@@ -79,7 +76,7 @@ export function textShape(text) {
   return [rows.length, rows[0].split(",").length];
 }
 
-const isArrayText = (text) => text.trim().startsWith("[");
+export const isArrayText = (text) => text.trim().startsWith("[");
 
 /** A variable's field, as the template draws it, plus its slider. */
 export function variableField(name, text, isDefault) {
