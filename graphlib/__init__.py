@@ -57,23 +57,23 @@ The errors
 are imported by their full names: `from graphlib.parse import MAX_LENGTH`.
 """
 
-from graphlib.errors import (BusyError, CircuitError, ExpressionSyntaxError, LimitError, RenderError, ServiceError,
+from .errors import (BusyError, CircuitError, ExpressionSyntaxError, LimitError, RenderError, ServiceError,
                              TimeLimitError, ValueInputError)
-from graphlib.graph import Const, Graph, Node
-from graphlib.ops import OPS, Op
-from graphlib.parse import parse
-from graphlib.composite import transform
-from graphlib.evaluate import Evaluation, evaluate
-from graphlib.gradcheck import GradientCheck, check_gradients
-from graphlib.symbolic import Symbolic, SymbolicGradient, symbolic_gradients
-from graphlib.circuit import Circuit, build_circuit
-from graphlib.options import OPTIONS, Style
-from graphlib.document import Document, build_document
-from graphlib.render import to_dot
-from graphlib.drawing import draw, render_svg
-from graphlib.api import explain_json, to_json
-from graphlib.codegen import pytorch_code, staged_python
-from graphlib.gallery import GALLERY
+from .graph import Const, Graph, Node
+from .ops import OPS, Op
+from .parse import parse
+from .composite import transform
+from .evaluate import Evaluation, evaluate
+from .gradcheck import GradientCheck, check_gradients
+from .symbolic import Symbolic, SymbolicGradient, symbolic_gradients
+from .circuit import Circuit, build_circuit
+from .options import OPTIONS, Style
+from .document import Document, build_document
+from .render import to_dot
+from .drawing import draw, render_svg
+from .api import explain_json, to_json
+from .codegen import pytorch_code, staged_python
+from .gallery import GALLERY
 
 __all__ = [
     "parse", "Graph", "Node", "Const", "transform", "OPS", "Op",

@@ -11,13 +11,13 @@ import math
 
 import numpy as np
 
-from graphlib.codegen import chain_rules, pytorch_code, staged_python
-from graphlib.document import format_number, is_drawn_whole, steps
-from graphlib.gradcheck import check_gradients
-from graphlib.graph import Const
-from graphlib.ops import CONVENTIONS
-from graphlib.shapes import input_shapes, shapes_of_nodes
-from graphlib.symbolic import MAX_TYPESET_CHARS, NO_TIME, Written, gate_formulas, settled, symbolic_gradients, wire_formulas
+from .codegen import chain_rules, pytorch_code, staged_python
+from .document import format_number, is_drawn_whole, steps
+from .gradcheck import check_gradients
+from .graph import Const
+from .ops import CONVENTIONS
+from .shapes import input_shapes, shapes_of_nodes
+from .symbolic import MAX_TYPESET_CHARS, NO_TIME, Written, gate_formulas, settled, symbolic_gradients, wire_formulas
 
 PRACTICE_NOTE = "Left out while practising: the gradients' values are numbers to find."
 

@@ -13,14 +13,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from graphlib.composite import transform
-from graphlib.descent import descend, read_settings
-from graphlib.document import build_document
-from graphlib.errors import ValueInputError
-from graphlib.evaluate import entry_name, evaluate, split_wrt, value_key
-from graphlib.options import MAX_PRECISION, OPTIONS, Style, single
-from graphlib.parse import MAX_TOKEN_LENGTH, VALUE_PATTERN, WHITESPACE, character_name, is_invisible, parse
-from graphlib.shapes import node_shapes
+from .composite import transform
+from .descent import descend, read_settings
+from .document import build_document
+from .errors import ValueInputError
+from .evaluate import entry_name, evaluate, split_wrt, value_key
+from .options import MAX_PRECISION, OPTIONS, Style, single
+from .parse import MAX_TOKEN_LENGTH, VALUE_PATTERN, WHITESPACE, character_name, is_invisible, parse
+from .shapes import node_shapes
 
 DEFAULT_VALUE = 1.0
 # seed=N draws every value the URL does not give from these: small whole numbers, as the

@@ -45,11 +45,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from graphlib.arrays import shape_text
-from graphlib.gatecode import ArrayGate, Masked, Route, number_literal
-from graphlib.graph import Const
-from graphlib.ops import OPS, OpsView
-from graphlib.shapes import node_shapes
+from .arrays import shape_text
+from .gatecode import ArrayGate, Masked, Route, number_literal
+from .graph import Const
+from .ops import OPS, OpsView
+from .shapes import node_shapes
 
 # Each gate's code, as its entry of ops.OPS holds it.
 PYTHON_GATES = OpsView(lambda op: [(op.name, op.python)] if op.python else [])

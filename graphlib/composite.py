@@ -9,10 +9,10 @@ constant it carries and the side the constant is on.
 
 from dataclasses import dataclass, replace
 
-from graphlib.errors import LimitError
-from graphlib.graph import Const, Node, numbered
-from graphlib.ops import OPS
-from graphlib.parse import MAX_GATES
+from .errors import LimitError
+from .graph import Const, Node, numbered
+from .ops import OPS
+from .parse import MAX_GATES
 
 
 

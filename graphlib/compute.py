@@ -47,8 +47,8 @@ import weakref
 from concurrent.futures import ThreadPoolExecutor
 from multiprocessing.reduction import ForkingPickler
 
-from graphlib.deadline import time_left
-from graphlib.errors import BusyError, CircuitError, ServiceError, TimeLimitError
+from .deadline import time_left
+from .errors import BusyError, CircuitError, ServiceError, TimeLimitError
 
 PROCESSES = 2
 QUEUE = 64  # jobs waiting for a child, beyond those running: a drawing takes milliseconds
@@ -60,7 +60,7 @@ MEMORY_BYTES = 1024 * 1024 * 1024  # RLIMIT_AS of each child, as `dot` had
 STARTUP_SECONDS = 30.0  # for a child to import SymPy and load Graphviz
 STOP_SECONDS = 5.0  # for a retired child to exit before it is killed
 SERVER_NAME = "backprop-circuits"  # with GV_FILE_PATH, makes Graphviz read no files (gvc.py)
-PRELOAD = ("sympy", "graphlib.symbolic", "graphlib.render")
+PRELOAD = ("sympy", f"{__package__}.symbolic", f"{__package__}.render")
 SETTINGS = {"processes": "BACKPROP_COMPUTE_PROCESSES", "queue": "BACKPROP_COMPUTE_QUEUE"}
 
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
@@ -401,7 +401,7 @@ def _child_main(conn, parent_pid, empty_dir, memory):
     try:
         for module in PRELOAD:
             importlib.import_module(module)
-        from graphlib import gvc
+        from . import gvc
         graphviz = gvc.preload()
     except BaseException as error:  # noqa: BLE001 - reported to the parent, which says so
         conn.send(("failed", f"{type(error).__name__}: {error}"))

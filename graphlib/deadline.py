@@ -11,7 +11,7 @@ import threading
 import time
 from contextlib import contextmanager
 
-from graphlib.errors import TimeLimitError
+from .errors import TimeLimitError
 
 
 @contextmanager

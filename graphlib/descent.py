@@ -19,10 +19,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from graphlib.errors import ValueInputError
-from graphlib.evaluate import evaluate, value_key
-from graphlib.options import single
-from graphlib.parse import MAX_TOKEN_LENGTH, VALUE_PATTERN, WHITESPACE
+from .errors import ValueInputError
+from .evaluate import evaluate, value_key
+from .options import single
+from .parse import MAX_TOKEN_LENGTH, VALUE_PATTERN, WHITESPACE
 
 DEFAULT_LEARNING_RATE = 0.1
 # A larger step than this overshoots any loss of the lecture's size on the first step.

@@ -15,8 +15,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from graphlib.evaluate import forward_mode
-from graphlib.options import BY_NAME, Style
+from .evaluate import forward_mode
+from .options import BY_NAME, Style
 
 DEFAULT_PRECISION = BY_NAME["precision"].default
 KINDS = ("value", "grad")  # a wire's two numbers, in the order of the JSON's flagged and hidden

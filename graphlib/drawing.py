@@ -18,9 +18,9 @@ import tempfile
 import textwrap
 import time
 
-from graphlib import compute, gvc
-from graphlib.errors import RenderError
-from graphlib.render import FONT, escape, to_dot
+from . import compute, gvc
+from .errors import RenderError
+from .render import FONT, escape, to_dot
 
 DOT_TIMEOUT_SECONDS = 10
 # How Graphviz draws (BACKPROP_GRAPHVIZ): its C library in the compute pool's warm processes, or

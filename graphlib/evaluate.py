@@ -9,9 +9,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from graphlib.arrays import unbroadcast
-from graphlib.graph import Const
-from graphlib.ops import OPS
+from .arrays import unbroadcast
+from .graph import Const
+from .ops import OPS
 
 
 @dataclass(frozen=True)

@@ -17,9 +17,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from graphlib.evaluate import entry_name, evaluate, forward
-from graphlib.graph import Const
-from graphlib.ops import OpsView
+from .evaluate import entry_name, evaluate, forward
+from .graph import Const
+from .ops import OpsView
 
 H = 1e-5  # the centred difference's step, h in the notes
 ENTRIES_PER_ARRAY = 4

@@ -7,7 +7,7 @@ hash) once, on first use: a page scrubbing a value asks for the same graph hundr
 from dataclasses import dataclass
 from functools import cached_property
 
-from graphlib.ops import OPS
+from .ops import OPS
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ import os
 import tempfile
 import threading
 
-from graphlib.errors import RenderError
+from .errors import RenderError
 
 AGERR = 1  # cgraph.h's agerrlevel_t: AGWARN 0, AGERR 1; agreseterrors() returns the worst seen
 INPUT_NAME = b"<stdin>"  # what `dot` calls its input in messages: "Error: <stdin>: syntax error in line 1"

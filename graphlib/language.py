@@ -9,7 +9,7 @@ import pathlib
 import sys
 from dataclasses import dataclass
 
-from graphlib.ops import CALLS
+from .ops import CALLS
 
 README = pathlib.Path(__file__).resolve().parent.parent / "README.md"
 COMMAND = "python -m graphlib.language --readme"

@@ -15,8 +15,8 @@ from typing import Callable
 import numpy as np
 import sympy
 
-from graphlib import arrays
-from graphlib.gatecode import ArrayGate, ArrayRule, Masked, PythonGate, Route, TorchGate, number_literal
+from . import arrays
+from .gatecode import ArrayGate, ArrayRule, Masked, PythonGate, Route, TorchGate, number_literal
 
 NAN = np.float64("nan")
 

@@ -8,7 +8,7 @@ here, and its use where it changes the drawing.
 import dataclasses
 from dataclasses import dataclass
 
-from graphlib.errors import ValueInputError
+from .errors import ValueInputError
 
 MAX_PRECISION = 10
 

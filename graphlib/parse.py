@@ -20,12 +20,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from graphlib.errors import ExpressionSyntaxError, LimitError
-from graphlib.graph import Const, Node, numbered
-from graphlib.arrays import ShapeMismatch
-from graphlib.ops import CALLS, CONSTANTS, FUNCTIONS, INFIX_OPS, OPS
-from graphlib.shapes import gate_shape
-from graphlib.options import QUERY_NAMES
+from .errors import ExpressionSyntaxError, LimitError
+from .graph import Const, Node, numbered
+from .arrays import ShapeMismatch
+from .ops import CALLS, CONSTANTS, FUNCTIONS, INFIX_OPS, OPS
+from .shapes import gate_shape
+from .options import QUERY_NAMES
 
 # A 500-gate expression over 100 variables is about 2,500 characters typed compactly
 # (x17*x42+...), and with the 100 values its query is about 5.5 KB, within app.MAX_QUERY_BYTES.

@@ -9,11 +9,11 @@ import re
 
 import numpy as np
 
-from graphlib.api import json_number
-from graphlib.circuit import VALUE_PATTERN, single
-from graphlib.document import KINDS, Shown
-from graphlib.errors import ValueInputError
-from graphlib.parse import WHITESPACE
+from .api import json_number
+from .circuit import VALUE_PATTERN, single
+from .document import KINDS, Shown
+from .errors import ValueInputError
+from .parse import WHITESPACE
 
 MAX_ANSWER_LENGTH = 40
 # The diagram's spelling of a number: fixed decimals, or e-notation past 1e9 ("1.50e+09").

@@ -16,9 +16,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from graphlib.dot import Digraph
-from graphlib.arrays import shape_text
-from graphlib.document import HIDDEN, drawn_wires, is_drawn_whole
+from .dot import Digraph
+from .arrays import shape_text
+from .document import HIDDEN, drawn_wires, is_drawn_whole
 
 # A value is drawn as stubs at its gates (drawn_at_uses) when it feeds more gates than
 # MAX_FORK_BRANCHES: past 16 branches a fork's wires merge into one dark bar, and dot took 1 s to

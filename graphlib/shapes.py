@@ -10,10 +10,10 @@ import functools
 
 import numpy as np
 
-from graphlib.arrays import ShapeMismatch, broadcast_shape, shape_text
-from graphlib.errors import ShapeError
-from graphlib.graph import Const
-from graphlib.ops import OPS
+from .arrays import ShapeMismatch, broadcast_shape, shape_text
+from .errors import ShapeError
+from .graph import Const
+from .ops import OPS
 
 
 def gate_shape(op, numbers, shapes):

@@ -14,12 +14,12 @@ from sympy.core.evalf import evalf as evalf_parts  # SymPy's own: the parts of a
 from sympy.printing.latex import LatexPrinter
 from sympy.printing.str import StrPrinter
 
-from graphlib import compute
-from graphlib.deadline import deadline
-from graphlib.errors import BusyError, TimeLimitError
-from graphlib.gradcheck import relative_error
-from graphlib.graph import Const
-from graphlib.ops import CONSTANTS, OPS, Sigmoid
+from . import compute
+from .deadline import deadline
+from .errors import BusyError, TimeLimitError
+from .gradcheck import relative_error
+from .graph import Const
+from .ops import CONSTANTS, OPS, Sigmoid
 
 
 def variable_symbols(graph):
