@@ -1,0 +1,65 @@
+"""A message in English and the language in use into the text shown: as written, or from a catalogue.
+
+Every sentence a person reads (errors, notes, the gates' intuitions, the page) is written in English
+in the code, marked for translation, and looked up in `translations/<language>/LC_MESSAGES/<domain>.mo`:
+
+    raise ValueInputError(_("%(name)s must be a number.", name=name), field=name)
+
+Values go in as `%(name)s` parameters, never pasted into the message, so that a catalogue holds one
+entry per sentence and a translator can move them. A table built when a module is imported marks its
+sentences with `N_` and translates them where it shows them, in the language of the moment.
+
+Two domains, one per kind of source: `messages` for the Python code, `page` for the template and the
+page's scripts. The language is a context variable: a request, a command line or a notebook cell
+sets it with `use_language`; it is English otherwise.
+"""
+
+import contextvars
+import functools
+from contextlib import contextmanager
+from pathlib import Path
+
+from babel.support import NullTranslations, Translations
+
+LANGUAGES = ("en", "ko")
+DEFAULT_LANGUAGE = "en"
+CATALOGUES = Path(__file__).parent / "translations"
+DOMAINS = ("messages", "page")
+
+_language = contextvars.ContextVar("language", default=DEFAULT_LANGUAGE)
+
+
+@functools.cache
+def catalogue(language, domain="messages"):
+    """The translations of one domain into `language` (English, the source language, translates to itself)."""
+    if language == DEFAULT_LANGUAGE:
+        return NullTranslations()
+    return Translations.load(str(CATALOGUES), [language], domain)
+
+
+def _(message, **params):
+    """`message` in the language in use, with its `%(name)s` parameters filled in."""
+    text = catalogue(_language.get()).gettext(message)
+    return text % params if params else text
+
+
+def N_(message):
+    """`message` marked for the catalogue and left as it is: a table's text, translated where it is shown."""
+    return message
+
+
+def current_language():
+    """The language messages are given in now."""
+    return _language.get()
+
+
+@contextmanager
+def use_language(language):
+    """Give messages in `language` (one of LANGUAGES) inside the `with` block."""
+    if language not in LANGUAGES:
+        raise ValueError(f"unknown language {language!r}: choose one of {', '.join(LANGUAGES)}")
+    token = _language.set(language)
+    try:
+        yield
+    finally:
+        _language.reset(token)
