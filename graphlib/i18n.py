@@ -9,9 +9,11 @@ Values go in as `%(name)s` parameters, never pasted into the message, so that a 
 entry per sentence and a translator can move them. A table built when a module is imported marks its
 sentences with `N_` and translates them where it shows them, in the language of the moment.
 
-Two domains, one per kind of source: `messages` for the Python code, `page` for the template and the
-page's scripts. The language is a context variable: a request, a command line or a notebook cell
-sets it with `use_language`; it is English otherwise.
+Three domains, by the source file a sentence is written in: `messages` for what the service says
+about its input (errors, limits), `lessons` for what a circuit teaches (the gates' intuitions, the
+chain-rule rows, the notes), `page` for the template and the page's scripts. `_` looks in the first
+two. The language is a context variable: a request, a command line or a notebook cell sets it with
+`use_language`; it is English otherwise.
 """
 
 import contextvars
@@ -24,17 +26,22 @@ from babel.support import NullTranslations, Translations
 LANGUAGES = ("en", "ko")
 DEFAULT_LANGUAGE = "en"
 CATALOGUES = Path(__file__).parent / "translations"
-DOMAINS = ("messages", "page")
+DOMAINS = ("messages", "lessons", "page")
+PYTHON_DOMAINS = ("messages", "lessons")
 
 _language = contextvars.ContextVar("language", default=DEFAULT_LANGUAGE)
 
 
 @functools.cache
-def catalogue(language, domain="messages"):
-    """The translations of one domain into `language` (English, the source language, translates to itself)."""
+def catalogue(language, domains=PYTHON_DOMAINS):
+    """The translations into `language` of the `domains`, in one catalogue (English, the language the
+    code is written in, translates to itself)."""
     if language == DEFAULT_LANGUAGE:
         return NullTranslations()
-    return Translations.load(str(CATALOGUES), [language], domain)
+    merged = Translations()
+    for domain in domains:
+        merged.merge(Translations.load(str(CATALOGUES), [language], domain))
+    return merged
 
 
 def _(message, **params):
