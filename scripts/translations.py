@@ -1,0 +1,207 @@
+"""Every domain's messages extracted afresh from the source, its Korean catalogue updated, its .mo compiled.
+
+    python scripts/translations.py           # extract, update graphlib/translations/ko/LC_MESSAGES/*.po, compile
+    python scripts/translations.py --check   # change nothing; list what is untranslated, stale or malformed
+
+A domain's files are listed in graphlib/translations/<domain>.cfg (Babel's mapping-file format, the
+first pattern that matches a file decides its method; `ignore` leaves it to another domain).
+tests/test_translations.py runs the same checks. See docs/TRANSLATIONS.md, "How".
+"""
+
+import argparse
+import io
+import re
+import sys
+from importlib.metadata import entry_points
+from pathlib import Path
+
+from babel.messages.catalog import Catalog
+from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_file, extract_javascript, extract_python
+from babel.messages.frontend import parse_mapping_cfg
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po, write_po
+from babel.util import pathmatch
+
+ROOT = Path(__file__).resolve().parent.parent
+CATALOGUES = ROOT / "graphlib" / "translations"
+DOMAINS = ("messages", "lessons", "page")  # as graphlib/i18n.py names them
+TRANSLATED = ("ko",)  # English is the language the source is written in
+PROJECT = "backprop-circuits"
+# Folders no domain's files are in: the virtualenv, caches, the vendored scripts.
+SKIPPED_FOLDERS = {".venv", ".git", "node_modules", "__pycache__", ".pytest_cache", "vendor"}
+# `%(name)s` and the other %-conversions Python fills in; `%%` is a percent sign.
+PLACEHOLDER = re.compile(r"%(?:\((\w+)\))?[-#0 +]*\d*(?:\.\d+)?[sdifreEgGxXoc%]")
+
+
+def config_path(domain):
+    return CATALOGUES / f"{domain}.cfg"
+
+
+def po_path(domain, language="ko"):
+    return CATALOGUES / language / "LC_MESSAGES" / f"{domain}.po"
+
+
+def mo_path(domain, language="ko"):
+    return po_path(domain, language).with_suffix(".mo")
+
+
+def domain_files(domain):
+    """(path relative to the root, method, options) for each file of `domain`, by its .cfg."""
+    with open(config_path(domain), encoding="utf-8") as config:
+        method_map, options_map = parse_mapping_cfg(config, str(config_path(domain)))
+    files = []
+    for path in sorted(_source_files()):
+        name = path.relative_to(ROOT).as_posix()
+        for pattern, method in method_map:
+            if pathmatch(pattern, name):
+                if method != "ignore":
+                    files.append((name, method, options_map.get(pattern, {})))
+                break
+    return files
+
+
+def _source_files():
+    for path in ROOT.iterdir():
+        if path.is_file():
+            yield path
+        elif path.is_dir() and path.name not in SKIPPED_FOLDERS and not path.name.startswith("."):
+            yield from (file for file in path.rglob("*")
+                        if file.is_file() and not SKIPPED_FOLDERS.intersection(file.relative_to(ROOT).parts))
+
+
+def keywords(options):
+    """The functions that mark a message in a file: Babel's (`_`, `N_`, `gettext`...) and those its
+    section of the .cfg adds (`keywords = t`), as `pybabel extract` reads them."""
+    return {**DEFAULT_KEYWORDS, **options.get("keywords", {})}
+
+
+def template(domain):
+    """The domain's messages as the source has them now: a catalogue with no translations."""
+    catalog = Catalog(domain=domain, project=PROJECT, fuzzy=False)
+    for name, method, options in domain_files(domain):
+        for line, message, comments, context in extract_from_file(method, str(ROOT / name), keywords(options),
+                                                                  ["TRANSLATORS:"], options, True):
+            catalog.add(message, None, [(name, line)], auto_comments=comments, context=context)
+    return catalog
+
+
+def non_literal_calls(domain):
+    """"file:line" of each `_(...)`, `N_(...)` or `gettext(...)` whose message is not a literal
+    string (a variable, an f-string with values, a concatenation): no catalogue can hold it."""
+    extractors = {"python": extract_python, "javascript": extract_javascript}
+    extractors.update((entry.name, entry) for entry in entry_points(group="babel.extractors")
+                      if entry.name not in extractors)
+    found = []
+    for name, method, options in domain_files(domain):
+        extractor = extractors[method]
+        extract = extractor if callable(extractor) else extractor.load()
+        with open(ROOT / name, "rb") as source:
+            for line, _function, messages, _comments in extract(source, keywords(options), [], options):
+                first = messages[0] if isinstance(messages, (list, tuple)) else messages
+                if not first:
+                    found.append(f"{name}:{line}")
+    return found
+
+
+def updated(domain, language="ko"):
+    """The domain's catalogue for `language`: what its .po translates, for the messages the source
+    has now (a changed message keeps its old translation, marked fuzzy for review)."""
+    fresh = template(domain)
+    if po_path(domain, language).exists():
+        with open(po_path(domain, language), "rb") as po:
+            catalog = read_po(po, locale=language, domain=domain)
+        fresh.creation_date = catalog.creation_date  # a run that changes no message changes no file
+    else:
+        catalog = Catalog(locale=language, domain=domain, project=PROJECT, fuzzy=False,
+                          header_comment=f"# The {language} translations of the `{domain}` domain: see docs/TRANSLATIONS.md.\n"
+                                         "# `python scripts/translations.py` adds the source's new messages to it.")
+    catalog.update(fresh, update_header_comment=False)
+    return catalog
+
+
+def po_text(catalog):
+    output = io.BytesIO()
+    # Without line numbers: a catalogue changes when its messages do, not when code moves.
+    write_po(output, catalog, width=100, include_lineno=False, ignore_obsolete=True)
+    return output.getvalue()
+
+
+def compiled(domain, language="ko"):
+    """The .mo that the .po on disk compiles to."""
+    with open(po_path(domain, language), "rb") as po:
+        catalog = read_po(po, locale=language, domain=domain)
+    output = io.BytesIO()
+    write_mo(output, catalog)
+    return output.getvalue()
+
+
+def problems(domain, language="ko"):
+    """What is wrong with the domain's catalogue for `language`, one sentence each: messages with no
+    translation (missing, empty or fuzzy), placeholders that differ, a stale .mo, a `_()` call
+    whose message is not a literal."""
+    if not config_path(domain).exists():
+        return [f"{domain}: no {config_path(domain).relative_to(ROOT)} lists its files"]
+    found = [f"{where}: the message is not a literal string" for where in non_literal_calls(domain)]
+    if not po_path(domain, language).exists():
+        return [*found, f"{domain}: no catalogue {po_path(domain, language).relative_to(ROOT)}"]
+    with open(po_path(domain, language), "rb") as po:
+        translations = read_po(po, locale=language, domain=domain)
+    for message in template(domain):
+        if not message.id:
+            continue
+        where = ", ".join(name for name, _ in message.locations)
+        translated = translations.get(message.id, message.context)
+        if translated is None or not translated.string:
+            found.append(f"{where}: no {language} translation of {message.id!r}")
+        elif translated.fuzzy:
+            found.append(f"{where}: the {language} translation of {message.id!r} is fuzzy (review it, then "
+                         "delete the '#, fuzzy' line)")
+        elif placeholders(message.id) != placeholders(translated.string):
+            found.append(f"{where}: the {language} translation of {message.id!r} has the placeholders "
+                         f"{placeholders(translated.string)}, the message {placeholders(message.id)}")
+    if not mo_path(domain, language).exists() or mo_path(domain, language).read_bytes() != compiled(domain, language):
+        found.append(f"{domain}: {mo_path(domain, language).relative_to(ROOT)} is not the compilation of its .po")
+    return found
+
+
+def placeholders(text):
+    """The %-conversions of `text`, sorted: ['%%', '%(name)s']."""
+    return sorted(match.group(0) for match in PLACEHOLDER.finditer(text))
+
+
+def update(domain, language="ko"):
+    """Write the domain's .po (when its messages changed) and compile its .mo."""
+    catalog = updated(domain, language)
+    path = po_path(domain, language)
+    text = po_text(catalog)
+    if not path.exists() or _without_dates(path.read_bytes()) != _without_dates(text):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(text)
+    mo_path(domain, language).write_bytes(compiled(domain, language))
+    untranslated = sum(1 for message in catalog if message.id and (not message.string or message.fuzzy))
+    return len([message for message in catalog if message.id]), untranslated
+
+
+def _without_dates(po):
+    return re.sub(rb'"(POT-Creation-Date|PO-Revision-Date): [^"]*"', b"", po)
+
+
+def main(arguments):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="change nothing; list the problems, exit 1 if any")
+    parser.add_argument("domains", nargs="*", default=DOMAINS, help=f"the domains (default: {' '.join(DOMAINS)})")
+    options = parser.parse_args(arguments)
+    failed = False
+    for domain in options.domains:
+        for language in TRANSLATED:
+            if not options.check and config_path(domain).exists():
+                count, untranslated = update(domain, language)
+                print(f"{po_path(domain, language).relative_to(ROOT)}: {count} messages, {untranslated} to translate")
+            for problem in problems(domain, language):
+                failed = True
+                print(problem, file=sys.stderr)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
