@@ -26,6 +26,12 @@ The numbers
     Symbolic         those formulas, or the note saying why there are none
     SymbolicGradient  one input's formula, its value and whether it agrees
 
+A notebook's or a script's circuit, and the command line
+    backprop         an expression and its values into a circuit that Jupyter shows as its diagram,
+                     with .value, .gradients, .explain(), .save("fig.png"), .with_values(x=1)
+    NotebookCircuit  what backprop returns
+    python -m graphlib "(x+y)*z" x=-2 y=5 z=-4 -o fig1.svg   (graphlib/cli.py; --help lists its flags)
+
 The circuit as the web app builds it, drawings and programs
     build_circuit    request fields ({"expr": ["(x+y)*z"], "x": ["-2"]}) into a Circuit
     Circuit          a graph, its values, its Evaluation and its display options
@@ -54,8 +60,12 @@ The errors
     BusyError        every compute process is working and their queue is full
 
 `parse` and `evaluate` are the functions, which their modules' names here stand for; the modules
-are imported by their full names: `from graphlib.parse import MAX_LENGTH`.
+are imported by their full names: `from graphlib.parse import MAX_LENGTH`. Installed by
+`pip install .` (pyproject.toml), the package is imported as `backprop_circuits`:
+`from backprop_circuits import backprop`.
 """
+
+__version__ = "1.0.0"
 
 from .errors import (BusyError, CircuitError, ExpressionSyntaxError, LimitError, RenderError, ServiceError,
                              TimeLimitError, ValueInputError)
@@ -74,13 +84,14 @@ from .drawing import draw, render_svg
 from .api import explain_json, to_json
 from .codegen import pytorch_code, staged_python
 from .gallery import GALLERY
+from .notebook import NotebookCircuit, backprop
 
 __all__ = [
     "parse", "Graph", "Node", "Const", "transform", "OPS", "Op",
     "evaluate", "Evaluation", "check_gradients", "GradientCheck", "symbolic_gradients", "Symbolic",
     "SymbolicGradient",
     "build_circuit", "Circuit", "Style", "OPTIONS", "build_document", "Document", "to_dot", "render_svg", "draw",
-    "to_json", "explain_json", "staged_python", "pytorch_code", "GALLERY",
+    "to_json", "explain_json", "staged_python", "pytorch_code", "GALLERY", "backprop", "NotebookCircuit",
     "CircuitError", "ExpressionSyntaxError", "LimitError", "ValueInputError", "ServiceError", "RenderError",
     "TimeLimitError", "BusyError",
 ]

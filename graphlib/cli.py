@@ -1,0 +1,165 @@
+"""The command line: an expression, its values and the URL's options into a file or stdout, or the chain rule as text.
+
+    python -m graphlib "(x+y)*z" x=-2 y=5 z=-4 -o fig1.svg
+
+Every option of the URL is a flag, made from the tables that define them (options.OPTIONS and
+options.QUERY_NAMES); values are written as the URL writes them. The circuit is built and drawn by
+the web app's own functions (notebook.py), so every number and every file is the web app's.
+"""
+
+import argparse
+import sys
+
+from .descent import DEFAULT_LEARNING_RATE, MAX_STEPS
+from .errors import CircuitError, ServiceError, ValueInputError
+from .i18n import DEFAULT_LANGUAGE, LANGUAGES, _, use_language
+from .notebook import EXTENSIONS, FORMATS, NotebookCircuit, format_of
+from .options import OPTIONS, QUERY_NAMES
+
+PROG = "backprop-circuits"
+# Exit statuses: argparse's own 2 for a mistake in the input, 1 for what is not the input's fault.
+INPUT_ERROR = 2
+SERVICE_ERROR = 1
+# The URL's fields that are not display options (OPTIONS has their labels and choices).
+URL_FIELD_HELP = {
+    "seed": "a worksheet's number, 0 to 10^9: every variable not given gets a small whole number drawn from it",
+    "params": "gradient descent: the variables it trains, separated by commas (w0,w1,w2)",
+    "lr": f"gradient descent: the learning rate (default {DEFAULT_LEARNING_RATE:g})",
+    "steps": f"gradient descent: how many steps to take, 0 to {MAX_STEPS} (default 0: the starting values)",
+}
+# Names of the URL made into arguments of their own: the expression is the first argument,
+# --format chooses what is written, --lang the language of the whole run.
+NOT_FLAGS = {"expr", "format", "lang"}
+EXAMPLES = """\
+examples:
+  %(prog)s "(x+y)*z" x=-2 y=5 z=-4 -o fig1.svg        figure 1 of the notes, as SVG
+  %(prog)s "(x+y)*z" x=-2 y=5 z=-4 --precision 0 -o fig1.png
+  %(prog)s "(x+y)*z" x=-2 y=5 z=-4 --format json      the numbers of /api/graph, to stdout
+  %(prog)s "(x+y)*z" x=-2 y=5 z=-4 --explain          the chain rule, gate by gate
+  %(prog)s "sum(W @ x)" "W=[[1,2],[3,4]]" "x=[1,-1]" -o layer.py   the staged NumPy code
+  %(prog)s --lang ko --explain -- "-log(x)" x=0.5      flags first, then -- before an expression starting with -
+
+A value is written as in a link: -2, 0.5, 1.5e-3, [1, -2] or [[1, 2], [3, 4]] (quote the brackets
+for the shell). A variable not given is 1. Exit status: 0 done, 2 a mistake in the input (the
+message says where: a caret under the column of the expression), 1 the drawing could not be made.
+"""
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(
+        prog=PROG, description="Draw the backprop circuit of an expression, with every wire's value and gradient.",
+        epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("expression", help="the expression, as typed on the page, e.g. \"(x+y)*z\"")
+    parser.add_argument("values", nargs="*", metavar="name=value", help="a variable's value, e.g. x=-2 or \"W=[[1,2],[3,4]]\"")
+    parser.add_argument("-o", "--output", metavar="FILE",
+                        help=f"the file to write, its format by its extension ({', '.join(EXTENSIONS)}); "
+                             "- or none for stdout")
+    parser.add_argument("--format", choices=FORMATS, help="the format to write, whatever the file's name: "
+                        + "; ".join(f"{name}: {what}" for name, what in FORMATS.items()) + " (svg to stdout if not given)")
+    parser.add_argument("--explain", action="store_true", help="print the chain rule, gate by gate, as a table")
+    parser.add_argument("--lang", choices=LANGUAGES, default=DEFAULT_LANGUAGE, help="the language of the messages "
+                        f"and the gates' intuitions (default {DEFAULT_LANGUAGE}); generated code stays English")
+    options = parser.add_argument_group("the URL's options", "each as the web app's link takes it")
+    for option in OPTIONS:
+        options.add_argument(f"--{option.name}", **_option_flag(option))
+    for name in sorted(QUERY_NAMES - NOT_FLAGS - {option.name for option in OPTIONS}):
+        options.add_argument(f"--{name}", help=URL_FIELD_HELP[name])
+    return parser
+
+
+def _option_flag(option):
+    """An entry of OPTIONS as an argparse flag: its choices, what each means, and its default."""
+    chosen = [(value, text) for value, text in option.choices if value]
+    if not chosen:  # wrt: its choices are the circuit's variables
+        return {"metavar": "NAME", "help": f"{option.label}: each wire also shows d wire / d NAME, a variable "
+                                           "or an entry of one (W[1,0])"}
+    if len(chosen) > 4:  # precision: the numbers of decimals
+        meanings = f": {chosen[0][0]} to {chosen[-1][0]}"
+    elif all(value == text for value, text in chosen):
+        meanings = ""
+    else:
+        meanings = ": " + ", ".join(f"{value} ({text})" for value, text in chosen)
+    default = option.default or "off"  # theme's unset (the device's) is the page's; a file is drawn light
+    return {"choices": [value for value, _ in chosen],
+            "metavar": "{" + ",".join(value for value, _ in chosen) + "}" if len(chosen) <= 4 else "N",
+            "help": f"{option.label}{meanings}; default {default}"}
+
+
+def main(argv=None):
+    parser = build_parser()
+    arguments = parser.parse_intermixed_args(argv)  # flags before, between or after the values
+    with use_language(arguments.lang):
+        try:
+            return run(parser, arguments)
+        except CircuitError as error:
+            print(error_text(error, arguments.expression), file=sys.stderr)
+            return INPUT_ERROR
+        except (ServiceError, OSError) as error:
+            print(f"{PROG}: {error}", file=sys.stderr)
+            return SERVICE_ERROR
+
+
+def run(parser, arguments):
+    fields = _fields(parser, arguments)
+    circuit = NotebookCircuit(arguments.expression, fields)
+    _check_names(parser, circuit, fields)
+    to_stdout = arguments.output in (None, "-")
+    if arguments.explain:
+        print(circuit.explain())
+        if to_stdout:
+            return 0
+    output_format = arguments.format or ("svg" if to_stdout else format_of(arguments.output))
+    if to_stdout:
+        sys.stdout.buffer.write(circuit.render(output_format))
+        sys.stdout.flush()
+    else:
+        circuit.save(arguments.output, output_format)
+    return 0
+
+
+def _fields(parser, arguments):
+    """Each field's one value, from name=value and the flags; a name given twice is refused, as
+    in a link (options.single says it in the same words)."""
+    given = {}
+    for assignment in arguments.values:
+        name, equals, value = assignment.partition("=")
+        if not equals or not name:
+            parser.error(f"{assignment!r} is not name=value: give each variable's value as x=-2")
+        given.setdefault(name, []).append(value)
+    for name in QUERY_NAMES - NOT_FLAGS:
+        flag = getattr(arguments, name)
+        if flag is not None:
+            given.setdefault(name, []).append(flag)
+    for name, values in given.items():
+        if len(values) > 1:
+            raise ValueInputError(_("%(name)s is given %(count)s times; give it once.", name=name, count=len(values)),
+                                  field=name)
+    return {name: values[0] for name, values in given.items()}
+
+
+def _check_names(parser, circuit, fields):
+    """A link ignores a name it does not know; a command line says so, as it is likely a typo."""
+    variables = circuit.circuit.graph.variables
+    unknown = [name for name in fields if name not in variables and name not in QUERY_NAMES]
+    if unknown:
+        parser.error(f"{unknown[0]} is not a variable of the expression; its variables are {', '.join(variables)}")
+
+
+def error_text(error, expression):
+    """The message, then the expression with a caret under the column at fault, as the page shows it."""
+    lines = [f"{PROG}: error: {error.message}"]
+    if error.field == "expr" and error.position is not None:
+        lines += ["  " + line for line in caret_text(expression, error.position).split("\n")]
+    return "\n".join(lines)
+
+
+def caret_text(text, position):
+    """The text with a line holding '^' under the character at `position`, below that character's
+    line; tabs before it kept, so that the caret lines up (static/js/editor.js caretText)."""
+    before = text[:position].split("\n")
+    row = len(before) - 1
+    pad = "".join("\t" if character == "\t" else " " for character in before[row])
+    lines = [line.removesuffix("\r") for line in text.split("\n")]
+    lines.insert(row + 1, pad + "^")
+    return "\n".join(lines)

@@ -1,0 +1,235 @@
+"""An expression and its values into a circuit a notebook shows as its diagram, and saves as the web app's files.
+
+    >>> from graphlib import backprop
+    >>> c = backprop("(x+y)*z", x=-2, y=5, z=-4)
+    >>> c.value, c.gradients
+    (-12.0, {'x': -4.0, 'y': -4.0, 'z': 3.0})
+
+Every keyword is a field of the web app's URL (a variable's value, or an option such as
+precision=3, wrt="x", seed=7, params="w0,w1"), read by the same `build_circuit`, so every number
+and every file is the web app's.
+"""
+
+import html
+import json
+import numbers
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .api import explain_json, program_text, to_json
+from .circuit import build_circuit
+from .drawing import draw
+from .errors import ValueInputError
+
+# What a circuit can be written as, by name: the web app's route that answers the same bytes.
+FORMATS = {
+    "svg": "the diagram as SVG (/graph.svg)",
+    "png": "the diagram as PNG (/graph.png)",
+    "dot": "the diagram's Graphviz source (/graph.dot)",
+    "json": "the circuit with its numbers (/api/graph)",
+    "py": "the lecture's staged NumPy code (/code/staged.py)",
+    "pytorch": "a PyTorch program computing the same gradients (/code/pytorch.py)",
+    "explain": "the lessons: chain rule, gradient check, formulas, code (/api/explain)",
+}
+# A file's format by its extension; the others are asked for by name (--format, save(format=)).
+EXTENSIONS = {".svg": "svg", ".png": "png", ".dot": "dot", ".json": "json", ".py": "py"}
+
+
+def backprop(expression, /, **fields):
+    """The circuit of `expression` at the values given: numbers, lists of numbers (a vector or a
+    matrix), NumPy arrays, or text as a URL writes it ("-2", "[[1, 2], [3, 4]]"). The other
+    keywords are the URL's options; None leaves a keyword out. Raises a CircuitError subclass for
+    a bad input."""
+    return NotebookCircuit(expression, _fields(fields))
+
+
+def _fields(given):
+    return {name: _field(name, value) for name, value in given.items() if value is not None}
+
+
+def _field(name, value):
+    """A keyword's value as build_circuit takes a JSON body's: text, a number or nested lists."""
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, (np.floating, np.integer)):
+        return value.item()
+    if name == "params" and isinstance(value, (list, tuple)):
+        return list(value)
+    if isinstance(value, (str, list)) or (isinstance(value, numbers.Real) and not isinstance(value, bool)):
+        return value
+    if isinstance(value, tuple):
+        return [_field(name, entry) for entry in value]
+    raise ValueInputError(f"{name} must be a number, a list of numbers or text; got a {type(value).__name__}.",
+                          field=name)
+
+
+class NotebookCircuit:
+    """A circuit as a notebook shows it. `circuit` is the web app's Circuit (circuit.py)."""
+
+    def __init__(self, expression, fields):
+        self.expression = expression
+        self.fields = dict(fields)
+        self.circuit = build_circuit({"expr": [expression], **{name: [value] for name, value in fields.items()}})
+
+    @property
+    def value(self):
+        """The output's value (after gradient descent's last step, where params are given)."""
+        return self.circuit.evaluation.values[self.circuit.graph.output.id]
+
+    @property
+    def gradients(self):
+        """Each variable's gradient: a number, or a NumPy array of the variable's shape."""
+        grads = self.circuit.evaluation.grads
+        return {node.name: grads[node.id] for node in self.circuit.graph.inputs}
+
+    @property
+    def values(self):
+        """Each variable's value as used (given, drawn by seed, or the default 1)."""
+        return dict(self.circuit.values)
+
+    def with_values(self, **fields):
+        """The same circuit with some values (or options) changed, None leaving one out: a new circuit."""
+        kept = {name: value for name, value in self.fields.items() if name not in fields}
+        return NotebookCircuit(self.expression, {**kept, **_fields(fields)})
+
+    def render(self, output_format):
+        """The circuit in one of FORMATS, as bytes: the same bytes as the web app's route."""
+        if output_format in ("svg", "png", "dot"):
+            return draw(self.circuit.document, output_format)
+        if output_format == "json":
+            return json_text(to_json(self.circuit)).encode()
+        if output_format == "explain":
+            return json_text(explain_json(self.circuit)).encode()
+        if output_format in ("py", "pytorch"):
+            return program_text(self.circuit, "python" if output_format == "py" else "pytorch").encode()
+        raise ValueInputError(f"The format must be one of {', '.join(FORMATS)}; got {str(output_format)[:40]!r}.",
+                              field="format")
+
+    def save(self, path, format=None):  # noqa: A002 - the name the CLI's --format and pandas' to_* use
+        """Writes the circuit to `path` in the format its extension says (.svg .png .dot .json .py),
+        or in `format` (one of FORMATS). Returns the path."""
+        path = Path(path)
+        path.write_bytes(self.render(format or format_of(path)))
+        return path
+
+    def explain(self):
+        """The chain rule gate by gate, as the page's table: prints as text, shows as a table."""
+        return ChainRuleTable.of(self.circuit)
+
+    # Jupyter, JupyterLab, VS Code and GitHub's viewer all show image/svg+xml, as an image of
+    # its own (the graphviz package displays its graphs this way too). An HTML answer with the
+    # SVG inline would put every diagram's ids into one page, where two diagrams' ids collide,
+    # and an untrusted notebook's HTML goes through a sanitizer.
+    def _repr_svg_(self):
+        return self.render("svg").decode()
+
+    def __repr__(self):
+        gradients = ", ".join(f"{name}={_plain(grad)}" for name, grad in self.gradients.items())
+        return f"<backprop {self.circuit.graph.source} = {_plain(self.value)}; gradients {gradients}>"
+
+
+def format_of(path):
+    """A file's format by its extension."""
+    suffix = Path(path).suffix.lower()
+    if suffix not in EXTENSIONS:
+        raise ValueInputError(
+            f"{str(path)[:80]!r} has no extension of a format this writes ({', '.join(EXTENSIONS)}); "
+            f"give the format by name: one of {', '.join(FORMATS)}.",
+            field="format",
+        )
+    return EXTENSIONS[suffix]
+
+
+def json_text(answer):
+    """A JSON answer as text, the keys in their documented order, non-finite numbers already
+    written as text by api.json_number."""
+    return json.dumps(answer, ensure_ascii=False, indent=1) + "\n"
+
+
+def _plain(number):
+    return np.array2string(number, separator=", ") if isinstance(number, np.ndarray) else f"{number:g}"
+
+
+@dataclass(frozen=True)
+class ChainRuleTable:
+    """The chain rule gate by gate, in backward order (the rows of the page's table and of
+    /api/explain's chain_rule): for each wire into a gate, its input, the local gradient and
+    upstream × local = downstream; then the sum at each fork. The numbers as the diagram writes them."""
+
+    header = ("gate", "input", "local gradient", "upstream × local = downstream")
+    rows: tuple  # of (gate, input, local gradient, chain) texts; the gate's text on its first row only
+    note: str = ""
+
+    @classmethod
+    def of(cls, circuit):
+        if circuit.style.practice:
+            return cls((), PRACTICE_NOTE)
+        graph_json = to_json(circuit)
+        node_of = {node["id"]: node for node in graph_json["nodes"]}
+        wire_of = {wire["id"]: wire for wire in graph_json["wires"]}
+        rows = []
+        for step in graph_json["steps"]:
+            if step["kind"] != "backward":
+                continue
+            rows += _gate_rows(node_of[step["node"]], step, node_of, wire_of)
+            for node_id in step["forks"]:
+                branches = [wire["grad"] for wire in graph_json["wires"]
+                            if wire["node"] == node_id and wire["consumer"] is not None]
+                source = node_of[node_id]
+                rows.append(("fork", source["name"] or source["expr"], "branches add up",
+                             f"{' + '.join(_cell(grad) for grad in branches)} = {_cell(wire_of['wire-' + node_id]['grad'])}"))
+        return cls(tuple(rows))
+
+    def __str__(self):
+        if self.note:
+            return self.note
+        widths = [max(len(row[column]) for row in (self.header, *self.rows)) for column in range(len(self.header))]
+        lines = ["  ".join(text.ljust(width) for text, width in zip(row, widths)).rstrip()
+                 for row in (self.header, *self.rows)]
+        lines.insert(1, "  ".join("-" * width for width in widths))
+        return "\n".join(lines)
+
+    __repr__ = __str__
+
+    def _repr_html_(self):
+        if self.note:
+            return f"<p>{html.escape(self.note)}</p>"
+        head = "".join(f"<th>{html.escape(text)}</th>" for text in self.header)
+        body = "".join("<tr>" + "".join(f"<td>{html.escape(text)}</td>" for text in row) + "</tr>" for row in self.rows)
+        return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+# As the page says it.
+PRACTICE_NOTE = "The chain rule is hidden while practising: it would give the answers away."
+
+
+def _gate_rows(gate, step, node_of, wire_of):
+    upstream = _cell(wire_of["wire-" + gate["id"]]["grad"])
+    title = f"{gate['label']} {gate['name'] + ' = ' if gate['name'] else ''}{gate['expr']}"
+    rows = []
+    for chain in step["chains"]:
+        operand = gate["operands"][chain["operand"]]
+        source = node_of[operand["node"]]
+        local = f"∂/∂{operand['symbol']} = {operand['local_formula']}"
+        downstream = _cell(wire_of[chain["wire"]]["grad"])
+        if operand["local_text"] is None:  # an array gate (@, sum, softmax...): its local gradient is a rule
+            local += f": {operand['rule']}" if operand.get("rule") else ""
+            chain_text = f"{upstream} → {downstream}"
+        else:
+            local += f" = {_cell(operand['local_text'])}"
+            chain_text = f"{upstream} × {_cell(operand['local_text'])} = {downstream}"
+        rows.append((title if not rows else "", f"{operand['symbol']} = {source['name'] or source['expr']}",
+                     local, chain_text))
+    return rows
+
+
+def _cell(text):
+    """A wire's number as the table writes it: a vector's or matrix's on one line; '?' where
+    practice hides it."""
+    if text is None:
+        return "?"
+    if isinstance(text, (list, tuple)):
+        return "[" + ", ".join(_cell(entry) for entry in text) + "]"
+    return text

@@ -1,0 +1,209 @@
+"""The command line (graphlib/cli.py): every file it writes is the web app's answer for the same
+circuit, byte for byte (JSON: the same document); every URL option is a flag; a mistake is a
+message with a caret under its column, on stderr, and exit status 2, never a traceback."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from urllib.parse import parse_qsl, urlencode
+
+import pytest
+
+from graphlib.cli import NOT_FLAGS, URL_FIELD_HELP, caret_text, main
+from graphlib.gallery import GALLERY
+from graphlib.options import OPTIONS, QUERY_NAMES
+
+ROOT = Path(__file__).resolve().parent.parent
+FIGURE_1 = ["(x+y)*z", "x=-2", "y=5", "z=-4"]
+FIGURE_1_QUERY = "expr=%28x%2By%29%2Az&x=-2&y=5&z=-4"
+MATRIX = ["sum(relu(W @ x))", "W=[[1,2],[3,-4]]", "x=[1, -1]"]
+MATRIX_QUERY = urlencode({"expr": "sum(relu(W @ x))", "W": "[[1,2],[3,-4]]", "x": "[1, -1]"})
+
+
+def run_cli(argv, capsysbinary):
+    status = main(argv)
+    captured = capsysbinary.readouterr()
+    return status, captured.out, captured.err.decode()
+
+
+# (the command line's arguments, the route answering the same circuit)
+SAME_BYTES = [
+    (FIGURE_1 + ["--format", "svg"], f"/graph.svg?{FIGURE_1_QUERY}"),
+    (FIGURE_1 + ["--format", "png"], f"/graph.png?{FIGURE_1_QUERY}"),
+    (FIGURE_1 + ["--format", "dot"], f"/graph.dot?{FIGURE_1_QUERY}"),
+    (FIGURE_1 + ["--format", "py"], f"/code/staged.py?{FIGURE_1_QUERY}"),
+    (FIGURE_1 + ["--format", "pytorch"], f"/code/pytorch.py?{FIGURE_1_QUERY}"),
+    (FIGURE_1, f"/graph.svg?{FIGURE_1_QUERY}"),  # stdout without --format: the SVG
+    (FIGURE_1 + ["--precision", "0", "--theme", "dark", "--direction", "TB", "--colors", "colorblind",
+                 "--format", "svg"],
+     f"/graph.svg?{FIGURE_1_QUERY}&precision=0&theme=dark&direction=TB&colors=colorblind"),
+    (FIGURE_1 + ["--wrt", "x", "--format", "svg"], f"/graph.svg?{FIGURE_1_QUERY}&wrt=x"),
+    (FIGURE_1 + ["--practice", "grads", "--format", "svg"], f"/graph.svg?{FIGURE_1_QUERY}&practice=grads"),
+    (["sigmoid(x)*y", "--composites", "expanded", "--seed", "7", "--format", "svg"],
+     "/graph.svg?expr=sigmoid%28x%29%2Ay&composites=expanded&seed=7"),
+    (MATRIX + ["--wrt", "W[1,0]", "--format", "svg"], f"/graph.svg?{MATRIX_QUERY}&wrt=W%5B1%2C0%5D"),
+    (MATRIX + ["--format", "py"], f"/code/staged.py?{MATRIX_QUERY}"),
+]
+
+
+@pytest.mark.parametrize("argv, route", SAME_BYTES, ids=lambda case: " ".join(case) if isinstance(case, list) else None)
+def test_each_format_is_the_web_apps_answer_byte_for_byte(argv, route, client, capsysbinary):
+    status, out, err = run_cli(argv, capsysbinary)
+    response = client.get(route)
+    assert (status, err) == (0, "") and response.status_code == 200
+    assert out == response.data
+
+
+# (the command line's arguments, the JSON route answering the same circuit)
+SAME_JSON = [
+    (FIGURE_1 + ["--format", "json"], f"/api/graph?{FIGURE_1_QUERY}"),
+    (MATRIX + ["--format", "json", "--precision", "4"], f"/api/graph?{MATRIX_QUERY}&precision=4"),
+    (GALLERY[7].query, f"/api/graph?{GALLERY[7].query}"),  # gradient descent: params, lr
+    (FIGURE_1 + ["--format", "explain"], f"/api/explain?{FIGURE_1_QUERY}"),
+]
+
+
+def _argv(query):
+    """A gallery circuit's query as the command line writes it."""
+    fields = dict(parse_qsl(query))
+    expression = fields.pop("expr")
+    flags = [f"--{name}={fields.pop(name)}" for name in list(fields) if name in QUERY_NAMES]
+    return [*flags, "--format", "json", "--", expression, *(f"{name}={value}" for name, value in fields.items())]
+
+
+@pytest.mark.parametrize("argv, route", SAME_JSON, ids=lambda case: str(case)[:60])
+def test_json_is_the_apis_document(argv, route, client, capsysbinary):
+    status, out, err = run_cli(argv if isinstance(argv, list) else _argv(argv), capsysbinary)
+    assert (status, err) == (0, "")
+    assert json.loads(out) == client.get(route).get_json()
+
+
+@pytest.mark.parametrize("extension", ["svg", "png", "dot", "json", "py"])
+def test_the_files_format_is_its_extension(extension, tmp_path, capsysbinary):
+    path = tmp_path / f"figure.{extension}"
+    status, _, err = run_cli(FIGURE_1 + ["-o", str(path)], capsysbinary)
+    assert (status, err) == (0, "")
+    run_cli(FIGURE_1 + ["--format", extension, "-o", "-"], capsysbinary)
+    main(FIGURE_1 + ["--format", extension])
+    assert path.read_bytes() == capsysbinary.readouterr().out
+
+
+def test_explain_prints_the_chain_rule_as_aligned_text(capsysbinary):
+    status, out, err = run_cli(FIGURE_1 + ["--precision", "0", "--explain"], capsysbinary)
+    assert (status, err) == (0, "")
+    assert out.decode().splitlines() == [
+        "gate       input    local gradient  upstream × local = downstream",
+        "---------  -------  --------------  -----------------------------",
+        "* (x+y)*z  α = x+y  ∂/∂α = β = -4   1 × -4 = -4",
+        "           β = z    ∂/∂β = α = 3    1 × 3 = 3",
+        "+ x+y      α = x    ∂/∂α = 1 = 1    -4 × 1 = -4",
+        "           β = y    ∂/∂β = 1 = 1    -4 × 1 = -4",
+    ]
+
+
+def test_explain_has_the_rows_of_api_explain(client, capsysbinary):
+    """Each gate of /api/explain's chain_rule, in its order, with each operand's downstream gradient."""
+    status, out, _ = run_cli(["(x+y)*x", "x=3", "y=-4", "--explain"], capsysbinary)
+    rows = [line for line in out.decode().splitlines()[2:]]
+    chain_rule = client.get("/api/explain?expr=%28x%2By%29%2Ax&x=3&y=-4").get_json()["chain_rule"]
+    gates = [row.split("  ")[0] for row in rows if row[0] != " " and not row.startswith("fork")]
+    assert gates == [f"{step['label']} {step['expr']}" for step in chain_rule]
+    assert rows[-1].split() == ["fork", "x", "branches", "add", "up", "3.00", "+", "-1.00", "=", "2.00"]
+
+
+def test_explain_with_a_file_writes_both(tmp_path, capsysbinary):
+    status, out, _ = run_cli(FIGURE_1 + ["--explain", "-o", str(tmp_path / "fig1.svg")], capsysbinary)
+    assert status == 0 and out.decode().startswith("gate") and (tmp_path / "fig1.svg").read_bytes().startswith(b"<?xml")
+
+
+def test_every_url_option_is_a_flag(capsysbinary):
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    help_text = capsysbinary.readouterr().out.decode()
+    for name in QUERY_NAMES - {"expr"}:
+        assert f"--{name}" in help_text
+    words = " ".join(help_text.split())
+    for option in OPTIONS:
+        values = [value for value in option.values if value]
+        if len(values) > 4:
+            assert f"{option.label}: {values[0]} to {values[-1]}" in words
+        for value, meaning in option.choices:
+            assert not value or value == meaning or f"{value} ({meaning})" in words
+    assert set(URL_FIELD_HELP) == QUERY_NAMES - NOT_FLAGS - {option.name for option in OPTIONS}
+    assert "examples:" in help_text and "--format" in help_text and "--explain" in help_text
+
+
+# (arguments, the lines on stderr): exit status 2 for each, stdout empty
+MISTAKES = [
+    (["(x+y))*z", "x=-2"],
+     ["backprop-circuits: error: Unmatched ')' at column 6.", "  (x+y))*z", "       ^"]),
+    (["a = x*y\nb = a +* x\nb", "x=1"],
+     None),  # a second line's mistake: the caret under that line (test_the_caret_goes_under_the_line_at_fault)
+    (["(x+y)*z", "x=abc"],
+     ["backprop-circuits: error: The value of x ('abc') is not a number; type a decimal number such as -2, "
+      "0.5 or 1.5e-3."]),
+    (["(x+y)*z", "x=1", "x=2"], ["backprop-circuits: error: x is given 2 times; give it once."]),
+    (["(x+y)*z", "--seed", "7", "seed=8"], ["backprop-circuits: error: seed is given 2 times; give it once."]),
+    (["x*y", "x=[[1,2],[3]]"],
+     ["backprop-circuits: error: The rows of x have different lengths (2, 1); a matrix needs rows of one length."]),
+    (["x*y", "--wrt", "z"], ["backprop-circuits: error: wrt must be one of the variables: x, y; got 'z'."]),
+]
+
+
+@pytest.mark.parametrize("argv, lines", MISTAKES, ids=lambda case: repr(case)[:50] if isinstance(case, list) else None)
+def test_a_mistake_is_a_message_with_a_caret_and_status_2(argv, lines, capsysbinary, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    status, out, err = run_cli(argv, capsysbinary)
+    assert status == 2, err
+    assert out == b"" and "Traceback" not in err
+    if lines is not None:
+        assert err.splitlines() == lines
+
+
+def test_the_caret_goes_under_the_line_at_fault():
+    assert caret_text("a = x*y\nb = a +* x\nb", 15) == "a = x*y\nb = a +* x\n       ^\nb"
+    assert caret_text("\tx +* y", 4) == "\tx +* y\n\t   ^"
+
+
+def test_a_file_format_it_does_not_know_is_refused(tmp_path, capsysbinary):
+    status, _, err = run_cli(FIGURE_1 + ["-o", str(tmp_path / "fig.txt")], capsysbinary)
+    assert status == 2 and "has no extension of a format this writes (.svg, .png, .dot, .json, .py)" in err
+
+
+# (arguments, what argparse says): a mistake in the command line itself, status 2 from argparse
+USAGE_MISTAKES = [
+    (FIGURE_1 + ["q=1"], "q is not a variable of the expression; its variables are x, y, z"),
+    (FIGURE_1 + ["oops"], "'oops' is not name=value"),
+    (FIGURE_1 + ["--colors", "pink"], "argument --colors: invalid choice: 'pink'"),
+    (FIGURE_1 + ["--lang", "fr"], "argument --lang: invalid choice: 'fr'"),
+]
+
+
+@pytest.mark.parametrize("argv, message", USAGE_MISTAKES, ids=lambda case: str(case)[-30:])
+def test_a_mistake_in_the_command_line_is_usage_and_status_2(argv, message, capsysbinary):
+    with pytest.raises(SystemExit) as exited:
+        main(argv)
+    err = capsysbinary.readouterr().err.decode()
+    assert exited.value.code == 2 and message in err and err.startswith("usage: backprop-circuits")
+
+
+def run_module(*arguments, cwd):
+    """`python -m graphlib ...` as a person runs it from the repository root (here: with the
+    root on PYTHONPATH, from a scratch directory that receives the files)."""
+    environment = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.run([sys.executable, "-m", "graphlib", *arguments], cwd=cwd, env=environment,
+                          capture_output=True, timeout=120, check=False)
+
+
+def test_python_m_graphlib_writes_the_file_and_exits_0(tmp_path, client):
+    done = run_module("(x+y)*z", "x=-2", "y=5", "z=-4", "-o", "fig1.svg", cwd=tmp_path)
+    assert (done.returncode, done.stderr) == (0, b"")
+    assert (tmp_path / "fig1.svg").read_bytes() == client.get(f"/graph.svg?{FIGURE_1_QUERY}").data
+
+
+def test_python_m_graphlib_mistake_exits_2_without_traceback(tmp_path):
+    done = run_module("(x+y)*", "x=-2", cwd=tmp_path)
+    assert done.returncode == 2 and done.stdout == b""
+    assert done.stderr.decode().splitlines()[1:] == ["  (x+y)*", "        ^"]
