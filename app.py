@@ -27,6 +27,7 @@ from graphlib.errors import CircuitError, LimitError, ServiceError
 from graphlib.evaluate import entry_name
 from graphlib.gallery import GALLERY
 from graphlib.language import functions
+from graphlib.openapi import WebFacts, describe
 from graphlib.ops import CONVENTIONS
 from graphlib.options import BY_NAME, DESCENT_FIELDS, OPTIONS
 from graphlib.parse import MAX_LENGTH, NAME_PATTERN, RESERVED_NAMES, parse
@@ -39,7 +40,7 @@ DRAWING_TYPES = {"svg": "image/svg+xml", "png": "image/png", "dot": "text/vnd.gr
 PROGRAMS = {"staged": "python", "pytorch": "pytorch"}  # /code/<program>.py -> its language (api.program_text)
 # Routes whose answer depends on the URL alone (the page and /api/explain do not: SymPy may run
 # out of time on one request and not on the next).
-CONTENT_ADDRESSED = {"circuit.graph", "circuit.code", "circuit.api_graph"}
+CONTENT_ADDRESSED = {"circuit.graph", "circuit.code", "circuit.api_graph", "circuit.openapi_json"}
 CACHE_SECONDS = 3600
 # Below gunicorn's 8190-byte request line ("GET /code/pytorch.py?... HTTP/1.1" adds 30 bytes),
 # so our message wins; room for a 500-gate expression over 100 variables with their values.
@@ -290,6 +291,16 @@ def api_check():
 @functools.partial(compute, limit=numbers_rate_limit)
 def api_answer():
     return jsonify(answer_json(build_circuit(_query_fields()), _json_fields()))
+
+
+# The web API described for other programs (graphlib/openapi.py): every route, field and error.
+WEB_FACTS = WebFacts(tuple(DRAWING_TYPES.items()), tuple(PROGRAMS.items()), MAX_QUERY_BYTES, MAX_BODY_BYTES,
+                     CACHE_SECONDS)
+
+
+@bp.get("/openapi.json")
+def openapi_json():
+    return jsonify(describe(WEB_FACTS))
 
 
 @bp.get("/code/<any(staged, pytorch):program>.py")

@@ -1,0 +1,236 @@
+"""/openapi.json: a valid OpenAPI 3.1 document (openapi-spec-validator) that describes exactly the
+app's routes and the fields it takes, whose every example is answered by the app as written,
+in the documented shape (jsonschema)."""
+
+import json
+import re
+from pathlib import Path
+from urllib.parse import urlencode
+
+import pytest
+from jsonschema import Draft202012Validator
+from openapi_spec_validator import OpenAPIV31SpecValidator
+
+from app import JSON_BODY_EXAMPLE, MAX_BODY_BYTES, create_app
+from graphlib.openapi import query_field_names
+from graphlib.options import BY_NAME, DESCENT_FIELDS, QUERY_NAMES
+
+ROOT = Path(__file__).resolve().parent.parent
+# Reserved so that no variable takes it (a link of the first versions used it), read by nothing.
+RESERVED_ONLY = {"format"}
+# Flask answers these for every route by itself.
+AUTOMATIC_METHODS = {"HEAD", "OPTIONS"}
+CIRCUIT_OPERATIONS = [("/", "get"), ("/graph.{output_format}", "get"), ("/api/graph", "get"),
+                      ("/api/explain", "get"), ("/api/check", "post"), ("/api/answer", "post"),
+                      ("/code/{program}.py", "get")]
+
+
+@pytest.fixture(scope="module")
+def app():
+    return create_app({"TESTING": True})
+
+
+@pytest.fixture(scope="module")
+def document(app):
+    response = app.test_client().get("/openapi.json")
+    assert response.status_code == 200 and response.mimetype == "application/json"
+    return response.get_json()
+
+
+def test_the_document_is_valid_openapi_3_1(document):
+    assert document["openapi"].startswith("3.1.")
+    errors = [error.message for error in OpenAPIV31SpecValidator(document).iter_errors()]
+    assert errors == []
+
+
+def openapi_path(rule):
+    """A Flask rule as an OpenAPI path: /graph.<any(svg, png, dot):output_format> -> /graph.{output_format}."""
+    return re.sub(r"<(?:[^:>]+:)?([^>]+)>", r"{\1}", rule)
+
+
+def test_the_documented_paths_are_exactly_the_apps_routes(app, document):
+    routes = {openapi_path(rule.rule): {method.lower() for method in rule.methods - AUTOMATIC_METHODS}
+              for rule in app.url_map.iter_rules()}
+    documented = {path: set(operations) for path, operations in document["paths"].items()}
+    assert documented == routes
+
+
+def test_a_paths_choices_are_the_routes_choices(app, document):
+    for rule in app.url_map.iter_rules():
+        for name, converter in rule._converters.items():
+            parameter = next(parameter for parameter in document["paths"][openapi_path(rule.rule)]["get"]["parameters"]
+                             if parameter["name"] == name)
+            assert set(parameter["schema"].get("enum", ())) == set(getattr(converter, "items", ())), rule.rule
+
+
+def test_the_documented_fields_are_exactly_the_names_a_query_may_hold():
+    assert set(query_field_names()) == QUERY_NAMES - RESERVED_ONLY
+    assert RESERVED_ONLY <= QUERY_NAMES
+
+
+@pytest.mark.parametrize("path, method", CIRCUIT_OPERATIONS)
+def test_each_circuit_route_takes_every_field_and_the_variables(document, path, method):
+    names = [parameter["name"] for parameter in document["paths"][path][method]["parameters"]
+             if parameter["in"] == "query"]
+    assert names == [*query_field_names(), "variables"]
+
+
+@pytest.mark.parametrize("path", ["/api/graph", "/api/explain"])
+def test_a_json_body_takes_the_same_fields(document, path):
+    schema = document["paths"][path]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    assert schema == {"$ref": "#/components/schemas/CircuitFields"}
+    assert list(document["components"]["schemas"]["CircuitFields"]["properties"]) == list(query_field_names())
+
+
+def test_each_option_is_documented_from_its_table(document):
+    parameters = {parameter["name"]: parameter for parameter in document["paths"]["/api/graph"]["get"]["parameters"]}
+    for name, option in BY_NAME.items():
+        assert option.label in parameters[name]["description"]
+        assert set(parameters[name]["schema"].get("enum", [""])) == {"", *option.values}
+    for name in DESCENT_FIELDS:
+        assert parameters[name]["description"]
+
+
+def examples(document):
+    """(path, method, name) of every example: its request is its parameters' and body's examples of
+    that name, its answer the response whose content or header holds one of that name."""
+    found = []
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            for status, response in operation["responses"].items():
+                media = [*response.get("content", {}).values(), *response.get("headers", {}).values()]
+                found += [(path, method, name) for content in media for name in content.get("examples", {})]
+    return found
+
+
+def the_example(document, path, method, name):
+    """The request (url, JSON body or None), and the documented answer: (status, media type or
+    None, its example, its response object)."""
+    operation = document["paths"][path][method]
+    query, url = [], path
+    for parameter in operation.get("parameters", []):
+        example = parameter.get("examples", {}).get(name)
+        if example is None:
+            continue
+        if parameter["in"] == "path":
+            url = url.replace("{" + parameter["name"] + "}", example["value"])
+        elif parameter["name"] == "variables":
+            query += list(example["value"].items())
+        else:
+            query.append((parameter["name"], example["value"]))
+    body = operation.get("requestBody", {}).get("content", {}).get("application/json", {}).get("examples", {})
+    for status, response in operation["responses"].items():
+        for media_type, content in response.get("content", {}).items():
+            if name in content.get("examples", {}):
+                return (url, query, body.get(name, {}).get("value")), (int(status), media_type,
+                                                                         content["examples"][name], response)
+        for header in response.get("headers", {}).values():
+            if name in header.get("examples", {}):
+                return (url, query, body.get(name, {}).get("value")), (int(status), None, None, response)
+    raise AssertionError(f"no answer documented for the example {name}")
+
+
+def schema_validator(document, schema):
+    """A validator of `schema`, whose #/components/... references resolve in the document."""
+    return Draft202012Validator({**schema, "components": document["components"]})
+
+
+def check_documented(document, response, documented, media_type):
+    """The answer is of a documented media type, valid against its schema, with the headers
+    documented as required."""
+    content = documented.get("content", {})
+    assert response.mimetype in content or "*/*" in content, (response.mimetype, list(content))
+    schema = (content.get(response.mimetype) or content["*/*"])["schema"]
+    if response.mimetype == "application/json":
+        errors = list(schema_validator(document, schema).iter_errors(response.get_json()))
+        assert not errors, [error.message for error in errors[:5]]
+    elif schema.get("type") == "string" and "contentMediaType" not in schema:
+        response.get_data(as_text=True)  # text, as the schema says
+    for name, header in documented.get("headers", {}).items():
+        if header.get("required"):
+            assert name in response.headers, name
+            errors = list(schema_validator(document, header["schema"]).iter_errors(response.headers[name]))
+            assert not errors, (name, response.headers[name])
+    assert media_type is None or response.mimetype == media_type or media_type == "*/*"
+
+
+def test_every_operation_has_examples(document):
+    described = {(path, method) for path, method, _ in examples(document)}
+    every = {(path, method) for path, operations in document["paths"].items() for method in operations}
+    assert described == every
+
+
+def test_every_example_is_answered_as_documented(app, document):
+    client = app.test_client()
+    replayed = []
+    for path, method, name in examples(document):
+        (url, query, body), (status, media_type, example, documented) = the_example(document, path, method, name)
+        target = f"{url}?{urlencode(query)}" if query else url
+        response = client.open(target, method=method.upper(), json=body)
+        where = f"{method.upper()} {target} ({name})"
+        assert response.status_code == status, (where, response.get_data(as_text=True)[:300])
+        check_documented(document, response, documented, media_type)
+        if example is not None and "value" in example:
+            answered = response.get_json() if response.mimetype == "application/json" else response.get_data(as_text=True)
+            assert answered == example["value"], where
+        for header_name, header in documented.get("headers", {}).items():
+            if name in header.get("examples", {}):
+                assert response.headers[header_name] == header["examples"][name]["value"], where
+        replayed.append(where)
+    assert len(replayed) >= 20
+
+
+# The error answers no example shows: each made happen, and checked against the operation's
+# documented answer for its status. (path, method, query, request, status)
+TOO_LARGE = json.dumps({"expr": "x", "padding": "0" * MAX_BODY_BYTES})
+ERRORS = [
+    ("/api/graph", "post", "", {"data": TOO_LARGE, "content_type": "application/json"}, 413),
+    ("/api/explain", "post", "", {"data": "expr=x", "content_type": "application/x-www-form-urlencoded"}, 415),
+    ("/api/check", "post", "?expr=x&practice=grads", {"data": "x", "content_type": "text/plain"}, 415),
+    ("/api/answer", "post", "?expr=x&practice=grads", {"data": "[1]", "content_type": "application/json"}, 400),
+    ("/api/graph", "get", "?" + "x=1&" * 2000 + "expr=x", {}, 400),
+]
+
+
+@pytest.mark.parametrize("path, method, query, request_fields, status", ERRORS)
+def test_the_errors_answer_as_documented(app, document, path, method, query, request_fields, status):
+    response = app.test_client().open(path + query, method=method.upper(), **request_fields)
+    assert response.status_code == status
+    check_documented(document, response, document["paths"][path][method]["responses"][str(status)], None)
+
+
+@pytest.mark.parametrize("path", ["/", "/graph.svg", "/api/graph", "/code/staged.py"])
+def test_too_many_requests_answer_as_documented(document, path):
+    app = create_app({"TESTING": True, "RATE_LIMIT": "1 per minute", "NUMBERS_RATE_LIMIT": "1 per minute"})
+    client = app.test_client()
+    client.get(f"{path}?expr=x*y&x=1")
+    response = client.get(f"{path}?expr=x*y&x=2")
+    assert response.status_code == 429
+    documented = document["paths"][openapi_path_of(document, path)]["get"]["responses"]["429"]
+    check_documented(document, response, documented, None)
+
+
+def openapi_path_of(document, url_path):
+    """The documented path that `url_path` is an instance of."""
+    for path in document["paths"]:
+        if re.fullmatch(re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(path)), url_path):
+            return path
+    raise AssertionError(url_path)
+
+
+def test_the_json_body_example_of_the_messages_is_a_documented_body(document):
+    schema = {"$ref": "#/components/schemas/CircuitFields"}
+    assert not list(schema_validator(document, schema).iter_errors(json.loads(JSON_BODY_EXAMPLE)))
+
+
+def test_the_document_is_cached_as_the_answers_that_depend_on_the_url_alone(app):
+    client = app.test_client()
+    first = client.get("/openapi.json")
+    assert first.headers["Cache-Control"] == "public, max-age=3600"
+    again = client.get("/openapi.json", headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304 and not again.data
+
+
+@pytest.mark.parametrize("document_path", ["README.md", "docs/CONVENTIONS.md"])
+def test_the_documents_point_to_the_description(document_path):
+    assert "/openapi.json" in (ROOT / document_path).read_text()
