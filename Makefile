@@ -17,7 +17,7 @@ run:
 	PORT=$(PORT) exec $(VENV)/bin/gunicorn --config gunicorn.conf.py 'app:create_app()'
 
 test:
-	bash scripts/bootstrap.sh --browser --redis requirements-dev.txt
+	bash scripts/bootstrap.sh --browser --redis --nginx requirements-dev.txt
 	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
 
 clean:

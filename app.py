@@ -5,6 +5,8 @@ Run it with `make run` (gunicorn serves `create_app()`); every circuit lives in 
 
 import functools
 import json
+import os
+import socket
 from collections import Counter
 from dataclasses import dataclass
 from urllib.parse import urlencode
@@ -18,6 +20,7 @@ from flask_limiter.util import get_remote_address
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge, UnsupportedMediaType
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from graphlib.accesslog import CACHE_STATUS, AccessLog
 from graphlib.cache import RenderCache
 from graphlib.api import explain_json, program_text, symbolic_settled, to_json
 from graphlib.circuit import DEFAULT_VALUE, build_circuit, parse_value
@@ -32,7 +35,8 @@ from graphlib.ops import CONVENTIONS
 from graphlib.options import BY_NAME, DESCENT_FIELDS, OPTIONS
 from graphlib.parse import MAX_LENGTH, NAME_PATTERN, RESERVED_NAMES, parse
 from graphlib.practice import answer_json, check_json
-from graphlib.drawing import draw, error_svg
+from graphlib.drawing import draw, error_svg, run_dot
+from graphlib.rediscache import RedisCache
 from graphlib.render import visible
 
 FIRST_CIRCUIT = GALLERY[1]  # figure 2 of the notes, a neuron: what `/` shows a first visit
@@ -99,11 +103,18 @@ def create_app(test_config=None):
         RATELIMIT_ENABLED=True,
         RATELIMIT_STORAGE_URI="memory://",  # one worker's memory; redis://host:6379 to share
         RATELIMIT_HEADERS_ENABLED=True,
+        # A shared storage that stops answering: count in this process's memory until it is back,
+        # rather than fail every request.
+        RATELIMIT_IN_MEMORY_FALLBACK_ENABLED=True,
         PROXY_HOPS=0,  # reverse proxies in front whose X-Forwarded-For is to be believed
         RENDER_CACHE_ENTRIES=512,
         RENDER_CACHE_BYTES=64 * 1024 * 1024,
         ANSWER_CACHE_ENTRIES=2048,
         ANSWER_CACHE_BYTES=128 * 1024 * 1024,
+        CACHE_URI="",  # redis://host:6379/1: the answer cache shared by every instance (rediscache.py)
+        CACHE_TTL_SECONDS=3600,
+        ACCESS_LOG="",  # "-" for standard output, or a file: one JSON line a request (accesslog.py)
+        INSTANCE="",  # the access log's name for this instance; default host:pid
     )
     # BACKPROP_RATE_LIMIT="10 per minute", BACKPROP_RATELIMIT_STORAGE_URI=redis://..., and so on.
     app.config.from_prefixed_env("BACKPROP")
@@ -111,18 +122,29 @@ def create_app(test_config=None):
         app.config.update(test_config)
     if app.config["PROXY_HOPS"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_HOPS"])
+    if app.config["ACCESS_LOG"]:
+        instance = str(app.config["INSTANCE"] or f"{socket.gethostname()}:{os.getpid()}")
+        app.wsgi_app = AccessLog.to(app.wsgi_app, app.config["ACCESS_LOG"], instance)
     limiter.init_app(app)
     app.extensions["render_cache"] = RenderCache(app.config["RENDER_CACHE_ENTRIES"],
                                                  app.config["RENDER_CACHE_BYTES"])
     # Whole answers by URL: a class opening one link costs one computation, the others wait for
     # it and are served from here, uncounted by the rate limit.
-    app.extensions["answer_cache"] = RenderCache(app.config["ANSWER_CACHE_ENTRIES"],
-                                                 app.config["ANSWER_CACHE_BYTES"],
-                                                 size=lambda answer: len(answer.body))
+    app.extensions["answer_cache"] = _answer_cache(app.config)
     app.register_blueprint(bp)
     register_error_handlers(app)
     app.after_request(secure_headers)
     return app
+
+
+def _answer_cache(config):
+    """In this process's memory, or with CACHE_URI in Redis, shared by every instance."""
+    if config["CACHE_URI"]:
+        return RedisCache.from_url(config["CACHE_URI"], ttl_seconds=config["CACHE_TTL_SECONDS"],
+                                   max_bytes=config["ANSWER_CACHE_BYTES"], encode=Answer.to_bytes,
+                                   decode=Answer.from_bytes)
+    return RenderCache(config["ANSWER_CACHE_ENTRIES"], config["ANSWER_CACHE_BYTES"],
+                       size=lambda answer: len(answer.body))
 
 
 def register_error_handlers(app):
@@ -175,6 +197,14 @@ class Answer:
     body: bytes
     mimetype: str
 
+    def to_bytes(self):
+        return self.mimetype.encode() + b"\n" + self.body
+
+    @classmethod
+    def from_bytes(cls, data):
+        mimetype, body = data.split(b"\n", 1)
+        return cls(body, mimetype.decode())
+
 
 # The routes whose GET answers are kept in the answer cache: those that depend on the URL alone,
 # and the page and /api/explain unless SymPy ran out of time or memory on them (g.transient).
@@ -206,6 +236,7 @@ def compute(view, limit=rate_limit):
         if key is not None:
             answers = current_app.extensions["answer_cache"]
             answer, g.answer_token = answers.claim(key, current_app.config["TIME_LIMIT_SECONDS"])
+            request.environ[CACHE_STATUS] = "miss" if answer is None else "hit"
             if answer is not None:
                 return Response(answer.body, mimetype=answer.mimetype)
         with deadline(current_app.config["TIME_LIMIT_SECONDS"]):
@@ -308,6 +339,48 @@ def openapi_json():
 def code(program):
     circuit = build_circuit(_query_fields())
     return Response(program_text(circuit, PROGRAMS[program]), mimetype="text/x-python")
+
+# --- health, for a load balancer, an orchestrator or a container's HEALTHCHECK ---------------------
+
+READY_DOT = "digraph ready { a -> b }"
+READY_SECONDS = 5
+
+
+@bp.get("/healthz")
+@limiter.exempt
+def healthz():
+    """Alive: the process answers requests. Asks nothing of anything else, so costs nothing."""
+    return jsonify({"status": "alive"})
+
+
+@bp.get("/readyz")
+@limiter.exempt
+def readyz():
+    """Ready for traffic: Graphviz draws in a compute process, and the Redis stores answer where
+    they are configured; else 503, with what failed and why."""
+    checks = {"graphviz": _check(lambda: run_dot(READY_DOT, "svg", timeout=READY_SECONDS))}
+    if not current_app.config["RATELIMIT_STORAGE_URI"].startswith("memory://"):
+        checks["rate_limit_storage"] = _check(_rate_limit_storage_answers)
+    if current_app.config["CACHE_URI"]:
+        checks["answer_cache"] = _check(current_app.extensions["answer_cache"].ping)
+    ready = all(outcome == "ok" for outcome in checks.values())
+    return jsonify({"status": "ready" if ready else "not ready", "checks": checks}), 200 if ready else 503
+
+
+def _check(probe):
+    """The probe's outcome: "ok", or what went wrong (any failure is an answer here, not an
+    error of the request)."""
+    try:
+        probe()
+    except Exception as error:  # noqa: BLE001 - a readiness probe reports whatever went wrong
+        return f"{type(error).__name__}: {error}"[:300]
+    return "ok"
+
+
+def _rate_limit_storage_answers():
+    if not limiter.storage.check():
+        raise ConnectionError("the rate limit's storage does not answer")
+
 
 
 def _request_fields():

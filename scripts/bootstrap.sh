@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Set up everything the app and its tests need, on a fresh machine or an old one.
 #
-#   scripts/bootstrap.sh [--browser] [--redis] [REQUIREMENTS_FILE]
+#   scripts/bootstrap.sh [--browser] [--redis] [--nginx] [REQUIREMENTS_FILE]
 #
 #   REQUIREMENTS_FILE  requirements.txt (default, to run the app) or
 #                      requirements-dev.txt (to run the tests)
 #   --browser          also make sure Debian's Chromium is there (browser tests)
 #   --redis            also make sure redis-server is there (the shared rate-limit test)
+#   --nginx            also make sure nginx is there (the scale-out test, tests/test_scale_out.py)
 #   PYTHON=/path/to/python3.X  use that interpreter to create .venv (default: python3)
 #
 # `make run` and `make test` call this every time, so a run where everything is
@@ -39,12 +40,14 @@ say() {
 
 want_browser=no
 want_redis=no
+want_nginx=no
 requirements=requirements.txt
 for arg in "$@"; do
     case "$arg" in
         --browser) want_browser=yes ;;
         --redis) want_redis=yes ;;
-        -h | --help) sed -n '3,10s/^# \{0,1\}//p' "$0"; exit 0 ;;
+        --nginx) want_nginx=yes ;;
+        -h | --help) sed -n '3,11s/^# \{0,1\}//p' "$0"; exit 0 ;;
         -*) die "unknown option: $arg (see scripts/bootstrap.sh --help)" ;;
         *) requirements=$arg ;;
     esac
@@ -116,6 +119,12 @@ if ! has_sans_font; then
         "a sans-serif font for dot (Debian/Ubuntu: sudo apt-get install fonts-dejavu-core; Fedora: sudo dnf install dejavu-sans-fonts; macOS: brew install --cask font-dejavu)"
 fi
 
+# Hangul for the Korean page (lang=ko): without a Korean font the browser and dot draw boxes.
+if ! fc-list :lang=ko 2>/dev/null | grep -q . && ! compgen -G '/usr/share/fonts/truetype/nanum/*' >/dev/null; then
+    need fonts-nanum \
+        "a Korean font for the Korean page (Debian/Ubuntu: sudo apt-get install fonts-nanum; Fedora: sudo dnf install naver-nanum-gothic-fonts; macOS: brew install --cask font-nanum-gothic)"
+fi
+
 # Browser tests drive Debian's Chromium; only wanted with --browser.
 if [[ $want_browser == yes ]] && ! have chromium; then
     need chromium \
@@ -126,6 +135,15 @@ fi
 if [[ $want_redis == yes ]] && ! have redis-server; then
     need redis-server \
         "Redis for the shared rate-limit test (Debian/Ubuntu: sudo apt-get install redis-server; Fedora: sudo dnf install redis; macOS: brew install redis)"
+fi
+
+# The scale-out test puts deploy/nginx.conf in front of two app instances; only wanted with
+# --nginx. Debian's nginx-light has every module that file uses. It lives in /usr/sbin.
+# The test runs its own, unprivileged, on a free port (where the system allows services,
+# installing the package also starts Debian's, on port 80: unused here).
+if [[ $want_nginx == yes ]] && ! have nginx && [[ ! -x /usr/sbin/nginx ]]; then
+    need nginx-light \
+        "nginx for the scale-out test (Debian/Ubuntu: sudo apt-get install nginx-light; Fedora: sudo dnf install nginx; macOS: brew install nginx)"
 fi
 
 if ((${#apt_packages[@]})); then
