@@ -10,6 +10,7 @@ the web app's own functions (notebook.py), so every number and every file is the
 import argparse
 import sys
 
+from . import __version__
 from .descent import DEFAULT_LEARNING_RATE, MAX_STEPS
 from .errors import CircuitError, ServiceError, ValueInputError
 from .i18n import DEFAULT_LANGUAGE, LANGUAGES, _, use_language
@@ -58,6 +59,7 @@ def build_parser():
     parser.add_argument("--format", choices=FORMATS, help="the format to write, whatever the file's name: "
                         + "; ".join(f"{name}: {what}" for name, what in FORMATS.items()) + " (svg to stdout if not given)")
     parser.add_argument("--explain", action="store_true", help="print the chain rule, gate by gate, as a table")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument("--lang", choices=LANGUAGES, default=DEFAULT_LANGUAGE, help="the language of the messages "
                         f"and the gates' intuitions (default {DEFAULT_LANGUAGE}); generated code stays English")
     options = parser.add_argument_group("the URL's options", "each as the web app's link takes it")
