@@ -42,8 +42,8 @@ class WebFacts:
 # What an option means beyond its label and choices (options.OPTIONS).
 OPTION_NOTES = {
     "theme": "Left out, the page takes the device's (prefers-color-scheme); the drawings draw light.",
-    "wrt": ("Forward mode: each wire also shows its derivative with respect to this input variable, "
-            "or for a vector or matrix one of its entries, written W[1,0]. Ignored while practising."),
+    "wrt": ("Each wire also shows its derivative with respect to this input variable, or for a vector or "
+            "matrix one of its entries, written W[1,0]. Ignored while practising."),
     "practice": "The numbers drawn as '?' for a student to find, checked by /api/check and shown by /api/answer.",
 }
 
@@ -171,6 +171,13 @@ def _paths(web):
             "/static/{filename}", "get", "The page's scripts, stylesheets, fonts and icons",
             [_path_parameter("/static/{filename}", "filename", None, "A file's path under static/")],
             {"200": _response("The file", {"*/*": {"schema": {}}}), **_errors(HTML, (404,))})},
+        "/healthz": {"get": _operation(
+            "/healthz", "get", "Alive: the process answers requests (asks nothing of anything else)", [],
+            {"200": _json_response("Alive", "Health")})},
+        "/readyz": {"get": _operation(
+            "/readyz", "get", "Ready for traffic: Graphviz draws, and the Redis stores answer where configured", [],
+            {"200": _json_response("Ready: every check is ok", "Readiness"),
+             "503": _json_response("Not ready: the checks that failed say why", "Readiness")})},
         "/openapi.json": {"get": _operation(
             "/openapi.json", "get", "This document", [_if_none_match()],
             {"200": _response("The OpenAPI 3.1 document of the app", {JSON: {"schema": {"type": "object"}}},
@@ -283,7 +290,9 @@ def _option_schema(option, place):
 
 
 def _option_description(option):
-    choices = "; ".join(f"`{value}`: {text}" for value, text in option.choices if value)
+    """Its label and choices, `value`: the form's text where that says more than the value."""
+    choices = "; ".join(f"`{value}`" if text == value else f"`{value}`: {text}"
+                        for value, text in option.choices if value)
     described = f"{option.label}" + (f" ({choices})" if choices else "") + "."
     if option.default != "":
         described += f" Default `{option.default}`."
@@ -399,6 +408,12 @@ def _schemas(web):
             "shown": {"anyOf": [{"$ref": SCHEMAS + "Texts"}, {"type": "null"}]},
             "flagged": {"type": ["boolean", "null"]}, "number": nullable_number},
             ["wire", "kind", "shown", "flagged", "number"]),
+        "Health": _object({"status": {"const": "alive"}}, ["status"]),
+        "Readiness": _object({
+            "status": {"enum": ["ready", "not ready"]},
+            "checks": {"type": "object", "additionalProperties": {"type": "string"},
+                       "description": "Per check (graphviz, rate_limit_storage, answer_cache) ok, or why not."}},
+            ["status", "checks"]),
         "Checked": {"allOf": [{"$ref": SCHEMAS + "Revealed"}, {"required": ["right"]}]},
         "Answers": _object({"answers": {"type": "array", "items": {"$ref": SCHEMAS + "Revealed"}}}, ["answers"]),
     }

@@ -367,6 +367,13 @@ EXAMPLES = {
         "stylesheet": Example("The page's stylesheet", path={"filename": "style.css"}),
         "missing": Example("A file that is not there", status=404, path={"filename": "missing.css"}),
     },
+    ("/healthz", "get"): {
+        "alive": Example("The process answers", answer={"status": "alive"}),
+    },
+    ("/readyz", "get"): {
+        "ready": Example("Ready, with the rate limits and answers kept in the process's memory",
+                         answer={"status": "ready", "checks": {"graphviz": "ok"}}),
+    },
     ("/openapi.json", "get"): {
         "document": Example("This document"),
     },

@@ -1,15 +1,18 @@
 """/openapi.json: a valid OpenAPI 3.1 document (openapi-spec-validator) that describes exactly the
-app's routes and the fields it takes, whose every example is answered by the app as written,
-in the documented shape (jsonschema)."""
+app's routes and the fields it takes, whose every example is answered as written, in the
+documented shape (jsonschema), by the app and by a real gunicorn serving it."""
 
 import json
 import re
 from pathlib import Path
+from typing import NamedTuple
 from urllib.parse import urlencode
 
 import pytest
 from jsonschema import Draft202012Validator
+from live_server import server_fixture
 from openapi_spec_validator import OpenAPIV31SpecValidator
+from werkzeug.datastructures import Headers
 
 from app import JSON_BODY_EXAMPLE, MAX_BODY_BYTES, create_app
 from graphlib.openapi import query_field_names
@@ -18,11 +21,15 @@ from graphlib.options import BY_NAME, DESCENT_FIELDS, QUERY_NAMES
 ROOT = Path(__file__).resolve().parent.parent
 # Reserved so that no variable takes it (a link of the first versions used it), read by nothing.
 RESERVED_ONLY = {"format"}
+SIGNATURES = {"image/png": b"\x89PNG\r\n\x1a\n"}
 # Flask answers these for every route by itself.
 AUTOMATIC_METHODS = {"HEAD", "OPTIONS"}
 CIRCUIT_OPERATIONS = [("/", "get"), ("/graph.{output_format}", "get"), ("/api/graph", "get"),
                       ("/api/explain", "get"), ("/api/check", "post"), ("/api/answer", "post"),
                       ("/code/{program}.py", "get")]
+
+
+server = server_fixture()
 
 
 @pytest.fixture(scope="module")
@@ -130,28 +137,59 @@ def the_example(document, path, method, name):
     raise AssertionError(f"no answer documented for the example {name}")
 
 
+def test_the_examples_answered_200_are_requests_the_document_allows(document):
+    for path, method, name in examples(document):
+        operation = document["paths"][path][method]
+        (_, _, body), (status, _, _, _) = the_example(document, path, method, name)
+        if status >= 400:
+            continue
+        for parameter in operation.get("parameters", []):
+            example = parameter.get("examples", {}).get(name)
+            if example is not None:
+                errors = list(schema_validator(document, parameter["schema"]).iter_errors(example["value"]))
+                assert not errors, (path, method, name, parameter["name"], [error.message for error in errors])
+        if body is not None:
+            schema = operation["requestBody"]["content"]["application/json"]["schema"]
+            assert not list(schema_validator(document, schema).iter_errors(body)), (path, method, name)
+
+
 def schema_validator(document, schema):
     """A validator of `schema`, whose #/components/... references resolve in the document."""
     return Draft202012Validator({**schema, "components": document["components"]})
 
 
-def check_documented(document, response, documented, media_type):
+class Answered(NamedTuple):
+    """An answer, from the Flask test client or a real gunicorn."""
+
+    status: int
+    mimetype: str
+    headers: Headers
+    data: bytes
+
+    @classmethod
+    def of(cls, response):
+        return cls(response.status_code, response.mimetype, response.headers, response.data)
+
+
+def check_documented(document, answered, documented, media_type):
     """The answer is of a documented media type, valid against its schema, with the headers
     documented as required."""
     content = documented.get("content", {})
-    assert response.mimetype in content or "*/*" in content, (response.mimetype, list(content))
-    schema = (content.get(response.mimetype) or content["*/*"])["schema"]
-    if response.mimetype == "application/json":
-        errors = list(schema_validator(document, schema).iter_errors(response.get_json()))
+    assert answered.mimetype in content or "*/*" in content, (answered.mimetype, list(content))
+    schema = (content.get(answered.mimetype) or content["*/*"])["schema"]
+    if answered.mimetype == "application/json":
+        errors = list(schema_validator(document, schema).iter_errors(json.loads(answered.data)))
         assert not errors, [error.message for error in errors[:5]]
-    elif schema.get("type") == "string" and "contentMediaType" not in schema:
-        response.get_data(as_text=True)  # text, as the schema says
+    elif "contentMediaType" in schema:
+        assert answered.data.startswith(SIGNATURES[schema["contentMediaType"]])
+    elif schema.get("type") == "string":
+        answered.data.decode("utf-8")  # text, as documented: raises where it is not
     for name, header in documented.get("headers", {}).items():
         if header.get("required"):
-            assert name in response.headers, name
-            errors = list(schema_validator(document, header["schema"]).iter_errors(response.headers[name]))
-            assert not errors, (name, response.headers[name])
-    assert media_type is None or response.mimetype == media_type or media_type == "*/*"
+            assert name in answered.headers, name
+            errors = list(schema_validator(document, header["schema"]).iter_errors(answered.headers[name]))
+            assert not errors, (name, answered.headers[name])
+    assert media_type is None or answered.mimetype == media_type or media_type == "*/*"
 
 
 def test_every_operation_has_examples(document):
@@ -160,24 +198,42 @@ def test_every_operation_has_examples(document):
     assert described == every
 
 
-def test_every_example_is_answered_as_documented(app, document):
-    client = app.test_client()
+def replay_every_example(document, send):
+    """Each example's request sent (`send(method, target, body)` gives an Answered), and its
+    answer checked: the status, the media type and schema, the body and headers written."""
     replayed = []
     for path, method, name in examples(document):
         (url, query, body), (status, media_type, example, documented) = the_example(document, path, method, name)
         target = f"{url}?{urlencode(query)}" if query else url
-        response = client.open(target, method=method.upper(), json=body)
+        answered = send(method.upper(), target, body)
         where = f"{method.upper()} {target} ({name})"
-        assert response.status_code == status, (where, response.get_data(as_text=True)[:300])
-        check_documented(document, response, documented, media_type)
+        assert answered.status == status, (where, answered.data[:300])
+        check_documented(document, answered, documented, media_type)
         if example is not None and "value" in example:
-            answered = response.get_json() if response.mimetype == "application/json" else response.get_data(as_text=True)
-            assert answered == example["value"], where
+            text = answered.data.decode()
+            assert (json.loads(text) if answered.mimetype == "application/json" else text) == example["value"], where
         for header_name, header in documented.get("headers", {}).items():
             if name in header.get("examples", {}):
-                assert response.headers[header_name] == header["examples"][name]["value"], where
+                assert answered.headers[header_name] == header["examples"][name]["value"], where
         replayed.append(where)
+    return replayed
+
+
+def test_every_example_is_answered_as_documented(app, document):
+    client = app.test_client()
+    replayed = replay_every_example(
+        document, lambda method, target, body: Answered.of(client.open(target, method=method, json=body)))
     assert len(replayed) >= 20
+
+
+def test_a_real_gunicorn_answers_every_example_as_documented(server, document):
+    def send(method, target, body):
+        data, headers = (None, {}) if body is None else (json.dumps(body), {"Content-Type": "application/json"})
+        status, answer_headers, answer = server.request(method, target, body=data, headers=headers)
+        mimetype = answer_headers.get("content-type", "").split(";")[0]
+        return Answered(status, mimetype, Headers(list(answer_headers.items())), answer)
+
+    assert len(replay_every_example(document, send)) >= 20
 
 
 # The error answers no example shows: each made happen, and checked against the operation's
@@ -196,7 +252,7 @@ ERRORS = [
 def test_the_errors_answer_as_documented(app, document, path, method, query, request_fields, status):
     response = app.test_client().open(path + query, method=method.upper(), **request_fields)
     assert response.status_code == status
-    check_documented(document, response, document["paths"][path][method]["responses"][str(status)], None)
+    check_documented(document, Answered.of(response), document["paths"][path][method]["responses"][str(status)], None)
 
 
 @pytest.mark.parametrize("path", ["/", "/graph.svg", "/api/graph", "/code/staged.py"])
@@ -207,7 +263,7 @@ def test_too_many_requests_answer_as_documented(document, path):
     response = client.get(f"{path}?expr=x*y&x=2")
     assert response.status_code == 429
     documented = document["paths"][openapi_path_of(document, path)]["get"]["responses"]["429"]
-    check_documented(document, response, documented, None)
+    check_documented(document, Answered.of(response), documented, None)
 
 
 def openapi_path_of(document, url_path):
