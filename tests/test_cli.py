@@ -2,8 +2,10 @@
 circuit, byte for byte (JSON: the same document); every URL option is a flag; a mistake is a
 message with a caret under its column, on stderr, and exit status 2, never a traceback."""
 
+import doctest
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -207,3 +209,48 @@ def test_python_m_graphlib_mistake_exits_2_without_traceback(tmp_path):
     done = run_module("(x+y)*", "x=-2", cwd=tmp_path)
     assert done.returncode == 2 and done.stdout == b""
     assert done.stderr.decode().splitlines()[1:] == ["  (x+y)*", "        ^"]
+
+
+def readme_section():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    return readme.split("## Command line and notebooks\n", 1)[1].split("\n## ", 1)[0]
+
+
+def readme_blocks(language):
+    """The section's fenced blocks in `language`, each as its text."""
+    return re.findall(rf"^```{language}\n(.*?)^```$", readme_section(), flags=re.M | re.S)
+
+
+def test_the_readmes_commands_run_and_write_their_files(tmp_path):
+    commands = [line for block in readme_blocks("sh") for line in block.splitlines()
+                if line.startswith("python -m graphlib")]
+    assert len(commands) == 5
+    environment = {**os.environ, "PYTHONPATH": str(ROOT)}
+    for command in commands:
+        done = subprocess.run(["bash", "-c", sys.executable + command.removeprefix("python")], cwd=tmp_path,
+                              env=environment, capture_output=True, timeout=120, check=False)
+        assert done.returncode == 0 and done.stderr == b"", (command, done.stderr)
+        written = re.search(r"(?:-o|>) (\S+)$", command)
+        assert written is None or (tmp_path / written.group(1)).stat().st_size > 0, command
+    assert json.loads((tmp_path / "fig1.json").read_text())["value"] == -12.0
+
+
+def test_the_readmes_outputs_are_what_the_commands_print(tmp_path):
+    blocks = readme_blocks("text")
+    assert len(blocks) == 2
+    environment = {**os.environ, "PYTHONPATH": str(ROOT)}
+    for block in blocks:
+        command, *shown = block.splitlines()
+        done = subprocess.run(["bash", "-c", sys.executable + command.removeprefix("$ python")], cwd=tmp_path,
+                              env=environment, capture_output=True, text=True, timeout=120, check=False)
+        assert (done.stdout + done.stderr).splitlines() == shown, command
+
+
+def test_the_readmes_notebook_example_runs(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (block,) = readme_blocks("python")
+    test = doctest.DocTestParser().get_doctest(block, {}, "README", "README.md", 0)
+    runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS)
+    runner.run(test)
+    assert runner.failures == 0 and runner.tries == 6
+    assert (tmp_path / "fig1.png").read_bytes().startswith(b"\x89PNG")
