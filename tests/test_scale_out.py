@@ -6,6 +6,7 @@ which the tests read to see who made an answer and who served it from the cache.
 """
 
 import concurrent.futures
+import gzip
 import http.client
 import json
 
@@ -157,3 +158,11 @@ def test_a_body_past_the_apps_limit_is_refused_by_nginx_in_the_apps_shape(clean)
     status, _, body = clean.via_proxy("/api/graph", {"Content-Type": "application/json"}, "POST",
                                       b'{"expr": "x*3"}')
     assert (status, json.loads(body)["value"]) == (200, 3), body
+
+
+def test_through_nginx_drawings_come_compressed_and_a_repeat_gets_a_bodiless_304(clean):
+    status, headers, compressed = clean.via_proxy(CIRCUIT, {"Accept-Encoding": "gzip"})
+    assert (status, headers["content-encoding"]) == (200, "gzip")
+    assert gzip.decompress(compressed) == clean.app1.get(CIRCUIT)[2]
+    status, _, body = clean.via_proxy(CIRCUIT, {"Accept-Encoding": "gzip", "If-None-Match": headers["etag"]})
+    assert (status, body) == (304, b"")
