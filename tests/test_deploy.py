@@ -172,3 +172,13 @@ def test_the_sections_commands_name_compose_services_and_its_log_line_has_the_lo
     example = json.loads(re.search(r"```json\n(.*?)\n```", section, re.DOTALL).group(1))
     assert list(example) == ACCESS_LOG_FIELDS
 
+
+
+def test_the_access_log_names_the_client_the_proxy_names_and_no_other(tmp_path):
+    log = tmp_path / "access.jsonl"
+    client = create_app({"ACCESS_LOG": str(log), "PROXY_HOPS": 1}).test_client()
+    for forwarded in ("203.0.113.7", "198.51.100.9, 203.0.113.7"):  # a client's claim, then the proxy's
+        client.get("/healthz", headers={"X-Forwarded-For": forwarded}, environ_base={"REMOTE_ADDR": "10.0.0.2"})
+    client.get("/healthz", environ_base={"REMOTE_ADDR": "10.0.0.2"})
+    assert [json.loads(line)["client"] for line in log.read_text().splitlines()] == [
+        "203.0.113.7", "203.0.113.7", "10.0.0.2"]
