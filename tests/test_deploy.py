@@ -2,6 +2,7 @@
 
 import json
 import re
+import runpy
 import shutil
 import subprocess
 import sys
@@ -114,6 +115,12 @@ def test_nginx_refuses_bodies_at_the_apps_limit():
     nginx_conf = (ROOT / "deploy" / "nginx.conf").read_text()
     assert re.search(r"^\s*client_max_body_size (\d+)k;", nginx_conf, re.MULTILINE).group(1) == str(MAX_BODY_BYTES // 1024)
     assert f"larger than the {MAX_BODY_BYTES} bytes allowed" in nginx_conf
+
+
+def test_nginx_lets_go_of_idle_connections_to_the_app_before_gunicorn_closes_them():
+    upstream_block = re.search(r"upstream app \{(.*?)\}", (ROOT / "deploy" / "nginx.conf").read_text(), re.DOTALL).group(1)
+    nginx_idle_seconds = int(re.search(r"keepalive_timeout (\d+)s;", upstream_block).group(1))
+    assert nginx_idle_seconds < runpy.run_path(str(ROOT / "gunicorn.conf.py"))["keepalive"]
 
 
 # --- /healthz, /readyz and the access log, in one process ------------------------------------------------

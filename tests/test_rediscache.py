@@ -101,3 +101,13 @@ def test_without_redis_the_cache_acts_empty_and_never_fails_a_request():
     cache.settle(("digest", "token"), b"value")
     with pytest.raises(redis.ConnectionError):
         cache.ping()
+
+
+def test_a_claim_whose_instance_died_expires_by_itself(client):
+    dead, alive = instance(client), instance(client)
+    _, token = dead.claim("key", wait_seconds=0.1)  # never settled: the instance died making it
+    assert token is not None and alive.has("key")
+    time.sleep(1.2)  # the claim lasts its wait and a second
+    assert not alive.has("key")
+    value, token = alive.claim("key", wait_seconds=0.1)
+    assert value is None and token is not None
