@@ -97,8 +97,11 @@ def main(argv=None):
         except CircuitError as error:
             print(error_text(error, arguments.expression), file=sys.stderr)
             return INPUT_ERROR
-        except (ServiceError, OSError) as error:
+        except ServiceError as error:
             print(f"{PROG}: {error}", file=sys.stderr)
+            return SERVICE_ERROR
+        except OSError as error:  # the output file's: a folder missing, no permission, a full disk
+            print(f"{PROG}: could not write {error.filename or arguments.output}: {error.strerror}.", file=sys.stderr)
             return SERVICE_ERROR
 
 

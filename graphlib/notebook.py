@@ -33,7 +33,7 @@ FORMATS = {
     "pytorch": "a PyTorch program computing the same gradients (/code/pytorch.py)",
     "explain": "the lessons: chain rule, gradient check, formulas, code (/api/explain)",
 }
-# A file's format by its extension; the others are asked for by name (--format, save(format=)).
+# A file's format by its extension; the others are asked for by name (--format, save(path, output_format)).
 EXTENSIONS = {".svg": "svg", ".png": "png", ".dot": "dot", ".json": "json", ".py": "py"}
 
 
@@ -55,8 +55,6 @@ def _field(name, value):
         return value.tolist()
     if isinstance(value, (np.floating, np.integer)):
         return value.item()
-    if name == "params" and isinstance(value, (list, tuple)):
-        return list(value)
     if isinstance(value, (str, list)) or (isinstance(value, numbers.Real) and not isinstance(value, bool)):
         return value
     if isinstance(value, tuple):
@@ -107,11 +105,11 @@ class NotebookCircuit:
         raise ValueInputError(f"The format must be one of {', '.join(FORMATS)}; got {str(output_format)[:40]!r}.",
                               field="format")
 
-    def save(self, path, format=None):  # noqa: A002 - the name the CLI's --format and pandas' to_* use
+    def save(self, path, output_format=None):
         """Writes the circuit to `path` in the format its extension says (.svg .png .dot .json .py),
-        or in `format` (one of FORMATS). Returns the path."""
+        or in `output_format` (one of FORMATS). Returns the path."""
         path = Path(path)
-        path.write_bytes(self.render(format or format_of(path)))
+        path.write_bytes(self.render(output_format or format_of(path)))
         return path
 
     def explain(self):
@@ -136,7 +134,7 @@ def format_of(path):
     if suffix not in EXTENSIONS:
         raise ValueInputError(
             f"{str(path)[:80]!r} has no extension of a format this writes ({', '.join(EXTENSIONS)}); "
-            f"give the format by name: one of {', '.join(FORMATS)}.",
+            f"name its format: one of {', '.join(FORMATS)}.",
             field="format",
         )
     return EXTENSIONS[suffix]

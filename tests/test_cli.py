@@ -205,6 +205,22 @@ def test_python_m_graphlib_writes_the_file_and_exits_0(tmp_path, client):
     assert (tmp_path / "fig1.svg").read_bytes() == client.get(f"/graph.svg?{FIGURE_1_QUERY}").data
 
 
+# (the environment, the output, what stderr says): not the input's fault, exit status 1
+NOT_THE_INPUTS_FAULT = [
+    ({"PATH": "/nonexistent", "BACKPROP_GRAPHVIZ": "program"}, "fig.svg",
+     "backprop-circuits: Graphviz's dot program is not installed on the server."),
+    ({}, "missing/fig.svg", "backprop-circuits: could not write missing/fig.svg: No such file or directory."),
+]
+
+
+@pytest.mark.parametrize("environment, output, message", NOT_THE_INPUTS_FAULT, ids=["no-dot", "no-folder"])
+def test_what_is_not_the_inputs_fault_exits_1(environment, output, message, tmp_path, monkeypatch):
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    done = run_module("x*y", "-o", output, cwd=tmp_path)
+    assert (done.returncode, done.stdout, done.stderr.decode().splitlines()) == (1, b"", [message])
+
+
 def test_python_m_graphlib_mistake_exits_2_without_traceback(tmp_path):
     done = run_module("(x+y)*", "x=-2", cwd=tmp_path)
     assert done.returncode == 2 and done.stdout == b""

@@ -49,10 +49,10 @@ def test_options_are_the_urls_and_a_variable_not_given_is_1():
     assert backprop("x*y", seed=7).values == backprop("x*y", seed="7").values
 
 
-def test_gradient_descent_by_params_as_a_list_or_text():
+def test_gradient_descent_by_params_as_a_tuple_or_text():
     start = dict(w0=2, x0=-1, w1=-3, x1=-2, w2=-3, y=0)
     expression = "(1/(1+exp(-(w0*x0+w1*x1+w2))) - y)**2"
-    by_list = backprop(expression, **start, params=["w0", "w1", "w2"], lr=0.5, steps=4)
+    by_list = backprop(expression, **start, params=("w0", "w1", "w2"), lr=0.5, steps=4)
     by_text = backprop(expression, **start, params="w0,w1,w2", lr="0.5", steps="4")
     assert by_list.values == by_text.values and by_list.value == by_text.value
     assert round(by_list.value, 2) == 0.04  # the gallery's note: 0.53 to 0.04 in 4 steps
@@ -87,7 +87,7 @@ def test_save_writes_the_routes_bytes_by_extension(extension, route, tmp_path, c
 
 @pytest.mark.parametrize("output_format, route", [("json", "/api/graph"), ("explain", "/api/explain")])
 def test_save_json_is_the_apis_document(output_format, route, tmp_path, client):
-    path = backprop("(x+y)*z", x=-2, y=5, z=-4).save(tmp_path / "fig.json", format=output_format)
+    path = backprop("(x+y)*z", x=-2, y=5, z=-4).save(tmp_path / "fig.json", output_format)
     assert json.loads(path.read_text()) == client.get(f"{route}?{FIGURE_1_QUERY}").get_json()
 
 
