@@ -154,10 +154,13 @@ def _plain(number):
 class ChainRuleTable:
     """The chain rule gate by gate, in backward order (the rows of the page's table and of
     /api/explain's chain_rule): for each wire into a gate, its input, the local gradient and
-    upstream × local = downstream; then the sum at each fork. The numbers as the diagram writes them."""
+    upstream × local = downstream, and the gate's intuition; then the sum at each fork. The numbers
+    as the diagram writes them, the words in the language in use (i18n.use_language)."""
 
     header = ("gate", "input", "local gradient", "upstream × local = downstream")
-    rows: tuple  # of (gate, input, local gradient, chain) texts; the gate's text on its first row only
+    # Each a (gate, input, local gradient, chain) of texts, the gate's text on its first row only,
+    # or a gate's intuition: a text under its rows, across the table.
+    rows: tuple
     note: str = ""
 
     @classmethod
@@ -183,9 +186,14 @@ class ChainRuleTable:
     def __str__(self):
         if self.note:
             return self.note
-        widths = [max(len(row[column]) for row in (self.header, *self.rows)) for column in range(len(self.header))]
-        lines = ["  ".join(text.ljust(width) for text, width in zip(row, widths)).rstrip()
-                 for row in (self.header, *self.rows)]
+        cells = [row for row in (self.header, *self.rows) if isinstance(row, tuple)]
+        widths = [max(len(row[column]) for row in cells) for column in range(len(self.header))]
+        lines = []
+        for row in (self.header, *self.rows):
+            if isinstance(row, str):  # an intuition, from the input column on
+                lines.append(" " * (widths[0] + 2) + row)
+            else:
+                lines.append("  ".join(text.ljust(width) for text, width in zip(row, widths)).rstrip())
         lines.insert(1, "  ".join("-" * width for width in widths))
         return "\n".join(lines)
 
@@ -195,7 +203,9 @@ class ChainRuleTable:
         if self.note:
             return f"<p>{html.escape(self.note)}</p>"
         head = "".join(f"<th>{html.escape(text)}</th>" for text in self.header)
-        body = "".join("<tr>" + "".join(f"<td>{html.escape(text)}</td>" for text in row) + "</tr>" for row in self.rows)
+        body = "".join(f'<tr><td></td><td colspan="3"><i>{html.escape(row)}</i></td></tr>' if isinstance(row, str)
+                       else "<tr>" + "".join(f"<td>{html.escape(text)}</td>" for text in row) + "</tr>"
+                       for row in self.rows)
         return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
@@ -220,7 +230,7 @@ def _gate_rows(gate, step, node_of, wire_of):
             chain_text = f"{upstream} × {_cell(operand['local_text'])} = {downstream}"
         rows.append((title if not rows else "", f"{operand['symbol']} = {source['name'] or source['expr']}",
                      local, chain_text))
-    return rows
+    return rows + [gate["intuition"]] if gate["intuition"] else rows
 
 
 def _cell(text):

@@ -92,7 +92,7 @@ def test_the_files_format_is_its_extension(extension, tmp_path, capsysbinary):
     assert path.read_bytes() == capsysbinary.readouterr().out
 
 
-def test_explain_prints_the_chain_rule_as_aligned_text(capsysbinary):
+def test_explain_prints_the_chain_rule_and_the_intuitions_as_aligned_text(capsysbinary):
     status, out, err = run_cli(FIGURE_1 + ["--precision", "0", "--explain"], capsysbinary)
     assert (status, err) == (0, "")
     assert out.decode().splitlines() == [
@@ -100,8 +100,10 @@ def test_explain_prints_the_chain_rule_as_aligned_text(capsysbinary):
         "---------  -------  --------------  -----------------------------",
         "* (x+y)*z  α = x+y  ∂/∂α = β = -4   1 × -4 = -4",
         "           β = z    ∂/∂β = α = 3    1 × 3 = 3",
+        "           A multiply gate swaps: each input gets the other input's value times the upstream gradient.",
         "+ x+y      α = x    ∂/∂α = 1 = 1    -4 × 1 = -4",
         "           β = y    ∂/∂β = 1 = 1    -4 × 1 = -4",
+        "           An add gate distributes: every input gets the upstream gradient unchanged.",
     ]
 
 

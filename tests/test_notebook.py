@@ -96,7 +96,8 @@ def test_explain_prints_as_text_and_shows_as_a_table():
     assert str(table).splitlines()[2] == "* (x+y)*z  α = x+y  ∂/∂α = β = -4   1 × -4 = -4"
     html = table._repr_html_()
     assert html.startswith("<table><thead><tr><th>gate</th>") and "<td>1 × -4 = -4</td>" in html
-    assert len(table.rows) == 4
+    assert '<td colspan="3"><i>An add gate distributes: every input gets the upstream gradient unchanged.</i>' in html
+    assert [len(row) if isinstance(row, tuple) else "intuition" for row in table.rows] == [4, 4, "intuition", 4, 4, "intuition"]
 
 
 def test_explain_while_practising_gives_nothing_away():
