@@ -83,8 +83,7 @@ def _option_flag(option):
     else:
         meanings = ": " + ", ".join(f"{value} ({text})" for value, text in chosen)
     default = option.default or "off"  # theme's unset (the device's) is the page's; a file is drawn light
-    return {"choices": [value for value, _ in chosen],
-            "metavar": "{" + ",".join(value for value, _ in chosen) + "}" if len(chosen) <= 4 else "N",
+    return {"choices": [value for value, _ in chosen], "metavar": "N" if len(chosen) > 4 else None,
             "help": f"{option.label}{meanings}; default {default}"}
 
 
@@ -144,9 +143,10 @@ def _fields(parser, arguments):
 
 
 def _check_names(parser, circuit, fields):
-    """A link ignores a name it does not know; a command line says so, as it is likely a typo."""
+    """A link ignores a name it does not know; a command line says so, as it is likely a typo (or
+    lang=ko, format=png, whose flags are --lang and --format)."""
     variables = circuit.circuit.graph.variables
-    unknown = [name for name in fields if name not in variables and name not in QUERY_NAMES]
+    unknown = [name for name in fields if name not in variables and (name not in QUERY_NAMES or name in NOT_FLAGS)]
     if unknown:
         parser.error(f"{unknown[0]} is not a variable of the expression; its variables are {', '.join(variables)}")
 

@@ -180,6 +180,7 @@ def test_a_file_format_it_does_not_know_is_refused(tmp_path, capsysbinary):
 USAGE_MISTAKES = [
     (FIGURE_1 + ["q=1"], "q is not a variable of the expression; its variables are x, y, z"),
     (FIGURE_1 + ["oops"], "'oops' is not name=value"),
+    (FIGURE_1 + ["lang=ko"], "lang is not a variable of the expression; its variables are x, y, z"),
     (FIGURE_1 + ["--colors", "pink"], "argument --colors: invalid choice: 'pink'"),
     (FIGURE_1 + ["--lang", "fr"], "argument --lang: invalid choice: 'fr'"),
 ]
