@@ -31,7 +31,7 @@ from graphlib.evaluate import entry_name
 from graphlib.gallery import GALLERY
 from graphlib.language import functions
 from graphlib.openapi import WebFacts, describe
-from graphlib.ops import CONVENTIONS
+from graphlib.ops import conventions
 from graphlib.options import BY_NAME, DESCENT_FIELDS, OPTIONS
 from graphlib.parse import MAX_LENGTH, NAME_PATTERN, RESERVED_NAMES, parse
 from graphlib.practice import answer_json, check_json
@@ -501,7 +501,7 @@ def _page(circuit=None, error=None):
         error=error,
         query=urlencode(request.args.to_dict(flat=False), doseq=True),
         gallery=GALLERY,
-        conventions=CONVENTIONS,
+        conventions=conventions(),
         functions=functions(),
         max_length=MAX_LENGTH,
         descent_fields={name: fields.get(name, "") for name in DESCENT_FIELDS},

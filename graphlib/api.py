@@ -15,11 +15,13 @@ from .codegen import chain_rules, pytorch_code, staged_python
 from .document import format_number, is_drawn_whole, steps
 from .gradcheck import check_gradients
 from .graph import Const
-from .ops import CONVENTIONS
+from .ops import conventions
 from .shapes import input_shapes, shapes_of_nodes
-from .symbolic import MAX_TYPESET_CHARS, NO_TIME, Written, gate_formulas, settled, symbolic_gradients, wire_formulas
+from .i18n import N_, _, translated
+from .symbolic import (BUSY, CRASHED, MAX_TYPESET_CHARS, NO_TIME, OUT_OF_MEMORY, OUT_OF_TIME, Written, gate_formulas,
+                       symbolic_gradients, wire_formulas)
 
-PRACTICE_NOTE = "Left out while practising: the gradients' values are numbers to find."
+PRACTICE_NOTE = N_("Left out while practising: the gradients' values are numbers to find.")
 
 
 def to_json(circuit):
@@ -46,7 +48,7 @@ def to_json(circuit):
         "wires": [_wire_json(document, numbers, bool(style.practice)) for numbers in document.wires.values()],
         "steps": _steps_json(graph),
         "options": dataclasses.asdict(style),
-        "conventions": list(CONVENTIONS),
+        "conventions": conventions(),
     }
     if circuit.seed is not None:
         answer["options"]["seed"] = circuit.seed
@@ -109,7 +111,8 @@ def _node_json(document, node, rules):
             fields.update(_rule_json(rules.get((node.id, index))))
         numbered.append(fields)
     trunk = document.trunk(node.id)
-    return {**head, "operands": numbered, "shape": _shape(trunk.value), "value": _exact(trunk.value),
+    # The intuition in the language of this request: `head` is kept per graph, for every language.
+    return {**head, "intuition": "" if node.is_input else node.intuition, "operands": numbered, "shape": _shape(trunk.value), "value": _exact(trunk.value),
             "grad": _exact(trunk.grad)}
 
 
@@ -128,7 +131,7 @@ def _node_facts(graph):
         formula = Written("", "") if node.is_input else gate_formulas(node).formula
         head = {"id": node.id, "op": node.op, "label": node.label, "name": node.name, "expr": graph.text(node),
                 "formula": formula.text, "formula_latex": formula.latex,
-                "intuition": "" if node.is_input else node.intuition,
+                "intuition": "",  # _node_json's, in the request's language
                 "inputs": tuple(source_id for _, source_id in node.sources)}
         local_formulas = {} if node.is_input else wire_formulas(node)
         operands = []
@@ -189,7 +192,7 @@ def explain_json(circuit):
         "code": {language: program_text(circuit, language) for language in LANGUAGES},
     }
     if practising:
-        return {**answer, "gradcheck": [], "symbolic": None, "symbolic_summary": None, "symbolic_note": PRACTICE_NOTE}
+        return {**answer, "gradcheck": [], "symbolic": None, "symbolic_summary": None, "symbolic_note": translated(PRACTICE_NOTE)}
     symbolic = symbolic_gradients(graph, circuit.values, circuit.evaluation)
     precision = circuit.style.precision
     formulas = _symbolic_json(symbolic, precision)
@@ -199,7 +202,7 @@ def explain_json(circuit):
                       for check in check_gradients(graph, circuit.values, circuit.evaluation)],
         "symbolic": formulas,
         "symbolic_summary": None if formulas is None else _symbolic_summary(formulas),
-        "symbolic_note": symbolic.note,
+        "symbolic_note": symbolic.note and symbolic.note.text,
     }
 
 
@@ -260,12 +263,23 @@ def _chain_rule_json(document, step, rules):
 def symbolic_settled(explanation):
     """Whether an explanation would come out the same on the next request: not where SymPy ran
     out of time or memory (or crashed, or found the server busy), or left a formula unsimplified
-    or not typeset (short enough to be), which the next request may not."""
-    if not settled(explanation["symbolic_note"]):
+    or not typeset (short enough to be), which the next request may not. Its notes are read in
+    the language in use, the one it was made in."""
+    if _unsettled(explanation["symbolic_note"]):
         return False
-    return all(entry["differs"] != NO_TIME and entry["simplified"]
+    return all(entry["differs"] != NO_TIME.text and entry["simplified"]
                and (entry["formula_latex"] is not None or len(entry["formula"]) > MAX_TYPESET_CHARS)
                for entry in (explanation["symbolic"] or {}).values())
+
+
+def _unsettled(note):
+    """Whether the note's text, in the language in use, is one that the next request may not get:
+    SymPy ran out of time or memory, the server was busy, SymPy crashed."""
+    if note is None:
+        return False
+    crashed_before, _what, crashed_after = translated(CRASHED.message).partition("%(what)s")
+    return (note in (OUT_OF_TIME.text, OUT_OF_MEMORY.text, BUSY.text)
+            or (note.startswith(crashed_before) and note.endswith(crashed_after)))
 
 
 def _symbolic_json(symbolic, precision):
@@ -280,7 +294,8 @@ def _symbolic_json(symbolic, precision):
                "lecture_form_latex": gradient.lecture and gradient.lecture.latex,
                "value": _optional_number(gradient.value),
                "value_text": None if gradient.value is None else format_number(gradient.value, precision),
-               "simplified": gradient.simplified, "agrees": gradient.agrees, "differs": gradient.differs}
+               "simplified": gradient.simplified, "agrees": gradient.agrees,
+               "differs": gradient.differs and gradient.differs.text}
         for name, gradient in symbolic.gradients.items()
     }
 
@@ -288,7 +303,9 @@ def _symbolic_json(symbolic, precision):
 def _symbolic_summary(formulas):
     """Whether SymPy's values agree with the backward pass, in one sentence."""
     differing = sorted(name for name, entry in formulas.items() if not entry["agrees"])
-    return f"Here not every one agrees: {', '.join(differing)}." if differing else "Here every one agrees."
+    if differing:
+        return _("Here not every one agrees: %(names)s.", names=", ".join(differing))
+    return _("Here every one agrees.")
 
 
 def _gradcheck_json(check, precision):
@@ -299,6 +316,7 @@ def _gradcheck_json(check, precision):
     for key in ("value", "analytic", "numeric", "relative_error"):
         fields[key] = json_number(fields[key])
     fields["relative_error_text"] = f"{check.relative_error:.1e}"  # as the cs231n notes quote them
+    fields["verdict_text"] = translated(check.verdict)  # `verdict` names it (the page's class), this says it
     fields["kinks"] = list(check.kinks)
     return fields
 

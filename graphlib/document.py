@@ -16,6 +16,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .evaluate import forward_mode
+from .i18n import _
 from .options import BY_NAME, Style
 
 DEFAULT_PRECISION = BY_NAME["precision"].default
@@ -144,10 +145,10 @@ def is_drawn_whole(shape):
 
 def summary_text(array, precision=DEFAULT_PRECISION):
     """A vector or matrix in a few numbers: its smallest and largest entries and its (Frobenius)
-    norm, at the chosen decimals."""
-    return (f"min {format_number(float(np.min(array)), precision)}, "
-            f"max {format_number(float(np.max(array)), precision)}, "
-            f"norm {format_number(float(np.linalg.norm(array)), precision)}")
+    norm, at the chosen decimals, in the language in use."""
+    return _("min %(min)s, max %(max)s, norm %(norm)s",
+             min=format_number(float(np.min(array)), precision), max=format_number(float(np.max(array)), precision),
+             norm=format_number(float(np.linalg.norm(array)), precision))
 
 
 class WireNumbers(NamedTuple):

@@ -19,6 +19,7 @@ import numpy as np
 
 from .evaluate import entry_name, evaluate, forward
 from .graph import Const
+from .i18n import N_, _
 from .ops import OpsView
 
 H = 1e-5  # the centred difference's step, h in the notes
@@ -29,13 +30,15 @@ SEED = "cs231n grad_check_sparse"
 # uncomfortable; below 1e-4 is usually okay for objectives with kinks (too high without);
 # 1e-7 and less, be happy. A verdict applies above its bound, so an error equal to a bound gets
 # the better verdict.
+# Each verdict is a name in English (the page's class for it), marked for the catalogue, which
+# /api/explain also gives in the language of the request (`verdict_text`).
 VERDICTS = (
-    (1e-2, "wrong"),
-    (1e-4, "suspicious"),
-    (1e-7, "ok near kinks"),
+    (1e-2, N_("wrong")),
+    (1e-4, N_("suspicious")),
+    (1e-7, N_("ok near kinks")),
 )
-GOOD = "good"
-UNDEFINED = "undefined"  # the analytic or the numeric gradient is nan: nothing to compare
+GOOD = N_("good")
+UNDEFINED = N_("undefined")  # the analytic or the numeric gradient is nan: nothing to compare
 
 # The gates with a kink, as the function of their operands that is zero at the kink (ops.OPS).
 KINKS = OpsView(lambda op: [(op.name, op.kink)] if op.kink is not None else [])
@@ -184,5 +187,5 @@ def _warning(graph, name, kinks):
     if not kinks:
         return ""
     gates = ", ".join(graph.text(graph.node(node_id)) for node_id in kinks)
-    return (f"{name} is at or near a kink of {gates}: a finite difference across a kink is not "
-            "the derivative, so the numeric gradient and the verdict are unreliable there.")
+    return _("%(name)s is at or near a kink of %(gates)s: a finite difference across a kink is not "
+             "the derivative, so the numeric gradient and the verdict are unreliable there.", name=name, gates=gates)

@@ -55,6 +55,13 @@ def N_(message):
     return message
 
 
+def translated(text):
+    """A table's text, marked with N_, in the language in use where it is shown ("" stays "", which
+    gettext would give as the catalogue's header). Not `_`, whose message the catalogue is extracted
+    from, so a literal."""
+    return catalogue(_language.get()).gettext(text) if text else ""
+
+
 def current_language():
     """The language messages are given in now."""
     return _language.get()

@@ -9,6 +9,7 @@ import pathlib
 import sys
 from dataclasses import dataclass
 
+from .i18n import translated
 from .ops import CALLS
 
 README = pathlib.Path(__file__).resolve().parent.parent / "README.md"
@@ -26,8 +27,8 @@ class Function:
 
 
 def functions():
-    """Every function of the gate table, in its order."""
-    return [Function(op.usage, op.help) for op in CALLS.values()]
+    """Every function of the gate table, in its order, said in the language in use."""
+    return [Function(op.usage, translated(op.help)) for op in CALLS.values()]
 
 
 def readme_list():

@@ -16,6 +16,7 @@ import numpy as np
 import sympy
 
 from . import arrays
+from .i18n import N_, translated
 from .gatecode import ArrayGate, ArrayRule, Masked, PythonGate, Route, TorchGate, number_literal
 
 NAN = np.float64("nan")
@@ -58,6 +59,7 @@ class Op:
     help: str = ""
     infix: str | None = None  # the operator typed between operands (`"+"`), None for a function
     commutative: bool = False
+    # The sentences below are in English, marked with N_ and translated where shown (i18n.py).
     intuition: str = ""  # what the lecture says this gate does to the gradient, where it says it
     constant_intuition: str = ""  # the same, for the gate with one constant input (`*-1`, `+1`)
     # `local_formulas(*symbols)`: d out / d input as the lecture writes them, as SymPy expressions,
@@ -89,10 +91,10 @@ class Op:
         return f"{self.typed_name}({', '.join(self.parameters or PARAMETERS[self.arity])})"
 
     def explain(self, constants):
-        """The lecture's intuition for this gate, as it is wired: with a constant or not."""
-        if any(text is not None for text in constants):
-            return self.constant_intuition
-        return self.intuition
+        """The lecture's intuition for this gate, as it is wired (with a constant or not), in the
+        language in use ("" where the lecture says nothing)."""
+        text = self.constant_intuition if any(text is not None for text in constants) else self.intuition
+        return translated(text)
 
     def label(self, constants):
         """The text in the gate's circle, as the lecture writes it: `+`, `*-1`, `1/x`, `max`.
@@ -274,7 +276,7 @@ def _min_route(mine, other, upstream):
 '''
 
 
-def _router(name, forward, local_grads, formula, winner, helper, masked):
+def _router(name, forward, local_grads, formula, helper, masked, help, intuition):
     """max or min: the two routing gates, which differ in which input wins."""
     route = f"_{name}_route"
     loses = "<" if name == "max" else ">"
@@ -285,9 +287,9 @@ def _router(name, forward, local_grads, formula, winner, helper, masked):
                                 array_slopes=(Masked("np.where({0} == {1}, 0.5, 1.0)", f"{{0}} {loses} {{1}}"),
                                               Masked("np.where({1} == {0}, 0.5, 1.0)", f"{{1}} {loses} {{0}}"))),
               torch=TorchGate(f"torch.{forward.__name__}({{0}}, {{1}})", tensor_operands=True),
-              help=f"the {winner} of a and b",
+              help=help,
               commutative=True,
-              intuition=f"A {name} gate routes: the {winner} input gets all of the upstream gradient, the other none.",
+              intuition=intuition,
               kink=lambda a, b: a - b, masked=masked)
 
 
@@ -356,21 +358,21 @@ OPS = {
         Op("add", 2, lambda a, b: a + b, lambda a, b, out: (ONE, ONE), lambda a, b: a + b,
            python=PythonGate("add", "{0} + {1}", ("1.0", "1.0")), torch=TorchGate("{0} + {1}"),
            infix="+", commutative=True,
-           intuition="An add gate distributes: every input gets the upstream gradient unchanged.",
-           constant_intuition="Adding a constant passes the gradient through unchanged."),
+           intuition=N_("An add gate distributes: every input gets the upstream gradient unchanged."),
+           constant_intuition=N_("Adding a constant passes the gradient through unchanged.")),
         Op("sub", 2, lambda a, b: a - b, lambda a, b, out: (ONE, -ONE), lambda a, b: a - b,
            python=PythonGate("sub", "{0} - {1}", ("1.0", "-1.0")), torch=TorchGate("{0} - {1}"),
            infix="-",
-           intuition="A subtract gate distributes too, with the sign flipped for the second input.",
-           constant_intuition="Subtracting a constant passes the gradient through; subtracting "
-                              "from a constant flips its sign."),
+           intuition=N_("A subtract gate distributes too, with the sign flipped for the second input."),
+           constant_intuition=N_("Subtracting a constant passes the gradient through; subtracting "
+                                 "from a constant flips its sign.")),
         Op("mul", 2, lambda a, b: a * b, lambda a, b, out: (b, a), lambda a, b: a * b,
            python=PythonGate("mul", "{0} * {1}", ("{1}", "{0}")), torch=TorchGate("{0} * {1}"),
            infix="*", commutative=True,
-           intuition="A multiply gate swaps: each input gets the other input's value times the "
-                     "upstream gradient.",
-           constant_intuition="Multiplying by a constant scales the gradient by that constant "
-                              "(*-1 flips its sign)."),
+           intuition=N_("A multiply gate swaps: each input gets the other input's value times the "
+                        "upstream gradient."),
+           constant_intuition=N_("Multiplying by a constant scales the gradient by that constant "
+                                 "(*-1 flips its sign).")),
         Op("div", 2, lambda a, b: a / b, _div_grads, lambda a, b: a / b,
            python=PythonGate("div", "{0} / {1}", (_reciprocal_slope, "-{out} / {1}")),
            torch=TorchGate("{0} / {1}"),
@@ -384,22 +386,22 @@ OPS = {
         Op("exp", 1, np.exp, lambda a, out: (out,), sympy.exp,
            python=PythonGate("exp", "np.exp({0})", ("{out}",)), torch=TorchGate("torch.exp({0})"),
            help="e**x",
-           intuition="exp is its own derivative: the local gradient is the gate's output."),
+           intuition=N_("exp is its own derivative: the local gradient is the gate's output.")),
         Op("log", 1, np.log, lambda a, out: (1.0 / a,), sympy.log,
            python=PythonGate("log", "np.log({0})", ("1.0 / {0}",)), torch=TorchGate("torch.log({0})"),
-           help="the natural logarithm of x"),
+           help=N_("the natural logarithm of x")),
         Op("sqrt", 1, np.sqrt, lambda a, out: (0.5 / out,), sympy.sqrt,
            python=PythonGate("sqrt", "np.sqrt({0})", ("0.5 / {out}",)), torch=TorchGate("torch.sqrt({0})"),
-           help="the square root of x"),
+           help=N_("the square root of x")),
         Op("sin", 1, np.sin, lambda a, out: (np.cos(a),), sympy.sin,
            python=PythonGate("sin", "np.sin({0})", ("np.cos({0})",)), torch=TorchGate("torch.sin({0})"),
-           help="the sine of x, in radians"),
+           help=N_("the sine of x, in radians")),
         Op("cos", 1, np.cos, lambda a, out: (-np.sin(a),), sympy.cos,
            python=PythonGate("cos", "np.cos({0})", ("-np.sin({0})",)), torch=TorchGate("torch.cos({0})"),
-           help="the cosine of x, in radians"),
+           help=N_("the cosine of x, in radians")),
         Op("tan", 1, np.tan, lambda a, out: (1.0 + out * out,), sympy.tan,
            python=PythonGate("tan", "np.tan({0})", ("1.0 + {out} * {out}",)), torch=TorchGate("torch.tan({0})"),
-           help="the tangent of x, in radians"),
+           help=N_("the tangent of x, in radians")),
         Op("tanh", 1, np.tanh, _tanh_grad, sympy.tanh,
            python=PythonGate("tanh", "np.tanh({0})", ("(1.0 / np.cosh({0})) ** 2",)),
            torch=TorchGate("torch.tanh({0})"),
@@ -410,14 +412,14 @@ OPS = {
            torch=TorchGate("torch.sigmoid({0})"),
            help="σ(x) = 1/(1 + exp(-x))",
            local_formulas=lambda a: (sympy.diff(Sigmoid(a), a),), named=Sigmoid,
-           intuition="The sigmoid's local gradient is σ(1-σ), from its own output σ."),
+           intuition=N_("The sigmoid's local gradient is σ(1-σ), from its own output σ.")),
         Op("relu", 1, _relu, _relu_grad, lambda a: sympy.Max(0, a),
            python=PythonGate("relu", "np.maximum({0}, 0.0)", (Route("0.0 if {0} <= 0.0 or not {up} else {up}"),),
                              array_slopes=(Masked("1.0", "{0} <= 0.0"),)),
            torch=TorchGate("torch.relu({0})"),
            help="max(x, 0)",
-           intuition="A relu gate routes: it passes the gradient where its input is positive and "
-                     "blocks it elsewhere.",
+           intuition=N_("A relu gate routes: it passes the gradient where its input is positive and "
+                        "blocks it elsewhere."),
            kink=lambda a: a, masked=lambda a: (a <= 0.0,)),
         Op("abs", 1, np.abs, _abs_grad, sympy.Abs,
            python=PythonGate("abs", "np.abs({0})", ("_sign({0})",), {"_sign": _SIGN},
@@ -425,8 +427,12 @@ OPS = {
            torch=TorchGate("torch.abs({0})"),
            help="|x|",
            kink=lambda a: a),
-        _router("max", np.maximum, _max_grads, sympy.Max, "larger", _MAX_ROUTE, lambda a, b: (a < b, b < a)),
-        _router("min", np.minimum, _min_grads, sympy.Min, "smaller", _MIN_ROUTE, lambda a, b: (a > b, b > a)),
+        _router("max", np.maximum, _max_grads, sympy.Max, _MAX_ROUTE, lambda a, b: (a < b, b < a),
+                help=N_("the larger of a and b"),
+                intuition=N_("A max gate routes: the larger input gets all of the upstream gradient, the other none.")),
+        _router("min", np.minimum, _min_grads, sympy.Min, _MIN_ROUTE, lambda a, b: (a > b, b > a),
+                help=N_("the smaller of a and b"),
+                intuition=N_("A min gate routes: the smaller input gets all of the upstream gradient, the other none.")),
         # The array gates (arrays.py): each mixes the entries of its inputs.
         Op("matmul", 2, np.matmul, None, None,
            vjp=arrays.matmul_vjp, jvp=arrays.matmul_jvp, shape=arrays.matmul_shape,
@@ -435,23 +441,23 @@ OPS = {
                             (("δ @ β.T", r"\delta \beta^{\top}"), ("α.T @ δ", r"\alpha^{\top} \delta"))),
            torch=TorchGate("{0} @ {1}"),
            infix="@",
-           intuition="A matrix product's gradient is a matrix product again: for h = W @ x, "
-                     "dW = dh xᵀ (an outer product) and dx = Wᵀ dh, each of the shape of what it "
-                     "is the gradient of."),
+           intuition=N_("A matrix product's gradient is a matrix product again: for h = W @ x, "
+                        "dW = dh xᵀ (an outer product) and dx = Wᵀ dh, each of the shape of what it "
+                        "is the gradient of.")),
         Op("transpose", 1, np.transpose, None, None,
            vjp=arrays.transpose_vjp, jvp=arrays.transpose_jvp, shape=arrays.transpose_shape,
            python=ArrayGate("transpose", "{0}.T", (ArrayRule("np.transpose({up})", "{up}.T", "{up}.T", view=True),),
                             ("α.T", r"\alpha^{\top}"), (("δ.T", r"\delta^{\top}"),)),
            torch=TorchGate("torch.t({0})"),
-           parameters=("W",), help="W transposed (also written W.T); a vector stays as it is",
-           intuition="A transpose gate transposes the gradient back."),
+           parameters=("W",), help=N_("W transposed (also written W.T); a vector stays as it is"),
+           intuition=N_("A transpose gate transposes the gradient back.")),
         Op("sum", 1, np.sum, None, None,
            vjp=arrays.sum_vjp, jvp=arrays.sum_jvp, shape=arrays.reduce_shape,
            python=ArrayGate("sum", "np.sum({0})", (ArrayRule("np.ones_like({0}) * {up}", "{up} broadcast"),),
                             ("sum(α)", r"\sum \alpha"), (("δ * ones_like(α)", r"\delta \mathbf{1}"),)),
            torch=TorchGate("torch.sum({0})"),
-           help="the sum of the entries of x",
-           intuition="A sum gate distributes: every entry gets the upstream gradient unchanged."),
+           help=N_("the sum of the entries of x"),
+           intuition=N_("A sum gate distributes: every entry gets the upstream gradient unchanged.")),
         Op("sum_axis", 2, arrays.sum_axis_forward, None, None,
            vjp=arrays.sum_axis_vjp, jvp=arrays.sum_axis_jvp, shape=arrays.sum_axis_shape,
            python=ArrayGate("sum", "np.sum({0}, axis={int1})",
@@ -460,16 +466,16 @@ OPS = {
                             (("expand_dims(δ, {int1}) * ones_like(α)", r"\delta \mathbf{1}^{\top}"),)),
            torch=TorchGate("torch.sum({0}, dim={int1})"),
            parameters_from=1, typed_as="sum", parameters=("W", "axis"),
-           help="W summed along an axis: 0 adds up the rows, 1 the columns",
-           intuition="A sum gate distributes: each entry gets the upstream gradient of its sum."),
+           help=N_("W summed along an axis: 0 adds up the rows, 1 the columns"),
+           intuition=N_("A sum gate distributes: each entry gets the upstream gradient of its sum.")),
         Op("mean", 1, np.mean, None, None,
            vjp=arrays.mean_vjp, jvp=arrays.mean_jvp, shape=arrays.reduce_shape,
            python=ArrayGate("mean", "np.mean({0})", (ArrayRule("np.ones_like({0}) * ({up} / {0}.size)", "{up} / {size0} broadcast"),),
                             ("mean(α)", r"\operatorname{mean}(\alpha)"),
                             (("δ / α.size * ones_like(α)", r"\tfrac{\delta}{\dim \alpha} \mathbf{1}"),)),
            torch=TorchGate("torch.mean({0})"),
-           help="the mean of the entries of x",
-           intuition="A mean gate distributes the upstream gradient divided by the number of entries."),
+           help=N_("the mean of the entries of x"),
+           intuition=N_("A mean gate distributes the upstream gradient divided by the number of entries.")),
         Op("amax", 1, np.max, None, None,
            vjp=arrays.amax_vjp, jvp=arrays.amax_jvp, shape=arrays.reduce_shape, kink=arrays.amax_kink,
            python=ArrayGate("max", "np.max({0})",
@@ -481,9 +487,9 @@ OPS = {
                             {"_to_the_winners": _TO_THE_WINNERS}),
            torch=TorchGate("torch.max({0})"),
            typed_as="max", parameters=("v",),
-           help="the largest entry of v",
-           intuition="A max gate routes: the largest entry gets all of the upstream gradient, the "
-                     "others none (tied entries share it evenly)."),
+           help=N_("the largest entry of v"),
+           intuition=N_("A max gate routes: the largest entry gets all of the upstream gradient, the "
+                        "others none (tied entries share it evenly).")),
         Op("softmax", 1, arrays.softmax, None, None,
            vjp=arrays.softmax_vjp, jvp=arrays.softmax_jvp, shape=arrays.vector_shape("softmax"),
            python=ArrayGate("softmax", "_softmax({0})",
@@ -493,8 +499,8 @@ OPS = {
                               r"(\delta - \textstyle\sum \delta \odot \operatorname{softmax}(\alpha)) \odot \operatorname{softmax}(\alpha)"),),
                             {"_softmax": _SOFTMAX}),
            torch=TorchGate("torch.softmax({0}, dim=0)"),
-           help="exp(x) / sum(exp(x)), of a vector x",
-           intuition="The softmax's gradient is s * (dy - sum(dy * s)), from its own output s."),
+           help=N_("exp(x) / sum(exp(x)), of a vector x"),
+           intuition=N_("The softmax's gradient is s * (dy - sum(dy * s)), from its own output s.")),
         Op("log_softmax", 1, arrays.log_softmax, None, None,
            vjp=arrays.log_softmax_vjp, jvp=arrays.log_softmax_jvp, shape=arrays.vector_shape("log_softmax"),
            python=ArrayGate("log_softmax", "_log_softmax({0})",
@@ -503,8 +509,8 @@ OPS = {
                             (("δ - softmax(α) * sum(δ)", r"\delta - \operatorname{softmax}(\alpha) \textstyle\sum \delta"),),
                             {"_log_softmax": _LOG_SOFTMAX}),
            torch=TorchGate("torch.log_softmax({0}, dim=0)"),
-           help="x - logsumexp(x), of a vector x: the log-probabilities of a softmax",
-           intuition="log_softmax's gradient is dy - softmax(x) * sum(dy)."),
+           help=N_("x - logsumexp(x), of a vector x: the log-probabilities of a softmax"),
+           intuition=N_("log_softmax's gradient is dy - softmax(x) * sum(dy).")),
         Op("logsumexp", 1, arrays.logsumexp, None, None,
            vjp=arrays.logsumexp_vjp, jvp=arrays.logsumexp_jvp, shape=arrays.vector_shape("logsumexp", reduces=True),
            python=ArrayGate("logsumexp", "_logsumexp({0})",
@@ -513,8 +519,8 @@ OPS = {
                             (("δ * softmax(α)", r"\delta \operatorname{softmax}(\alpha)"),),
                             {"_logsumexp": _LOGSUMEXP}),
            torch=TorchGate("torch.logsumexp({0}, dim=0)"),
-           help="log(sum(exp(x))), of a vector x, computed without overflow",
-           intuition="logsumexp's gradient is the upstream gradient times softmax(x)."),
+           help=N_("log(sum(exp(x))), of a vector x, computed without overflow"),
+           intuition=N_("logsumexp's gradient is the upstream gradient times softmax(x).")),
         Op("index", 2, arrays.index_forward, None, None,
            vjp=arrays.index_vjp, jvp=arrays.index_jvp, shape=arrays.index_shape,
            python=ArrayGate("index", "{0}[{index}]",
@@ -525,7 +531,7 @@ OPS = {
                             {"_scatter": _SCATTER}),
            torch=TorchGate("{0}[{index}]"),
            parameters_from=1, indexing=True,
-           intuition="Indexing routes: the chosen entry gets the upstream gradient, the others 0."),
+           intuition=N_("Indexing routes: the chosen entry gets the upstream gradient, the others 0.")),
     ]
 }
 
@@ -577,14 +583,19 @@ CONSTANTS = {"pi": sympy.pi, "e": sympy.E}
 # The rules where a derivative is not defined, or a formula leaves float64's range: PyTorch's
 # backward formulas (derivatives.yaml), except the last rule, which is ours.
 CONVENTIONS = (
-    "relu'(0) = 0 and abs'(0) = 0",
-    "max and min split the gradient evenly between tied inputs",
-    "sqrt'(0) = inf; sqrt of a negative number is nan, and so is its slope",
-    "log'(x) = 1/x everywhere: log(0) = -inf with slope inf, log(-1) = nan with slope -1",
-    "x**0 has slope 0 in x, also at x = 0; 0**y has slope 0 in y for y >= 0",
-    "relu, max and min route the gradient, and x**0 does not depend on x: where they block it, "
-    "exactly 0 passes, even of an inf or nan gradient (PyTorch's masks)",
-    "a gradient of exactly 0 arriving at a gate contributes exactly 0 (never 0 * inf = nan); "
-    "with vectors and matrices, entry by entry at elementwise gates, while the array gates "
-    "(@, sum, softmax...) compute as PyTorch's formulas do",
+    N_("relu'(0) = 0 and abs'(0) = 0"),
+    N_("max and min split the gradient evenly between tied inputs"),
+    N_("sqrt'(0) = inf; sqrt of a negative number is nan, and so is its slope"),
+    N_("log'(x) = 1/x everywhere: log(0) = -inf with slope inf, log(-1) = nan with slope -1"),
+    N_("x**0 has slope 0 in x, also at x = 0; 0**y has slope 0 in y for y >= 0"),
+    N_("relu, max and min route the gradient, and x**0 does not depend on x: where they block it, "
+       "exactly 0 passes, even of an inf or nan gradient (PyTorch's masks)"),
+    N_("a gradient of exactly 0 arriving at a gate contributes exactly 0 (never 0 * inf = nan); "
+       "with vectors and matrices, entry by entry at elementwise gates, while the array gates "
+       "(@, sum, softmax...) compute as PyTorch's formulas do"),
 )
+
+
+def conventions():
+    """CONVENTIONS in the language in use, as the page and /api/graph list them."""
+    return [translated(text) for text in CONVENTIONS]

@@ -19,6 +19,7 @@ import numpy as np
 from .dot import Digraph
 from .arrays import shape_text
 from .document import HIDDEN, drawn_wires, is_drawn_whole
+from .i18n import _
 
 # A value is drawn as stubs at its gates (drawn_at_uses) when it feeds more gates than
 # MAX_FORK_BRANCHES: past 16 branches a fork's wires merge into one dark bar, and dot took 1 s to
@@ -314,7 +315,10 @@ def _main_lines(graph):
 
 
 def _uses_note(uses):
-    return f'<<font point-size="11">{uses} uses,<br/>gradient: their sum</font>>'
+    """The note at a value drawn at each of its gates, in the language in use (so the drawing cache
+    keeps a drawing per language)."""
+    lines = (_("%(uses)s uses,", uses=uses), _("gradient: their sum"))
+    return f'<<font point-size="11">{escape(lines[0])}<br/>{escape(lines[1])}</font>>'
 
 
 def _edge(dot, tail, head, owner):

@@ -5,6 +5,7 @@ import functools
 import math
 import re
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 import sympy
@@ -19,6 +20,7 @@ from .deadline import deadline
 from .errors import BusyError, TimeLimitError
 from .gradcheck import relative_error
 from .graph import Const
+from .i18n import N_, translated
 from .ops import CONSTANTS, OPS, Sigmoid
 
 
@@ -207,51 +209,77 @@ AGREEMENT = 1e-12  # relative, between SymPy's value and the backward pass's gra
 FLOAT64_ZERO_LOG2 = -1076  # a number below 2**-1075 (half the smallest float64) rounds to 0
 NOT_FINITE_NUMBERS = {sympy.nan, sympy.zoo, sympy.oo, -sympy.oo}
 
+class Note(NamedTuple):
+    """A sentence of SymPy's part of the lesson: its message in English, marked for the catalogue,
+    with its `%(name)s` parameters. Kept as such (per graph in _derivatives, for every language)
+    and put into the language in use where it is shown (`text`). A parameter that is a tuple of
+    notes reads as each one's text, joined by "; "."""
+
+    message: str
+    params: tuple = ()  # (name, value) pairs
+
+    def given(self, **params):
+        """The note with these parameters too."""
+        return Note(self.message, self.params + tuple(params.items()))
+
+    @property
+    def text(self):
+        params = {name: "; ".join(note.text for note in value) if isinstance(value, tuple) else value
+                  for name, value in self.params}
+        text = translated(self.message)
+        return text % params if params else text
+
+
 # Why there are no formulas (Symbolic.note).
-ARRAYS = ("SymPy's formulas are worked out for circuits of numbers through elementwise gates; this one "
-          "has vectors, matrices or their gates (@, sum, max, softmax, indexing...), whose gradients the "
-          "chain rule above gives as the lecture's rules, which the gradient check confirms entry by entry.")
-TOO_MANY_GATES = (f"This circuit has {{gates}} gates; SymPy's formulas are worked out for up to "
-                  f"{SYMBOLIC_MAX_GATES}, since simplifying them can take very long.")
-LARGE_POWER = ("This expression has a power with the exponent {exponent}; SymPy would multiply it "
-               "out, which takes more memory than the server allows, so formulas are worked out for "
-               f"exponents up to {MAX_EXPONENT}.")
-MANY_TERMS = (f"SymPy would multiply this expression out into over {MAX_EXPANDED_TERMS:,} terms, "
-              "more than the server can simplify.")
-LARGE_TREE = (f"SymPy's formula for this expression has over {MAX_FORMULA_NODES:,} parts (a named "
-              "step used several times is repeated in it), too many to simplify in time.")
-NOT_FINITE_EXPRESSION = ("SymPy's expression for this circuit has {number} in it (from a constant "
-                         "that overflowed or is nan, or a division by something like x - x), which "
-                         "absorbs what it meets, so its formulas would not be the circuit's.")
-OUT_OF_TIME = f"SymPy ran out of time ({SYMBOLIC_SECONDS:g} seconds) differentiating this expression."
-OUT_OF_MEMORY = "SymPy ran out of memory on this expression."
-CRASHED = "SymPy's process {what} on this expression (a crash, or out of memory)."
-BUSY = "The server was too busy to work out SymPy's formulas this time; ask again in a moment."
-FAILED = "SymPy could not handle this expression (it raised {error})."
+ARRAYS = Note(N_("SymPy's formulas are worked out for circuits of numbers through elementwise gates; this "
+                 "one has vectors, matrices or their gates (@, sum, max, softmax, indexing...), whose "
+                 "gradients the chain rule above gives as the lecture's rules, which the gradient check "
+                 "confirms entry by entry."))
+TOO_MANY_GATES = Note(N_("This circuit has %(gates)s gates; SymPy's formulas are worked out for up to "
+                         "%(most)s, since simplifying them can take very long."),
+                      (("most", SYMBOLIC_MAX_GATES),))
+LARGE_POWER = Note(N_("This expression has a power with the exponent %(exponent)s; SymPy would multiply it "
+                      "out, which takes more memory than the server allows, so formulas are worked out for "
+                      "exponents up to %(most)s."), (("most", MAX_EXPONENT),))
+MANY_TERMS = Note(N_("SymPy would multiply this expression out into over %(terms)s terms, more than the "
+                     "server can simplify."), (("terms", f"{MAX_EXPANDED_TERMS:,}"),))
+LARGE_TREE = Note(N_("SymPy's formula for this expression has over %(parts)s parts (a named step used "
+                     "several times is repeated in it), too many to simplify in time."),
+                  (("parts", f"{MAX_FORMULA_NODES:,}"),))
+NOT_FINITE_EXPRESSION = Note(N_("SymPy's expression for this circuit has %(number)s in it (from a constant "
+                                "that overflowed or is nan, or a division by something like x - x), which "
+                                "absorbs what it meets, so its formulas would not be the circuit's."))
+OUT_OF_TIME = Note(N_("SymPy ran out of time (%(seconds)s seconds) differentiating this expression."),
+                   (("seconds", f"{SYMBOLIC_SECONDS:g}"),))
+OUT_OF_MEMORY = Note(N_("SymPy ran out of memory on this expression."))
+CRASHED = Note(N_("SymPy's process %(what)s on this expression (a crash, or out of memory)."))
+BUSY = Note(N_("The server was too busy to work out SymPy's formulas this time; ask again in a moment."))
+FAILED = Note(N_("SymPy could not handle this expression (it raised %(error)s)."))
 
 # Why a value does not agree with the backward pass (SymbolicGradient.differs).
-POLE = "a pole here: SymPy's formula has no finite value"
-COMPLEX = "not a real number here: the formula is complex"
-KINK = "a kink here ({gates}), where SymPy's convention differs ({conventions})"
+POLE = Note(N_("a pole here: SymPy's formula has no finite value"))
+COMPLEX = Note(N_("not a real number here: the formula is complex"))
+KINK = Note(N_("a kink here (%(gates)s), where SymPy's convention differs (%(conventions)s)"))
 KINK_CONVENTIONS = {
-    "relu": "SymPy's relu'(0) is Heaviside(0) = 1/2, the backward pass's is 0",
-    "abs": "SymPy's abs'(0) is sign(0) = 0",
-    "max": "SymPy gives each side of a tie Heaviside(0) = 1/2",
-    "min": "SymPy gives each side of a tie Heaviside(0) = 1/2",
+    "relu": Note(N_("SymPy's relu'(0) is Heaviside(0) = 1/2, the backward pass's is 0")),
+    "abs": Note(N_("SymPy's abs'(0) is sign(0) = 0")),
+    "max": Note(N_("SymPy gives each side of a tie Heaviside(0) = 1/2")),
+    "min": Note(N_("SymPy gives each side of a tie Heaviside(0) = 1/2")),
 }
-NAN_WIRE = ("a wire of the circuit is nan here (outside the real numbers, or 0/0), and the backward "
-            "pass gives {backward}; SymPy's formula is finite")
-INF_WIRE = ("a wire of the circuit overflows float64 here (inf), and the backward pass gives "
-            "{backward}; SymPy's formula is finite")
-INFINITE_LOCAL = ("the backward pass meets an infinite local gradient here (0 × inf or inf - inf) "
-                  "and gives {backward}; SymPy's formula is finite")
-OUT_OF_RANGE = ("differs by {error:.1e} relative: the circuit's float64 leaves its range on the way "
-                "(a wire or a local gradient is inf or nan)")
-ROUNDING = "differs by {error:.1e} relative (float64 rounding in the circuit)"
-NO_DIGIT = ("SymPy could not evaluate its formula here to a single digit (with up to "
-            f"{WORKING_DIGITS[-1]} digits of working precision)")
-NOT_EVALUATED = "SymPy could not evaluate its formula here (it raised {error})"
-NO_TIME = f"SymPy ran out of time ({SYMBOLIC_SECONDS:g} seconds) evaluating the formulas"
+NAN_WIRE = Note(N_("a wire of the circuit is nan here (outside the real numbers, or 0/0), and the backward "
+                   "pass gives %(backward)s; SymPy's formula is finite"))
+INF_WIRE = Note(N_("a wire of the circuit overflows float64 here (inf), and the backward pass gives "
+                   "%(backward)s; SymPy's formula is finite"))
+INFINITE_LOCAL = Note(N_("the backward pass meets an infinite local gradient here (0 × inf or inf - inf) "
+                         "and gives %(backward)s; SymPy's formula is finite"))
+OUT_OF_RANGE = Note(N_("differs by %(error)s relative: the circuit's float64 leaves its range on the way "
+                       "(a wire or a local gradient is inf or nan)"))
+ROUNDING = Note(N_("differs by %(error)s relative (float64 rounding in the circuit)"))
+NO_DIGIT = Note(N_("SymPy could not evaluate its formula here to a single digit (with up to %(digits)s "
+                   "digits of working precision)"), (("digits", WORKING_DIGITS[-1]),))
+NOT_EVALUATED = Note(N_("SymPy could not evaluate its formula here (it raised %(error)s)"))
+NO_TIME = Note(N_("SymPy ran out of time (%(seconds)s seconds) evaluating the formulas"),
+               (("seconds", f"{SYMBOLIC_SECONDS:g}"),))
 
 
 @dataclass(frozen=True)
@@ -260,7 +288,7 @@ class SymbolicGradient:
     value: float | None  # the formula at the point, in float64; None where it has no real value
     simplified: bool
     agrees: bool  # with the backward pass, to AGREEMENT relative; False where it was not checked
-    differs: str | None  # why not, when it does not agree
+    differs: Note | None  # why not, when it does not agree
     latex: str | None = None  # the formula for KaTeX; None where it is too long to typeset
     lecture: Written | None = None  # as the lecture writes it, where the circuit has a sigmoid or tanh
 
@@ -268,7 +296,7 @@ class SymbolicGradient:
 @dataclass(frozen=True)
 class Symbolic:
     gradients: dict | None  # variable name -> SymbolicGradient; None when there are no formulas
-    note: str | None  # why there are none
+    note: Note | None  # why there are none
 
 
 def symbolic_gradients(graph, point, evaluation):
@@ -278,7 +306,7 @@ def symbolic_gradients(graph, point, evaluation):
     or memory, a crash) or the pool does (busy), the answer is a note saying why there are no
     formulas, never an exception."""
     if len(graph.gates) > SYMBOLIC_MAX_GATES:
-        return Symbolic(None, TOO_MANY_GATES.format(gates=len(graph.gates)))
+        return Symbolic(None, TOO_MANY_GATES.given(gates=len(graph.gates)))
     if has_arrays(graph, point):
         return Symbolic(None, ARRAYS)
     try:
@@ -289,7 +317,7 @@ def symbolic_gradients(graph, point, evaluation):
     except compute.OutOfMemory:
         return Symbolic(None, OUT_OF_MEMORY)
     except compute.Crashed as crash:
-        return Symbolic(None, CRASHED.format(what=crash.what))
+        return Symbolic(None, CRASHED.given(what=crash.what))
     except BusyError:
         return Symbolic(None, BUSY)
 
@@ -300,18 +328,11 @@ def has_arrays(graph, point):
     return any(np.ndim(value) for value in point.values()) or any(not OPS[node.op].elementwise for node in graph.gates)
 
 
-def settled(note):
-    """Whether a request would get the same note again: not where SymPy ran out of time or
-    memory, crashed, or the server was busy, which the next request may not meet."""
-    return note is None or (note not in (OUT_OF_TIME, OUT_OF_MEMORY, BUSY)
-                            and not note.startswith(CRASHED.partition("{")[0]))
-
-
 def symbolic_gradients_here(graph, point, evaluation):
     """symbolic_gradients in this process, within its own budgets (a compute process's job)."""
     try:
         formulas = _formulas(graph)
-        if isinstance(formulas, str):
+        if isinstance(formulas, Note):
             return Symbolic(None, formulas)
         return Symbolic(_typeset(graph, formulas, _checked(graph, point, evaluation, formulas)), None)
     except TimeLimitError:
@@ -319,7 +340,7 @@ def symbolic_gradients_here(graph, point, evaluation):
     except MemoryError:  # a backstop: the shapes known to exhaust memory are refused up front
         return Symbolic(None, OUT_OF_MEMORY)
     except Exception as error:  # noqa: BLE001 - SymPy's failures have no common type
-        return Symbolic(None, FAILED.format(error=type(error).__name__))
+        return Symbolic(None, FAILED.given(error=type(error).__name__))
 
 
 def _formulas(graph):
@@ -328,7 +349,7 @@ def _formulas(graph):
     derivative as it came, and the next request for the circuit goes on from there."""
     with deadline(SYMBOLIC_SECONDS, "differentiate"):
         derivatives = _derivatives(graph)
-        if isinstance(derivatives, str):
+        if isinstance(derivatives, Note):
             return derivatives
         formulas = {name: (*derivative, False) for name, derivative in derivatives.items()}
         try:
@@ -361,7 +382,7 @@ def _derivatives(graph):
     except (TimeLimitError, MemoryError):
         raise
     except Exception as error:  # noqa: BLE001 - SymPy's failures have no common type
-        return FAILED.format(error=type(error).__name__)
+        return FAILED.given(error=type(error).__name__)
 
 
 @functools.lru_cache(maxsize=512)
@@ -428,9 +449,9 @@ def _refusal(expression):
         if count > MAX_FORMULA_NODES:
             return LARGE_TREE
         if part in NOT_FINITE_NUMBERS:
-            return NOT_FINITE_EXPRESSION.format(number=part)
+            return NOT_FINITE_EXPRESSION.given(number=str(part))
         if part.is_Pow and _large_exponent(part.exp):
-            return LARGE_POWER.format(exponent=sympy.sstr(part.exp))
+            return LARGE_POWER.given(exponent=sympy.sstr(part.exp))
     if _expanded_terms(expression) > MAX_EXPANDED_TERMS:
         return MANY_TERMS
     return None
@@ -503,7 +524,7 @@ def _check(graph, evaluation, node, formula, subs):
     except (TimeLimitError, MemoryError):
         raise
     except Exception as error:  # noqa: BLE001 - SymPy's failures have no common type
-        return None, NOT_EVALUATED.format(error=type(error).__name__)
+        return None, NOT_EVALUATED.given(error=type(error).__name__)
     if unreal:
         return None, unreal
     backward = evaluation.grads[node.id]
@@ -635,21 +656,20 @@ def _disagreement(graph, evaluation, node, value, backward):
     gates = _downstream(graph, node.id)
     kinks = [gate for gate in gates if _at_kink(gate, evaluation.values)]
     if kinks:
-        conventions = dict.fromkeys(KINK_CONVENTIONS[gate.op] for gate in kinks)
-        return KINK.format(gates=", ".join(graph.text(gate) for gate in kinks),
-                           conventions="; ".join(conventions))
+        conventions = tuple(dict.fromkeys(KINK_CONVENTIONS[gate.op] for gate in kinks))
+        return KINK.given(gates=", ".join(graph.text(gate) for gate in kinks), conventions=conventions)
     carried = [evaluation.values[gate.id] for gate in gates]
     if not math.isfinite(backward):
         if any(math.isnan(number) for number in carried):
-            return NAN_WIRE.format(backward=backward)
+            return NAN_WIRE.given(backward=str(backward))
         if any(math.isinf(number) for number in carried):
-            return INF_WIRE.format(backward=backward)
-        return INFINITE_LOCAL.format(backward=backward)
+            return INF_WIRE.given(backward=str(backward))
+        return INFINITE_LOCAL.given(backward=str(backward))
     error = relative_error(value, backward)
     slopes = [evaluation.local_grads[(gate.id, index)] for gate in gates for index, _ in gate.sources]
     if not all(math.isfinite(number) for number in carried + slopes):
-        return OUT_OF_RANGE.format(error=error)
-    return ROUNDING.format(error=error)
+        return OUT_OF_RANGE.given(error=f"{error:.1e}")
+    return ROUNDING.given(error=f"{error:.1e}")
 
 
 def _downstream(graph, input_id):

@@ -472,7 +472,7 @@ def test_the_app_answers_busy_at_once_with_a_503_and_retry_after(client, app_poo
         assert response.status_code == 503 and response.headers["Retry-After"] == "1"
         assert error_text(response).startswith("The server is busy: all 1 of its compute processes are working")
         api = client.get("/api/explain?expr=x*7")  # SymPy is decoration: the rest is answered
-        assert api.status_code == 200 and api.json["symbolic_note"] == symbolic.BUSY
+        assert api.status_code == 200 and api.json["symbolic_note"] == symbolic.BUSY.text
         assert "Retry-After" not in client.get("/api/graph?expr=x*7").headers
     finally:
         running.join(10)
@@ -588,10 +588,10 @@ def test_symbolic_gradients_through_the_pool_are_those_computed_here():
 
 # (the job standing in for SymPy's work, its note)
 SYMBOLIC_FAILURES = [
-    pytest.param(compute_jobs.hang, symbolic.OUT_OF_TIME, id="past-the-hard-limit"),
-    pytest.param(compute_jobs.segfault, symbolic.CRASHED.format(what="was stopped by the signal SIGSEGV"),
+    pytest.param(compute_jobs.hang, symbolic.OUT_OF_TIME.text, id="past-the-hard-limit"),
+    pytest.param(compute_jobs.segfault, symbolic.CRASHED.given(what="was stopped by the signal SIGSEGV").text,
                  id="crash"),
-    pytest.param(compute_jobs.allocate, symbolic.OUT_OF_MEMORY, id="memory"),
+    pytest.param(compute_jobs.allocate, symbolic.OUT_OF_MEMORY.text, id="memory"),
 ]
 
 

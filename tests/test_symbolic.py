@@ -98,8 +98,8 @@ def test_a_pole_is_answered_on_every_route_and_said_to_be_one(client, expr, valu
         assert client.get(path, query_string={"expr": expr, **values}).status_code == 200, path
     [gradient] = explain(client, expr, **values)["symbolic"].values()
     assert gradient["value"] is None and gradient["agrees"] is False
-    assert gradient["differs"] == symbolic.POLE
-    assert symbolic_rows(page(client, expr, **values)) == {"x": "does not agree: " + symbolic.POLE}
+    assert gradient["differs"] == symbolic.POLE.text
+    assert symbolic_rows(page(client, expr, **values)) == {"x": "does not agree: " + symbolic.POLE.text}
 
 
 def test_where_simplify_fails_the_derivative_stays_as_sympy_gave_it(client):
@@ -114,17 +114,17 @@ def test_where_simplify_fails_the_derivative_stays_as_sympy_gave_it(client):
 
 
 @pytest.mark.parametrize("expr, note", [
-    ("(x+1)**1000000", symbolic.LARGE_POWER.format(exponent="1000000")),
-    ("x**(2**100)", symbolic.LARGE_POWER.format(exponent="1.26765060022823e+30")),
+    ("(x+1)**1000000", symbolic.LARGE_POWER.given(exponent="1000000").text),
+    ("x**(2**100)", symbolic.LARGE_POWER.given(exponent="1.26765060022823e+30").text),
     ("q = x+1; r = q*q; s = r*r; t = s*s; u = t*t; v = u*u; w = v*v; w*w",  # (x+1)**128
-     symbolic.LARGE_POWER.format(exponent="128")),
-    ("(a+b+c+d+f+g+h)**64", symbolic.MANY_TERMS),
+     symbolic.LARGE_POWER.given(exponent="128").text),
+    ("(a+b+c+d+f+g+h)**64", symbolic.MANY_TERMS.text),
     ("a = sin(x)*y; b = sin(a)*a; c = sin(b)*b; d = sin(c)*c; f = sin(d)*d; g = sin(f)*f; h = sin(g)*g;"
-     "i = sin(h)*h; j = sin(i)*i; k = sin(j)*j; sin(k)*k", symbolic.LARGE_TREE),
-    ("x*(0*10**400)", symbolic.NOT_FINITE_EXPRESSION.format(number="nan")),
-    ("x**(10**400)", symbolic.NOT_FINITE_EXPRESSION.format(number="oo")),
-    ("x/(x-x)", symbolic.NOT_FINITE_EXPRESSION.format(number="zoo")),
-    ("+".join(["x*y"] * 21), symbolic.TOO_MANY_GATES.format(gates=41)),
+     "i = sin(h)*h; j = sin(i)*i; k = sin(j)*j; sin(k)*k", symbolic.LARGE_TREE.text),
+    ("x*(0*10**400)", symbolic.NOT_FINITE_EXPRESSION.given(number="nan").text),
+    ("x**(10**400)", symbolic.NOT_FINITE_EXPRESSION.given(number="oo").text),
+    ("x/(x-x)", symbolic.NOT_FINITE_EXPRESSION.given(number="zoo").text),
+    ("+".join(["x*y"] * 21), symbolic.TOO_MANY_GATES.given(gates=41).text),
 ])
 def test_shapes_sympy_cannot_do_cheaply_are_refused_up_front_with_the_reason(client, expr, note):
     body = explain(client, expr, x="2")
@@ -151,15 +151,15 @@ def test_gate_formulas_sympy_cannot_make_are_a_question_mark(client):
     graph = client.get("/api/graph", query_string={"expr": "max(x, 0*10**400)"}).get_json()
     [gate] = [node for node in graph["nodes"] if node["op"] == "max"]
     assert gate["formula"] == symbolic.NO_FORMULA and gate["operands"][0]["local_formula"] == symbolic.NO_FORMULA
-    assert explain(client, "max(x, 0*10**400)")["symbolic_note"] == symbolic.FAILED.format(error="ValueError")
+    assert explain(client, "max(x, 0*10**400)")["symbolic_note"] == symbolic.FAILED.given(error="ValueError").text
     assert client.get("/", query_string={"expr": "relu(x*(10**400-10**400))"}).status_code == 200
 
 
 @pytest.mark.parametrize("error, note", [
-    (MemoryError(), symbolic.OUT_OF_MEMORY),
-    (RecursionError("maximum recursion depth exceeded"), symbolic.FAILED.format(error="RecursionError")),
-    (ZeroDivisionError(), symbolic.FAILED.format(error="ZeroDivisionError")),
-    (TimeLimitError("differentiate"), symbolic.OUT_OF_TIME),
+    (MemoryError(), symbolic.OUT_OF_MEMORY.text),
+    (RecursionError("maximum recursion depth exceeded"), symbolic.FAILED.given(error="RecursionError").text),
+    (ZeroDivisionError(), symbolic.FAILED.given(error="ZeroDivisionError").text),
+    (TimeLimitError("differentiate"), symbolic.OUT_OF_TIME.text),
 ])
 @pytest.mark.usefixtures("in_this_process")
 def test_any_exception_from_differentiating_leaves_the_formulas_out_with_a_note(client, monkeypatch, error, note):
@@ -179,10 +179,10 @@ def test_running_out_of_memory_anywhere_in_sympy_leaves_the_formulas_out(client,
     def exhausted(*args, **kwargs):
         raise MemoryError
     monkeypatch.setattr(symbolic.sympy, "simplify", exhausted)
-    assert explain(client, "x*y")["symbolic_note"] == symbolic.OUT_OF_MEMORY
+    assert explain(client, "x*y")["symbolic_note"] == symbolic.OUT_OF_MEMORY.text
     monkeypatch.undo()
     monkeypatch.setattr(symbolic, "_evaluate", exhausted)
-    assert explain(client, "x*y")["symbolic_note"] == symbolic.OUT_OF_MEMORY
+    assert explain(client, "x*y")["symbolic_note"] == symbolic.OUT_OF_MEMORY.text
 
 
 @pytest.mark.usefixtures("in_this_process")
@@ -197,7 +197,7 @@ def test_an_exception_evaluating_a_formula_is_that_variables_reason(client, monk
     body = explain(client, "x*y", x="2", y="3")
     y = body["symbolic"]["y"]
     assert (y["value"], y["agrees"]) == (None, False)
-    assert y["differs"] == symbolic.NOT_EVALUATED.format(error="OverflowError")
+    assert y["differs"] == symbolic.NOT_EVALUATED.given(error="OverflowError").text
     assert body["symbolic"]["x"]["agrees"] is True
 
 
@@ -227,7 +227,7 @@ def test_running_out_of_time_differentiating_is_not_kept(client, monkeypatch):
             raise TimeLimitError("differentiate")
         return real(graph)
     monkeypatch.setattr(symbolic, "node_expressions", slow_once)
-    assert explain(client, "x*y")["symbolic_note"] == symbolic.OUT_OF_TIME
+    assert explain(client, "x*y")["symbolic_note"] == symbolic.OUT_OF_TIME.text
     body = explain(client, "x*y")  # one slow moment does not stick to the circuit
     assert body["symbolic_note"] is None and body["symbolic"]["x"]["formula"] == "y"
     explain(client, "x*y")
@@ -328,14 +328,14 @@ def test_sqrt_below_zero_is_not_a_real_number(client):
     body = explain(client, "sqrt(x)", x="-1")
     [gradient] = body["symbolic"].values()
     assert body["gradcheck"][0]["analytic"] == "NaN"
-    assert (gradient["value"], gradient["agrees"], gradient["differs"]) == (None, False, symbolic.COMPLEX)
+    assert (gradient["value"], gradient["agrees"], gradient["differs"]) == (None, False, symbolic.COMPLEX.text)
 
 
 def test_a_kink_names_the_gate_and_sympys_convention(client):
     body = explain(client, "relu(x)*y", x="0", y="2")
     x = body["symbolic"]["x"]
     assert (x["formula"], x["value"], x["agrees"]) == ("y*Heaviside(x)", 1.0, False)
-    assert x["differs"] == symbolic.KINK.format(gates="relu(x)", conventions=symbolic.KINK_CONVENTIONS["relu"])
+    assert x["differs"] == symbolic.KINK.given(gates="relu(x)", conventions=(symbolic.KINK_CONVENTIONS["relu"],)).text
     # Where SymPy's convention is the backward pass's, they agree: sign(0) = 0, a tie split in halves.
     assert explain(client, "abs(x)", x="0")["symbolic"]["x"]["agrees"]
     assert all(gradient["agrees"] for gradient in explain(client, "max(x, y)", x="1", y="1")["symbolic"].values())
@@ -360,10 +360,10 @@ def test_an_exact_zero_that_evalf_cannot_prove_is_settled_at_the_exact_inputs(cl
 
 @pytest.mark.parametrize("expr, values, reason", [
     ("sqrt(x*x + 1) - x", {"x": "1e5"}, "differs by 1.0e-06 relative (float64 rounding in the circuit)"),
-    ("x*x/x", {"x": "0"}, symbolic.NAN_WIRE.format(backward="nan")),
-    ("exp(x)/exp(x)", {"x": "1000"}, symbolic.NAN_WIRE.format(backward="nan")),
-    ("sqrt(x*x)", {"x": "0"}, symbolic.INFINITE_LOCAL.format(backward="nan")),
-    ("(x*x)**0.25", {"x": "1e200"}, symbolic.OUT_OF_RANGE.format(error=1.0)),
+    ("x*x/x", {"x": "0"}, symbolic.NAN_WIRE.given(backward="nan").text),
+    ("exp(x)/exp(x)", {"x": "1000"}, symbolic.NAN_WIRE.given(backward="nan").text),
+    ("sqrt(x*x)", {"x": "0"}, symbolic.INFINITE_LOCAL.given(backward="nan").text),
+    ("(x*x)**0.25", {"x": "1e200"}, symbolic.OUT_OF_RANGE.given(error="1.0e+00").text),
 ])
 def test_where_the_circuits_float64_is_what_differs_it_is_said(client, expr, values, reason):
     [gradient] = explain(client, expr, **values)["symbolic"].values()
@@ -395,7 +395,7 @@ POINTS = ["0", "-0.0", "1", "-1", "2", "0.5", "-2.5", repr(math.pi / 2), repr(ma
 FIXED = ["sqrt(x)", "log(x)", "1/x", "x**-1", "1/log(x)", "x/tan(x)", "abs(y/x)+abs(x)", "tan(x)",
          "relu(x)*y", "max(x, y)", "min(x, y)*x", "abs(x)", "x**0", "x**y", "log(x)*y", "sqrt(x*x)",
          "x*x/x", "exp(x)/exp(x)", "tanh(x*100)", "relu(x-y)", "abs(x)**0.5", "sigmoid(x)*tan(y)"]
-REASONS = (symbolic.POLE, symbolic.COMPLEX, "a kink here", "a wire of the circuit", "the backward pass meets",
+REASONS = (symbolic.POLE.text, symbolic.COMPLEX.text, "a kink here", "a wire of the circuit", "the backward pass meets",
            "differs by", "SymPy could not evaluate", "SymPy ran out of time")
 
 
@@ -456,7 +456,7 @@ def test_sweep_poles_kinks_and_ordinary_points_never_a_500_and_every_row_honest(
                     for name, gradient in body["symbolic"].items()}
         assert symbolic_rows(drawn.get_data(as_text=True)) == expected, query
     # The sweep reaches what it is for: poles, complex values, kinks, float64's own troubles.
-    for reason in ("agrees", symbolic.POLE, symbolic.COMPLEX, "a kink here", "a wire of the circuit", "differs by"):
+    for reason in ("agrees", symbolic.POLE.text, symbolic.COMPLEX.text, "a kink here", "a wire of the circuit", "differs by"):
         assert seen[reason] > 0, seen
 
 
@@ -480,7 +480,7 @@ NETWORKS = [
     pytest.param("max(x) + sum(x)", dict(x="2"), id="array-gates-of-a-number")])
 def test_a_circuit_of_arrays_has_no_formulas_and_says_why(client, expr, values):
     body = explain(client, expr, **values)
-    assert (body["symbolic"], body["symbolic_summary"], body["symbolic_note"]) == (None, None, symbolic.ARRAYS)
+    assert (body["symbolic"], body["symbolic_summary"], body["symbolic_note"]) == (None, None, symbolic.ARRAYS.text)
 
 
 @pytest.mark.parametrize("expr, values", NETWORKS)
@@ -551,6 +551,6 @@ def test_readmes_vectors_and_matrices_explained_is_what_explain_answers(client):
     assert "for `Y = X @ W`, `dX = dY @ W.T` and `dW = X.T @ dY`" in written
     assert [operand["rule"] for operand in row["operands"]] == ["dX = dY @ W.T", "dW = X.T @ dY"]
     assert f"checks {gradcheck.ENTRIES_PER_ARRAY} entries of each vector or matrix" in written
-    assert matrices["symbolic"] is None and matrices["symbolic_note"] == symbolic.ARRAYS
+    assert matrices["symbolic"] is None and matrices["symbolic_note"] == symbolic.ARRAYS.text
     assert len(matrices["gradcheck"]) == 2 * gradcheck.ENTRIES_PER_ARRAY  # X (2, 3) and W (3, 2): 4 entries each
     assert all(re.fullmatch(r"[XW]\[\d,\d\]", check["name"]) for check in matrices["gradcheck"])
