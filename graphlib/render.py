@@ -314,6 +314,12 @@ def _main_lines(graph):
     return {node_id: f"line-{name}" for node_id, name in line.items() if lengths[name] >= MIN_LINE_GATES}
 
 
+def _use_count(use):
+    """Which use of its value a stub is, (1, 18): "1 of 18", in the language in use."""
+    count = _("%(use)s of %(uses)s", use=use[0], uses=use[1])
+    return f'<br/><font point-size="10">{escape(count)}</font>'
+
+
 def _uses_note(uses):
     """The note at a value drawn at each of its gates, in the language in use (so the drawing cache
     keeps a drawing per language)."""
@@ -364,7 +370,7 @@ class _WireTables:
         value, line, grad = self.cells(wire)
         text = escape(name)
         if use:
-            text += f'<br/><font point-size="10">{use[0]} of {use[1]}</font>'
+            text += _use_count(use)
         if self.across:
             rows = f"<tr>{value}</tr><tr>{line}</tr><tr>{grad}</tr>{self.tangent_row(wire)}"
             name_cell = f'<td rowspan="{4 if self.tangents else 3}" cellpadding="4">{text}</td>'
@@ -434,7 +440,7 @@ class _WireTables:
         # them would be stretched to the height of the numbers, parting the name from the shape.
         text = escape(name)
         if use:
-            text += f'<br/><font point-size="10">{use[0]} of {use[1]}</font>'
+            text += _use_count(use)
         text += f'<br/><font point-size="10">{escape(shape_text(numbers.value.shape))}</font>'
         numbers_table = _inner_table(self.array_rows(grids))
         if self.across:
