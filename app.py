@@ -4,6 +4,7 @@ Run it with `make run` (gunicorn serves `create_app()`); every circuit lives in 
 """
 
 import functools
+import hashlib
 import json
 import os
 import socket
@@ -15,6 +16,7 @@ import numpy as np
 import orjson
 from flask import Blueprint, Flask, Response, current_app, g, jsonify, redirect, render_template, request, url_for
 from flask.json.provider import DefaultJSONProvider
+import flask_babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge, UnsupportedMediaType
@@ -29,10 +31,11 @@ from graphlib.descent import MAX_STEPS
 from graphlib.errors import CircuitError, LimitError, ServiceError
 from graphlib.evaluate import entry_name
 from graphlib.gallery import GALLERY
+from graphlib.i18n import CATALOGUES, DEFAULT_LANGUAGE, LANGUAGES, N_, _, current_language, translated, use_language
 from graphlib.language import functions
 from graphlib.openapi import WebFacts, describe
 from graphlib.ops import conventions
-from graphlib.options import BY_NAME, DESCENT_FIELDS, OPTIONS
+from graphlib.options import BY_NAME, DESCENT_FIELDS, OPTIONS, in_language
 from graphlib.parse import MAX_LENGTH, NAME_PATTERN, RESERVED_NAMES, parse
 from graphlib.practice import answer_json, check_json
 from graphlib.drawing import draw, error_svg, run_dot
@@ -103,6 +106,10 @@ def create_app(test_config=None):
         RATELIMIT_ENABLED=True,
         RATELIMIT_STORAGE_URI="memory://",  # one worker's memory; redis://host:6379 to share
         RATELIMIT_HEADERS_ENABLED=True,
+        # The template's messages (Flask-Babel's _ and {% trans %} in Jinja): the `page` domain.
+        BABEL_TRANSLATION_DIRECTORIES=str(CATALOGUES),
+        BABEL_DOMAIN="page",
+        BABEL_DEFAULT_LOCALE=DEFAULT_LANGUAGE,
         # A shared storage that stops answering: count in this process's memory until it is back,
         # rather than fail every request.
         RATELIMIT_IN_MEMORY_FALLBACK_ENABLED=True,
@@ -125,6 +132,10 @@ def create_app(test_config=None):
     if app.config["ACCESS_LOG"]:
         instance = str(app.config["INSTANCE"] or f"{socket.gethostname()}:{os.getpid()}")
         app.wsgi_app = AccessLog.to(app.wsgi_app, app.config["ACCESS_LOG"], instance)
+    flask_babel.Babel(app, locale_selector=request_language)
+    # Before the limiter's check, so that a 429 comes in the request's language too.
+    app.before_request(speak_the_request_language)
+    app.teardown_request(stop_speaking_the_request_language)
     limiter.init_app(app)
     app.extensions["render_cache"] = RenderCache(app.config["RENDER_CACHE_ENTRIES"],
                                                  app.config["RENDER_CACHE_BYTES"])
@@ -134,6 +145,7 @@ def create_app(test_config=None):
     app.register_blueprint(bp)
     register_error_handlers(app)
     app.after_request(secure_headers)
+    app.after_request(varies_by_language)
     return app
 
 
@@ -145,6 +157,62 @@ def _answer_cache(config):
                                    decode=Answer.from_bytes)
     return RenderCache(config["ANSWER_CACHE_ENTRIES"], config["ANSWER_CACHE_BYTES"],
                        size=lambda answer: len(answer.body))
+
+
+# --- the language of a request --------------------------------------------------------------------
+
+def request_language():
+    """The language of this request, decided once: `lang` in the query, else the best of
+    Accept-Language (English by default; the answer then varies by it); a POSTed JSON body's
+    `lang` decides when the view reads the body (_json_fields). Flask-Babel's locale selector
+    for the template, and the language of graphlib's messages (speak_the_request_language)."""
+    if "language" not in g:
+        g.language, g.language_by_header = DEFAULT_LANGUAGE, False  # a bad `lang` is refused in English
+        given = request.args.getlist("lang")
+        if given:
+            g.language = _language_named(given)
+        else:
+            g.language_by_header = True
+            g.language = request.accept_languages.best_match(LANGUAGES, default=DEFAULT_LANGUAGE)
+    return g.language
+
+
+def _language_named(given):
+    """The language a request's `lang` values name: one of LANGUAGES, given once."""
+    if len(given) > 1:
+        raise CircuitError(_("%(name)s is given %(count)s times; give it once.", name="lang", count=len(given)),
+                           field="lang")
+    if given[0] not in LANGUAGES:
+        raise CircuitError(_("%(name)s must be one of %(choices)s; got %(given)s.", name="lang",
+                             choices=", ".join(LANGUAGES), given=repr(str(given[0])[:40])), field="lang")
+    return given[0]
+
+
+def speak_the_request_language():
+    """Messages in the request's language from here to the end of the request: the views, the
+    error handlers, the compute pool's jobs (compute.py sends the language with each job)."""
+    _speak(request_language())
+
+
+def _speak(language):
+    stop_speaking_the_request_language(None)
+    g.language = language
+    g.language_scope = use_language(language)
+    g.language_scope.__enter__()
+    flask_babel.refresh()  # the template's locale, which Flask-Babel keeps once asked
+
+
+def stop_speaking_the_request_language(error):
+    scope = g.pop("language_scope", None)
+    if scope is not None:
+        scope.__exit__(None, None, None)
+
+
+def varies_by_language(response):
+    """An answer whose language Accept-Language chose says so, to caches between here and the reader."""
+    if g.get("language_by_header") and request.endpoint != "static":
+        response.vary.add("Accept-Language")
+    return response
 
 
 def register_error_handlers(app):
@@ -169,19 +237,33 @@ def could_not_finish(error):
 
 
 def out_of_memory(error):
-    return _error_response("The circuit needed more memory than the server allows; try a smaller one.", 503)
+    return _error_response(_("The circuit needed more memory than the server allows; try a smaller one."), 503)
+
+
+# Werkzeug's own words for the errors it raises, in the catalogue so that they come in Korean too.
+HTTP_MESSAGES = {
+    400: N_("The browser (or proxy) sent a request that this server could not understand."),
+    404: N_("The requested URL was not found on the server. If you entered the URL manually please check "
+            "your spelling and try again."),
+    405: N_("The method is not allowed for the requested URL."),
+    413: N_("The data value transmitted exceeds the capacity limit."),
+    415: N_("The server does not support the media type transmitted in the request."),
+}
 
 
 def http_error(error):
     message = error.description
     if error.code == 429:
-        message = f"Too many requests from your address (the limit is {message}); wait a moment and try again."
+        message = _("Too many requests from your address (the limit is %(limit)s); wait a moment and try again.",
+                    limit=message)
+    elif message == type(error).description and error.code in HTTP_MESSAGES:
+        message = translated(HTTP_MESSAGES[error.code])
     return _error_response(message, error.code)
 
 
 def unexpected(error):
     current_app.logger.exception("Unexpected error")
-    return _error_response("Something went wrong on our side; the error has been logged.", 500)
+    return _error_response(_("Something went wrong on our side; the error has been logged."), 500)
 
 
 def secure_headers(response):
@@ -214,7 +296,7 @@ ANSWERED = CONTENT_ADDRESSED | {"circuit.index", "circuit.api_explain"}
 def _answer_key():
     if request.method not in ("GET", "HEAD") or request.endpoint not in ANSWERED:
         return None
-    return (request.path, request.query_string)
+    return (request.path, request.query_string, request_language())
 
 
 def _answered():
@@ -270,7 +352,8 @@ def validated_by_content(response):
     if request.endpoint in CONTENT_ADDRESSED and request.method in ("GET", "HEAD") and response.status_code == 200:
         response.cache_control.public = True
         response.cache_control.max_age = CACHE_SECONDS
-        response.add_etag()
+        # The language in the tag too: an answer in Korean is not an English one's revalidation.
+        response.set_etag(f"{request_language()}-{hashlib.sha1(response.get_data()).hexdigest()}")
         response.make_conditional(request)
     return response
 
@@ -280,8 +363,10 @@ def validated_by_content(response):
 @bp.get("/")
 @compute
 def index():
-    if not request.query_string:  # a first visit: a working circuit, its link in the address bar
-        return redirect(f"{url_for('.index')}?{FIRST_CIRCUIT.query}")
+    if not request.query_string or list(request.args) == ["lang"]:
+        # A first visit: a working circuit, its link in the address bar, in the language asked for.
+        lang = f"lang={request_language()}&" if "lang" in request.args else ""
+        return redirect(f"{url_for('.index')}?{lang}{FIRST_CIRCUIT.query}")
     fields = _query_fields()
     if "expr" not in fields:
         return _page()
@@ -391,10 +476,8 @@ def _request_fields():
 def _query_fields():
     """Every query parameter with all of its values, so repeated names can be refused."""
     if len(request.query_string) > MAX_QUERY_BYTES:
-        raise LimitError(
-            f"The URL's query is {len(request.query_string)} bytes; the limit is {MAX_QUERY_BYTES}.",
-            field=None,
-        )
+        raise LimitError(_("The URL's query is %(bytes)s bytes; the limit is %(limit)s.",
+                           bytes=len(request.query_string), limit=MAX_QUERY_BYTES), field=None)
     return request.args.to_dict(flat=False)
 
 
@@ -405,36 +488,32 @@ def _json_fields():
     # Reading the body ourselves catches what get_json(silent=True) does not: deep nesting
     # raises RecursionError.
     if not request.is_json:
-        raise UnsupportedMediaType(
-            f"Send the body as JSON with Content-Type: application/json, for example {JSON_BODY_EXAMPLE}."
-        )
+        raise UnsupportedMediaType(_("Send the body as JSON with Content-Type: application/json, for example "
+                                     "%(example)s.", example=JSON_BODY_EXAMPLE))
     body_text = _read_body()
     try:
         body = json.loads(body_text, object_pairs_hook=_JsonObject)
     except (ValueError, RecursionError) as error:
-        reason = "it nests too deeply" if isinstance(error, RecursionError) else str(error)[:200]
-        raise CircuitError(
-            f"The request body must be a JSON object, for example {JSON_BODY_EXAMPLE}; "
-            f"this body is not valid JSON ({reason}).",
-            field=None,
-        ) from None
+        reason = _("it nests too deeply") if isinstance(error, RecursionError) else str(error)[:200]
+        raise CircuitError(_("The request body must be a JSON object, for example %(example)s; this body is not "
+                             "valid JSON (%(reason)s).", example=JSON_BODY_EXAMPLE, reason=reason),
+                           field=None) from None
     if not isinstance(body, dict):
-        raise CircuitError(
-            f"The request body must be a JSON object, for example {JSON_BODY_EXAMPLE}.", field=None
-        )
+        raise CircuitError(_("The request body must be a JSON object, for example %(example)s.",
+                             example=JSON_BODY_EXAMPLE), field=None)
     # The same fields as a query's: a name given twice is refused (json.loads would keep the
     # last), and so is null, which would otherwise read as "not given" and quietly become 1.
     if body.repeated:
         name, count = next(iter(body.repeated.items()))
-        raise CircuitError(f"{_shown(name)} is given {count} times in the request body; give it once.",
-                           field=name)
+        raise CircuitError(_("%(name)s is given %(count)s times in the request body; give it once.",
+                             name=_shown(name), count=count), field=name)
+    if "lang" in body and "lang" not in request.args:  # the query's decides where both are given
+        _speak(_language_named([body["lang"]]))
+        g.language_by_header = False
     nulls = [name for name, value in body.items() if value is None]
     if nulls:
-        raise CircuitError(
-            f"{_shown(nulls[0])} is null in the request body; give it a value, or leave it out for its "
-            "default.",
-            field=nulls[0],
-        )
+        raise CircuitError(_("%(name)s is null in the request body; give it a value, or leave it out for its "
+                             "default.", name=_shown(nulls[0])), field=nulls[0])
     return {name: [value] for name, value in body.items()}
 
 
@@ -450,7 +529,7 @@ class _JsonObject(dict):
 
     def __init__(self, pairs):
         super().__init__(pairs)
-        counts = Counter(key for key, _ in pairs)
+        counts = Counter(key for key, _value in pairs)
         self.repeated = {key: count for key, count in counts.items() if count > 1}
 
 
@@ -464,7 +543,7 @@ def _read_body():
         body = request.environ["wsgi.input"].read(MAX_BODY_BYTES + 1)
     except Exception:  # noqa: BLE001 - servers signal a broken chunked body in their own types
         # (gunicorn: InvalidChunkSize, ChunkMissingTerminator, NoMoreData), with no common base.
-        raise CircuitError("The request body could not be read: its chunked encoding is broken.",
+        raise CircuitError(_("The request body could not be read: its chunked encoding is broken."),
                            field=None) from None
     if len(body) > MAX_BODY_BYTES:
         raise RequestEntityTooLarge()
@@ -492,7 +571,7 @@ def _page(circuit=None, error=None):
         expression=expression,
         variables=variables,
         wrt_choices=_wrt_choices(variables, circuit),
-        options=OPTIONS,
+        options=in_language(OPTIONS),
         chosen={option.name: fields.get(option.name, "" if option.unset else str(option.default)) for option in OPTIONS},
         # Without a theme in the link the script takes the device's (prefers-color-scheme).
         theme=_chosen_or_default(fields, "theme"),
@@ -548,7 +627,7 @@ def _wrt_choices(variables, circuit):
     or matrix (forward mode follows one number), none for a number. Without a circuit (a
     mistake in the form) a value's shape is read from its field where it reads."""
     choices = []
-    for name, text, _ in variables:
+    for name, text, _is_default in variables:
         if circuit is not None:
             shape = np.shape(circuit.start[name])
         else:

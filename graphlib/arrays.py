@@ -16,6 +16,8 @@ backward formulas (derivatives.yaml), ties and the softmax family included.
 
 import numpy as np
 
+from .i18n import _
+
 
 class ShapeMismatch(Exception):
     """The operands' shapes do not fit the gate: the message says how, e.g.
@@ -32,11 +34,9 @@ def broadcast_shape(*shapes, symbol=","):
     try:
         return np.broadcast_shapes(*shapes)
     except ValueError:
-        raise ShapeMismatch(
-            f" {symbol} ".join(shape_text(shape) for shape in shapes)
-            + f" — the sizes {_clashing_sizes(*shapes)} differ; elementwise operands need the "
-              "same shape, or one of them a number"
-        ) from None
+        raise ShapeMismatch(_("%(shapes)s — the sizes %(sizes)s differ; elementwise operands need the same shape, "
+                              "or one of them a number", shapes=(" " + symbol + " ").join(shape_text(shape) for shape in shapes),
+                              sizes=_clashing_sizes(*shapes))) from None
 
 
 def _clashing_sizes(*shapes):
@@ -46,7 +46,7 @@ def _clashing_sizes(*shapes):
             shape[-position] for shape in shapes if len(shape) >= position and shape[-position] != 1
         ))
         if len(sizes) > 1:
-            return f"{sizes[0]} and {sizes[1]}"
+            return _("%(first)s and %(second)s", first=sizes[0], second=sizes[1])
     return ""
 
 
@@ -67,15 +67,12 @@ def unbroadcast(gradient, shape):
 
 def matmul_shape(a, b):
     if len(a) == 0 or len(b) == 0:
-        raise ShapeMismatch(
-            f"{shape_text(a)} @ {shape_text(b)} — @ multiplies vectors and matrices; "
-            "to scale by a number use *"
-        )
+        raise ShapeMismatch(_("%(a)s @ %(b)s — @ multiplies vectors and matrices; to scale by a number use *",
+                              a=shape_text(a), b=shape_text(b)))
     inner_a, inner_b = a[-1], b[0]
     if inner_a != inner_b:
-        raise ShapeMismatch(
-            f"{shape_text(a)} @ {shape_text(b)} — the inner sizes {inner_a} and {inner_b} differ"
-        )
+        raise ShapeMismatch(_("%(a)s @ %(b)s — the inner sizes %(inner_a)s and %(inner_b)s differ", a=shape_text(a),
+                              b=shape_text(b), inner_a=inner_a, inner_b=inner_b))
     return tuple(a[:-1]) + tuple(b[1:])
 
 
@@ -164,11 +161,10 @@ def amax_jvp(tangents, a, out):
 
 def sum_axis_shape(a, axis):
     if axis not in (0.0, 1.0):
-        raise ShapeMismatch(f"the axis is {axis:g} — it must be 0 or 1")
+        raise ShapeMismatch(_("the axis is %(axis)s — it must be 0 or 1", axis=format(axis, "g")))
     if int(axis) >= len(a):
-        raise ShapeMismatch(
-            f"{shape_text(a)} has no axis {int(axis)} — a vector has only axis 0; a number has none"
-        )
+        raise ShapeMismatch(_("%(shape)s has no axis %(axis)s — a vector has only axis 0; a number has none",
+                              shape=shape_text(a), axis=int(axis)))
     return tuple(size for position, size in enumerate(a) if position != int(axis))
 
 
@@ -191,7 +187,7 @@ def vector_shape(name, reduces=False):
     logsumexp (`reduces`) one number."""
     def shape(a):
         if len(a) != 1:
-            raise ShapeMismatch(f"{name} takes a vector; got shape {shape_text(a)}")
+            raise ShapeMismatch(_("%(name)s takes a vector; got shape %(shape)s", name=name, shape=shape_text(a)))
         return () if reduces else a
     return shape
 
@@ -248,16 +244,16 @@ def logsumexp_jvp(tangents, a, out):
 
 def index_shape(a, *indices):
     if not a:
-        raise ShapeMismatch("a number has no entries to index")
+        raise ShapeMismatch(_("a number has no entries to index"))
     if len(indices) > len(a):
-        axes = "1 axis" if len(a) == 1 else f"{len(a)} axes"
-        raise ShapeMismatch(f"{len(indices)} indices for shape {shape_text(a)}, which has {axes}")
+        message = (_("%(count)s indices for shape %(shape)s, which has 1 axis") if len(a) == 1 else
+                   _("%(count)s indices for shape %(shape)s, which has %(axes)s axes"))
+        raise ShapeMismatch(message % {"count": len(indices), "shape": shape_text(a), "axes": len(a)})
     for axis, (index, size) in enumerate(zip(indices, a)):
         if not -size <= index < size:
-            raise ShapeMismatch(
-                f"index {index:g} is out of range for axis {axis} of shape {shape_text(a)} "
-                f"(from {-size} to {size - 1})"
-            )
+            raise ShapeMismatch(_("index %(index)s is out of range for axis %(axis)s of shape %(shape)s (from %(low)s "
+                                  "to %(high)s)", index=format(index, "g"), axis=axis, shape=shape_text(a), low=-size,
+                                  high=size - 1))
     return tuple(a[len(indices):])
 
 

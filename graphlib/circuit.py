@@ -17,6 +17,7 @@ from .composite import transform
 from .descent import descend, read_settings
 from .document import build_document
 from .errors import ValueInputError
+from .i18n import _
 from .evaluate import entry_name, evaluate, split_wrt, value_key
 from .options import MAX_PRECISION, OPTIONS, Style, single
 from .parse import MAX_TOKEN_LENGTH, VALUE_PATTERN, WHITESPACE, character_name, is_invisible, parse
@@ -75,9 +76,9 @@ def build_circuit(fields):
     """`fields` maps a field name to the list of values given for it (a URL may repeat a name)."""
     expression = single(fields, "expr")
     if expression is None:
-        raise ValueInputError("Give an expression in the field expr, for example (x+y)*z.")
+        raise ValueInputError(_("Give an expression in the field expr, for example (x+y)*z."))
     if not isinstance(expression, str):
-        raise ValueInputError("The field expr must be text.")
+        raise ValueInputError(_("The field expr must be text."))
     style = parse_style(fields)
     graph = _graph(expression, style.composites)
     # After the expression: an old link with a variable named seed is told that the name is
@@ -117,11 +118,8 @@ def parse_seed(given):
         return None
     text = str(given).strip(WHITESPACE) if isinstance(given, (str, int)) and not isinstance(given, bool) else ""
     if not re.fullmatch(r"[0-9]{1,10}", text) or int(text) > MAX_SEED:
-        raise ValueInputError(
-            f"seed must be a whole number from 0 to {MAX_SEED} (the worksheet's number); "
-            f"got {str(given)[:40]!r}.",
-            field="seed",
-        )
+        raise ValueInputError(_("seed must be a whole number from 0 to %(limit)s (the worksheet's number); got "
+                                "%(given)s.", limit=MAX_SEED, given=repr(str(given)[:40])), field="seed")
     return int(text)
 
 
@@ -148,7 +146,7 @@ def parse_value(name, given):
 
 def parse_number(name, given):
     if isinstance(given, bool) or not isinstance(given, (str, int, float)):
-        raise ValueInputError(f"The value of {name} must be a number.", field=name)
+        raise ValueInputError(_("The value of %(name)s must be a number.", name=name), field=name)
     if isinstance(given, str):
         given = _decimal_text(name, given)
     try:
@@ -156,10 +154,8 @@ def parse_number(name, given):
     except OverflowError:  # a JSON integer with hundreds of digits
         value = math.inf
     if not math.isfinite(value):
-        raise ValueInputError(
-            f"The value of {name} must be a finite number (at most about 1.8e308 in size).",
-            field=name,
-        )
+        raise ValueInputError(_("The value of %(name)s must be a finite number (at most about 1.8e308 in size).",
+                                name=name), field=name)
     return value
 
 
@@ -172,11 +168,9 @@ def parse_array(name, given):
         return np.array([parse_number(name, entry) for entry in rows], dtype=np.float64)
     lengths = {len(row) for row in rows}
     if len(lengths) > 1:
-        raise ValueInputError(
-            f"The rows of {name} have different lengths ({', '.join(str(len(row)) for row in rows[:MAX_AXIS + 1])}); "
-            "a matrix needs rows of one length.",
-            field=name,
-        )
+        raise ValueInputError(_("The rows of %(name)s have different lengths (%(lengths)s); a matrix needs rows of "
+                                "one length.", name=name,
+                                lengths=", ".join(str(len(row)) for row in rows[:MAX_AXIS + 1])), field=name)
     _check_size(name, (len(rows), len(rows[0])))
     return np.array([[parse_number(name, entry) for entry in row] for row in rows], dtype=np.float64)
 
@@ -186,20 +180,18 @@ def _nested_lists(name, text):
     text never reaches eval or a JSON parser's notion of numbers (ours are today's decimals)."""
     text = text.strip(WHITESPACE)
     if len(text) > MAX_ARRAY_TEXT:
-        raise ValueInputError(
-            f"The value of {name} is {len(text)} characters long; the limit for a vector or matrix "
-            f"is {MAX_ARRAY_TEXT}.",
-            field=name,
-        )
+        raise ValueInputError(_("The value of %(name)s is %(length)s characters long; the limit for a vector or "
+                                "matrix is %(limit)s.", name=name, length=len(text), limit=MAX_ARRAY_TEXT), field=name)
     open_lists = [[]]  # the lists not yet closed, the outermost (which holds the value) first
     after_entry = False  # a comma must follow a number or a closed list
     for opening, closing, comma, number in ARRAY_TOKEN.findall(text):
         if comma and not after_entry:
-            raise ValueInputError(f"The value of {name} has a ',' with no number before it.", field=name)
+            raise ValueInputError(_("The value of %(name)s has a ',' with no number before it.", name=name),
+                                  field=name)
         if opening and len(open_lists) > MAX_DIMENSIONS:
             _too_deep(name)
         if closing and len(open_lists) == 1:
-            raise ValueInputError(f"The value of {name} has a ']' with no '[' before it.", field=name)
+            raise ValueInputError(_("The value of %(name)s has a ']' with no '[' before it.", name=name), field=name)
         if opening:
             open_lists.append([])
         elif closing:
@@ -209,58 +201,47 @@ def _nested_lists(name, text):
             open_lists[-1].append(number)
         after_entry = bool(closing or number)
     if len(open_lists) != 1 or len(open_lists[0]) != 1 or not isinstance(open_lists[0][0], list):
-        raise ValueInputError(
-            f"The value of {name} is not one list: write a vector as [1, -2] and a matrix as "
-            "[[1, 2], [3, 4]], with every '[' closed.",
-            field=name,
-        )
+        raise ValueInputError(_("The value of %(name)s is not one list: write a vector as [1, -2] and a matrix as "
+                                "[[1, 2], [3, 4]], with every '[' closed.", name=name), field=name)
     return open_lists[0][0]
 
 
 def _check_nesting(name, rows):
     """A list of numbers, or a list of lists of numbers: at most 2 dimensions, none empty."""
     if not rows:
-        raise ValueInputError(f"The value of {name} is an empty list; give at least one number.", field=name)
+        raise ValueInputError(_("The value of %(name)s is an empty list; give at least one number.", name=name),
+                              field=name)
     kinds = {isinstance(entry, list) for entry in rows}
     if len(kinds) > 1:
-        raise ValueInputError(
-            f"The value of {name} mixes numbers and lists; a matrix is a list of rows, each a list of numbers.",
-            field=name,
-        )
+        raise ValueInputError(_("The value of %(name)s mixes numbers and lists; a matrix is a list of rows, each a "
+                                "list of numbers.", name=name), field=name)
     for row in rows:
         if isinstance(row, list):
             if not row:
-                raise ValueInputError(f"The value of {name} has an empty row; give at least one number.", field=name)
+                raise ValueInputError(_("The value of %(name)s has an empty row; give at least one number.",
+                                        name=name), field=name)
             if any(isinstance(entry, list) for entry in row):
                 _too_deep(name)
 
 
 def _too_deep(name):
-    raise ValueInputError(
-        f"The value of {name} nests lists more than {MAX_DIMENSIONS} deep; a value is a number, a "
-        "vector or a matrix.",
-        field=name,
-    )
+    raise ValueInputError(_("The value of %(name)s nests lists more than %(limit)s deep; a value is a number, a "
+                            "vector or a matrix.", name=name, limit=MAX_DIMENSIONS), field=name)
 
 
 def _check_size(name, shape):
     """At most MAX_AXIS along each axis, and so MAX_ENTRIES numbers in all."""
     if max(shape) > MAX_AXIS:
-        raise ValueInputError(
-            f"{name} has shape {shape}: {max(shape)} along one axis, where the limit is {MAX_AXIS}.",
-            field=name,
-        )
+        raise ValueInputError(_("%(name)s has shape %(shape)s: %(length)s along one axis, where the limit is "
+                                "%(limit)s.", name=name, shape=shape, length=max(shape), limit=MAX_AXIS), field=name)
 
 
 def _check_total_size(values):
     total = sum(1 if isinstance(value, float) else value.size for value in values.values())
     if total > MAX_TOTAL_ENTRIES:
         largest = max(values, key=lambda name: np.size(values[name]))
-        raise ValueInputError(
-            f"The variables hold {total} numbers in all; the limit is {MAX_TOTAL_ENTRIES}, so that "
-            "a circuit's link stays short.",
-            field=largest,
-        )
+        raise ValueInputError(_("The variables hold %(total)s numbers in all; the limit is %(limit)s, so that a "
+                                "circuit's link stays short.", total=total, limit=MAX_TOTAL_ENTRIES), field=largest)
 
 
 def _checked_wrt(wrt, graph, values):
@@ -270,15 +251,17 @@ def _checked_wrt(wrt, graph, values):
     # W[1 0] or W[100,0] names W, with its entry written wrong: say how to write one.
     name, entry = split if split else (wrt.partition("[")[0], None)
     if name not in graph.variables:
-        raise ValueInputError(
-            f"wrt must be one of the variables: {', '.join(graph.variables)}; got {wrt[:40]!r}.",
-            field="wrt",
-        )
+        raise ValueInputError(_("wrt must be one of the variables: %(variables)s; got %(given)s.",
+                                variables=", ".join(graph.variables), given=repr(wrt[:40])), field="wrt")
     shape = np.shape(values[name])
     if entry is None or len(entry) != len(shape) or any(not 0 <= index < size for index, size in zip(entry, shape)):
-        what = "a number, so wrt is its name alone" if not shape else \
-            f"of shape {shape}, so wrt names one entry, such as {entry_name(name, (0,) * len(shape))}"
-        raise ValueInputError(f"{name} is {what}; got {wrt[:40]!r}.", field="wrt")
+        if not shape:
+            message = _("%(name)s is a number, so wrt is its name alone; got %(given)s.", name=name,
+                        given=repr(wrt[:40]))
+        else:
+            message = _("%(name)s is of shape %(shape)s, so wrt names one entry, such as %(entry)s; got %(given)s.",
+                        name=name, shape=shape, entry=entry_name(name, (0,) * len(shape)), given=repr(wrt[:40]))
+        raise ValueInputError(message, field="wrt")
     return entry_name(name, entry)
 
 
@@ -287,18 +270,19 @@ def _decimal_text(name, given):
     # named (repr() below would show it escaped, but not say what it is).
     text = given.strip(WHITESPACE)
     if not text:
-        raise ValueInputError(
-            f"The value of {name} is empty; type a number such as -2 or 0.5.", field=name
-        )
+        raise ValueInputError(_("The value of %(name)s is empty; type a number such as -2 or 0.5.", name=name),
+                              field=name)
     if len(text) > MAX_TOKEN_LENGTH or not VALUE_PATTERN.fullmatch(text):
         shown = text if len(text) <= MAX_TOKEN_LENGTH else text[:MAX_TOKEN_LENGTH] + "..."
         invisible = next((char for char in text if is_invisible(char)), None)
-        reason = "is not a number" if invisible is None else f"has the character {character_name(invisible)}"
-        raise ValueInputError(
-            f"The value of {name} ({shown!r}) {reason}; type a decimal number such "
-            "as -2, 0.5 or 1.5e-3.",
-            field=name,
-        )
+        if invisible is None:
+            message = _("The value of %(name)s (%(given)s) is not a number; type a decimal number such as -2, 0.5 or "
+                        "1.5e-3.", name=name, given=repr(shown))
+        else:
+            message = _("The value of %(name)s (%(given)s) has the character %(character)s; type a decimal number "
+                        "such as -2, 0.5 or 1.5e-3.", name=name, given=repr(shown),
+                        character=character_name(invisible))
+        raise ValueInputError(message, field=name)
     return text
 
 
@@ -313,16 +297,15 @@ def parse_style(fields):
             continue
         allowed = [value for value in option.values if value]
         if given not in allowed:
-            raise ValueInputError(
-                f"{option.name} must be one of {', '.join(allowed)}; got {str(given)[:40]!r}.", field=option.name
-            )
+            raise ValueInputError(_("%(name)s must be one of %(choices)s; got %(given)s.", name=option.name,
+                                    choices=", ".join(allowed), given=repr(str(given)[:40])), field=option.name)
         chosen[option.name] = given
     wrt = single(fields, "wrt")
     if wrt and chosen.get("practice"):
         wrt = None  # forward mode's numbers would give the answers away
     if wrt:
         if not isinstance(wrt, str):
-            raise ValueInputError("wrt must be the name of an input variable.", field="wrt")
+            raise ValueInputError(_("wrt must be the name of an input variable."), field="wrt")
         chosen["wrt"] = wrt
     return Style(**chosen)
 
@@ -333,10 +316,8 @@ def parse_precision(given):
     text = str(given).strip(WHITESPACE) if isinstance(given, (str, int)) and not isinstance(given, bool) else ""
     # ASCII digits only: str.isdigit() would also take "²" and other scripts' digits.
     if not re.fullmatch(r"[0-9]{1,2}", text) or int(text) > MAX_PRECISION:
-        raise ValueInputError(
-            f"precision must be a whole number of decimals from 0 to {MAX_PRECISION}.",
-            field="precision",
-        )
+        raise ValueInputError(_("precision must be a whole number of decimals from 0 to %(limit)s.",
+                                limit=MAX_PRECISION), field="precision")
     return int(text)
 
 

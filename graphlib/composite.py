@@ -10,6 +10,7 @@ constant it carries and the side the constant is on.
 from dataclasses import dataclass, replace
 
 from .errors import LimitError
+from .i18n import _
 from .graph import Const, Node, numbered
 from .ops import OPS
 from .parse import MAX_GATES
@@ -61,12 +62,10 @@ def transform(graph, mode):
     else:
         transformed = graph
     if len(transformed.gates) > MAX_GATES:
-        raise LimitError(
-            f"With composites={mode}, the circuit has {len(transformed.gates)} gates "
-            f"({len(graph.gates)} as typed); the limit is {MAX_GATES}. Use composites=typed, which "
-            "draws sigmoid and tanh as one gate each, or a shorter expression.",
-            field="composites",
-        )
+        raise LimitError(_("With composites=%(mode)s, the circuit has %(gates)s gates (%(typed)s as typed); the limit "
+                           "is %(limit)s. Use composites=typed, which draws sigmoid and tanh as one gate each, or a "
+                           "shorter expression.", mode=mode, gates=len(transformed.gates), typed=len(graph.gates),
+                           limit=MAX_GATES), field="composites")
     return transformed
 
 

@@ -19,7 +19,8 @@ request deadline uses, works only in a process's main thread):
   that finds the queue full gets BusyError at once, one that waits longer gets it then, each
   with `retry_after` seconds for the HTTP answer (503, Retry-After).
 
-The job's function is sent by reference (module and name, as pickle does), so it must be a
+A job runs in the language of its caller (i18n.use_language): its errors say what the caller's
+would. The job's function is sent by reference (module and name, as pickle does), so it must be a
 module-level function; its arguments and result must pickle. As with any use of spawn, a script
 that uses the pool keeps its own work under `if __name__ == "__main__":` (each child imports the
 main module again, as __mp_main__). `processes=0` runs jobs in the calling process instead,
@@ -49,6 +50,7 @@ from multiprocessing.reduction import ForkingPickler
 
 from .deadline import time_left
 from .errors import BusyError, CircuitError, ServiceError, TimeLimitError
+from .i18n import _, current_language, use_language
 
 PROCESSES = 2
 QUEUE = 64  # jobs waiting for a child, beyond those running: a drawing takes milliseconds
@@ -74,10 +76,11 @@ class Overran(TimeLimitError):
 
 class Crashed(ServiceError):
     """The child died during the job. `what` completes "The computation ...": "was stopped by the
-    signal SIGSEGV", "exited with status 1"."""
+    signal SIGSEGV", "exited with status 1" (in the language in use)."""
 
     def __init__(self, what):
-        super().__init__(f"The computation {what} (a crash, or out of memory); try a smaller expression.")
+        super().__init__(_("The computation %(what)s (a crash, or out of memory); try a smaller expression.",
+                           what=what))
         self.what = what
 
 
@@ -86,8 +89,8 @@ class OutOfMemory(ServiceError):
 
     def __init__(self, limit_bytes):
         self.limit = _size(limit_bytes)
-        super().__init__(f"The computation needed more memory than the server allows ({self.limit}); "
-                         "try a smaller expression.")
+        super().__init__(_("The computation needed more memory than the server allows (%(limit)s); try a smaller "
+                           "expression.", limit=self.limit))
 
 
 class ComputePool:
@@ -118,7 +121,7 @@ class ComputePool:
             return function(*args)
         if self._pid != os.getpid():
             self._start_afresh()  # forked: the children belong to the parent process
-        job = ForkingPickler.dumps((function, args))  # fails here, before a child is involved
+        job = ForkingPickler.dumps((function, args, current_language()))  # fails here, before a child is involved
         child = self._acquire()
         # What becomes of the child: keep, retire (it exits), kill, or reap (it died). Until the
         # job is sent, an interruption (the request's own deadline) leaves it as it was.
@@ -137,8 +140,8 @@ class ComputePool:
             if request is not None and request[0] < limit:
                 limit, late = request
             if not child.conn.poll(limit):
-                raise Overran(late or f"The computation took longer than {limit:g} seconds and was "
-                                      "stopped; try a smaller expression.")
+                raise Overran(late or _("The computation took longer than %(seconds)s seconds and was stopped; try a "
+                                        "smaller expression.", seconds=format(limit, "g")))
             try:
                 kind, value, rss = child.conn.recv()
             except (EOFError, OSError):
@@ -230,14 +233,14 @@ class ComputePool:
     def _acquire(self):
         with self._lock:
             if self._closed:
-                raise ServiceError("The server is shutting down; try again in a moment.")
+                raise ServiceError(_("The server is shutting down; try again in a moment."))
             self._fill()
             if not self._idle:
                 if self._waiting >= self.queue:
-                    raise BusyError(f"The server is busy: all {self.processes} of its compute processes "
-                                    f"are working and {self._waiting} requests are waiting; try again in "
-                                    f"{RETRY_AFTER_SECONDS} second{'s' * (RETRY_AFTER_SECONDS != 1)}.",
-                                    retry_after=RETRY_AFTER_SECONDS)
+                    raise BusyError(_("The server is busy: all %(processes)s of its compute processes are working "
+                                      "and %(waiting)s requests are waiting; %(retry)s",
+                                      processes=self.processes, waiting=self._waiting,
+                                      retry=_try_again_in(RETRY_AFTER_SECONDS)), retry_after=RETRY_AFTER_SECONDS)
                 self._waiting += 1
                 try:
                     give_up = time.monotonic() + self.queue_wait
@@ -245,9 +248,9 @@ class ComputePool:
                         left = give_up - time.monotonic()
                         if left <= 0 or self._closed:
                             retry = max(1, math.ceil(self.queue_wait))
-                            raise BusyError(f"The server is busy: no compute process came free within "
-                                            f"{self.queue_wait:g} seconds; try again in {retry} seconds.",
-                                            retry_after=retry)
+                            raise BusyError(_("The server is busy: no compute process came free within %(wait)s "
+                                              "seconds; %(retry)s", wait=format(self.queue_wait, "g"),
+                                              retry=_try_again_in(retry)), retry_after=retry)
                         self._lock.wait(left)
                 finally:
                     self._waiting -= 1
@@ -278,8 +281,8 @@ class ComputePool:
             try:
                 child = self._keeper.submit(_Child, self._empty_dir, self.memory).result()
             except Exception as error:  # noqa: BLE001 - out of processes, of memory, shutting down
-                raise ServiceError(f"A compute process could not be started ({type(error).__name__}: "
-                                   f"{error}); try again in a moment.") from error
+                raise ServiceError(_("A compute process could not be started (%(error)s); try again in a moment.",
+                                     error=_described(error))) from error
             self.started += 1
             self._children.append(child)
             self._idle.append(child)
@@ -291,15 +294,16 @@ class ComputePool:
         if child.ready:
             return None
         if not child.conn.poll(self.startup):
-            return ServiceError(f"A compute process did not start within {self.startup:g} seconds; try again.")
+            return ServiceError(_("A compute process did not start within %(seconds)s seconds; try again.",
+                                  seconds=format(self.startup, "g")))
         child.torn = True
         try:
             kind, detail = child.conn.recv()
         except (EOFError, OSError):
-            return ServiceError(f"A compute process {child.how_it_ended()} while starting; try again.")
+            return ServiceError(_("A compute process %(what)s while starting; try again.", what=child.how_it_ended()))
         child.torn = False
         if kind == "failed":
-            return ServiceError(f"A compute process could not start: {detail}")
+            return ServiceError(_("A compute process could not start: %(error)s", error=detail))
         child.ready, child.graphviz = True, detail
         return None
 
@@ -355,13 +359,13 @@ class _Child:
         code = self.process.exitcode
         if code is None:
             self.kill()
-            return "stopped answering"
+            return _("stopped answering")
         if code < 0:
             try:
-                return f"was stopped by the signal {signal.Signals(-code).name}"
+                return _("was stopped by the signal %(signal)s", signal=signal.Signals(-code).name)
             except ValueError:
-                return f"was stopped by the signal {-code}"
-        return f"exited with status {code}"
+                return _("was stopped by the signal %(signal)s", signal=-code)
+        return _("exited with status %(status)s", status=code)
 
     def kill(self):
         try:
@@ -413,35 +417,40 @@ def _child_main(conn, parent_pid, empty_dir, memory):
 def _serve(conn):
     while True:
         try:
-            function, args = conn.recv()
+            function, args, language = conn.recv()
         except (EOFError, OSError):
             return  # the pool retired this child, or the parent is gone
-        try:
-            reply = ("ok", function(*args))
-        except MemoryError:
-            reply = ("memory", None)
-        except BaseException as error:  # noqa: BLE001 - the caller's to handle, in the parent
-            reply = ("raised", _portable(error))
-        del function, args
-        try:
-            conn.send((*reply, _rss()))
-        except Exception as error:  # noqa: BLE001 - an answer that does not pickle
-            conn.send(("raised", ServiceError(f"The computation's answer could not be sent back "
-                                              f"({type(error).__name__}: {error})."), _rss()))
+        with use_language(language):
+            reply = _reply(function, args)
+            del function, args
+            try:
+                conn.send((*reply, _rss()))
+            except Exception as error:  # noqa: BLE001 - an answer that does not pickle
+                conn.send(("raised", ServiceError(_("The computation's answer could not be sent back (%(error)s).",
+                                                    error=_described(error))), _rss()))
         if reply[0] == "memory":
             return  # what is left of the heap is not worth keeping
+
+
+def _reply(function, args):
+    try:
+        return ("ok", function(*args))
+    except MemoryError:
+        return ("memory", None)
+    except BaseException as error:  # noqa: BLE001 - the caller's to handle, in the parent
+        return ("raised", _portable(error))
 
 
 def _portable(error):
     """The exception as the parent can raise it: what it is, and where in the child it came from."""
     if not isinstance(error, Exception):
-        error = ServiceError(f"The computation stopped ({type(error).__name__}).")
+        error = ServiceError(_("The computation stopped (%(error)s).", error=type(error).__name__))
     elif not isinstance(error, (ServiceError, CircuitError)):
         error.add_note(f"In compute process {os.getpid()}:\n{''.join(traceback.format_exception(error))}")
     try:
         pickle.loads(pickle.dumps(error))
     except Exception:  # noqa: BLE001 - exceptions with arguments pickle cannot rebuild
-        return ServiceError(f"The computation failed ({type(error).__name__}: {error}).")
+        return ServiceError(_("The computation failed (%(error)s).", error=_described(error)))
     return error
 
 
@@ -452,6 +461,17 @@ def _rss():
             return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
     except (OSError, ValueError, IndexError):
         return 0
+
+
+def _described(error):
+    """`ValueError: the reason`, for a message that passes an error on."""
+    return f"{type(error).__name__}: {error}"
+
+
+def _try_again_in(seconds):
+    if seconds == 1:
+        return _("try again in 1 second.")
+    return _("try again in %(seconds)s seconds.", seconds=seconds)
 
 
 def _size(count):

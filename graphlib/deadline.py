@@ -12,6 +12,7 @@ import time
 from contextlib import contextmanager
 
 from .errors import TimeLimitError
+from .i18n import _
 
 
 @contextmanager
@@ -21,9 +22,8 @@ def deadline(seconds, message=None):
     if seconds is None:
         yield
         return
-    message = message or (
-        f"The circuit took longer than {seconds:g} seconds to compute; try a smaller expression."
-    )
+    message = message or _("The circuit took longer than %(seconds)s seconds to compute; try a smaller expression.",
+                           seconds=format(seconds, "g"))
     if threading.current_thread() is not threading.main_thread():
         with _recorded(seconds, message):
             yield
@@ -32,7 +32,7 @@ def deadline(seconds, message=None):
     def stop(signum, frame):
         raise TimeLimitError(message)
 
-    outer_left, _ = signal.getitimer(signal.ITIMER_REAL)
+    outer_left, _interval = signal.getitimer(signal.ITIMER_REAL)
     started = time.monotonic()
     previous = signal.signal(signal.SIGALRM, stop)
     signal.setitimer(signal.ITIMER_REAL, min(seconds, outer_left) if outer_left else seconds)

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .errors import ValueInputError
+from .i18n import _
 from .evaluate import evaluate, value_key
 from .options import single
 from .parse import MAX_TOKEN_LENGTH, VALUE_PATTERN, WHITESPACE
@@ -71,7 +72,7 @@ def descend(graph, start, settings, evaluation=None):
     else:
         values, evaluation, losses = earlier.values, earlier.evaluation, list(earlier.losses)
     inputs = {node.name: node.id for node in graph.inputs}
-    for _ in range(settings.steps + 1 - len(losses)):
+    for _step in range(settings.steps + 1 - len(losses)):
         with np.errstate(all="ignore"):  # a diverging run overflows to inf, as every number may
             values = {**values, **{name: values[name] - settings.learning_rate * evaluation.grads[inputs[name]]
                                    for name in settings.params}}
@@ -144,16 +145,14 @@ def _params(given, variables):
         return ()
     names = given.split(",") if isinstance(given, str) else given
     if not isinstance(names, list) or not all(isinstance(name, str) for name in names):
-        raise ValueInputError("params must be the names of variables, separated by commas, such as w0,w1,w2.",
+        raise ValueInputError(_("params must be the names of variables, separated by commas, such as w0,w1,w2."),
                               field="params")
     chosen = {name.strip(WHITESPACE) for name in names} - {""}
     for name in sorted(chosen):
         if name not in variables:
-            raise ValueInputError(
-                f"params names {name[:40]!r}, which is not a variable of the circuit; "
-                f"its variables are {', '.join(variables)}.",
-                field="params",
-            )
+            raise ValueInputError(_("params names %(name)s, which is not a variable of the circuit; its variables "
+                                    "are %(variables)s.", name=repr(name[:40]), variables=", ".join(variables)),
+                                  field="params")
     return tuple(name for name in variables if name in chosen)
 
 
@@ -167,11 +166,9 @@ def _learning_rate(given):
     elif isinstance(text, (int, float)) and not isinstance(text, bool):
         number = float(text) if abs(text) < 1e300 else math.inf
     if not 0 < number <= MAX_LEARNING_RATE:
-        raise ValueInputError(
-            f"lr (the learning rate) must be a decimal number above 0 and at most {MAX_LEARNING_RATE:g}, "
-            f"such as 0.1; got {str(given)[:40]!r}.",
-            field="lr",
-        )
+        raise ValueInputError(_("lr (the learning rate) must be a decimal number above 0 and at most %(limit)s, such "
+                                "as 0.1; got %(given)s.", limit=format(MAX_LEARNING_RATE, "g"), given=repr(str(given)[:40])),
+                              field="lr")
     return number
 
 
@@ -181,8 +178,6 @@ def _steps(given):
     text = given.strip(WHITESPACE) if isinstance(given, str) else str(given) if type(given) is int else ""
     # ASCII digits only: str.isdigit() would also take "²" and other scripts' digits.
     if not re.fullmatch(r"[0-9]{1,4}", text) or int(text) > MAX_STEPS:
-        raise ValueInputError(
-            f"steps must be a whole number of steps of gradient descent from 0 to {MAX_STEPS}; got {str(given)[:40]!r}.",
-            field="steps",
-        )
+        raise ValueInputError(_("steps must be a whole number of steps of gradient descent from 0 to %(limit)s; got "
+                                "%(given)s.", limit=MAX_STEPS, given=repr(str(given)[:40])), field="steps")
     return int(text)

@@ -20,6 +20,7 @@ import time
 
 from . import compute, gvc
 from .errors import RenderError
+from .i18n import _
 from .render import FONT, escape, to_dot
 
 DOT_TIMEOUT_SECONDS = 10
@@ -66,11 +67,11 @@ def run_dot(dot_source, output_format, timeout=DOT_TIMEOUT_SECONDS):
     how = graphviz_setting()
     stop_at = time.monotonic() + timeout
     if output_format == "svg":
-        svg = _draw(dot_source, "svg", how, timeout, stop_at, "laying out this circuit",
-                    "Draw fewer gates, for example with a shorter expression.")
+        svg = _draw(dot_source, "svg", how, timeout, stop_at, _("laying out this circuit"),
+                    _("Draw fewer gates, for example with a shorter expression."))
         return name_texts(svg, dot_source)
-    return _draw(dot_source, "png", how, timeout, stop_at, "drawing this circuit as a PNG",
-                 "The SVG of the same circuit works; for a PNG, draw fewer gates.")
+    return _draw(dot_source, "png", how, timeout, stop_at, _("drawing this circuit as a PNG"),
+                 _("The SVG of the same circuit works; for a PNG, draw fewer gates."))
 
 
 # A vector's or matrix's texts on a wire: the label gives each entry's cell, its summary's and the
@@ -121,18 +122,19 @@ def graphviz_setting():
     """How Graphviz draws here: BACKPROP_GRAPHVIZ, "library" (the default) or "program"."""
     how = os.environ.get(GRAPHVIZ_SETTING, "").strip() or GRAPHVIZ_CHOICES[0]
     if how not in GRAPHVIZ_CHOICES:
-        raise RenderError(f"The server's {GRAPHVIZ_SETTING} is {how[:40]!r}; it must be "
-                          f"{' or '.join(GRAPHVIZ_CHOICES)}.")
+        raise RenderError(_("The server's %(setting)s is %(given)s; it must be %(choices)s.", setting=GRAPHVIZ_SETTING,
+                            given=repr(how[:40]), choices=_(" or ").join(GRAPHVIZ_CHOICES)))
     return how
 
 
 def _too_late(timeout):
-    return f"Drawing the circuit took longer than {timeout} seconds; try a smaller expression."
+    return _("Drawing the circuit took longer than %(seconds)s seconds; try a smaller expression.", seconds=timeout)
 
 
 def _crashed(how, doing, advice):
     """A crash's message: the same input does it again, so it says what to change, not "try again"."""
-    return f"Graphviz failed: it {how} {doing} (a crash, or out of memory). {advice}"
+    return _("Graphviz failed: it %(how)s %(doing)s (a crash, or out of memory). %(advice)s", how=how, doing=doing,
+             advice=advice)
 
 
 def _draw(dot_source, output_format, how, timeout, stop_at, doing, advice):
@@ -147,8 +149,8 @@ def _draw(dot_source, output_format, how, timeout, stop_at, doing, advice):
     except compute.Crashed as crash:
         raise RenderError(_crashed(crash.what, doing, advice)) from None
     except compute.OutOfMemory as exhausted:
-        raise RenderError(f"Graphviz failed: it needed more memory than the server allows "
-                          f"({exhausted.limit}) {doing}. {advice}") from None
+        raise RenderError(_("Graphviz failed: it needed more memory than the server allows (%(limit)s) %(doing)s. "
+                            "%(advice)s", limit=exhausted.limit, doing=doing, advice=advice)) from None
 
 
 def draw_here(dot_source, output_format, how, path, timeout, stop_at, doing, advice):
@@ -184,7 +186,7 @@ def png_viewport(width, height):
 def _svg_points(svg):
     found = SVG_SIZE.search(svg[:4096])
     if found is None:
-        raise RenderError("Graphviz failed: its SVG has no size, so the PNG's could not be chosen.")
+        raise RenderError(_("Graphviz failed: its SVG has no size, so the PNG's could not be chosen."))
     return float(found.group(1)), float(found.group(2))
 
 
@@ -193,7 +195,7 @@ def _run_dot(dot_source, arguments, timeout, stop_at, doing, advice, path):
     `doing` and `advice` complete the message of a crash."""
     dot_program = shutil.which("dot", path=path)
     if dot_program is None:
-        raise RenderError("Graphviz's dot program is not installed on the server.")
+        raise RenderError(_("Graphviz's dot program is not installed on the server."))
     with tempfile.TemporaryDirectory(prefix="dot-") as empty_dir:
         # SERVER_NAME makes Graphviz refuse files outside GV_FILE_PATH, here an empty directory.
         environment = {"PATH": path, "SERVER_NAME": "backprop-circuits", "GV_FILE_PATH": empty_dir}
@@ -207,9 +209,9 @@ def _run_dot(dot_source, arguments, timeout, stop_at, doing, advice, path):
             raise RenderError(_too_late(timeout)) from None
     if result.returncode < 0:  # a crash (dot 2.43's, when an allocation fails under its memory limit) or a kill
         signal_name = signal.Signals(-result.returncode).name
-        raise RenderError(_crashed(f"was stopped by the signal {signal_name}", doing, advice))
+        raise RenderError(_crashed(_("was stopped by the signal %(signal)s", signal=signal_name), doing, advice))
     if result.returncode != 0:
-        raise RenderError(f"Graphviz failed: {result.stderr.decode(errors='replace').strip()[:300]}")
+        raise RenderError(_("Graphviz failed: %(error)s", error=result.stderr.decode(errors="replace").strip()[:300]))
     return result.stdout
 
 

@@ -25,6 +25,7 @@ import tempfile
 import threading
 
 from .errors import RenderError
+from .i18n import _
 
 AGERR = 1  # cgraph.h's agerrlevel_t: AGWARN 0, AGERR 1; agreseterrors() returns the worst seen
 INPUT_NAME = b"<stdin>"  # what `dot` calls its input in messages: "Error: <stdin>: syntax error in line 1"
@@ -106,15 +107,16 @@ class Graphviz:
             try:
                 extra = self._drain()
                 if extra:
-                    raise RenderError(f"Graphviz failed: the DOT source holds {extra + 1} graphs; "
-                                      "draw one at a time.")
+                    raise RenderError(_("Graphviz failed: the DOT source holds %(count)s graphs; draw one at a time.",
+                                        count=extra + 1))
                 if graph:
                     output = self._lay_out_and_render(graph, output_format, dpi, viewport_for)
             finally:
                 if graph:
                     self._call("agclose", graph)
             if self._call("agreseterrors") >= AGERR:
-                raise RenderError(f"Graphviz failed: {''.join(self._messages).strip()[:MESSAGE_CHARACTERS]}")
+                raise RenderError(_("Graphviz failed: %(error)s",
+                                    error="".join(self._messages).strip()[:MESSAGE_CHARACTERS]))
             return output
 
     def _lay_out_and_render(self, graph, output_format, dpi, viewport_for):

@@ -9,6 +9,7 @@ import dataclasses
 from dataclasses import dataclass
 
 from .errors import ValueInputError
+from .i18n import N_, _, translated
 
 MAX_PRECISION = 10
 
@@ -32,27 +33,28 @@ class Option:
         return tuple(value for value, _ in self.choices)
 
 
+# The texts a person reads are marked with N_ and translated where the form shows them (in_language).
 OPTIONS = (
-    Option("precision", "Decimals", 2, tuple((str(digits), str(digits)) for digits in range(MAX_PRECISION + 1))),
-    Option("colors", "Colours", "lecture", (("lecture", "green and red, as the lecture"),
-                                            ("colorblind", "blue and orange, colour-blind safe"))),
-    Option("direction", "Layout", "LR", (("LR", "left to right"), ("TB", "top to bottom"))),
-    Option("theme", "Page", "light", (("light", "light"), ("dark", "dark")), unset="as the device"),
+    Option("precision", N_("Decimals"), 2, tuple((str(digits), str(digits)) for digits in range(MAX_PRECISION + 1))),
+    Option("colors", N_("Colours"), "lecture", (("lecture", N_("green and red, as the lecture")),
+                                                ("colorblind", N_("blue and orange, colour-blind safe")))),
+    Option("direction", N_("Layout"), "LR", (("LR", N_("left to right")), ("TB", N_("top to bottom")))),
+    Option("theme", N_("Page"), "light", (("light", N_("light")), ("dark", N_("dark"))), unset=N_("as the device")),
     # Composite gates (composite.py): as typed, one sigmoid or tanh gate, or its chain of simple gates.
-    Option("composites", "Sigmoid and tanh", "typed", (("typed", "as typed"), ("collapsed", "as one gate"),
-                                                       ("expanded", "as simple gates"))),
+    Option("composites", N_("Sigmoid and tanh"), "typed", (("typed", N_("as typed")), ("collapsed", N_("as one gate")),
+                                                           ("expanded", N_("as simple gates")))),
     # Forward mode: each wire also shows its derivative d wire / d this input.
-    Option("wrt", "Forward mode", "", in_drawer=False),
+    Option("wrt", N_("Forward mode"), "", in_drawer=False),
     # The numbers drawn as "?" for a student to find.
-    Option("practice", "Practice", "", (("", "off"), ("values", "find the values"), ("grads", "find the gradients")),
-           in_drawer=False),
+    Option("practice", N_("Practice"), "", (("", N_("off")), ("values", N_("find the values")),
+                                            ("grads", N_("find the gradients"))), in_drawer=False),
 )
 BY_NAME = {option.name: option for option in OPTIONS}
 # Gradient descent's fields (descent.py): they choose the values shown, not how they are drawn,
 # so they are not options of the Style.
 DESCENT_FIELDS = ("params", "lr", "steps")
 # The other names a query may hold besides the variables' values, which no variable may take.
-QUERY_NAMES = frozenset(BY_NAME) | {"expr", "seed", "format"} | frozenset(DESCENT_FIELDS)
+QUERY_NAMES = frozenset(BY_NAME) | {"expr", "seed", "format", "lang"} | frozenset(DESCENT_FIELDS)
 
 
 def _style_fields():
@@ -63,10 +65,18 @@ def _style_fields():
 Style = dataclasses.make_dataclass("Style", _style_fields(), frozen=True, namespace={"__module__": __name__})
 
 
+def in_language(options):
+    """`options` with their labels and choices' texts in the language in use, for the form."""
+    return tuple(dataclasses.replace(option, label=translated(option.label), unset=translated(option.unset),
+                                     choices=tuple((value, translated(text)) for value, text in option.choices))
+                 for option in options)
+
+
 def single(fields, name):
     """The one value given for a field (`fields` maps a name to the list of values that arrived
     for it: a URL may repeat a name), or None."""
     given = fields.get(name, [])
     if len(given) > 1:
-        raise ValueInputError(f"{name} is given {len(given)} times; give it once.", field=name)
+        raise ValueInputError(_("%(name)s is given %(count)s times; give it once.", name=name, count=len(given)),
+                              field=name)
     return given[0] if given else None

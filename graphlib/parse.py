@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .errors import ExpressionSyntaxError, LimitError
+from .i18n import _
 from .graph import Const, Node, numbered
 from .arrays import ShapeMismatch
 from .ops import CALLS, CONSTANTS, FUNCTIONS, INFIX_OPS, OPS
@@ -117,33 +118,30 @@ class Token:
 def parse(source):
     """Parse `source` into a Graph, or raise an ExpressionSyntaxError or LimitError."""
     if len(source) > MAX_LENGTH:
-        raise LimitError(
-            f"The expression is {len(source)} characters long; the limit is {MAX_LENGTH}.",
-            position=MAX_LENGTH,
-        )
+        raise LimitError(_("The expression is %(length)s characters long; the limit is %(limit)s.",
+                           length=len(source), limit=MAX_LENGTH), position=MAX_LENGTH)
     if not source.strip(WHITESPACE):
-        raise ExpressionSyntaxError("Type an expression, for example (x+y)*z.", position=0)
+        raise ExpressionSyntaxError(_("Type an expression, for example (x+y)*z."), position=0)
     parser = _Parser(source, tokenize(source))
     result = parser.program()
     if result is None:  # only separators: ";" or blank lines
-        raise ExpressionSyntaxError("Type an expression, for example (x+y)*z.", position=0)
+        raise ExpressionSyntaxError(_("Type an expression, for example (x+y)*z."), position=0)
     if isinstance(result, Const):
-        hint = " The values of variables go in their own fields." if parser.builder.steps else ""
-        raise ExpressionSyntaxError(
-            f"The expression is a constant ({result.value:g}): it has no variable to take a "
-            f"gradient with respect to. Use at least one variable, for example 2*x.{hint}",
-            position=0,
-        )
+        message = _("The expression is a constant (%(value)s): it has no variable to take a gradient with "
+                    "respect to. Use at least one variable, for example 2*x.", value=format(result.value, "g"))
+        if parser.builder.steps:
+            message += " " + _("The values of variables go in their own fields.")
+        raise ExpressionSyntaxError(message, position=0)
     return parser.builder.finish(source, result)
 
 
 def where(source, position):
     """`column 7`, or `line 2, column 3` once the text has several lines."""
     if "\n" not in source:
-        return f"column {position + 1}"
+        return _("column %(column)s", column=position + 1)
     line = source.count("\n", 0, position) + 1
     column = position - (source.rfind("\n", 0, position) + 1) + 1
-    return f"line {line}, column {column}"
+    return _("line %(line)s, column %(column)s", line=line, column=column)
 
 
 def tokenize(source):
@@ -167,11 +165,11 @@ def tokenize(source):
             raise _unexpected_character(source, position)
         text = match.group()
         if kind != "op" and len(text) > MAX_TOKEN_LENGTH:
-            raise LimitError(
-                f"The {kind} at {where(source, position)} is {len(text)} characters long; "
-                f"the limit is {MAX_TOKEN_LENGTH}.",
-                position=position,
-            )
+            message = (_("The number at %(where)s is %(length)s characters long; the limit is %(limit)s.")
+                       if kind == "number" else
+                       _("The name at %(where)s is %(length)s characters long; the limit is %(limit)s."))
+            raise LimitError(message % {"where": where(source, position), "length": len(text),
+                                        "limit": MAX_TOKEN_LENGTH}, position=position)
         tokens.append(Token(kind, "**" if text == "^" else text, position))
         depth += {"(": 1, "[": 1, ")": -1, "]": -1}.get(text, 0)
         position = match.end()
@@ -197,21 +195,22 @@ def _unexpected_character(source, position):
     char = source[position]
     if is_invisible(char):
         return ExpressionSyntaxError(
-            f"Unexpected character {character_name(char)} at {where(source, position)}. Only spaces, "
-            "tabs and line breaks may separate the parts of an expression.",
+            _("Unexpected character %(character)s at %(where)s. Only spaces, tabs and line breaks may separate "
+              "the parts of an expression.", character=character_name(char), where=where(source, position)),
             position=position,
         )
     name = unicodedata.name(char, f"U+{ord(char):04X}")
-    message = f"Unexpected character {char!r} ({name}) at {where(source, position)}."
+    message = _("Unexpected character %(character)s (%(name)s) at %(where)s.", character=repr(char), name=name,
+                where=where(source, position))
     if char in LOOKALIKES:
-        message += f" Did you mean {LOOKALIKES[char]!r}?"
+        hint = _("Did you mean %(character)s?", character=repr(LOOKALIKES[char]))
     elif char == "_":
-        message += " Names start with a letter, such as x_1."
+        hint = _("Names start with a letter, such as x_1.")
     elif not char.isascii() and char.isalpha():
-        message += " Variable names use the ASCII letters A-Z, a-z, digits and _."
+        hint = _("Variable names use the ASCII letters A-Z, a-z, digits and _.")
     else:
-        message += " Allowed are numbers, names, + - * / ** ^ @, parentheses, commas, [ ] and .T."
-    return ExpressionSyntaxError(message, position=position)
+        hint = _("Allowed are numbers, names, + - * / ** ^ @, parentheses, commas, [ ] and .T.")
+    return ExpressionSyntaxError(f"{message} {hint}", position=position)
 
 
 class _GraphBuilder:
@@ -226,11 +225,9 @@ class _GraphBuilder:
     def variable(self, token):
         if token.text not in self.inputs:
             if len(self.inputs) == MAX_VARIABLES:
-                raise LimitError(
-                    f"Too many variables: {token.text!r} at {where(self.source, token.start)} would be "
-                    f"number {MAX_VARIABLES + 1}; the limit is {MAX_VARIABLES}.",
-                    position=token.start,
-                )
+                raise LimitError(_("Too many variables: %(name)s at %(where)s would be number %(number)s; the limit "
+                                   "is %(limit)s.", name=repr(token.text), where=where(self.source, token.start),
+                                   number=MAX_VARIABLES + 1, limit=MAX_VARIABLES), position=token.start)
             key = f"v{len(self.inputs)}"
             self.inputs[token.text] = Node(key, "input", name=token.text, span=(token.start, token.end))
         return self.inputs[token.text].id
@@ -242,11 +239,9 @@ class _GraphBuilder:
         if all(isinstance(arg, Const) for arg in args):
             return self.folded(op, args, span, typed_at)
         if len(self.gates) == MAX_GATES:
-            raise LimitError(
-                f"Too many gates: the operation at {where(self.source, typed_at)} would be gate number "
-                f"{MAX_GATES + 1}; the limit is {MAX_GATES}.",
-                position=typed_at,
-            )
+            raise LimitError(_("Too many gates: the operation at %(where)s would be gate number %(number)s; the "
+                               "limit is %(limit)s.", where=where(self.source, typed_at), number=MAX_GATES + 1,
+                               limit=MAX_GATES), position=typed_at)
         key = f"g{len(self.gates)}"
         self.gates.append(Node(key, op.name, tuple(args), span=span, at=typed_at))
         return key
@@ -257,9 +252,10 @@ class _GraphBuilder:
         text = self.source[span[0]:span[1]].strip(WHITESPACE)
         if not op.elementwise:
             try:
-                gate_shape(op, [arg.value for arg in args], [() for _ in args])
+                gate_shape(op, [arg.value for arg in args], [() for arg in args])
             except ShapeMismatch as mismatch:
-                raise ExpressionSyntaxError(f"{text}: {mismatch}.", position=typed_at) from None
+                raise ExpressionSyntaxError(_("%(gate)s: %(mismatch)s.", gate=text, mismatch=mismatch),
+                                            position=typed_at) from None
         with np.errstate(all="ignore"):
             value = float(op.forward(*(np.float64(arg.value) for arg in args)))
         return Const(value, text)
@@ -270,11 +266,9 @@ class _GraphBuilder:
             self.steps[name.text] = Const(result.value, name.text)
             return
         if not result.startswith("g") or any(result == step for step in self.steps.values()):
-            raise ExpressionSyntaxError(
-                f"{name.text} = ... at {where(self.source, name.start)} only renames a value that "
-                "already has a name; use that name instead.",
-                position=name.start,
-            )
+            raise ExpressionSyntaxError(_("%(name)s = ... at %(where)s only renames a value that already has a "
+                                          "name; use that name instead.", name=name.text,
+                                          where=where(self.source, name.start)), position=name.start)
         index = int(result[1:])
         self.gates[index] = dataclasses.replace(self.gates[index], name=name.text)
         self.steps[name.text] = result
@@ -291,11 +285,9 @@ class _GraphBuilder:
                 used.update(arg for arg in node.args if isinstance(arg, str))
         for node in self.gates:
             if node.name and node.id not in used:
-                raise ExpressionSyntaxError(
-                    f"The step {node.name} at {where(self.source, node.span[0])} is never used: "
-                    "every step must lead to the output, the last line.",
-                    position=node.span[0],
-                )
+                raise ExpressionSyntaxError(_("The step %(name)s at %(where)s is never used: every step must lead "
+                                              "to the output, the last line.", name=node.name,
+                                              where=where(self.source, node.span[0])), position=node.span[0])
 
 
 class _Parser:
@@ -347,11 +339,9 @@ class _Parser:
             if self.token.kind == "end":
                 return result
             if result is not None and self.statement_name is None:
-                raise ExpressionSyntaxError(
-                    f"The statement at {where(self.source, start)} is not the last one, so it must "
-                    "be a named step, as in q = x + y.",
-                    position=start,
-                )
+                raise ExpressionSyntaxError(_("The statement at %(where)s is not the last one, so it must be a "
+                                              "named step, as in q = x + y.", where=where(self.source, start)),
+                                            position=start)
             start = self.token.start
             result = self.statement()
             self.expect_end_of_statement()
@@ -372,24 +362,19 @@ class _Parser:
 
     def check_step_name(self, name):
         if name.text in self.builder.steps:
-            raise ExpressionSyntaxError(
-                f"{name.text} is defined twice (again at {where(self.source, name.start)}); give "
-                "each step its own name.",
-                position=name.start,
-            )
+            raise ExpressionSyntaxError(_("%(name)s is defined twice (again at %(where)s); give each step its own "
+                                          "name.", name=name.text, where=where(self.source, name.start)),
+                                        position=name.start)
         if name.text in self.builder.inputs:
-            raise ExpressionSyntaxError(
-                f"{name.text} is used as an input before it is defined at "
-                f"{where(self.source, name.start)}; define a step before using it.",
-                position=name.start,
-            )
-        self._refuse_reserved(name, "step name")
+            raise ExpressionSyntaxError(_("%(name)s is used as an input before it is defined at %(where)s; define "
+                                          "a step before using it.", name=name.text,
+                                          where=where(self.source, name.start)), position=name.start)
+        self._refuse_reserved(name, _("%(name)s at %(where)s is a reserved word and cannot be a step name; "
+                                      "choose another name."))
         if len(self.builder.steps) == MAX_STEPS:
-            raise LimitError(
-                f"Too many named steps: {name.text!r} at {where(self.source, name.start)} would be "
-                f"number {MAX_STEPS + 1}; the limit is {MAX_STEPS}.",
-                position=name.start,
-            )
+            raise LimitError(_("Too many named steps: %(name)s at %(where)s would be number %(number)s; the limit "
+                               "is %(limit)s.", name=repr(name.text), where=where(self.source, name.start),
+                               number=MAX_STEPS + 1, limit=MAX_STEPS), position=name.start)
 
     def expression(self):
         return self.left_associative(self.term, "+", "-")
@@ -460,7 +445,7 @@ class _Parser:
         sign = self.advance().text if self.at("-") else ""
         token = self.token
         if token.kind != "number" or not token.text.isdigit():
-            raise self.error_expecting("an index, a whole number such as 0 or 2")
+            raise self.error_expecting(_("an index, a whole number such as 0 or 2"))
         self.advance()
         return Const(float(sign + token.text), self.source[start:token.end])
 
@@ -480,7 +465,7 @@ class _Parser:
                 inner = self.expression()
             self.expect(")", opened=token)
             return inner
-        raise self.error_expecting("a number, a variable, a function or '('")
+        raise self.error_expecting(_("a number, a variable, a function or '('"))
 
     def number(self, token):
         value = float(token.text)
@@ -496,42 +481,36 @@ class _Parser:
         if token.text in self.builder.steps:
             return self.builder.steps[token.text]
         if self.statement_name is not None and token.text == self.statement_name.text:
-            raise ExpressionSyntaxError(
-                f"{token.text} at {where(self.source, token.start)} is defined in terms of itself; "
-                "a step can only use inputs and the steps before it.",
-                position=token.start,
-            )
+            raise ExpressionSyntaxError(_("%(name)s at %(where)s is defined in terms of itself; a step can only "
+                                          "use inputs and the steps before it.", name=token.text,
+                                          where=where(self.source, token.start)), position=token.start)
         if token.text in self.assigned:
-            raise ExpressionSyntaxError(
-                f"{token.text} at {where(self.source, token.start)} is used before it is defined at "
-                f"{where(self.source, self.assigned[token.text].start)}; move its step up.",
-                position=token.start,
-            )
+            raise ExpressionSyntaxError(_("%(name)s at %(where)s is used before it is defined at %(defined)s; move "
+                                          "its step up.", name=token.text, where=where(self.source, token.start),
+                                          defined=where(self.source, self.assigned[token.text].start)),
+                                        position=token.start)
         if token.text in CONSTANTS:
             return Const(float(CONSTANTS[token.text]), token.text)
         if token.text in FUNCTIONS:
-            raise ExpressionSyntaxError(
-                f"{token.text} at {where(self.source, token.start)} is a function: write {token.text}(...).",
-                position=token.start,
-            )
-        self._refuse_reserved(token, "variable name")
+            raise ExpressionSyntaxError(_("%(name)s at %(where)s is a function: write %(name)s(...).",
+                                          name=token.text, where=where(self.source, token.start)),
+                                        position=token.start)
+        self._refuse_reserved(token, _("%(name)s at %(where)s is a reserved word and cannot be a variable name; "
+                                       "choose another name."))
         return self.builder.variable(token)
 
-    def _refuse_reserved(self, token, role):
+    def _refuse_reserved(self, token, message):
+        """`message` (translated, with %(name)s and %(where)s) when the token is a reserved word."""
         if token.text in RESERVED_NAMES:
-            raise ExpressionSyntaxError(
-                f"{token.text!r} at {where(self.source, token.start)} is a reserved word and cannot be a "
-                f"{role}; choose another name.",
-                position=token.start,
-            )
+            raise ExpressionSyntaxError(message % {"name": repr(token.text), "where": where(self.source, token.start)},
+                                        position=token.start)
 
     def call(self, name):
         if name.text not in FUNCTIONS:
             known = ", ".join(sorted(FUNCTIONS))
-            raise ExpressionSyntaxError(
-                f"Unknown function {name.text!r} at {where(self.source, name.start)}. Known functions: {known}.",
-                position=name.start,
-            )
+            raise ExpressionSyntaxError(_("Unknown function %(name)s at %(where)s. Known functions: %(known)s.",
+                                          name=repr(name.text), where=where(self.source, name.start), known=known),
+                                        position=name.start)
         opening = self.advance()
         args = []
         with self.nested(opening):
@@ -543,12 +522,11 @@ class _Parser:
         op = CALLS.get((name.text, len(args)))
         if op is None:
             arities = sorted(arity for typed, arity in CALLS if typed == name.text)
-            plural = "argument" if arities == [1] else "arguments"
-            raise ExpressionSyntaxError(
-                f"{name.text} takes {' or '.join(map(str, arities))} {plural}, but got {len(args)} at column "
-                f"{name.start + 1}.",
-                position=name.start,
-            )
+            message = (_("%(name)s takes 1 argument, but got %(count)s at column %(column)s.") if arities == [1] else
+                       _("%(name)s takes %(counts)s arguments, but got %(count)s at column %(column)s."))
+            raise ExpressionSyntaxError(message % {"name": name.text, "counts": _(" or ").join(map(str, arities)),
+                                                   "count": len(args), "column": name.start + 1},
+                                        position=name.start)
         self.check_parameters(op, name, args)
         return self.builder.gate(op, args, (name.start, self.previous_end()), name.start)
 
@@ -558,11 +536,10 @@ class _Parser:
             return
         for parameter, arg in zip(op.parameters[op.parameters_from:], args[op.parameters_from:]):
             if not isinstance(arg, Const) or not float(arg.value).is_integer():
-                raise ExpressionSyntaxError(
-                    f"The {parameter} of {op.usage} at {where(self.source, name.start)} must be a whole "
-                    "number typed in the expression, such as 0 or 1.",
-                    position=name.start,
-                )
+                raise ExpressionSyntaxError(_("The %(parameter)s of %(usage)s at %(where)s must be a whole number "
+                                              "typed in the expression, such as 0 or 1.", parameter=parameter,
+                                              usage=op.usage, where=where(self.source, name.start)),
+                                            position=name.start)
 
     def binary(self, operator, left, right, start):
         op = INFIX_OPS[operator.text]
@@ -577,11 +554,9 @@ class _Parser:
         """Count nesting so that deep input is refused long before Python's recursion limit."""
         self.depth += 1
         if self.depth > MAX_DEPTH:
-            raise LimitError(
-                f"The expression nests too deeply at {where(self.source, token.start)}; the limit is "
-                f"{MAX_DEPTH} levels of brackets, signs and powers.",
-                position=token.start,
-            )
+            raise LimitError(_("The expression nests too deeply at %(where)s; the limit is %(limit)s levels of "
+                               "brackets, signs and powers.", where=where(self.source, token.start), limit=MAX_DEPTH),
+                             position=token.start)
         try:
             yield
         finally:
@@ -591,9 +566,8 @@ class _Parser:
         if self.at(text):
             self.advance()
             return
-        raise self.error_expecting(
-            f"{text!r} to close the {opened.text!r} at {where(self.source, opened.start)}"
-        )
+        raise self.error_expecting(_("%(closing)s to close the %(opening)s at %(where)s", closing=repr(text),
+                                     opening=repr(opened.text), where=where(self.source, opened.start)))
 
     def expect_end_of_statement(self):
         token = self.token
@@ -601,37 +575,40 @@ class _Parser:
             return
         place = where(self.source, token.start)
         if self.at(")", "]"):
-            message = f"Unmatched '{token.text}' at {place}."
+            message = _("Unmatched '%(bracket)s' at %(where)s.", bracket=token.text, where=place)
         elif self.at("="):
-            message = (f"Unexpected '=' at {place}: a step is a name, '=' and an expression, "
-                       "as in q = x + y, on a line of its own.")
+            message = _("Unexpected '=' at %(where)s: a step is a name, '=' and an expression, as in q = x + y, on a "
+                        "line of its own.", where=place)
         elif self.at(","):
-            message = f"Unexpected ',' at {place}: commas only separate a function's arguments, as in max(x, y)."
+            message = _("Unexpected ',' at %(where)s: commas only separate a function's arguments, as in max(x, y).",
+                        where=place)
         elif token.text in ("e", "E") and self.tokens[self.index - 1].kind == "number" \
                 and self.tokens[self.index - 1].end == token.start:
             number = self.tokens[self.index - 1].text
-            message = (f"The number {number} at {where(self.source, token.start - len(number))} ends in "
-                       f"'{token.text}' with no exponent: write {number}e3 for {number} × 1000, "
-                       f"or {number}*e for the constant e.")
+            message = _("The number %(number)s at %(where)s ends in '%(letter)s' with no exponent: write %(number)se3 "
+                        "for %(number)s × 1000, or %(number)s*e for the constant e.", number=number,
+                        where=where(self.source, token.start - len(number)), letter=token.text)
         elif token.kind == "name" and token.text in RESERVED_NAMES and token.text not in FUNCTIONS \
                 and token.text not in CONSTANTS:
-            message = f"{token.text!r} at {place} is a reserved word, not part of the expression language."
+            message = _("%(name)s at %(where)s is a reserved word, not part of the expression language.",
+                        name=repr(token.text), where=place)
         else:
             previous = self.tokens[self.index - 1]
-            message = f"Missing operator between {previous.text!r} and {token.text!r} at {place}"
             if previous.kind != "op" and token.kind != "op":
-                message += f"; for a product write {previous.text}*{token.text}."
+                message = _("Missing operator between %(left)s and %(right)s at %(where)s; for a product write "
+                            "%(product)s.", product=previous.text + "*" + token.text,
+                            left=repr(previous.text), right=repr(token.text), where=place)
             else:
-                message += "; for a product put * between them."
+                message = _("Missing operator between %(left)s and %(right)s at %(where)s; for a product put * "
+                            "between them.", left=repr(previous.text), right=repr(token.text), where=place)
         raise ExpressionSyntaxError(message, position=token.start)
 
     def error_expecting(self, what):
         token = self.token
-        found = {"end": "the end of the expression", "sep": "the end of the line"}.get(token.kind, repr(token.text))
+        found = {"end": _("the end of the expression"), "sep": _("the end of the line")}.get(token.kind,
+                                                                                               repr(token.text))
         if token.text == ";":
             found = "';'"
-        return ExpressionSyntaxError(
-            f"Expected {what} at {where(self.source, token.start)}, but found {found}.",
-            position=token.start,
-        )
+        return ExpressionSyntaxError(_("Expected %(what)s at %(where)s, but found %(found)s.", what=what,
+                                       where=where(self.source, token.start), found=found), position=token.start)
 

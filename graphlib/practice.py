@@ -13,6 +13,7 @@ from .api import json_number
 from .circuit import VALUE_PATTERN, single
 from .document import KINDS, Shown
 from .errors import ValueInputError
+from .i18n import _
 from .parse import WHITESPACE
 
 MAX_ANSWER_LENGTH = 40
@@ -31,10 +32,10 @@ def check_json(circuit, question):
     entry = _entry(question, shown)
     typed = single(question, "answer")
     if not isinstance(typed, str) or not typed.strip(WHITESPACE):
-        raise ValueInputError("Give the answer as text in the field answer, for example \"-0.20\".", field="answer")
+        raise ValueInputError(_("Give the answer as text in the field answer, for example \"-0.20\"."), field="answer")
     if len(typed) > MAX_ANSWER_LENGTH:
-        raise ValueInputError(f"The answer is longer than {MAX_ANSWER_LENGTH} characters; type a number.",
-                              field="answer")
+        raise ValueInputError(_("The answer is longer than %(limit)s characters; type a number.",
+                                limit=MAX_ANSWER_LENGTH), field="answer")
     if entry is not None:
         shown = _entry_shown(shown, entry)
     right = is_right(typed, shown.text, shown.number)
@@ -64,18 +65,16 @@ def _entry(question, shown, required=True):
     shape = shown.shape
     if not shape:
         if given not in (None, []):
-            raise ValueInputError("This wire carries one number: leave entry out.", field="entry")
+            raise ValueInputError(_("This wire carries one number: leave entry out."), field="entry")
         return None
     if given is None and not required:
         return None
-    example = f"[{', '.join('0' for _ in shape)}]"
+    example = f"[{', '.join('0' for axis in shape)}]"
     if (not isinstance(given, list) or len(given) != len(shape)
             or any(isinstance(index, bool) or not isinstance(index, int) for index in given)
             or any(not 0 <= index < size for index, size in zip(given, shape))):
-        raise ValueInputError(
-            f"This wire carries an array of shape {shape}: name one entry in the field entry, such as {example}.",
-            field="entry",
-        )
+        raise ValueInputError(_("This wire carries an array of shape %(shape)s: name one entry in the field entry, "
+                                "such as %(example)s.", shape=shape, example=example), field="entry")
     return tuple(given)
 
 
@@ -100,21 +99,23 @@ def _revealed(shown, revealed):
 def _asked(circuit, question):
     """(wire id, kind, Shown) of the hidden number the question names, or a 400 that says why not."""
     if not circuit.style.practice:
-        raise ValueInputError("Answers are for practice mode: add practice=values or practice=grads to the query.",
+        raise ValueInputError(_("Answers are for practice mode: add practice=values or practice=grads to the query."),
                               field="practice")
     wire_id = single(question, "wire")
     kind = single(question, "kind")
     if not isinstance(wire_id, str) or not wire_id:
-        raise ValueInputError("Name the wire in the field wire, for example \"wire-n3\".", field="wire")
+        raise ValueInputError(_("Name the wire in the field wire, for example \"wire-n3\"."), field="wire")
     numbers = circuit.document.wires.get(wire_id)
     if numbers is None:
-        raise ValueInputError(f"The circuit has no wire {wire_id[:40]!r}.", field="wire")
+        raise ValueInputError(_("The circuit has no wire %(wire)s.", wire=repr(wire_id[:40])), field="wire")
     if kind not in KINDS:
-        raise ValueInputError(f"kind must be one of {', '.join(KINDS)}; got {str(kind)[:40]!r}.", field="kind")
+        raise ValueInputError(_("%(name)s must be one of %(choices)s; got %(given)s.", name="kind",
+                                choices=", ".join(KINDS), given=repr(str(kind)[:40])), field="kind")
     shown = getattr(numbers, kind)
     if not shown.hidden:
-        raise ValueInputError(f"The {kind} of {wire_id} is not a number to find: the diagram shows it.",
-                              field="kind")
+        message = (_("The value of %(wire)s is not a number to find: the diagram shows it.") if kind == "value" else
+                   _("The grad of %(wire)s is not a number to find: the diagram shows it."))
+        raise ValueInputError(message % {"wire": wire_id}, field="kind")
     return wire_id, kind, shown
 
 

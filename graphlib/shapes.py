@@ -12,6 +12,7 @@ import numpy as np
 
 from .arrays import ShapeMismatch, broadcast_shape, shape_text
 from .errors import ShapeError
+from .i18n import _
 from .graph import Const
 from .ops import OPS
 
@@ -47,13 +48,12 @@ def shapes_of_nodes(graph, shapes_of_inputs):
         try:
             shapes[node.id] = gate_shape(OPS[node.op], numbers, operand_shapes)
         except ShapeMismatch as mismatch:
-            raise ShapeError(f"{graph.text(node)}: {mismatch}.", position=node.at) from None
+            raise ShapeError(_("%(gate)s: %(mismatch)s.", gate=graph.text(node), mismatch=mismatch),
+                             position=node.at) from None
     output = graph.output
     if shapes[output.id] != ():
-        raise ShapeError(
-            f"The output has shape {shape_text(shapes[output.id])}, but a circuit's output must be one "
-            "number (a loss), where the backward pass starts with gradient 1. Reduce it to one "
-            "number, for example with sum(...) or mean(...).",
-            position=output.span[0],
-        )
+        raise ShapeError(_("The output has shape %(shape)s, but a circuit's output must be one number (a loss), "
+                           "where the backward pass starts with gradient 1. Reduce it to one number, for example "
+                           "with sum(...) or mean(...).", shape=shape_text(shapes[output.id])),
+                         position=output.span[0])
     return shapes

@@ -9,7 +9,10 @@ tests/test_translations.py runs the same checks. See docs/TRANSLATIONS.md, "How"
 """
 
 import argparse
+import contextlib
+import functools
 import io
+import os
 import re
 import sys
 from importlib.metadata import entry_points
@@ -45,28 +48,29 @@ def mo_path(domain, language="ko"):
     return po_path(domain, language).with_suffix(".mo")
 
 
+@functools.cache
 def domain_files(domain):
     """(path relative to the root, method, options) for each file of `domain`, by its .cfg."""
     with open(config_path(domain), encoding="utf-8") as config:
         method_map, options_map = parse_mapping_cfg(config, str(config_path(domain)))
     files = []
-    for path in sorted(_source_files()):
-        name = path.relative_to(ROOT).as_posix()
+    for name in _source_files():
         for pattern, method in method_map:
             if pathmatch(pattern, name):
                 if method != "ignore":
                     files.append((name, method, options_map.get(pattern, {})))
                 break
-    return files
+    return tuple(files)
 
 
+@functools.cache
 def _source_files():
-    for path in ROOT.iterdir():
-        if path.is_file():
-            yield path
-        elif path.is_dir() and path.name not in SKIPPED_FOLDERS and not path.name.startswith("."):
-            yield from (file for file in path.rglob("*")
-                        if file.is_file() and not SKIPPED_FOLDERS.intersection(file.relative_to(ROOT).parts))
+    """Every file under the root, relative and sorted, but in SKIPPED_FOLDERS and hidden folders."""
+    names = []
+    for folder, subfolders, files in os.walk(ROOT):
+        subfolders[:] = [name for name in subfolders if name not in SKIPPED_FOLDERS and not name.startswith(".")]
+        names += [Path(folder, name).relative_to(ROOT).as_posix() for name in files]
+    return tuple(sorted(names))
 
 
 def keywords(options):
@@ -86,21 +90,29 @@ def template(domain):
 
 
 def non_literal_calls(domain):
-    """"file:line" of each `_(...)`, `N_(...)` or `gettext(...)` whose message is not a literal
-    string (a variable, an f-string with values, a concatenation): no catalogue can hold it."""
-    extractors = {"python": extract_python, "javascript": extract_javascript}
-    extractors.update((entry.name, entry) for entry in entry_points(group="babel.extractors")
-                      if entry.name not in extractors)
+    """"file:line: why" of each `_()` (or `N_()`, `gettext()`, a .cfg's keyword) whose message is not
+    a literal string: a variable, an f-string, a concatenation, `%` or `.format` (no catalogue can
+    hold it; a table's text marked with N_ is shown with i18n.translated), and every warning
+    Babel's extractor gives."""
     found = []
     for name, method, options in domain_files(domain):
-        extractor = extractors[method]
-        extract = extractor if callable(extractor) else extractor.load()
-        with open(ROOT / name, "rb") as source:
-            for line, _function, messages, _comments in extract(source, keywords(options), [], options):
+        warnings = io.StringIO()
+        with open(ROOT / name, "rb") as source, contextlib.redirect_stderr(warnings):  # Babel warns there
+            for line, function, messages, _comments in _extractor(method)(source, keywords(options), [], options):
                 first = messages[0] if isinstance(messages, (list, tuple)) else messages
-                if not first:
-                    found.append(f"{name}:{line}")
+                if not isinstance(first, str):
+                    found.append(f"{name}:{line}: {function}() is given something other than a literal string")
+        found += [line.replace(str(ROOT) + "/", "") for line in warnings.getvalue().splitlines() if line.strip()]
     return found
+
+
+def _extractor(method):
+    """Babel's extraction function for `method` ("python", "javascript", "jinja2"...), as Babel
+    finds it: its own, or an installed package's entry point."""
+    builtin = {"python": extract_python, "javascript": extract_javascript}
+    if method in builtin:
+        return builtin[method]
+    return next(entry for entry in entry_points(group="babel.extractors") if entry.name == method).load()
 
 
 def updated(domain, language="ko"):
@@ -141,7 +153,7 @@ def problems(domain, language="ko"):
     whose message is not a literal."""
     if not config_path(domain).exists():
         return [f"{domain}: no {config_path(domain).relative_to(ROOT)} lists its files"]
-    found = [f"{where}: the message is not a literal string" for where in non_literal_calls(domain)]
+    found = non_literal_calls(domain)
     if not po_path(domain, language).exists():
         return [*found, f"{domain}: no catalogue {po_path(domain, language).relative_to(ROOT)}"]
     with open(po_path(domain, language), "rb") as po:
@@ -165,8 +177,9 @@ def problems(domain, language="ko"):
 
 
 def placeholders(text):
-    """The %-conversions of `text`, sorted: ['%%', '%(name)s']."""
-    return sorted(match.group(0) for match in PLACEHOLDER.finditer(text))
+    """The %-conversions of `text`, each once, sorted: ['%%', '%(name)s'] (a translation may use a
+    value more or fewer times than its message)."""
+    return sorted({match.group(0) for match in PLACEHOLDER.finditer(text)})
 
 
 def update(domain, language="ko"):
