@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from .circuit import MAX_ARRAY_TEXT, MAX_AXIS, MAX_DIMENSIONS, MAX_SEED, MAX_TOTAL_ENTRIES
 from .descent import DEFAULT_LEARNING_RATE, MAX_LEARNING_RATE, MAX_STEPS
 from .document import KINDS
+from .i18n import DEFAULT_LANGUAGE, LANGUAGES
 from .openapi_examples import EXAMPLES
 from .options import DESCENT_FIELDS, MAX_PRECISION, OPTIONS
 from .parse import MAX_DEPTH, MAX_GATES, MAX_LENGTH, MAX_TOKEN_LENGTH, MAX_VARIABLES, NAME_PATTERN, RESERVED_NAMES
@@ -100,7 +101,9 @@ def _overview(web):
         "Every circuit lives in its URL: the expression in `expr`, each variable's value in a parameter named "
         "after it (a variable without one gets 1, and `defaults` says so), the options in further parameters, "
         "whose names no variable may take. POST /api/graph and /api/explain take the same fields as one JSON "
-        f"object. The query is at most {web.max_query_bytes} bytes, a body {web.max_body_bytes} bytes.\n\n"
+        f"object. The query is at most {web.max_query_bytes} bytes, a body {web.max_body_bytes} bytes. The words "
+        f"of an answer are in the language `lang` names ({', '.join(LANGUAGES)}); without it, Accept-Language "
+        "chooses.\n\n"
         "Errors answer in the form of their route: JSON `{\"error\": {\"message\", \"field\", \"position\"}}` "
         "under /api/, an SVG image of the message under /graph.*, the page with the message beside its field "
         "elsewhere. Routes that compute are rate-limited per client address (429 with Retry-After); answers "
@@ -237,7 +240,7 @@ def _path_parameter(path, name, choices, description):
 
 def query_field_names():
     """The names a circuit's query may hold besides its variables', as this document describes them."""
-    return ("expr", *(option.name for option in OPTIONS), "seed", *DESCENT_FIELDS)
+    return ("expr", *(option.name for option in OPTIONS), "seed", *DESCENT_FIELDS, "lang")
 
 
 def _query_parameters(key, expr_required=True):
@@ -259,6 +262,8 @@ def _query_parameters(key, expr_required=True):
     fields = set(query_field_names())
     parameters.append(_with_examples(variables, _examples_of(
         key, lambda example: {name: value for name, value in example.query.items() if name not in fields} or None)))
+    parameters.append({"name": "Accept-Language", "in": "header", "required": False, "schema": {"type": "string"},
+                       "description": f"Chooses among {', '.join(LANGUAGES)} where the query has no lang."})
     return parameters
 
 
@@ -277,6 +282,10 @@ def _fields(place):
     for name in DESCENT_FIELDS:
         query_schema, body_schema, description = DESCENT_PARAMETERS[name]
         yield name, query_schema if place == "query" else body_schema, description
+    yield "lang", {"type": "string", "enum": list(LANGUAGES)}, (
+        f"The language of the answer's words (the page, the messages, the lessons; generated code stays English), "
+        f"so that a link reads the same to everyone. Left out, Accept-Language chooses ({DEFAULT_LANGUAGE} by "
+        "default), and the answer carries Vary: Accept-Language. In a query it decides over a JSON body's.")
 
 
 def _option_schema(option, place):
@@ -313,9 +322,11 @@ def _question_body(key, schema):
 
 
 def _response(description, content, cached=None):
-    response = {"description": description, "content": content}
+    response = {"description": description, "content": content, "headers": {"Vary": {
+        "description": "Accept-Language where that chose the language (the query has no lang).",
+        "required": False, "schema": {"type": "string"}}}}
     if cached is not None:
-        response["headers"] = {
+        response["headers"] |= {
             "Cache-Control": {"description": "The answer depends on the URL alone.", "required": True,
                               "schema": {"type": "string", "const": f"public, max-age={cached.cache_seconds}"}},
             "ETag": {"description": "For If-None-Match.", "required": True, "schema": {"type": "string"}},

@@ -287,6 +287,15 @@ def test_the_document_is_cached_as_the_answers_that_depend_on_the_url_alone(app)
     assert again.status_code == 304 and not again.data
 
 
+def test_the_language_is_chosen_as_documented(app):
+    client = app.test_client()
+    english = client.get("/api/graph?expr=x*y").get_json()["nodes"][2]["intuition"]
+    by_header = client.get("/api/graph?expr=x*y", headers={"Accept-Language": "ko"})
+    by_link = client.get("/api/graph?expr=x*y&lang=ko", headers={"Accept-Language": "en"})
+    assert by_header.get_json()["nodes"][2]["intuition"] == by_link.get_json()["nodes"][2]["intuition"] != english
+    assert "Accept-Language" in by_header.headers["Vary"] and "Accept-Language" not in by_link.headers.get("Vary", "")
+
+
 @pytest.mark.parametrize("document_path", ["README.md", "docs/CONVENTIONS.md"])
 def test_the_documents_point_to_the_description(document_path):
     assert "/openapi.json" in (ROOT / document_path).read_text()
