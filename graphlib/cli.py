@@ -8,9 +8,11 @@ the web app's own functions (notebook.py), so every number and every file is the
 """
 
 import argparse
+import os
 import sys
+from contextlib import contextmanager
 
-from . import __version__
+from . import __version__, compute
 from .descent import DEFAULT_LEARNING_RATE, MAX_STEPS
 from .errors import CircuitError, ServiceError, ValueInputError
 from .i18n import DEFAULT_LANGUAGE, LANGUAGES, _, use_language
@@ -90,7 +92,7 @@ def _option_flag(option):
 def main(argv=None):
     parser = build_parser()
     arguments = parser.parse_intermixed_args(argv)  # flags before, between or after the values
-    with use_language(arguments.lang):
+    with use_language(arguments.lang), _computed_here():
         try:
             return run(parser, arguments)
         except CircuitError as error:
@@ -102,6 +104,23 @@ def main(argv=None):
         except OSError as error:  # the output file's: a folder missing, no permission, a full disk
             print(f"{PROG}: could not write {error.filename or arguments.output}: {error.strerror}.", file=sys.stderr)
             return SERVICE_ERROR
+
+
+@contextmanager
+def _computed_here():
+    """The drawing made in this process: a command draws once, and starting the compute pool's
+    warm processes (each importing SymPy) took as long again as the rest of the command
+    (bench/bench_cli.py). The bytes are the same; BACKPROP_COMPUTE_PROCESSES, where set, decides."""
+    if compute.SETTINGS["processes"] in os.environ:
+        yield
+        return
+    here = compute.ComputePool(processes=0)
+    previous = compute.use(here)
+    try:
+        yield
+    finally:
+        compute.use(previous)
+        here.close()
 
 
 def run(parser, arguments):
