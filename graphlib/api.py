@@ -17,7 +17,7 @@ from .gradcheck import check_gradients
 from .graph import Const
 from .ops import conventions
 from .shapes import input_shapes, shapes_of_nodes
-from .i18n import N_, _, translated
+from .i18n import N_, _, current_language, translated
 from .symbolic import (BUSY, CRASHED, MAX_TYPESET_CHARS, NO_TIME, OUT_OF_MEMORY, OUT_OF_TIME, Written, gate_formulas,
                        symbolic_gradients, wire_formulas)
 
@@ -84,11 +84,12 @@ def array_rules(circuit):
     or matrices (none in a circuit of numbers, which is answered without looking)."""
     if circuit.graph.elementwise and all(isinstance(value, float) for value in circuit.values.values()):
         return {}
-    return _chain_rules(circuit.graph, input_shapes(circuit.graph, circuit.values))
+    return _chain_rules(circuit.graph, input_shapes(circuit.graph, circuit.values), current_language())
 
 
 @functools.lru_cache(maxsize=512)  # as many as parsed graphs are kept: a slider keeps the shapes
-def _chain_rules(graph, shapes_of_inputs):
+def _chain_rules(graph, shapes_of_inputs, language):
+    """chain_rules, kept per language too: their shapes are said in words (`summed over axis 0`)."""
     return chain_rules(graph, shapes_of_nodes(graph, shapes_of_inputs))
 
 

@@ -38,6 +38,7 @@ gatecode.py); this module only fills the templates in. Both generators only writ
 here runs it (the tests do, never the server).
 """
 
+import functools
 import keyword
 import math
 import re
@@ -48,6 +49,7 @@ import numpy as np
 from .arrays import shape_text
 from .gatecode import ArrayGate, Masked, Route, number_literal
 from .graph import Const
+from .i18n import DEFAULT_LANGUAGE, _, translated, use_language
 from .ops import OPS, OpsView
 from .shapes import node_shapes
 
@@ -73,6 +75,17 @@ class Names:
     module: str
 
 
+def _in_english(generate):
+    """A code generator that writes English whatever the language in use: its comments say the
+    shapes in words (`summed over axis 0`), which explain's rows say in the reader's language."""
+    @functools.wraps(generate)
+    def in_english(*args, **kwargs):
+        with use_language(DEFAULT_LANGUAGE):
+            return generate(*args, **kwargs)
+    return in_english
+
+
+@_in_english
 def staged_python(graph, inputs):
     """The staged program for `graph` at `inputs` (variable name -> number), as source text.
     After it runs, `f` holds the output and `dx` the gradient of each input `x` (other names
@@ -131,6 +144,7 @@ def _shape_comment(shape):
     return f"  # {shape_text(shape)}" if shape else ""
 
 
+@_in_english
 def pytorch_code(graph, inputs, evaluation=None):
     """A PyTorch program for `graph` at `inputs`: after it runs, `f` holds the output and each
     input variable's `.grad` its gradient. `evaluation` (of the graph at `inputs`), where given,
@@ -413,7 +427,7 @@ def _array_rule(node, index, fields, shapes, names):
                     "out": shape_text(shapes[node.id]), "up": shape_text(shapes[node.id]),
                     "size0": str(int(np.prod(operand_shapes[0]))),
                     **{key: value for key, value in fields.items() if key.startswith("int") or key == "index"}}
-    over_shapes = f"{_fill(rule.shapes, shape_fields)} → {shape_text(operand_shapes[index])}"
+    over_shapes = f"{_fill(translated(rule.shapes), shape_fields)} → {shape_text(operand_shapes[index])}"
     return Contribution(code, lecture, over_shapes, commented=True)
 
 
@@ -447,27 +461,29 @@ def _elementwise_on_arrays(node, index, fields, shapes, names):
     operand = () if isinstance(node.args[index], Const) else shapes[node.args[index]]
     out = shapes[node.id]
     code, summed = _summed_back(code, operand, out)
-    rule, _ = _summed_back(rule, operand, out)
-    over_shapes = f"{shape_text(out)}{summed or ' entry by entry'} → {shape_text(operand)}"
+    rule, _summed = _summed_back(rule, operand, out)
+    how = summed or _("entry by entry")
+    over_shapes = f"{shape_text(out)} {how} → {shape_text(operand)}"
     return Contribution(_in_module(code, "np", names.module), _in_module(rule, "np", names.module), over_shapes,
                         commented=bool(summed))
 
 
 def _summed_back(term, operand, out):
     """`term` (of the output's shape) summed over the axes the operand was broadcast along, as
-    arrays.unbroadcast sums it, and how that reads beside the shapes (` summed over axis 0`)."""
+    arrays.unbroadcast sums it, and how that reads beside the shapes (`summed over axis 0`, in the
+    language in use)."""
     if tuple(operand) == tuple(out):
         return term, ""
     leading = len(out) - len(operand)
     axes = tuple(range(leading)) + tuple(
         leading + axis for axis, size in enumerate(operand) if size == 1 and out[leading + axis] != 1)
     if not operand:
-        return f"np.sum({term})", " summed over every entry"
+        return f"np.sum({term})", _("summed over every entry")
     if all(axis < leading for axis in axes):
-        return f"np.sum({term}, axis=0)", " summed over axis 0"
+        return f"np.sum({term}, axis=0)", _("summed over axis %(axes)s", axes="0")
     axes_text = axes[0] if len(axes) == 1 else axes
     return (f"np.sum({term}, axis={axes_text}).reshape({shape_text(operand)})",
-            f" summed over axis {', '.join(map(str, axes))}")
+            _("summed over axis %(axes)s", axes=", ".join(map(str, axes))))
 
 
 def _slope(node, index, fields, slopes):
