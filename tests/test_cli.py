@@ -13,8 +13,11 @@ from urllib.parse import parse_qsl, urlencode
 
 import pytest
 
+from graphlib.circuit import build_circuit
 from graphlib.cli import NOT_FLAGS, URL_FIELD_HELP, caret_text, main
+from graphlib.errors import CircuitError
 from graphlib.gallery import GALLERY
+from graphlib.i18n import use_language
 from graphlib.options import OPTIONS, QUERY_NAMES
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -273,3 +276,18 @@ def test_the_readmes_notebook_example_runs(tmp_path, monkeypatch):
     runner.run(test)
     assert runner.failures == 0 and runner.tries == 6
     assert (tmp_path / "fig1.png").read_bytes().startswith(b"\x89PNG")
+
+
+HANGUL = re.compile("[\uac00-\ud7a3]")
+
+
+def test_lang_ko_gives_the_messages_and_intuitions_in_korean_and_the_code_in_english(capsysbinary):
+    status, _, err = run_cli(["--lang", "ko", "(x+y))*z"], capsysbinary)
+    with use_language("ko"), pytest.raises(CircuitError) as raised:
+        build_circuit({"expr": ["(x+y))*z"]})
+    assert status == 2 and err.splitlines()[0] == f"backprop-circuits: error: {raised.value.message}"
+    assert HANGUL.search(raised.value.message)
+    _, table, _ = run_cli(["--lang", "ko", "x*y", "--explain"], capsysbinary)
+    assert HANGUL.search(table.decode())
+    _, code, _ = run_cli(["--lang", "ko", "x*y", "--format", "py"], capsysbinary)
+    assert code and not HANGUL.search(code.decode())
