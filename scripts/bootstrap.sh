@@ -120,7 +120,10 @@ if ! has_sans_font; then
 fi
 
 # Hangul for the Korean page (lang=ko): without a Korean font the browser and dot draw boxes.
-if ! fc-list :lang=ko 2>/dev/null | grep -q . && ! compgen -G '/usr/share/fonts/truetype/nanum/*' >/dev/null; then
+# fonts-nanum is Korean only (a 10 MB download, 33 MB installed); fonts-noto-cjk would also
+# bring Chinese and Japanese (57 MB, 91 MB installed) that nothing here draws. Any font that
+# fontconfig says covers Korean will do. (Not `grep -q`: see has_sans_font.)
+if ! fc-list :lang=ko 2>/dev/null | grep . >/dev/null && ! compgen -G '/usr/share/fonts/truetype/nanum/*' >/dev/null; then
     need fonts-nanum \
         "a Korean font for the Korean page (Debian/Ubuntu: sudo apt-get install fonts-nanum; Fedora: sudo dnf install naver-nanum-gothic-fonts; macOS: brew install --cask font-nanum-gothic)"
 fi
