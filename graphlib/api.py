@@ -94,7 +94,7 @@ def _chain_rules(graph, shapes_of_inputs, language):
 
 
 def _node_json(document, node, rules):
-    head, operands = _node_facts(document.graph)[node.id]
+    head, operands = _node_facts(document.graph, current_language())[node.id]
     numbered = []
     for index, operand in operands:
         if index is None:  # a constant
@@ -112,8 +112,7 @@ def _node_json(document, node, rules):
             fields.update(_rule_json(rules.get((node.id, index))))
         numbered.append(fields)
     trunk = document.trunk(node.id)
-    # The intuition in the language of this request: `head` is kept per graph, for every language.
-    return {**head, "intuition": "" if node.is_input else node.intuition, "operands": numbered, "shape": _shape(trunk.value), "value": _exact(trunk.value),
+    return {**head, "operands": numbered, "shape": _shape(trunk.value), "value": _exact(trunk.value),
             "grad": _exact(trunk.grad)}
 
 
@@ -124,15 +123,16 @@ def _shape(shown):
 
 
 @functools.lru_cache(maxsize=512)  # as many as parsed graphs are kept
-def _node_facts(graph):
-    """Per node id, what its JSON says that depends on the graph alone: its fields before the
-    operands, and each operand's as (index, fields), the index None for a constant."""
+def _node_facts(graph, language):
+    """Per node id, what its JSON says that depends on the graph (and the language of its
+    intuition) alone: its fields before the operands, and each operand's as (index, fields), the
+    index None for a constant."""
     facts = {}
     for node in graph.nodes:
         formula = Written("", "") if node.is_input else gate_formulas(node).formula
         head = {"id": node.id, "op": node.op, "label": node.label, "name": node.name, "expr": graph.text(node),
                 "formula": formula.text, "formula_latex": formula.latex,
-                "intuition": "",  # _node_json's, in the request's language
+                "intuition": "" if node.is_input else node.intuition,
                 "inputs": tuple(source_id for _, source_id in node.sources)}
         local_formulas = {} if node.is_input else wire_formulas(node)
         operands = []
