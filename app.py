@@ -377,8 +377,8 @@ def index():
 @compute
 def graph(output_format):
     circuit = build_circuit(_query_fields())
-    drawing = current_app.extensions["render_cache"].get_or_make((circuit.key, output_format),
-                                                                 lambda: draw(circuit.document, output_format))
+    key = (circuit.key, output_format, current_language())  # a drawing has words (a fork's note, a summary's)
+    drawing = current_app.extensions["render_cache"].get_or_make(key, lambda: draw(circuit.document, output_format))
     return Response(drawing, mimetype=DRAWING_TYPES[output_format])
 
 
