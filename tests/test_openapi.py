@@ -266,6 +266,16 @@ def test_too_many_requests_answer_as_documented(document, path):
     check_documented(document, Answered.of(response), documented, None)
 
 
+@pytest.mark.parametrize("path", ["/", "/graph.svg", "/api/graph", "/api/explain", "/code/pytorch.py"])
+def test_out_of_time_answers_as_documented(document, path):
+    app = create_app({"TESTING": True, "TIME_LIMIT_SECONDS": 1e-6})
+    expression = "%2B".join(f"x{index}*y{index}" for index in range(200))
+    response = app.test_client().get(f"{path}?expr={expression}")
+    assert response.status_code == 503
+    documented = document["paths"][openapi_path_of(document, path)]["get"]["responses"]["503"]
+    check_documented(document, Answered.of(response), documented, None)
+
+
 def openapi_path_of(document, url_path):
     """The documented path that `url_path` is an instance of."""
     for path in document["paths"]:
