@@ -15,8 +15,8 @@ import shutil
 import signal
 import subprocess
 import tempfile
-import textwrap
 import time
+import unicodedata
 
 from . import compute, gvc
 from .errors import RenderError
@@ -224,11 +224,34 @@ def _limit_dot_memory():
 
 
 ERROR_COLOR = "#b00020"
+ERROR_COLUMNS = 70  # of a Latin letter at 14 px, in the SVG's 560 px
+
+
+def wrapped(text, columns):
+    """`text` in lines of at most `columns`, broken between words (inside a word only where it is
+    longer than a line), a wide character (Hangul, CJK) taking two columns as it takes twice the room."""
+    lines, line = [], ""
+    for word in text.split():
+        while _columns(word) > columns:  # a word longer than a line: as much as fits, then the rest
+            if line:
+                lines.append(line)
+            cut = max(count for count in range(1, len(word) + 1) if _columns(word[:count]) <= columns)
+            lines.append(word[:cut])
+            line, word = "", word[cut:]
+        if line and _columns(line) + 1 + _columns(word) > columns:
+            lines.append(line)
+            line = ""
+        line = f"{line} {word}" if line else word
+    return lines + [line] if line else lines
+
+
+def _columns(text):
+    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
 
 
 def error_svg(message):
     """A small SVG that states the error, for an <img> or a link that expected a circuit."""
-    lines = textwrap.wrap(message, 70) or [""]
+    lines = wrapped(message, ERROR_COLUMNS) or [""]
     height = 24 + 20 * len(lines)
     texts = "".join(
         f'<text x="12" y="{28 + 20 * row}">{escape(line)}</text>' for row, line in enumerate(lines)

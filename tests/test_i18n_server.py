@@ -8,6 +8,7 @@ import pytest
 from live_server import server_fixture
 
 from graphlib.compute import ComputePool
+from graphlib.drawing import wrapped
 from graphlib.i18n import current_language, use_language
 from graphlib.parse import parse
 from graphlib.errors import ExpressionSyntaxError
@@ -178,3 +179,21 @@ def test_gunicorn_answers_in_korean(server, method, path, body, headers):
     assert json.loads(data)["error"] == {"message": "3번째 열에 와야 할 것: 숫자, 변수, 함수 또는 '('. 실제로 있는 것: "
                                                     "수식의 끝.", "field": "expr", "position": 2}
     assert ("accept-language" in answer_headers.get("vary", "").lower()) == ("Accept-Language" in headers)
+
+
+@pytest.mark.parametrize("text, columns, lines", [
+    ("one two three", 7, ["one two", "three"]),
+    ("크기 2와(과) 3이(가) 다릅니다.", 14, ["크기 2와(과)", "3이(가)", "다릅니다."]),  # a Hangul syllable takes two columns
+    ("x" * 9, 4, ["xxxx", "xxxx", "x"]),
+    ("", 70, []),
+])
+def test_an_error_drawing_wraps_by_the_room_its_characters_take(text, columns, lines):
+    assert wrapped(text, columns) == lines
+
+
+def test_a_korean_error_drawing_keeps_its_lines_inside_the_frame(client):
+    response = client.get("/graph.svg?lang=ko&expr=sum(a*b)&a=[1,2]&b=[1,2,3]")
+    assert response.status_code == 400
+    lines = re.findall(r'<text x="12" y="\d+">([^<]*)</text>', response.get_data(as_text=True))
+    assert len(lines) == 2 and lines[0].startswith("a*b: (2,) * (3,) — 크기 2와(과) 3이(가) 다릅니다.")
+    assert all(sum(2 if HANGUL.match(char) else 1 for char in line) <= 70 for line in lines)
