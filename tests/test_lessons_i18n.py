@@ -149,7 +149,7 @@ def test_a_drawing_with_words_is_kept_per_language(client):
 # (the circuit, its values, the gate and operand of a chain-rule row, its shapes in each language)
 SHAPES = [
     ("sum(W @ x + b)", {"W": "[[1, -2], [3, 4]]", "x": "[1, 2]", "b": "[1]"}, "add", 1,
-     "(2,) summed over axis 0 → (1,)", "(2,) axis 0을 따라 합산 → (1,)"),
+     "(2,) summed over axis 0 → (1,)", "(2,) 축 0을 따라 합산 → (1,)"),
     ("sum(W @ x + b)", {"W": "[[1, -2], [3, 4]]", "x": "[1, 2]", "b": "[1]"}, "sum", 0,
      "() broadcast → (2,)", "() broadcast → (2,)"),
     ("max(x)", {"x": "[1, 2]"}, "amax", 0, "() to the largest → (2,)", "가장 큰 원소에 () → (2,)"),
