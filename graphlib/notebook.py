@@ -22,6 +22,7 @@ from .api import explain_json, program_text, to_json
 from .circuit import build_circuit
 from .drawing import draw
 from .errors import ValueInputError
+from .i18n import LANGUAGES, _, current_language, use_language
 
 # What a circuit can be written as, by name: the web app's route that answers the same bytes.
 FORMATS = {
@@ -40,7 +41,7 @@ EXTENSIONS = {".svg": "svg", ".png": "png", ".dot": "dot", ".json": "json", ".py
 def backprop(expression, /, **fields):
     """The circuit of `expression` at the values given: numbers, lists of numbers (a vector or a
     matrix), NumPy arrays, or text as a URL writes it ("-2", "[[1, 2], [3, 4]]"). The other
-    keywords are the URL's options; None leaves a keyword out. Raises a CircuitError subclass for
+    keywords are the URL's options (lang="ko" too); None leaves a keyword out. Raises a CircuitError subclass for
     a bad input."""
     return NotebookCircuit(expression, _fields(fields))
 
@@ -63,13 +64,24 @@ def _field(name, value):
                           field=name)
 
 
+def _language(given):
+    if given not in LANGUAGES:
+        raise ValueInputError(_("%(name)s must be one of %(choices)s; got %(given)s.", name="lang",
+                                choices=", ".join(LANGUAGES), given=repr(str(given)[:40])), field="lang")
+    return given
+
+
 class NotebookCircuit:
     """A circuit as a notebook shows it. `circuit` is the web app's Circuit (circuit.py)."""
 
     def __init__(self, expression, fields):
         self.expression = expression
         self.fields = dict(fields)
-        self.circuit = build_circuit({"expr": [expression], **{name: [value] for name, value in fields.items()}})
+        # lang="ko", as a link's lang=ko: its messages, intuitions and the drawing's words in
+        # Korean; without it, the language in use (the command line's --lang).
+        self.language = _language(fields.get("lang", current_language()))
+        with use_language(self.language):
+            self.circuit = build_circuit({"expr": [expression], **{name: [value] for name, value in fields.items()}})
 
     @property
     def value(self):
@@ -94,6 +106,10 @@ class NotebookCircuit:
 
     def render(self, output_format):
         """The circuit in one of FORMATS, as bytes: the same bytes as the web app's route."""
+        with use_language(self.language):
+            return self._render(output_format)
+
+    def _render(self, output_format):
         if output_format in ("svg", "png", "dot"):
             return draw(self.circuit.document, output_format)
         if output_format == "json":
@@ -114,7 +130,8 @@ class NotebookCircuit:
 
     def explain(self):
         """The chain rule gate by gate, as the page's table: prints as text, shows as a table."""
-        return ChainRuleTable.of(self.circuit)
+        with use_language(self.language):
+            return ChainRuleTable.of(self.circuit)
 
     # Jupyter, JupyterLab, VS Code and GitHub's viewer all show image/svg+xml, as an image of
     # its own (the graphviz package displays its graphs this way too). An HTML answer with the

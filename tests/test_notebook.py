@@ -100,6 +100,18 @@ def test_explain_prints_as_text_and_shows_as_a_table():
     assert [len(row) if isinstance(row, tuple) else "intuition" for row in table.rows] == [4, 4, "intuition", 4, 4, "intuition"]
 
 
+def test_lang_ko_speaks_korean_where_a_link_with_lang_ko_does(client):
+    circuit = backprop("(x+y)*x", x=3, y=-4, lang="ko")
+    assert "곱셈 gate" in str(circuit.explain())
+    assert circuit.render("svg") == client.get("/graph.svg?expr=%28x%2By%29%2Ax&x=3&y=-4&lang=ko").data
+    assert circuit.with_values(x=1).language == "ko" and circuit.with_values(lang=None).language == "en"
+    with pytest.raises(ExpressionSyntaxError) as raised:
+        backprop("(x+y))*x", lang="ko")
+    assert "짝이 없습니다" in raised.value.message
+    with pytest.raises(ValueInputError, match="lang must be one of en, ko; got 'fr'"):
+        backprop("x*y", lang="fr")
+
+
 def test_explain_while_practising_gives_nothing_away():
     table = backprop("(x+y)*z", x=-2, practice="grads").explain()
     assert table.rows == () and str(table) == "The chain rule is hidden while practising: it would give the answers away."
