@@ -32,6 +32,7 @@ from graphlib.errors import CircuitError, LimitError, ServiceError
 from graphlib.evaluate import entry_name
 from graphlib.gallery import GALLERY
 from graphlib.i18n import CATALOGUES, DEFAULT_LANGUAGE, LANGUAGES, N_, _, current_language, translated, use_language
+from graphlib.i18n import page_catalogue
 from graphlib.language import functions
 from graphlib.openapi import WebFacts, describe
 from graphlib.ops import conventions
@@ -585,6 +586,9 @@ def _page(circuit=None, error=None):
         max_length=MAX_LENGTH,
         descent_fields={name: fields.get(name, "") for name in DESCENT_FIELDS},
         max_steps=MAX_STEPS,
+        # The page in the request's language: <html lang>, and its scripts' words (static/js/i18n.js).
+        language=current_language(),
+        page_catalogue=page_catalogue(current_language()),
         **({} if circuit is None else _document_and_lessons(circuit)),
     )
 

@@ -21,6 +21,7 @@ import functools
 from contextlib import contextmanager
 from pathlib import Path
 
+from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 
 LANGUAGES = ("en", "ko")
@@ -77,3 +78,18 @@ def use_language(language):
         yield
     finally:
         _language.reset(token)
+
+
+@functools.cache
+def page_catalogue(language):
+    """The translations into `language` of the page's scripts' messages (the `page` domain's from
+    static/js), as a dict msgid -> text: what static/js/i18n.js looks them up in. The template's own
+    messages stay out (Flask-Babel translates them on the server). Empty for English, which the
+    scripts are written in."""
+    if language == DEFAULT_LANGUAGE:
+        return {}
+    with open(CATALOGUES / language / "LC_MESSAGES" / "page.po", "rb") as po:
+        messages = read_po(po, locale=language, domain="page")
+    return {message.id: message.string for message in messages
+            if message.id and message.string and not message.fuzzy
+            and any(path.startswith("static/js/") for path, _line in message.locations)}

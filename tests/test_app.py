@@ -842,8 +842,10 @@ def test_refused_on_the_page_beside_its_field(client, case):
     assert "Traceback" not in page.source and 'File "' not in page.source
     assert page.images == []
     # The scripts are files of ours, KaTeX vendored among them: no inline script could carry the input.
+    # The page catalogue is data (JSON the browser never runs), the scripts' words from the server's catalogue.
     assert [attrs for tag, attrs in page.tags if tag == "script"] == [
-        {"defer": None, "src": "/static/vendor/katex/katex.min.js"}, {"type": "module", "src": "/static/app.js"}]
+        {"defer": None, "src": "/static/vendor/katex/katex.min.js"}, {"type": "module", "src": "/static/app.js"},
+        {"type": "application/json", "id": "page-catalogue"}]
     assert not [(tag, name) for tag, attrs in page.tags for name in attrs if name.startswith("on")]
     shown_fields = {f.name for f in page.fields}
     if case.field in shown_fields:

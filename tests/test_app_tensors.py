@@ -206,7 +206,7 @@ def test_the_variable_fields_of_arrays_are_wide_text_fields_with_help(client):
     page = response.get_data(as_text=True)
     assert ('<input id="var-W1" name="W1" value="[[0.1,-0.2],[0.3,0.4],[-0.5,0.6]]" class="array-value" '
             'aria-describedby="array-help"') in page
-    assert ('id="array-help">A vector is a list,\n      <code>[1, -2]</code>; a matrix is a list of its rows: '
+    assert ('id="array-help">A vector is a list, <code>[1, -2]</code>; a matrix is a list of its rows: '
             '<code>[[1, 2], [3, 4], [5, 6]]</code> has 3 rows') in page
     scalar = client.get("/?expr=(x%2By)*z&x=-2&y=5&z=-4").get_data(as_text=True)
     assert 'id="array-help" hidden>' in scalar and 'inputmode="decimal"' in scalar

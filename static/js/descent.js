@@ -5,6 +5,7 @@ import { page, state } from "./state.js";
 import { schedule } from "./schedule.js";
 import { lossPlot } from "./lossplot.js";
 import { reprLikePython } from "./numbers.js";
+import { t } from "./i18n.js";
 
 // The form's fields of gradient descent (graphlib/options.DESCENT_FIELDS). They change the
 // numbers drawn, never the layout: a step patches the diagram on screen, as a slider does.
@@ -72,7 +73,7 @@ function stopPlaying() {
 function showPlaying() {
   const button = $("[data-descent=play]", page.descentPanel);
   button.setAttribute("aria-pressed", String(Boolean(state.descentPlayer)));
-  button.textContent = state.descentPlayer ? "■ Stop" : "▶ Play";
+  button.textContent = state.descentPlayer ? "■ " + t("Stop") : "▶ " + t("Play");
 }
 
 /** A link's gradient descent into the form's fields (back, forward, the gallery). */
@@ -102,7 +103,7 @@ export function fillDescent(data) {
   page.descentNote.hidden = !descent;
   page.lossTable.hidden = !descent;
   if (!descent) return;
-  page.descentStep.textContent = `· step ${descent.steps}`;
+  page.descentStep.textContent = t("· step %(step)s", { step: descent.steps });
   $("[data-descent=reset]", page.descentPanel).disabled = descent.steps === 0;
   page.lossPlot.replaceChildren(lossPlot(descent));
   fillNote(descent);
@@ -122,12 +123,13 @@ function fillChoices(data, practising) {
 function fillNote(descent) {
   const texts = descent.losses_text;
   const lr = field("lr").value.trim() || reprLikePython(descent.lr);
-  let loss = `Loss ${texts[0]} at step 0`;
-  if (descent.steps > 0) loss += `, ${texts[descent.steps]} at step ${descent.steps}`;
-  const words = ["Gradient descent on ", code(descent.params.join(", ")), ` with lr ${lr}: `,
-    `the diagram shows step ${descent.steps}, the inputs above are step 0. ${loss}.`];
+  const loss = descent.steps > 0
+    ? t("Loss %(first)s at step 0, %(last)s at step %(steps)s.", { first: texts[0], last: texts[descent.steps], steps: descent.steps })
+    : t("Loss %(first)s at step 0.", { first: texts[0] });
+  const words = [...t("Gradient descent on %(params)s with lr %(lr)s: the diagram shows step %(steps)s, the inputs above are step 0.",
+    { params: code(descent.params.join(", ")), lr, steps: descent.steps }), " ", loss];
   if (descent.left_finite !== null) {
-    words.push(" ", h("span", { class: "warning" }, `The loss left the finite range at step ${descent.left_finite}.`));
+    words.push(" ", h("span", { class: "warning" }, t("The loss left the finite range at step %(step)s.", { step: descent.left_finite })));
   }
   page.descentNote.replaceChildren(...words);
 }

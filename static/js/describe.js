@@ -6,39 +6,42 @@ import { code, h } from "./dom.js";
 import { useOf, wiredOperands } from "./circuit.js";
 import { formula, localFormula } from "./formula.js";
 import { fullNumber, numberSpan } from "./numbers.js";
+import { t } from "./i18n.js";
 
 /** The explanation of one step of the passes: values forward, the chain rule backward. */
 export function explainStep(step, m) {
   const trunk = (id) => m.trunks.get(id);
   if (step.kind === "inputs") {
     const inputs = m.data.nodes.filter((node) => node.op === "input");
-    return [h("p", null, h("strong", null, "Forward pass. "), "The inputs: ",
-      ...inputs.flatMap((node, index) => [index ? ", " : "", code(node.label), " = ", numberSpan(trunk(node.id).value, null, "value")]), ".")];
+    const values = inputs.flatMap((node, index) => [index ? ", " : "", code(node.label), " = ", numberSpan(trunk(node.id).value, null, "value")]);
+    return [h("p", null, h("strong", null, t("Forward pass.")), " ", t("The inputs: %(values)s.", { values }))];
   }
   const gate = step.node;
   if (step.kind === "forward") {
     const operands = wiredOperands(gate);
-    return [h("p", null, h("strong", null, "Forward. "), "Gate ", code(gate.label), " computes ", formula(gate.formula, gate.formula_latex),
-      operands.length ? " with " : "",
-      ...operands.flatMap(({ operand, name }, index) => [index ? ", " : "", formula(name, operand.symbol_latex), " = ", numberSpan(trunk(operand.node).value, null, "value")]),
-      ": ", code(gate.expr), " = ", numberSpan(trunk(gate.id).value, null, "value"), ".")];
+    const values = operands.flatMap(({ operand, name }, index) => [index ? ", " : "", formula(name, operand.symbol_latex), " = ", numberSpan(trunk(operand.node).value, null, "value")]);
+    const params = { gate: code(gate.label), formula: formula(gate.formula, gate.formula_latex), values,
+      expr: code(gate.expr), value: numberSpan(trunk(gate.id).value, null, "value") };
+    return [h("p", null, h("strong", null, t("Forward.")), " ", operands.length
+      ? t("Gate %(gate)s computes %(formula)s with %(values)s: %(expr)s = %(value)s.", params)
+      : t("Gate %(gate)s computes %(formula)s: %(expr)s = %(value)s.", params))];
   }
   if (step.kind === "output") {
-    return [h("p", null, h("strong", null, "Backward pass. "), "It starts at the output ", code(gate.expr),
-      ": its gradient with respect to itself is ", numberSpan(trunk(gate.id).grad, null, "gradient"), ".")];
+    return [h("p", null, h("strong", null, t("Backward pass.")), " ", t("It starts at the output %(expr)s: its gradient with respect to itself is %(gradient)s.",
+      { expr: code(gate.expr), gradient: numberSpan(trunk(gate.id).grad, null, "gradient") }))];
   }
   const upstream = trunk(gate.id).grad;
   const lines = step.chains.map(({ operand, name, wire }) => h("li", null,
     formula(name, operand.symbol_latex), " = ", code(m.nodes.get(operand.node).expr), ": ",
     chain(upstream, operand.local_text, wire.grad),
-    h("span", { class: "formula" }, " (local gradient ", localFormula(operand), ")")));
+    h("span", { class: "formula" }, " ", t("(local gradient %(formula)s)", { formula: localFormula(operand) }))));
   for (const source of step.forks) {
     const shares = m.branchesOf.get(source).map((wire) => wire.grad);
-    lines.push(h("li", { class: "fork" }, "Gradients add up at the fork of ", code(m.nodes.get(source).expr), ": ",
-      sum(shares, trunk(source).grad)));
+    lines.push(h("li", { class: "fork" }, t("Gradients add up at the fork of %(source)s: %(sum)s",
+      { source: code(m.nodes.get(source).expr), sum: sum(shares, trunk(source).grad) })));
   }
-  return [h("p", null, h("strong", null, "Backward. "), "Gate ", code(gate.label), " (", formula(gate.formula, gate.formula_latex), ") passes its upstream gradient ",
-    numberSpan(upstream, null, "gradient"), " back, times its local gradient for each input:"),
+  return [h("p", null, h("strong", null, t("Backward.")), " ", t("Gate %(gate)s (%(formula)s) passes its upstream gradient %(upstream)s back, times its local gradient for each input:",
+    { gate: code(gate.label), formula: formula(gate.formula, gate.formula_latex), upstream: numberSpan(upstream, null, "gradient") })),
   h("ul", { class: "chain-rule" }, lines)];
 }
 
@@ -47,10 +50,10 @@ export function explainStep(step, m) {
  * downstream by its formula. */
 function chain(upstream, local, downstream) {
   if (local === null) {
-    return h("span", { class: "chain" }, "upstream ", numberSpan(upstream), " → ", numberSpan(downstream));
+    return h("span", { class: "chain" }, t("upstream %(upstream)s → %(downstream)s", { upstream: numberSpan(upstream), downstream: numberSpan(downstream) }));
   }
-  return h("span", { class: "chain" }, "upstream ", numberSpan(upstream), " × local ", numberSpan(local), " = ",
-    numberSpan(downstream));
+  return h("span", { class: "chain" }, t("upstream %(upstream)s × local %(local)s = %(downstream)s",
+    { upstream: numberSpan(upstream), local: numberSpan(local), downstream: numberSpan(downstream) }));
 }
 
 /** " = " and the local gradient's numbers, where a gate has them (not an array gate's rule). */
@@ -79,49 +82,50 @@ export function describeGate(gate, m) {
   const upstream = wire.grad;
   const locals = wiredOperands(gate).map(({ operand, index, name }) => h("li", null,
     localFormula(operand), ...localNumbers(operand),
-    "; ", formula(name, operand.symbol_latex), " = ", code(m.nodes.get(operand.node).expr), " gets ",
-    chain(upstream, operand.local_text, m.wireInto(gate, index, operand.node).grad)));
-  return [h("h3", null, "Gate ", code(gate.label)), h("dl", null,
-    wideRow("computes", code(gate.expr)),
-    row("formula", formula(gate.formula, gate.formula_latex)),
+    "; ", t("%(name)s = %(expr)s gets %(chain)s", { name: formula(name, operand.symbol_latex), expr: code(m.nodes.get(operand.node).expr),
+      chain: chain(upstream, operand.local_text, m.wireInto(gate, index, operand.node).grad) })));
+  return [h("h3", null, t("Gate %(gate)s", { gate: code(gate.label) })), h("dl", null,
+    wideRow(t("computes"), code(gate.expr)),
+    row(t("formula"), formula(gate.formula, gate.formula_latex)),
     shapeRow(wire),
-    row("value", numberSpan(wire.value, fullNumber(m, wire, "value"), "value")),
-    row("gradient", numberSpan(upstream, fullNumber(m, wire, "grad"), "gradient")),
+    row(t("value"), numberSpan(wire.value, fullNumber(m, wire, "value"), "value")),
+    row(t("gradient"), numberSpan(upstream, fullNumber(m, wire, "grad"), "gradient")),
     tangentRow(wire, m),
-    wideRow("local gradients", h("ul", { class: "chain-rule" }, locals)))];
+    wideRow(t("local gradients"), h("ul", { class: "chain-rule" }, locals)))];
 }
 
 /** A wire: what it carries, its numbers, and where its gradient comes from. */
 export function describeWire(wire, m) {
   const source = m.nodes.get(wire.node);
-  const rows = [wideRow("carries", code(source.expr)), shapeRow(wire),
-    row("value", numberSpan(wire.value, fullNumber(m, wire, "value"), "value")),
-    row("gradient", numberSpan(wire.grad, fullNumber(m, wire, "grad"), "gradient")), tangentRow(wire, m)];
+  const rows = [wideRow(t("carries"), code(source.expr)), shapeRow(wire),
+    row(t("value"), numberSpan(wire.value, fullNumber(m, wire, "value"), "value")),
+    row(t("gradient"), numberSpan(wire.grad, fullNumber(m, wire, "grad"), "gradient")), tangentRow(wire, m)];
   const forks = m.branchesOf.get(wire.node) || [];
   if (wire.node === m.data.output) {
-    rows.push(wideRow("into", "the output: its gradient with respect to itself is ", numberSpan(wire.grad)));
+    rows.push(wideRow(t("into"), t("the output: its gradient with respect to itself is %(gradient)s", { gradient: numberSpan(wire.grad) })));
   } else if (wire.consumer === null && forks.length) {
-    rows.push(wideRow("into", `a fork to ${forks.length} gates; gradients add up: `,
-      sum(forks.map((branch) => branch.grad), wire.grad)));
+    rows.push(wideRow(t("into"), t("a fork to %(count)s gates; gradients add up: %(sum)s",
+      { count: forks.length, sum: sum(forks.map((branch) => branch.grad), wire.grad) })));
   } else {
     const use = useOf(m, wire);
     const name = use.operand.symbol;
     const local = use.operand.local_text;
-    rows.push(wideRow("into", "gate ", code(use.gate.label), " as ", formula(name, use.operand.symbol_latex), " (",
-      formula(use.gate.formula, use.gate.formula_latex), ")"),
-      wideRow("local gradient", localFormula(use.operand), ...localNumbers(use.operand)),
-      wideRow("chain rule", chain(m.trunks.get(use.gate.id).grad, local, wire.grad)));
+    rows.push(wideRow(t("into"), t("gate %(gate)s as %(name)s (%(formula)s)", { gate: code(use.gate.label),
+      name: formula(name, use.operand.symbol_latex), formula: formula(use.gate.formula, use.gate.formula_latex) })),
+      wideRow(t("local gradient"), localFormula(use.operand), ...localNumbers(use.operand)),
+      wideRow(t("chain rule"), chain(m.trunks.get(use.gate.id).grad, local, wire.grad)));
   }
   const what = code(source.op === "input" ? source.label : source.expr);
-  const title = wire.consumer === null ? ["Wire ", what] : ["Branch of ", what, " into gate ", code(m.nodes.get(wire.consumer).label)];
-  return [h("h3", null, ...title), h("dl", null, ...rows.flat())];
+  const title = wire.consumer === null ? t("Wire %(what)s", { what })
+    : t("Branch of %(what)s into gate %(gate)s", { what, gate: code(m.nodes.get(wire.consumer).label) });
+  return [h("h3", null, title), h("dl", null, ...rows.flat())];
 }
 
 /** A vector's or matrix's shape, as NumPy writes it; nothing for a number. The value and
  * gradient rows below show its whole tables, also past the 4 x 4 the diagram draws. */
 function shapeRow(wire) {
   if (!wire.shape.length) return [];
-  return row("shape", code(`(${wire.shape.join(", ")}${wire.shape.length === 1 ? "," : ""})`));
+  return row(t("shape"), code(`(${wire.shape.join(", ")}${wire.shape.length === 1 ? "," : ""})`));
 }
 
 /** Forward mode's number for a wire, as a row of the inspect panel, when it is on. */

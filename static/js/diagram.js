@@ -8,6 +8,7 @@ import { page, state } from "./state.js";
 import { entryAt, isFlagged, known } from "./answers.js";
 import { isFlaggedText, numberText } from "./numbers.js";
 import { pause } from "./stepper.js";
+import { t } from "./i18n.js";
 
 const ZOOM_ACTIONS = {
   in: () => page.zoom.zoomIn(),
@@ -179,18 +180,20 @@ export function labelSvg() {
   const { data, nodes } = state.model;
   const svg = $("svg", page.diagram);
   const output = state.model.trunks.get(data.output);
-  const numbers = (wire) => `value ${numberText(known(wire, "value"))}, gradient ${numberText(known(wire, "grad"))}`;
-  svg.setAttribute("aria-label", `Circuit of ${data.expr}: output ${numberText(known(output, "value"))}, gradient ${output.grad}`);
+  const numbers = (wire) => t("value %(value)s, gradient %(gradient)s", { value: numberText(known(wire, "value")), gradient: numberText(known(wire, "grad")) });
+  svg.setAttribute("aria-label", t("Circuit of %(expr)s: output %(value)s, gradient %(gradient)s",
+    { expr: data.expr, value: numberText(known(output, "value")), gradient: output.grad }));
   for (const node of data.nodes) {
     const gate = document.getElementById("gate-" + node.id);
     const wire = state.model.trunks.get(node.id);
-    if (gate) gate.setAttribute("aria-label", `gate ${node.label} computing ${node.expr}: ${numbers(wire)}`);
+    if (gate) gate.setAttribute("aria-label", t("gate %(gate)s computing %(expr)s: %(numbers)s", { gate: node.label, expr: node.expr, numbers: numbers(wire) }));
   }
   for (const wire of data.wires) {
     const group = document.getElementById(wire.id);
     if (!group) continue;
-    const into = wire.consumer ? ` into gate ${nodes.get(wire.consumer).label}` : "";
-    group.setAttribute("aria-label", `wire ${nodes.get(wire.node).expr}${into}: ${numbers(wire)}`);
+    const params = { expr: nodes.get(wire.node).expr, numbers: numbers(wire) };
+    group.setAttribute("aria-label", wire.consumer ? t("wire %(expr)s into gate %(gate)s: %(numbers)s", { ...params, gate: nodes.get(wire.consumer).label })
+      : t("wire %(expr)s: %(numbers)s", params));
   }
 }
 

@@ -11,6 +11,7 @@ import { code, h } from "./dom.js";
 import { nodeName } from "./circuit.js";
 import { formula, localFormula } from "./formula.js";
 import { fullNumber, numberSpan, numberTable, reprLikePython } from "./numbers.js";
+import { t } from "./i18n.js";
 
 /** One <tbody> per gate in backward order, and after the gate whose branch completes a fork, the
  * fork's sum (the step-through's order, as the server's document gives it). */
@@ -33,9 +34,9 @@ function gateBody(step, m, intuition) {
     // An array gate's local gradient is a rule (null): upstream → downstream by its formula.
     const localNumbers = local === null ? [] : Array.isArray(local) ? [" = ", numberTable(local)] : [` = ${local}`];
     return h("tr", null,
-      h("td", { class: "operand", "data-label": "input" }, formula(name, operand.symbol_latex), " = ", code(source)),
-      h("td", { class: "local", "data-label": "local gradient" }, localFormula(operand), ...localNumbers, ...ruleOf(operand)),
-      h("td", { class: "chain", "data-label": "chain rule" },
+      h("td", { class: "operand", "data-label": t("input") }, formula(name, operand.symbol_latex), " = ", code(source)),
+      h("td", { class: "local", "data-label": t("local gradient") }, localFormula(operand), ...localNumbers, ...ruleOf(operand)),
+      h("td", { class: "chain", "data-label": t("chain rule") },
         numberSpan(upstream, fullNumber(m, m.trunks.get(gate.id), "grad"), "gradient"),
         ...(local === null ? [" → "] : [" × ", numberSpan(local), " = "]),
         numberSpan(wire.grad, fullNumber(m, wire, "grad"), "gradient")));
@@ -59,9 +60,9 @@ function forkBody(source, m) {
   const total = m.trunks.get(source);
   return h("tbody", { class: "fork", "data-fork": source },
     h("tr", null,
-      h("th", { scope: "rowgroup", class: "gate-cell" }, h("span", { class: "gate-label fork-label" }, "fork")),
-      h("td", { colspan: "2", class: "operand" }, "Gradients add up at the fork of ", code(nodeName(m.nodes.get(source)))),
-      h("td", { class: "chain", "data-label": "branches added up" },
+      h("th", { scope: "rowgroup", class: "gate-cell" }, h("span", { class: "gate-label fork-label" }, t("fork"))),
+      h("td", { colspan: "2", class: "operand" }, t("Gradients add up at the fork of %(source)s", { source: code(nodeName(m.nodes.get(source))) })),
+      h("td", { class: "chain", "data-label": t("branches added up") },
         shares.flatMap((share, index) => [index ? " + " : "", share]), " = ",
         numberSpan(total.grad, fullNumber(m, total, "grad"), "gradient"))));
 }
@@ -76,12 +77,12 @@ export function gradcheckRows(checks) {
   return checks.flatMap((check) => [
     h("tr", { "data-input": check.name },
       h("th", { scope: "row" }, check.name),
-      numberCell("value", check.value_text, check.value),
-      numberCell("analytic", check.analytic_text, check.analytic, "gradient"),
-      numberCell("numeric", check.numeric_text, check.numeric),
-      h("td", { "data-label": "relative error" }, check.relative_error_text),
-      h("td", { class: "verdict verdict-" + check.verdict.replace(/ /g, "-"), "data-label": "verdict" },
-        h("span", { "aria-hidden": "true", class: "verdict-mark" }), check.verdict)),
+      numberCell(t("value"), check.value_text, check.value),
+      numberCell(t("analytic"), check.analytic_text, check.analytic, "gradient"),
+      numberCell(t("numeric"), check.numeric_text, check.numeric),
+      h("td", { "data-label": t("relative error") }, check.relative_error_text),
+      h("td", { class: "verdict verdict-" + check.verdict.replace(/ /g, "-"), "data-label": t("verdict") },
+        h("span", { "aria-hidden": "true", class: "verdict-mark" }), check.verdict_text)),
     check.warning ? h("tr", { class: "kink" }, h("td", { colspan: "6" },
       h("span", { class: "warning" }, h("span", { "aria-hidden": "true" }, "⚠ "), check.warning))) : null,
   ]).filter(Boolean);
@@ -95,12 +96,12 @@ const symbolicInputs = (symbolic, m) => m.data.nodes.filter((node) => node.op ==
 export function symbolicRows(symbolic, m, notSimplified) {
   return symbolicInputs(symbolic, m).map((input) => [input, symbolic[input.name]]).map(([input, gradient]) => h("tr", { "data-input": input.name },
     h("th", { scope: "row" }, `∂f/∂${input.name}`),
-    h("td", { class: "formula-cell", "data-label": "formula" }, formula(gradient.formula, gradient.formula_latex),
+    h("td", { class: "formula-cell", "data-label": t("formula") }, formula(gradient.formula, gradient.formula_latex),
       gradient.simplified ? null : [" ", h("span", { class: "note" }, `(${notSimplified})`)],
       gradient.lecture_form ? h("span", { class: "lecture-form" }, "= ", formula(gradient.lecture_form, gradient.lecture_form_latex)) : null),
-    gradient.value === null ? h("td", { "data-label": "its value" }, "no real value")
-      : numberCell("its value", gradient.value_text, gradient.value),
-    numberCell("backward pass", m.trunks.get(input.id).grad, input.grad, "gradient"),
-    h("td", { class: "agreement agreement-" + (gradient.agrees ? "agrees" : "differs"), "data-label": "against the backward pass" },
-      gradient.agrees ? "agrees" : "does not agree: " + gradient.differs)));
+    gradient.value === null ? h("td", { "data-label": t("its value") }, t("no real value"))
+      : numberCell(t("its value"), gradient.value_text, gradient.value),
+    numberCell(t("backward pass"), m.trunks.get(input.id).grad, input.grad, "gradient"),
+    h("td", { class: "agreement agreement-" + (gradient.agrees ? "agrees" : "differs"), "data-label": t("against the backward pass") },
+      gradient.agrees ? t("agrees") : t("does not agree: %(why)s", { why: gradient.differs }))));
 }

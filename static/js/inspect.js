@@ -7,6 +7,7 @@ import { describePractice } from "./practice.js";
 import { page, state } from "./state.js";
 import { known, practising } from "./answers.js";
 import { diagramItems, focusItem, panByKey } from "./diagram.js";
+import { t } from "./i18n.js";
 
 const MOVE_KEYS = ["ArrowRight", "ArrowLeft", "ArrowUp", "ArrowDown", "Home", "End"];
 
@@ -26,7 +27,7 @@ function inspect(id, refresh) {
   svg.classList.remove("tracing-value");
   svg.classList.toggle("tracing", Boolean(id));
   if (!id || !document.getElementById(id)) {
-    page.inspect.replaceChildren(h("p", { class: "hint" }, "Hover, click or focus a gate or a wire to see what it computes."));
+    page.inspect.replaceChildren(h("p", { class: "hint" }, t("Hover, click or focus a gate or a wire to see what it computes.")));
     svg.classList.remove("tracing");
     return;
   }

@@ -5,6 +5,7 @@ import { chainRuleBodies, gradcheckRows, symbolicRows } from "./explain.js";
 import { page, state } from "./state.js";
 import { practising } from "./answers.js";
 import { request } from "./request.js";
+import { t } from "./i18n.js";
 
 // /api/explain (gradient check, symbolic gradients, code) is slow next to /api/graph and counts
 // against the stricter limit: ask for it once the numbers have stopped changing for this long.
@@ -31,7 +32,8 @@ function foldChainRule() {
   page.chainRuleMore.hidden = !folded;
   if (folded) {
     const gates = bodies.filter((body) => body.dataset.gate).length;
-    $("button", page.chainRuleMore).textContent = `Show all ${gates} gates (${bodies.length - CHAIN_RULE_FOLD_AFTER} more steps)`;
+    $("button", page.chainRuleMore).textContent = t("Show all %(gates)s gates (%(more)s more steps)",
+      { gates, more: bodies.length - CHAIN_RULE_FOLD_AFTER });
   }
 }
 
@@ -66,7 +68,8 @@ async function loadExplain() {
       state.explainAsked = null;
       setTimeout(scheduleExplain, Math.min(answer.retryAfter, 60) * 1000);
     } else {
-      page.explainStatus.textContent = "The gradient check, formulas and code could not be computed: " + answer.error.message;
+      page.explainStatus.textContent = t("The gradient check, formulas and code could not be computed: %(message)s",
+        { message: answer.error.message });
     }
   }
   scheduleExplain(); // the circuit may have changed while this answer was computed

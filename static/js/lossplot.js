@@ -1,5 +1,7 @@
 // The loss per step of gradient descent as a small inline SVG plot, from /api/graph's `descent`.
 
+import { t } from "./i18n.js";
+
 const SVG_NS = "http://www.w3.org/2000/svg";
 const WIDTH = 360;
 const HEIGHT = 120;
@@ -37,7 +39,7 @@ export function lossPlot(descent) {
     ? (loss) => scale(height(shown[lowest]), height(shown[highest]), HEIGHT - MARGIN.bottom, MARGIN.top)(height(loss))
     : () => (HEIGHT - MARGIN.bottom + MARGIN.top) / 2;
   const labels = shown.length ? [[texts[highest], y(shown[highest])], [texts[lowest], y(shown[lowest])]] : [];
-  plot.append(...axes(steps, x, labels, logarithmic ? "loss (log scale)" : "loss"));
+  plot.append(...axes(steps, x, labels, logarithmic ? t("loss (log scale)") : t("loss")));
   if (shown.length) {
     const points = shown.map((loss, step) => `${x(step).toFixed(1)},${y(loss).toFixed(1)}`).join(" ");
     plot.append(svg("polyline", { class: "loss-line", points }));
@@ -49,7 +51,7 @@ export function lossPlot(descent) {
     const at = x(descent.left_finite);
     plot.append(svg("line", { class: "loss-escape", x1: at, x2: at, y1: MARGIN.top, y2: HEIGHT - MARGIN.bottom }));
     plot.append(svg("text", { class: "loss-escape-text", x: at - 4, y: MARGIN.top + 10, "text-anchor": "end" },
-      `${texts[descent.left_finite]} at step ${descent.left_finite}`));
+      t("%(loss)s at step %(step)s", { loss: texts[descent.left_finite], step: descent.left_finite })));
   }
   return plot;
 }
@@ -57,10 +59,11 @@ export function lossPlot(descent) {
 /** The plot in words, for its title and for screen readers. */
 function describe(descent) {
   const { losses_text: texts, steps } = descent;
-  let words = `Loss per step: ${texts[0]} at step 0`;
-  if (steps > 0) words += `, ${texts[steps]} at step ${steps}`;
-  if (descent.left_finite !== null) words += `; it left the finite range at step ${descent.left_finite}`;
-  return words + ".";
+  const words = steps > 0
+    ? t("Loss per step: %(first)s at step 0, %(last)s at step %(steps)s.", { first: texts[0], last: texts[steps], steps })
+    : t("Loss per step: %(first)s at step 0.", { first: texts[0] });
+  if (descent.left_finite === null) return words;
+  return words + " " + t("It left the finite range at step %(step)s.", { step: descent.left_finite });
 }
 
 function axes(steps, x, lossLabels, lossCaption) {
@@ -70,7 +73,7 @@ function axes(steps, x, lossLabels, lossCaption) {
     svg("line", { class: "loss-axis", x1: MARGIN.left, x2: WIDTH - MARGIN.right, y1: bottom, y2: bottom }),
     svg("text", { class: "loss-label", x: x(0), y: bottom + 13, "text-anchor": "middle" }, "0"),
     svg("text", { class: "loss-label", x: x(Math.max(steps, 1)), y: bottom + 13, "text-anchor": "middle" }, String(Math.max(steps, 1))),
-    svg("text", { class: "loss-caption", x: (MARGIN.left + WIDTH - MARGIN.right) / 2, y: bottom + 26, "text-anchor": "middle" }, "step"),
+    svg("text", { class: "loss-caption", x: (MARGIN.left + WIDTH - MARGIN.right) / 2, y: bottom + 26, "text-anchor": "middle" }, t("step")),
     svg("text", { class: "loss-caption", x: MARGIN.left, y: MARGIN.top - 8 }, lossCaption),
   ];
   const labelled = new Set();

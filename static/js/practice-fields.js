@@ -1,20 +1,21 @@
 // The practice table's answer fields: an input per number to find (for a vector or matrix, a table of them, one per entry), and their marks.
 
 import { $, $$, h } from "./dom.js";
-import { KIND_NAMES } from "./practice.js";
+import { kindName } from "./practice.js";
 import { state } from "./state.js";
 import { answerKey, entryGrid } from "./answers.js";
 import { numberTable } from "./numbers.js";
+import { t } from "./i18n.js";
 
 /** A row's value and gradient cells: the one asked for is an input (of a vector or matrix, a
  * table of inputs, one per entry), the other given. */
 export function answerCells(wire, asked, name) {
   return ["value", "grad"].map((kind) => {
-    const cell = { class: kind === "grad" ? "gradient" : "value", "data-label": KIND_NAMES[kind] };
+    const cell = { class: kind === "grad" ? "gradient" : "value", "data-label": kindName(kind) };
     if (kind !== asked) return h("td", { ...cell, "data-given": kind });
-    if (!wire.shape.length) return h("td", cell, answerInput(wire, kind, `${KIND_NAMES[kind]} of ${name}`, null));
+    if (!wire.shape.length) return h("td", cell, answerInput(wire, kind, t("%(kind)s of %(name)s", { kind: kindName(kind), name }), null));
     const inputs = entryGrid(wire.shape, (index) =>
-      answerInput(wire, kind, `${KIND_NAMES[kind]} of ${name}, entry [${index.join(", ")}]`, index));
+      answerInput(wire, kind, t("%(kind)s of %(name)s, entry [%(entry)s]", { kind: kindName(kind), name, entry: index.join(", ") }), index));
     return h("td", { ...cell, class: cell.class + " tensor-cell" }, numberTable(inputs));
   });
 }
@@ -36,7 +37,7 @@ export function markAnswer(row, entry) {
   const mark = $(".mark", row);
   const result = markInput($("input.answer", row), entry);
   mark.className = "mark" + (result === true ? " right" : result === false ? " wrong" : "");
-  mark.textContent = entry && entry.revealed ? "shown" : result === true ? "✓ right" : result === false ? "✗ not yet" : "";
+  mark.textContent = entry && entry.revealed ? t("shown") : result === true ? "✓ " + t("right") : result === false ? "✗ " + t("not yet") : "";
 }
 
 /** A vector's or matrix's entries, each input marked, and in words how many are right. */
@@ -47,8 +48,8 @@ export function markEntries(row, entries) {
   const shown = entries.filter((entry) => entry && entry.revealed).length;
   const mark = $(".mark", row);
   mark.className = "mark" + (right + shown === entries.length ? " right" : wrong ? " wrong" : "");
-  mark.textContent = [right ? `✓ ${right} of ${entries.length} right` : "", wrong ? `✗ ${wrong} not yet` : "",
-    shown ? `${shown} shown` : ""].filter(Boolean).join(", ");
+  mark.textContent = [right ? "✓ " + t("%(right)s of %(count)s right", { right, count: entries.length }) : "",
+    wrong ? "✗ " + t("%(wrong)s not yet", { wrong }) : "", shown ? t("%(shown)s shown", { shown }) : ""].filter(Boolean).join(", ");
 }
 
 /** One input's look: right, wrong (aria-invalid) or shown (read-only); returns right or wrong, or null. */

@@ -1,7 +1,7 @@
 // Practice on the page: the table of numbers to find, each answer checked by the server, hints, and new values.
 
 import { $, $$, h } from "./dom.js";
-import { KIND_NAMES, askedKind, hint } from "./practice.js";
+import { askedKind, hint, kindName } from "./practice.js";
 import { page, state } from "./state.js";
 import { answerKey, entryAt, entryIndices, exerciseKey, fillFoundNumbers, isFlagged, known } from "./answers.js";
 import { isFlaggedText, numberTable } from "./numbers.js";
@@ -15,6 +15,7 @@ import { fillSummary, wireEntries } from "./tables.js";
 import { refreshInspect } from "./inspect.js";
 import { stopStepping } from "./stepper.js";
 import { plainClick } from "./clicks.js";
+import { t } from "./i18n.js";
 
 /** The controls that would give the answers away step aside while practising: forward mode
  * (the output's derivative with respect to an input is that input's gradient) and the
@@ -54,7 +55,7 @@ export function fillPractice() {
   // A seed draws numbers only (newValues): with every input a vector or matrix it has none to draw.
   const newValuesButton = $("#practice-new-values");
   newValuesButton.disabled = state.model.data.nodes.every((node) => node.op !== "input" || node.shape.length > 0);
-  if (newValuesButton.disabled) newValuesButton.title = "New values are drawn for numbers: type new vectors and matrices in their fields.";
+  if (newValuesButton.disabled) newValuesButton.title = t("New values are drawn for numbers: type new vectors and matrices in their fields.");
   else newValuesButton.removeAttribute("title");
   refreshPractice();
 }
@@ -81,9 +82,10 @@ function buildPracticeTable(mode) {
     rows.push(h("tr", { "data-wire": wire.id }, header(), h("td", { class: "into" }, into), answerCells(wire, asked, name),
       h("td", { class: "mark", id: "mark-" + wire.id }),
       h("td", { class: "hint-cell" }, asked ? [
-        h("button", { type: "button", class: "tool", "data-hint": wire.id, "aria-expanded": "false", "aria-controls": "hint-" + wire.id }, "Hint"),
+        h("button", { type: "button", class: "tool", "data-hint": wire.id, "aria-expanded": "false", "aria-controls": "hint-" + wire.id }, t("Hint")),
         " ",
-        h("button", { type: "button", class: "tool", "data-show": wire.id, "aria-label": `Show the ${KIND_NAMES[asked]} of ${name}` }, "Show"),
+        h("button", { type: "button", class: "tool", "data-show": wire.id,
+          "aria-label": t("Show the %(kind)s of %(name)s", { kind: kindName(asked), name }) }, t("Show")),
       ] : null)));
     if (asked) rows.push(h("tr", { class: "hint-row", id: "hint-" + wire.id, hidden: true }, h("td", { colspan: "6" })));
   }
@@ -113,11 +115,19 @@ function refreshPractice() {
     if (wire.shape.length) markEntries(row, entries);
     else markAnswer(row, entries[0] || null);
   }
-  const allGiven = state.data.options.practice === "grads" ? ": every number is on the diagram now." : ".";
-  page.practiceScore.textContent = found === asked
-    ? `All ${asked} found${allGiven}`
-    : `${found} of ${asked} found` + (shown ? `, ${shown} shown.` : ".");
+  page.practiceScore.textContent = score(asked, found, shown);
   for (const row of $$(".hint-row:not([hidden])", page.practiceTable)) fillHint(row);
+}
+
+/** The score in words: how many numbers are found, and shown; all found, with the gradients asked,
+ * means every number is on the diagram. */
+function score(asked, found, shown) {
+  if (found === asked) {
+    return state.data.options.practice === "grads" ? t("All %(asked)s found: every number is on the diagram now.", { asked })
+      : t("All %(asked)s found.", { asked });
+  }
+  return shown ? t("%(found)s of %(asked)s found, %(shown)s shown.", { found, asked, shown })
+    : t("%(found)s of %(asked)s found.", { found, asked });
 }
 
 /** Sends what was typed to the server to check, and shows a right answer everywhere its "?"

@@ -13,9 +13,11 @@
 import { code, h } from "./dom.js";
 import { nodeName, useOf, wiredOperands } from "./circuit.js";
 import { numberTable } from "./numbers.js";
+import { t } from "./i18n.js";
 
 const KINDS = ["value", "grad"]; // the order of wires[].hidden (and of .flagged)
-export const KIND_NAMES = { value: "value", grad: "gradient" };
+/** "value" or "gradient", in the page's language: what a number to find is. */
+export const kindName = (kind) => (kind === "grad" ? t("gradient") : t("value"));
 
 export function isHidden(wire, kind) {
   return Boolean(wire.hidden && wire.hidden[KINDS.indexOf(kind)]);
@@ -45,9 +47,10 @@ function gradientHint(m, wire, known) {
   if (branches.length) {
     const shares = branches.map((branch) => known(branch, "grad"));
     return [
-      h("p", null, "Gradients add up at a fork: the gradient of ", code(nodeName(node)), ` is the sum of its ${branches.length} branches' gradients.`),
+      h("p", null, t("Gradients add up at a fork: the gradient of %(node)s is the sum of its %(count)s branches' gradients.",
+        { node: code(nodeName(node)), count: branches.length })),
       h("p", { class: "chain" }, shares.flatMap((share, index) => [index ? " + " : "", shownOr(share, "grad")]), " = ?"),
-      shares.includes(null) ? h("p", { class: "note" }, "Find each branch's gradient first.") : null,
+      shares.includes(null) ? h("p", { class: "note" }, t("Find each branch's gradient first.")) : null,
     ];
   }
   const use = useOf(m, wire);
@@ -58,12 +61,12 @@ function gradientHint(m, wire, known) {
   // number would be the answer itself where the upstream is 1.
   const local = use.operand.local_formula;
   return [
-    h("p", null, "Chain rule at gate ", code(gate.label), " (", code(gate.formula), "), where this wire is ", code(name),
-      ": its gradient is upstream × local."),
+    h("p", null, t("Chain rule at gate %(gate)s (%(formula)s), where this wire is %(name)s: its gradient is upstream × local.",
+      { gate: code(gate.label), formula: code(gate.formula), name: code(name) })),
     h("ul", { class: "chain-rule" },
-      h("li", null, "upstream, the gradient of the gate's output ", code(nodeName(gate)), ": ", shownOr(upstream, "grad"),
-        upstream === null ? " (find that one first)" : ""),
-      h("li", null, "local: ∂/∂", code(name), " = ", code(local), ", at the values of the gate's inputs")),
+      h("li", null, t("upstream, the gradient of the gate's output %(output)s: %(upstream)s",
+        { output: code(nodeName(gate)), upstream: shownOr(upstream, "grad") }), upstream === null ? " " + t("(find that one first)") : ""),
+      h("li", null, t("local: ∂/∂%(name)s = %(local)s, at the values of the gate's inputs", { name: code(name), local: code(local) }))),
     h("p", { class: "chain" }, shownOr(upstream, "grad"), " × ", code(local), " = ?"),
   ];
 }
@@ -71,15 +74,17 @@ function gradientHint(m, wire, known) {
 function valueHint(m, wire, known) {
   const node = m.nodes.get(wire.node);
   if (wire.consumer !== null) {
-    return [h("p", null, "A branch carries the same value as the wire before its fork, ", code(nodeName(node)), ": ",
-      shownOr(knownValue(m, node.id, known), "value"), ".")];
+    return [h("p", null, t("A branch carries the same value as the wire before its fork, %(node)s: %(value)s.",
+      { node: code(nodeName(node)), value: shownOr(knownValue(m, node.id, known), "value") }))];
   }
   const inputs = wiredOperands(node).map(({ operand, name }) => h("li", null, code(name), " = ",
     code(nodeName(m.nodes.get(operand.node))), ": ", shownOr(knownValue(m, operand.node, known), "value")));
   return [
-    h("p", null, "Gate ", code(node.label), " computes ", code(node.formula), " from its input", inputs.length > 1 ? "s" : "", ":"),
+    h("p", null, inputs.length > 1
+      ? t("Gate %(gate)s computes %(formula)s from its inputs:", { gate: code(node.label), formula: code(node.formula) })
+      : t("Gate %(gate)s computes %(formula)s from its input:", { gate: code(node.label), formula: code(node.formula) })),
     h("ul", { class: "chain-rule" }, inputs),
-    h("p", { class: "note" }, "Here that is ", code(node.expr), "."),
+    h("p", { class: "note" }, t("Here that is %(expr)s.", { expr: code(node.expr) })),
   ];
 }
 
@@ -96,18 +101,19 @@ export function describePractice(id, m, known) {
   if (!wire) return [];
   const node = m.nodes.get(wire.node);
   const title = id.startsWith("gate-")
-    ? ["Gate ", code(node.label), " and its wire"]
-    : wire.consumer === null ? ["Wire ", code(nodeName(node))] : ["Branch of ", code(nodeName(node)), " into gate ", code(m.nodes.get(wire.consumer).label)];
+    ? t("Gate %(gate)s and its wire", { gate: code(node.label) })
+    : wire.consumer === null ? t("Wire %(what)s", { what: code(nodeName(node)) })
+      : t("Branch of %(what)s into gate %(gate)s", { what: code(nodeName(node)), gate: code(m.nodes.get(wire.consumer).label) });
   const kind = askedKind(m, wire);
   return [
-    h("h3", null, ...title),
+    h("h3", null, title),
     h("dl", null,
-      h("dt", { class: "wide" }, "carries"), h("dd", { class: "wide" }, code(node.expr)),
-      h("dt", null, "value"), h("dd", null, shownOr(known(wire, "value"), "value")),
-      h("dt", null, "gradient"), h("dd", null, shownOr(known(wire, "grad"), "grad"))),
+      h("dt", { class: "wide" }, t("carries")), h("dd", { class: "wide" }, code(node.expr)),
+      h("dt", null, t("value")), h("dd", null, shownOr(known(wire, "value"), "value")),
+      h("dt", null, t("gradient")), h("dd", null, shownOr(known(wire, "grad"), "grad"))),
     ...(kind && known(wire, kind) === null
-      ? [h("p", null, h("strong", null, "Hint. ")), ...hint(m, wire, kind, known),
-        h("p", { class: "note" }, "Type the ", KIND_NAMES[kind], " in the practice table below (click the wire to go there).")]
+      ? [h("p", null, h("strong", null, t("Hint."))), ...hint(m, wire, kind, known),
+        h("p", { class: "note" }, t("Type the %(kind)s in the practice table below (click the wire to go there).", { kind: kindName(kind) }))]
       : []),
   ];
 }

@@ -1,8 +1,9 @@
 // The page's requests to the server: each answer as {ok, status, body} or {ok: false, status, error}.
 
 import { $$ } from "./dom.js";
+import { t } from "./i18n.js";
 
-const UNREACHABLE = { message: "The server could not be reached; check the connection and try again." };
+const UNREACHABLE = () => ({ message: t("The server could not be reached; check the connection and try again.") });
 // Answers the server wrote into the page (the circuit's document and its lessons), each kept for
 // the one URL the page asks first for that circuit: taken by the request for that URL, dropped by
 // any other request to its route (the form changed before it was asked).
@@ -22,7 +23,7 @@ export async function request(url, kind) {
   try {
     response = await fetch(url, { headers: { Accept: kind === "json" ? "application/json" : "image/svg+xml" } });
   } catch (error) {
-    return { ok: false, status: 0, error: UNREACHABLE };
+    return { ok: false, status: 0, error: UNREACHABLE() };
   }
   const retryAfter = Number(response.headers.get("Retry-After")) || 2;
   if (response.ok) {
@@ -33,7 +34,7 @@ export async function request(url, kind) {
 
 /** What a failed answer says: an API's JSON error, or the text of a drawing route's error SVG. */
 async function errorOf(url, response) {
-  let error = { message: `The server answered ${response.status}.` };
+  let error = { message: t("The server answered %(status)s.", { status: response.status }) };
   if (url.startsWith("/api/")) {
     try {
       error = (await response.json()).error || error;
@@ -41,7 +42,7 @@ async function errorOf(url, response) {
       // not JSON (a proxy's page, say): keep the status message
     }
   } else if (response.status === 429) {
-    error = { message: "Too many requests in a short time; the page will try again in a moment." };
+    error = { message: t("Too many requests in a short time; the page will try again in a moment.") };
   } else {
     // The drawing routes answer an error as a small SVG that states it: read its text.
     const parsed = new DOMParser().parseFromString(await response.text(), "image/svg+xml");
@@ -59,7 +60,7 @@ export async function askServer(path, query, question) {
     response = await fetch(`${path}?${query}`, { method: "POST", body: JSON.stringify(question),
       headers: { "Content-Type": "application/json", Accept: "application/json" } });
   } catch (error) {
-    return { ok: false, error: UNREACHABLE };
+    return { ok: false, error: UNREACHABLE() };
   }
   let body = null;
   try {
@@ -68,5 +69,5 @@ export async function askServer(path, query, question) {
     // not JSON (a proxy's page, say): the status says what happened
   }
   if (response.ok && body) return { ok: true, body };
-  return { ok: false, error: (body && body.error) || { message: `The server answered ${response.status}.` } };
+  return { ok: false, error: (body && body.error) || { message: t("The server answered %(status)s.", { status: response.status }) } };
 }

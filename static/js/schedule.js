@@ -2,6 +2,7 @@
 
 import { state } from "./state.js";
 import { showGeneralError } from "./errors.js";
+import { t } from "./i18n.js";
 
 const HISTORY_RANK = { none: 0, replace: 1, merge: 2, push: 3 };
 
@@ -46,7 +47,7 @@ async function run() {
       if (state.again) await after(state.lastUpdate + state.pace - performance.now());
     } while (state.again);
   } catch (error) {
-    showGeneralError("The page could not update: " + error.message);
+    showGeneralError(t("The page could not update: %(message)s", { message: error.message }));
   } finally {
     state.busy = false;
   }

@@ -4,6 +4,7 @@ import { $, $$, h } from "./dom.js";
 import { explainStep } from "./describe.js";
 import { page, state } from "./state.js";
 import { practising } from "./answers.js";
+import { t } from "./i18n.js";
 
 const PLAY_STEP_MS = 900;
 
@@ -71,7 +72,7 @@ export function pause() {
 
 function setPlayButton(playing) {
   const button = $('[data-step="play"]');
-  button.replaceChildren(h("span", { "aria-hidden": "true" }, playing ? "❚❚" : "▶"), playing ? " Pause" : " Play");
+  button.replaceChildren(h("span", { "aria-hidden": "true" }, playing ? "❚❚" : "▶"), " ", playing ? t("Pause") : t("Play"));
   button.setAttribute("aria-pressed", String(playing));
 }
 
@@ -87,8 +88,8 @@ function showStep() {
   if (!stepping) {
     page.counter.textContent = "";
     page.explain.replaceChildren(h("p", { class: "hint" }, practising()
-      ? "Step-through is off while practising: it would show the numbers to find."
-      : "Step shows the forward pass gate by gate, then the backward pass with the chain rule at each gate."));
+      ? t("Step-through is off while practising: it would show the numbers to find.")
+      : t("Step shows the forward pass gate by gate, then the backward pass with the chain rule at each gate.")));
     return;
   }
   const current = state.model.steps[state.step];
@@ -96,8 +97,8 @@ function showStep() {
   markGates(svg, current);
   const forwardCount = state.model.steps.filter((step) => step.kind === "inputs" || step.kind === "forward").length;
   page.counter.textContent = state.step < forwardCount
-    ? `Forward pass: step ${state.step + 1} of ${forwardCount}`
-    : `Backward pass: step ${state.step - forwardCount + 1} of ${state.model.steps.length - forwardCount}`;
+    ? t("Forward pass: step %(step)s of %(steps)s", { step: state.step + 1, steps: forwardCount })
+    : t("Backward pass: step %(step)s of %(steps)s", { step: state.step - forwardCount + 1, steps: state.model.steps.length - forwardCount });
   page.explain.replaceChildren(...explainStep(current, state.model));
 }
 

@@ -5,12 +5,13 @@ import { nodeName } from "./circuit.js";
 import { fullNumber, numberTable } from "./numbers.js";
 import { page, state } from "./state.js";
 import { known, practising } from "./answers.js";
+import { t } from "./i18n.js";
 
 /** The server-drawn table of the output and the inputs' gradients, as the diagram writes them. */
 export function fillSummary() {
   const { data, trunks } = state.model;
   const numbers = (wire) => [numberCell(wire, "value"), numberCell(wire, "grad")];
-  const rows = [h("tr", null, h("th", { scope: "row" }, "output"), numbers(trunks.get(data.output)))];
+  const rows = [h("tr", null, h("th", { scope: "row" }, t("output")), numbers(trunks.get(data.output)))];
   for (const node of data.nodes.filter((node) => node.op === "input")) {
     rows.push(h("tr", null, h("th", { scope: "row" }, node.label), numbers(trunks.get(node.id))));
   }
@@ -38,17 +39,18 @@ export function wireEntries() {
   for (const node of data.nodes) {
     const forks = branchesOf.get(node.id) || [];
     const consumers = uses.get(node.id);
-    let into = "output";
-    if (forks.length) into = `fork to ${forks.length}`;
-    else if (consumers.length) into = "gate " + consumers[0].gate.label;
+    let into = t("output");
+    if (forks.length) into = t("fork to %(count)s", { count: forks.length });
+    else if (consumers.length) into = t("gate %(gate)s", { gate: consumers[0].gate.label });
     // A named step reads as the program has it: q = x+y.
     const carries = node.name && node.name !== node.expr ? `${node.name} = ${node.expr}` : node.expr;
     entries.push({ wire: trunks.get(node.id), header: () => h("th", { scope: "row" }, code(carries)), into,
       name: nodeName(node) });
     for (const branch of forks) {
       const gate = nodes.get(branch.consumer);
-      entries.push({ wire: branch, header: () => h("th", { scope: "row", class: "branch" }, "↳ branch of ", code(node.label)),
-        into: `gate ${gate.label}, operand ${branch.operand + 1}`, name: `${nodeName(node)} into gate ${gate.label}` });
+      entries.push({ wire: branch, header: () => h("th", { scope: "row", class: "branch" }, "↳ ", t("branch of %(node)s", { node: code(node.label) })),
+        into: t("gate %(gate)s, operand %(operand)s", { gate: gate.label, operand: branch.operand + 1 }),
+        name: t("%(node)s into gate %(gate)s", { node: nodeName(node), gate: gate.label }) });
     }
   }
   return entries;
@@ -63,7 +65,7 @@ export function fillWireTable() {
     return;
   }
   const rows = wireEntries().map(({ wire, header, into }) => wireRow(wire, header(), into));
-  const columns = ["wire", "into", "value", "gradient"];
+  const columns = [t("wire"), t("into"), t("value"), t("gradient")];
   if (data.options.wrt) columns.push("d/d" + data.options.wrt);
   $("thead", page.wireTable).replaceChildren(h("tr", null, columns.map((name, index) =>
     h("th", { scope: "col", class: index === 1 ? "into" : null }, name))));

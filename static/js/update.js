@@ -17,6 +17,7 @@ import { updateExports } from "./share.js";
 import { refreshSteps } from "./stepper.js";
 import { refreshInspect } from "./inspect.js";
 import { fillDescent } from "./descent.js";
+import { t } from "./i18n.js";
 
 const TABLES_DELAY_MS = 250; // the tables below the diagram follow a moving slider once it rests this long
 
@@ -102,7 +103,7 @@ function applyData(data, query) {
   scheduleExplain();
   showNotes(data);
   updateExports(query);
-  document.title = data.expr + " · Backprop circuits";
+  document.title = data.expr + " · " + t("Backprop circuits");
   page.result.hidden = false;
   page.zoom.resize(); // the box may have just appeared
   refreshSteps();
@@ -126,10 +127,9 @@ function showNotes(data) {
     flagged && (index > 1 || known(wire, index ? "grad" : "value") !== null)));
   page.tangentNote.hidden = !data.options.wrt;
   if (data.options.wrt) {
-    page.tangentNote.replaceChildren("Forward mode: each wire's ", h("span", { class: "tangent" }, "third number"),
-      " (a third table, for a vector or matrix)",
-      " is its derivative with respect to ", code(data.options.wrt),
-      ", computed in the forward pass; the output's equals the gradient of ", code(data.options.wrt), ".");
+    const third = h("span", { class: "tangent" }, t("third number"));
+    page.tangentNote.replaceChildren(...t("Forward mode: each wire's %(third)s (a third table, for a vector or matrix) is its derivative with respect to %(wrt)s, computed in the forward pass; the output's equals the gradient of %(wrt)s.",
+      { third, wrt: code(data.options.wrt) }));
   }
   const defaulted = $("#defaulted");
   if (defaulted) defaulted.remove(); // the fields say "default" themselves

@@ -4,6 +4,7 @@ import { entryIndices } from "./answers.js";
 import { $, $$, h } from "./dom.js";
 import { page, state } from "./state.js";
 import { schedule } from "./schedule.js";
+import { t } from "./i18n.js";
 
 const VALUE_TYPE_DELAY_MS = 150; // pause after typing in a value field
 // Sliders: while one moves, a redraw this often (as the requests allow), and one where it stops.
@@ -52,8 +53,8 @@ export function fillWrt(chosen) {
   const choices = variableFields().map((field) => [field.dataset.variable, wrtEntries(field)]);
   const values = choices.flatMap(([name, entries]) => entries.length ? entries : [name]);
   if (values.join() !== Array.from(select.options).slice(1).map((option) => option.value).join()) {
-    select.replaceChildren(h("option", { value: "" }, "off"), ...choices.map(([name, entries]) => entries.length
-      ? h("optgroup", { label: `d/d${name}, one entry` }, entries.map((entry) => h("option", { value: entry }, "d/d" + entry)))
+    select.replaceChildren(h("option", { value: "" }, t("off")), ...choices.map(([name, entries]) => entries.length
+      ? h("optgroup", { label: t("d/d%(name)s, one entry", { name }) }, entries.map((entry) => h("option", { value: entry }, "d/d" + entry)))
       : h("option", { value: name }, "d/d" + name)));
   }
   select.value = values.includes(wanted) ? wanted : "";
@@ -84,7 +85,7 @@ export function variableField(name, text, isDefault) {
   const field = h("div", { class: "field", "data-variable": name },
     h("label", { for: id }, name),
     h("input", { id, name, value: text, inputmode: "decimal", spellcheck: "false", autocomplete: "off", size: "8" }),
-    isDefault ? h("span", { class: "note" }, "default") : null);
+    isDefault ? h("span", { class: "note" }, t("default")) : null);
   enhanceVariable(field);
   return field;
 }
@@ -93,7 +94,7 @@ export function variableField(name, text, isDefault) {
  * field is a wide text field (fitArrayField). */
 export function enhanceVariable(field) {
   const input = $("input[name]", field);
-  const slider = h("input", { type: "range", class: "scrub", "aria-label": field.dataset.variable + " slider", tabindex: "0" });
+  const slider = h("input", { type: "range", class: "scrub", "aria-label": t("%(name)s slider", { name: field.dataset.variable }), tabindex: "0" });
   fitSlider(slider, input.value, true);
   input.after(slider);
   fitArrayField(field);
