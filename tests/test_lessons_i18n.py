@@ -8,10 +8,13 @@ import re
 
 import pytest
 from babel.messages.pofile import read_po
+from markupsafe import escape
 
 from app import create_app
 from graphlib.i18n import CATALOGUES, _, catalogue, use_language
-from graphlib.ops import OPS
+from graphlib.gallery import GALLERY
+from graphlib.language import functions
+from graphlib.ops import OPS, conventions
 from graphlib.render import MAX_FORK_BRANCHES
 
 HANGUL = re.compile("[\uac00-\ud7a3]")
@@ -176,3 +179,14 @@ def test_a_translation_keeps_its_messages_fields():
     assert any(fields.search(message.id) for message in messages)
     for message in messages:
         assert sorted(fields.findall(message.string)) == sorted(fields.findall(message.id)), message.id
+
+
+def test_the_pages_gallery_functions_and_conventions_are_korean(client):
+    """The page lists the gallery's titles, the functions' help and the conventions from the gate
+    table and the gallery, in the language of the page."""
+    page = client.get("/", query_string={"expr": "x*y", "lang": "ko"}).get_data(as_text=True)
+    with use_language("ko"):
+        said = [example.shown_title for example in GALLERY] + [function.help for function in functions()] + conventions()
+    assert korean("the square root of x") in said and korean("Figure 3: add, multiply and max gates") in said
+    for text in said:
+        assert escape(text) in page, text  # as Jinja writes it
