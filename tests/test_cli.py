@@ -67,6 +67,9 @@ SAME_JSON = [
     (MATRIX + ["--format", "json", "--precision", "4"], f"/api/graph?{MATRIX_QUERY}&precision=4"),
     (GALLERY[7].query, f"/api/graph?{GALLERY[7].query}"),  # gradient descent: params, lr
     (FIGURE_1 + ["--format", "explain"], f"/api/explain?{FIGURE_1_QUERY}"),
+    # an expression that starts with '-' after --, the flags before it
+    (["--format", "json", "--steps", "2", "--params", "x", "--", "-(x*y)", "x=2", "y=3"],
+     "/api/graph?expr=-%28x%2Ay%29&x=2&y=3&steps=2&params=x"),
 ]
 
 
