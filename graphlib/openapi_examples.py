@@ -306,6 +306,10 @@ EXAMPLES = {
         "product": Example("x*y at x = 3, y = -2", query=PRODUCT, answer=PRODUCT_GRAPH),
         "syntax-error": Example("An expression cut short: the message, the field and the column", status=400,
                                 query={"expr": "x*", "x": "3"}, answer=SYNTAX_ERROR),
+        "korean": Example("The same mistake with lang=ko: the message in Korean", status=400,
+                          query={"expr": "x*", "x": "3", "lang": "ko"},
+                          answer={"error": {"message": "3번째 열에 와야 할 것: 숫자, 변수, 함수 또는 '('. 실제로 있는 것: 수식의 끝.",
+                                            "field": "expr", "position": 2}}),
         "unknown-language": Example("A language the service does not speak", status=400,
                                     query={"expr": "x*y", "lang": "fr"},
                                     answer={"error": {"message": "lang must be one of en, ko; got 'fr'.", "field": "lang",
@@ -317,6 +321,9 @@ EXAMPLES = {
     },
     ("/api/graph", "post"): {
         "product": Example("x*y at x = 3, y = -2, as JSON", body=PRODUCT_BODY, answer=PRODUCT_GRAPH),
+        "korean": Example("lang in the body: the message in Korean", status=400, body={"expr": "x*", "lang": "ko"},
+                          answer={"error": {"message": "3번째 열에 와야 할 것: 숫자, 변수, 함수 또는 '('. 실제로 있는 것: 수식의 끝.",
+                                            "field": "expr", "position": 2}}),
         "null-value": Example("A field given as null", status=400, body={"expr": "x*y", "x": None},
                               answer={'error': {'message': 'x is null in the request body; give it a value, or leave it out for its '
                       'default.',
