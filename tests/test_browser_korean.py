@@ -59,12 +59,13 @@ def open_circuit(page, server, query, gates):
 
 def english_left_on_screen(page):
     """The catalogue's English that a Korean reader would see, in visible text nodes: a message
-    whole, or a piece of two words or more between a message's %(name)s parameters. Messages
-    Korean writes alike (Forward pass., gate) do not count."""
-    english = [re.sub(r"<[^>]+>", "", message) for message, korean in PAGE_CATALOGUE.items() if korean != message]
+    whole, or a piece of two words or more between a message's %(name)s parameters. What Korean
+    writes alike (Forward pass., gate, local: ∂/∂) does not count."""
+    english = {re.sub(r"<[^>]+>", "", message): korean for message, korean in PAGE_CATALOGUE.items() if korean != message}
     whole = [message for message in english if not PLACEHOLDER.search(message)]
-    pieces = sorted({piece.strip(" :;,.()") for message in english if PLACEHOLDER.search(message)
-                     for piece in PLACEHOLDER.split(message)[::2] if len(piece.strip(" :;,.()").split()) >= 2})
+    pieces = sorted({piece.strip(" :;,.()") for message, korean in english.items() if PLACEHOLDER.search(message)
+                     for piece in PLACEHOLDER.split(message)[::2]
+                     if len(piece.strip(" :;,.()").split()) >= 2 and piece.strip(" :;,.()") not in korean})
     return page.evaluate("""([whole, pieces]) => {
       const found = [];
       const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
@@ -103,6 +104,19 @@ def test_no_english_sentence_of_the_catalogue_is_left_on_the_korean_page(server,
     page.locator("[data-step=next]").click()
     page.locator("#diagram g.wire").first.hover()
     expect(page.locator("#gradcheck tbody tr").first).to_be_visible()
+    assert english_left_on_screen(page) == []
+    assert page.console_errors == []
+
+
+def test_practice_speaks_korean_too(server, page):
+    open_circuit(page, server, "lang=ko&" + FIGURE_1_QUERY + "&practice=grads", gates=2)
+    expect(page.locator("#practice-title [data-practice-mode=grads]")).to_have_text("연습: gradient 찾기")
+    expect(page.locator("#practice-title [data-practice-mode=values]")).to_be_hidden()
+    page.locator("[data-hint]").first.click()
+    answer = page.locator("input.answer").first
+    answer.fill("7")
+    answer.press("Enter")
+    expect(page.locator("#practice-score")).to_contain_text("개 중")
     assert english_left_on_screen(page) == []
     assert page.console_errors == []
 
