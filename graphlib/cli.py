@@ -91,7 +91,7 @@ def _option_flag(option):
 
 def main(argv=None):
     parser = build_parser()
-    arguments = parser.parse_intermixed_args(argv)  # flags before, between or after the values
+    arguments = parse_arguments(parser, sys.argv[1:] if argv is None else list(argv))
     with use_language(arguments.lang), _computed_here():
         try:
             return run(parser, arguments)
@@ -104,6 +104,23 @@ def main(argv=None):
         except OSError as error:  # the output file's: a folder missing, no permission, a full disk
             print(f"{PROG}: could not write {error.filename or arguments.output}: {error.strerror}.", file=sys.stderr)
             return SERVICE_ERROR
+
+
+def parse_arguments(parser, argv):
+    """Flags before, between or after the values (argparse's intermixed parsing), and after `--`
+    positional arguments only, such as an expression that starts with '-'. Intermixed parsing
+    takes no `--` (Python 3.11 refuses what follows it): the part before it is parsed with one
+    stand-in positional, which the part after it replaces."""
+    if "--" not in argv:
+        return parser.parse_intermixed_args(argv)
+    split = argv.index("--")
+    before, after = argv[:split], argv[split + 1:]
+    if not after:
+        parser.error("give the expression after --")
+    arguments = parser.parse_intermixed_args([*before, "stand-in"])
+    positionals = [arguments.expression, *arguments.values][:-1] + after
+    arguments.expression, arguments.values = positionals[0], positionals[1:]
+    return arguments
 
 
 @contextmanager

@@ -14,7 +14,7 @@ from urllib.parse import parse_qsl, urlencode
 import pytest
 
 from graphlib.circuit import build_circuit
-from graphlib.cli import NOT_FLAGS, URL_FIELD_HELP, caret_text, main
+from graphlib.cli import NOT_FLAGS, URL_FIELD_HELP, build_parser, caret_text, main, parse_arguments
 from graphlib.errors import CircuitError
 from graphlib.gallery import GALLERY
 from graphlib.i18n import use_language
@@ -189,7 +189,28 @@ USAGE_MISTAKES = [
     (FIGURE_1 + ["lang=ko"], "lang is not a variable of the expression; its variables are x, y, z"),
     (FIGURE_1 + ["--colors", "pink"], "argument --colors: invalid choice: 'pink'"),
     (FIGURE_1 + ["--lang", "fr"], "argument --lang: invalid choice: 'fr'"),
+    (["--precision", "0", "--"], "give the expression after --"),
 ]
+
+
+# (arguments, the expression and values): `--` ends the flags, wherever the positionals begin
+AFTER_DOUBLE_DASH = [
+    (["--precision", "0", "--", "-(x*y)", "x=2"], ("-(x*y)", ["x=2"])),
+    (["-(x*y)", "--", "x=2"], None),  # '-(x*y)' before -- is read as a flag
+    (["x*y", "--precision", "0", "--", "-1", "x=2"], ("x*y", ["-1", "x=2"])),
+    (["--", "-x", "--precision"], ("-x", ["--precision"])),
+]
+
+
+@pytest.mark.parametrize("argv, positionals", AFTER_DOUBLE_DASH, ids=str)
+def test_after_double_dash_every_argument_is_positional(argv, positionals):
+    parser = build_parser()
+    if positionals is None:
+        with pytest.raises(SystemExit):
+            parse_arguments(parser, argv)
+        return
+    arguments = parse_arguments(parser, argv)
+    assert (arguments.expression, arguments.values) == positionals
 
 
 @pytest.mark.parametrize("argv, message", USAGE_MISTAKES, ids=lambda case: str(case)[-30:])
