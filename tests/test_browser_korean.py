@@ -142,6 +142,19 @@ def test_lang_stays_in_the_address_bar_the_requests_the_links_and_the_language_s
     assert page.console_errors == []
 
 
+def test_without_javascript_the_korean_form_draws_and_keeps_the_language(server, browser):
+    page = _open_page(browser, java_script_enabled=False)
+    page.goto(f"{server}/?lang=ko&{FIGURE_1_QUERY}")
+    expect(page.locator("#diagram noscript")).to_have_count(1)
+    page.locator("#var-x").fill("3")
+    page.locator("button[type=submit]").click()
+    expect(page).to_have_url(re.compile(r"[?&]x=3&"))
+    assert query_of(page.url)["lang"] == "ko"
+    expect(page.locator("label[for=expr]")).to_have_text("수식")
+    expect(page.locator("#summary tbody tr").first).to_contain_text("output")
+    page.context.close()
+
+
 def test_a_gallery_link_keeps_the_language(server, page):
     open_circuit(page, server, "lang=ko&" + FIGURE_1_QUERY, gates=2)
     page.locator(".gallery a").nth(1).click()  # figure 2
