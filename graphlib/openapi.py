@@ -440,6 +440,8 @@ def _question_schema(extra, required):
         "kind": {"enum": list(KINDS), "description": "Its value or its gradient."},
         "entry": {"type": "array", "items": {"type": "integer", "minimum": 0}, "maxItems": MAX_DIMENSIONS,
                   "description": "Of a vector or matrix, one entry's indices, such as [1, 0]."},
+        "lang": {"type": "string", "enum": list(LANGUAGES), "description": "The messages' language, where the "
+                 "query has no lang."},
         **extra}}
 
 

@@ -89,6 +89,13 @@ def test_a_json_body_takes_the_same_fields(document, path):
     assert list(document["components"]["schemas"]["CircuitFields"]["properties"]) == list(query_field_names())
 
 
+def test_a_practice_question_documents_every_field_practice_reads(document):
+    read = set(re.findall(r'single\(question, "(\w+)"\)', (ROOT / "graphlib" / "practice.py").read_text()))
+    schemas = document["components"]["schemas"]
+    documented = set(schemas["CheckQuestion"]["properties"]) | set(schemas["AnswerQuestion"]["properties"])
+    assert documented == read | {"lang"}  # lang: read by the app from any JSON body
+
+
 def test_each_option_is_documented_from_its_table(document):
     parameters = {parameter["name"]: parameter for parameter in document["paths"]["/api/graph"]["get"]["parameters"]}
     for name, option in BY_NAME.items():
