@@ -192,14 +192,15 @@ def _language_named(given):
 def speak_the_request_language():
     """Messages in the request's language from here to the end of the request: the views, the
     error handlers, the compute pool's jobs (compute.py sends the language with each job)."""
-    _speak(request_language())
-
-
-def _speak(language):
-    stop_speaking_the_request_language(None)
-    g.language = language
-    g.language_scope = use_language(language)
+    g.language_scope = use_language(request_language())
     g.language_scope.__enter__()
+
+
+def _speak_instead(language):
+    """The rest of the request in `language`, which a POSTed body's `lang` chose."""
+    stop_speaking_the_request_language(None)
+    g.language, g.language_by_header = language, False
+    speak_the_request_language()
     flask_babel.refresh()  # the template's locale, which Flask-Babel keeps once asked
 
 
@@ -509,8 +510,7 @@ def _json_fields():
         raise CircuitError(_("%(name)s is given %(count)s times in the request body; give it once.",
                              name=_shown(name), count=count), field=name)
     if "lang" in body and "lang" not in request.args:  # the query's decides where both are given
-        _speak(_language_named([body["lang"]]))
-        g.language_by_header = False
+        _speak_instead(_language_named([body["lang"]]))
     nulls = [name for name, value in body.items() if value is None]
     if nulls:
         raise CircuitError(_("%(name)s is null in the request body; give it a value, or leave it out for its "
