@@ -66,6 +66,12 @@ DESCENT_PARAMETERS = {
               f"Gradient descent's number of steps, from 0 to {MAX_STEPS} (default 0)."),
 }
 
+LANGUAGE_SCHEMA = {"type": "string", "enum": list(LANGUAGES)}
+LANGUAGE_DESCRIPTION = (
+    "The language of the answer's words (the page, the messages, the lessons; generated code stays English), so "
+    f"that a link reads the same to everyone. Left out, Accept-Language chooses ({DEFAULT_LANGUAGE} by default), "
+    "and the answer carries Vary: Accept-Language. In a query it decides over a JSON body's.")
+
 ERROR_MEANINGS = {
     400: ("Bad input: the message says what is wrong and how to fix it; `field` names the field at fault "
           "(`expr`, a variable, an option, or null for the request as a whole), `position` the 0-based column "
@@ -137,7 +143,7 @@ def _paths(web):
                               {"200": _json_response("The circuit", "Graph", cached=web), "304": _not_modified(),
                                **_errors(JSON, (400, 429, 500, 503))}),
             "post": _operation("/api/graph", "post", "The circuit as JSON, from a JSON object of the same fields",
-                               [], {"200": _json_response("The circuit", "Graph"),
+                               _language_parameters(), {"200": _json_response("The circuit", "Graph"),
                                     **_errors(JSON, (400, 413, 415, 429, 500, 503))},
                                body=_circuit_body(("/api/graph", "post"))),
         },
@@ -147,7 +153,8 @@ def _paths(web):
                               "and SymPy's formulas", _query_parameters(("/api/explain", "get")),
                               {"200": _json_response("The lessons", "Explanation"),
                                **_errors(JSON, (400, 429, 500, 503))}),
-            "post": _operation("/api/explain", "post", "The lessons, from a JSON object of the same fields", [],
+            "post": _operation("/api/explain", "post", "The lessons, from a JSON object of the same fields",
+                               _language_parameters(),
                                {"200": _json_response("The lessons", "Explanation"),
                                 **_errors(JSON, (400, 413, 415, 429, 500, 503))},
                                body=_circuit_body(("/api/explain", "post"))),
@@ -172,20 +179,24 @@ def _paths(web):
              "304": _not_modified(), **_errors(HTML, (400, 429, 500, 503))})},
         "/static/{filename}": {"get": _operation(
             "/static/{filename}", "get", "The page's scripts, stylesheets, fonts and icons",
-            [_path_parameter("/static/{filename}", "filename", None, "A file's path under static/")],
-            {"200": _response("The file", {"*/*": {"schema": {}}}), **_errors(HTML, (404,))})},
+            [_path_parameter("/static/{filename}", "filename", None, "A file's path under static/"),
+             *_language_parameters()],
+            {"200": _response("The file", {"*/*": {"schema": {}}}), **_errors(HTML, (400, 404))})},
         "/healthz": {"get": _operation(
-            "/healthz", "get", "Alive: the process answers requests (asks nothing of anything else)", [],
-            {"200": _json_response("Alive", "Health")})},
+            "/healthz", "get", "Alive: the process answers requests (asks nothing of anything else)",
+            _language_parameters(), {"200": _json_response("Alive", "Health"), **_errors(HTML, (400,))})},
         "/readyz": {"get": _operation(
-            "/readyz", "get", "Ready for traffic: Graphviz draws, and the Redis stores answer where configured", [],
+            "/readyz", "get", "Ready for traffic: Graphviz draws, and the Redis stores answer where configured",
+            _language_parameters(),
             {"200": _json_response("Ready: every check is ok", "Readiness"),
-             "503": _json_response("Not ready: the checks that failed say why", "Readiness")})},
+             "503": _json_response("Not ready: the checks that failed say why", "Readiness"),
+             **_errors(HTML, (400,))})},
         "/openapi.json": {"get": _operation(
-            "/openapi.json", "get", "This document", [_if_none_match()],
+            "/openapi.json", "get", "This document (in English whatever the language asked for)",
+            [_if_none_match(), *_language_parameters()],
             {"200": _response("The OpenAPI 3.1 document of the app", {JSON: {"schema": {"type": "object"}}},
                               cached=web),
-             "304": _not_modified()})},
+             "304": _not_modified(), **_errors(HTML, (400,))})},
     }
 
 
@@ -262,9 +273,18 @@ def _query_parameters(key, expr_required=True):
     fields = set(query_field_names())
     parameters.append(_with_examples(variables, _examples_of(
         key, lambda example: {name: value for name, value in example.query.items() if name not in fields} or None)))
-    parameters.append({"name": "Accept-Language", "in": "header", "required": False, "schema": {"type": "string"},
-                       "description": f"Chooses among {', '.join(LANGUAGES)} where the query has no lang."})
-    return parameters
+    return [*parameters, _accept_language()]
+
+
+def _language_parameters():
+    """lang and Accept-Language, which every route reads (a lang it does not speak is a 400)."""
+    return [{"name": "lang", "in": "query", "required": False, "description": LANGUAGE_DESCRIPTION,
+             "schema": LANGUAGE_SCHEMA}, _accept_language()]
+
+
+def _accept_language():
+    return {"name": "Accept-Language", "in": "header", "required": False, "schema": {"type": "string"},
+            "description": f"Chooses among {', '.join(LANGUAGES)} where the query has no lang."}
 
 
 def _fields(place):
@@ -282,10 +302,7 @@ def _fields(place):
     for name in DESCENT_FIELDS:
         query_schema, body_schema, description = DESCENT_PARAMETERS[name]
         yield name, query_schema if place == "query" else body_schema, description
-    yield "lang", {"type": "string", "enum": list(LANGUAGES)}, (
-        f"The language of the answer's words (the page, the messages, the lessons; generated code stays English), "
-        f"so that a link reads the same to everyone. Left out, Accept-Language chooses ({DEFAULT_LANGUAGE} by "
-        "default), and the answer carries Vary: Accept-Language. In a query it decides over a JSON body's.")
+    yield "lang", LANGUAGE_SCHEMA, LANGUAGE_DESCRIPTION
 
 
 def _option_schema(option, place):

@@ -82,6 +82,26 @@ def test_each_circuit_route_takes_every_field_and_the_variables(document, path, 
     assert names == [*query_field_names(), "variables"]
 
 
+def test_every_operation_takes_lang(document):
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            assert "lang" in [parameter["name"] for parameter in operation["parameters"]], (path, method)
+
+
+def test_a_language_the_service_does_not_speak_is_answered_as_documented(app, document):
+    """Each operation's first example, asked with lang=fr."""
+    client = app.test_client()
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            name = next(name for example_path, example_method, name in examples(document)
+                        if (example_path, example_method) == (path, method))
+            (url, query, body), _ = the_example(document, path, method, name)
+            query = [(field, value) for field, value in query if field != "lang"] + [("lang", "fr")]
+            response = client.open(f"{url}?{urlencode(query)}", method=method.upper(), json=body)
+            assert response.status_code == 400, (path, method)
+            check_documented(document, Answered.of(response), operation["responses"]["400"], None)
+
+
 @pytest.mark.parametrize("path", ["/api/graph", "/api/explain"])
 def test_a_json_body_takes_the_same_fields(document, path):
     schema = document["paths"][path]["post"]["requestBody"]["content"]["application/json"]["schema"]
