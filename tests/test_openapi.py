@@ -19,7 +19,8 @@ from graphlib.openapi import query_field_names
 from graphlib.options import BY_NAME, DESCENT_FIELDS, QUERY_NAMES
 
 ROOT = Path(__file__).resolve().parent.parent
-# Reserved so that no variable takes it (a link of the first versions used it), read by nothing.
+# Reserved since the first version, beside expr and precision, so that no variable takes it; no
+# route reads it (a drawing's format is its path, /graph.svg).
 RESERVED_ONLY = {"format"}
 SIGNATURES = {"image/png": b"\x89PNG\r\n\x1a\n"}
 # Flask answers these for every route by itself.
