@@ -155,6 +155,30 @@ def test_without_javascript_the_korean_form_draws_and_keeps_the_language(server,
     page.context.close()
 
 
+@pytest.mark.parametrize("query, gates", [
+    ("expr=x*y%2Bx*max(x,y)&x=2&y=-3", 4),  # forks
+    (TWO_LAYER_NET.query + "&steps=3", 8),  # vectors and matrices, gradient descent's note
+], ids=["forks", "two-layer-net"])
+def test_the_script_writes_the_korean_lessons_as_the_template_does(server, browser, query, gates):
+    """The chain rule and the descent note, written by the template without JavaScript and by the
+    script: word for word the same Korean, from the same messages."""
+    static = _open_page(browser, java_script_enabled=False)
+    static.goto(f"{server}/?lang=ko&{query}")
+    written = [static.locator(part).inner_text().split() for part in ("#chain-rule", "#descent-note")]
+    live = _open_page(browser)
+    open_circuit(live, server, "lang=ko&" + query, gates)
+    if live.locator("#chain-rule-more").is_visible():  # a long table shows its first steps: all of them
+        live.locator("#chain-rule-more button").click()
+    chain_rule = live.locator("#chain-rule").evaluate("""table => {
+        for (const math of table.querySelectorAll("code.math.typeset")) math.replaceWith(math.title);
+        return table.innerText; }""")
+    assert [chain_rule.split(), live.locator("#descent-note").inner_text().split()] == written
+    assert "output부터, 모든 gate의 chain rule" in chain_rule
+    assert live.console_errors == []
+    static.context.close()
+    live.context.close()
+
+
 def test_a_gallery_link_keeps_the_language(server, page):
     open_circuit(page, server, "lang=ko&" + FIGURE_1_QUERY, gates=2)
     page.locator(".gallery a").nth(1).click()  # figure 2
