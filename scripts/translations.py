@@ -26,9 +26,12 @@ from babel.messages.pofile import read_po, write_po
 from babel.util import pathmatch
 
 ROOT = Path(__file__).resolve().parent.parent
-CATALOGUES = ROOT / "graphlib" / "translations"
-DOMAINS = ("messages", "lessons", "page")  # as graphlib/i18n.py names them
-TRANSLATED = ("ko",)  # English is the language the source is written in
+sys.path.insert(0, str(ROOT))
+
+from graphlib.i18n import CATALOGUES, DEFAULT_LANGUAGE, DOMAINS, LANGUAGES  # noqa: E402
+
+# English, the language the source is written in, has no catalogue.
+TRANSLATED = tuple(language for language in LANGUAGES if language != DEFAULT_LANGUAGE)
 PROJECT = "backprop-circuits"
 # Folders no domain's files are in: the virtualenv, caches, the vendored scripts.
 SKIPPED_FOLDERS = {".venv", ".git", "node_modules", "__pycache__", ".pytest_cache", "vendor"}
@@ -124,9 +127,9 @@ def updated(domain, language="ko"):
             catalog = read_po(po, locale=language, domain=domain)
         fresh.creation_date = catalog.creation_date  # a run that changes no message changes no file
     else:
-        catalog = Catalog(locale=language, domain=domain, project=PROJECT, fuzzy=False,
-                          header_comment=f"# The {language} translations of the `{domain}` domain: see docs/TRANSLATIONS.md.\n"
-                                         "# `python scripts/translations.py` adds the source's new messages to it.")
+        header = (f"# The {language} translations of the `{domain}` domain: see docs/TRANSLATIONS.md.\n"
+                  "# `python scripts/translations.py` adds the source's new messages to it.")
+        catalog = Catalog(locale=language, domain=domain, project=PROJECT, fuzzy=False, header_comment=header)
     catalog.update(fresh, update_header_comment=False)
     return catalog
 
