@@ -11,6 +11,7 @@ from babel.messages.pofile import read_po
 from markupsafe import escape
 
 from app import create_app
+from graphlib import api, symbolic
 from graphlib.i18n import CATALOGUES, _, catalogue, use_language
 from graphlib.gallery import GALLERY
 from graphlib.language import functions
@@ -190,3 +191,22 @@ def test_the_pages_gallery_functions_and_conventions_are_korean(client):
     assert korean("the square root of x") in said and korean("Figure 3: add, multiply and max gates") in said
     for text in said:
         assert escape(text) in page, text  # as Jinja writes it
+
+
+@pytest.mark.parametrize("note, settled", [
+    (symbolic.OUT_OF_TIME, False),
+    (symbolic.OUT_OF_MEMORY, False),
+    (symbolic.BUSY, False),
+    (symbolic.CRASHED.given(what="was stopped by the signal SIGSEGV"), False),
+    (symbolic.ARRAYS, True),
+    (symbolic.TOO_MANY_GATES.given(gates=41), True),
+    (symbolic.FAILED.given(error="ValueError"), True),
+])
+def test_an_explanation_is_kept_by_its_notes_meaning_in_either_language(note, settled):
+    """The answer cache keeps an explanation whose SymPy note the next request would get again, and
+    not one where SymPy ran out of time or memory, crashed or found the server busy, whichever
+    language the note is written in."""
+    for language in ("en", "ko"):
+        with use_language(language):
+            explanation = {"symbolic_note": note.text, "symbolic": None}
+            assert api.symbolic_settled(explanation) is settled, (language, note.text)
