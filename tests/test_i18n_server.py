@@ -102,7 +102,7 @@ def test_the_forms_option_labels_are_korean_with_lang_ko(client):
     korean = client.get("/?expr=x*y&lang=ko").get_data(as_text=True)
     english = client.get("/?expr=x*y&lang=en").get_data(as_text=True)
     assert ">소수 자릿수</label>" in korean and ">Decimals</label>" in english
-    assert ">왼쪽에서 오른쪽으로</option>" in korean and ">left to right</option>" in english
+    assert ">왼쪽 → 오른쪽</option>" in korean and ">left to right</option>" in english
 
 
 def test_the_etag_and_the_answer_cache_tell_the_languages_apart(client):
