@@ -17,13 +17,14 @@ log = logging.getLogger(__name__)
 
 # Keeps one value and its place in the budget, all at once (a script runs alone in Redis):
 # forgets the entries past their time to live (their values have expired already), records the
-# new one, then drops the oldest until the values fit in the budget. Sizes are kept in a hash,
+# new one, then drops the oldest until the values fit in the budget. The index counts microseconds:
+# in milliseconds, values kept in the same one tie, and Redis orders ties by name, not by age. Sizes are kept in a hash,
 # so the total stays exact whatever expires. KEYS: the value, the index (sorted by the time kept),
 # the sizes, the total. ARGV: the digest, the value, the time to live (ms), the budget, the prefix
 # of the values' keys.
 KEEP_SCRIPT = """
 local now = redis.call('TIME')
-local now_ms = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
+local now_us = tonumber(now[1]) * 1000000 + tonumber(now[2])
 local function forget(digest)
     local size = redis.call('HGET', KEYS[3], digest)
     if size then
@@ -36,13 +37,13 @@ end
 if redis.call('EXISTS', KEYS[1]) == 1 then
     return 0
 end
-for _, digest in ipairs(redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now_ms - tonumber(ARGV[3]))) do
+for _, digest in ipairs(redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now_us - 1000 * tonumber(ARGV[3]))) do
     forget(digest)
 end
 forget(ARGV[1])
 local size = string.len(ARGV[2])
 redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
-redis.call('ZADD', KEYS[2], now_ms, ARGV[1])
+redis.call('ZADD', KEYS[2], now_us, ARGV[1])
 redis.call('HSET', KEYS[3], ARGV[1], size)
 local total = redis.call('INCRBY', KEYS[4], size)
 while total > tonumber(ARGV[4]) do
