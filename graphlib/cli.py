@@ -5,6 +5,9 @@
 Every option of the URL is a flag, made from the tables that define them (options.OPTIONS and
 options.QUERY_NAMES); values are written as the URL writes them. The circuit is built and drawn by
 the web app's own functions (notebook.py), so every number and every file is the web app's.
+
+`--lang ko` gives the messages, the refusals and the explain table in Korean; the --help text
+(argparse's and the flags' descriptions) stays English, as the options' names and the code do.
 """
 
 import argparse
@@ -102,7 +105,8 @@ def main(argv=None):
             print(f"{PROG}: {error}", file=sys.stderr)
             return SERVICE_ERROR
         except OSError as error:  # the output file's: a folder missing, no permission, a full disk
-            print(f"{PROG}: could not write {error.filename or arguments.output}: {error.strerror}.", file=sys.stderr)
+            print(f"{PROG}: " + _("could not write %(file)s: %(error)s.", file=error.filename or arguments.output,
+                                  error=error.strerror), file=sys.stderr)
             return SERVICE_ERROR
 
 
@@ -115,9 +119,10 @@ def parse_arguments(parser, argv):
         return parser.parse_intermixed_args(argv)
     split = argv.index("--")
     before, after = argv[:split], argv[split + 1:]
-    if not after:
-        parser.error("give the expression after --")
     arguments = parser.parse_intermixed_args([*before, "stand-in"])
+    if not after:
+        with use_language(arguments.lang):
+            parser.error(_("give the expression after --"))
     positionals = [arguments.expression, *arguments.values][:-1] + after
     arguments.expression, arguments.values = positionals[0], positionals[1:]
     return arguments
@@ -165,7 +170,7 @@ def _fields(parser, arguments):
     for assignment in arguments.values:
         name, equals, value = assignment.partition("=")
         if not equals or not name:
-            parser.error(f"{assignment!r} is not name=value: give each variable's value as x=-2")
+            parser.error(_("%(given)s is not name=value: give each variable's value as x=-2", given=repr(assignment)))
         given.setdefault(name, []).append(value)
     for name in QUERY_NAMES - NOT_FLAGS:
         flag = getattr(arguments, name)
@@ -184,7 +189,8 @@ def _check_names(parser, circuit, fields):
     variables = circuit.circuit.graph.variables
     unknown = [name for name in fields if name not in variables and (name not in QUERY_NAMES or name in NOT_FLAGS)]
     if unknown:
-        parser.error(f"{unknown[0]} is not a variable of the expression; its variables are {', '.join(variables)}")
+        parser.error(_("%(name)s is not a variable of the expression; its variables are %(variables)s",
+                       name=unknown[0], variables=", ".join(variables)))
 
 
 def error_text(error, expression):

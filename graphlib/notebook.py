@@ -22,7 +22,7 @@ from .api import explain_json, program_text, to_json
 from .circuit import build_circuit
 from .drawing import draw
 from .errors import ValueInputError
-from .i18n import LANGUAGES, _, current_language, use_language
+from .i18n import LANGUAGES, N_, _, current_language, translated, use_language
 
 # What a circuit can be written as, by name: the web app's route that answers the same bytes.
 FORMATS = {
@@ -42,8 +42,9 @@ def backprop(expression, /, **fields):
     """The circuit of `expression` at the values given: numbers, lists of numbers (a vector or a
     matrix), NumPy arrays, or text as a URL writes it ("-2", "[[1, 2], [3, 4]]"). The other
     keywords are the URL's options (lang="ko" too); None leaves a keyword out. Raises a CircuitError subclass for
-    a bad input."""
-    return NotebookCircuit(expression, _fields(fields))
+    a bad input, its message in the language of lang= (or the one in use)."""
+    with use_language(_language(fields.get("lang") or current_language())):
+        return NotebookCircuit(expression, _fields(fields))
 
 
 def _fields(given):
@@ -60,8 +61,8 @@ def _field(name, value):
         return value
     if isinstance(value, tuple):
         return [_field(name, entry) for entry in value]
-    raise ValueInputError(f"{name} must be a number, a list of numbers or text; got a {type(value).__name__}.",
-                          field=name)
+    raise ValueInputError(_("%(name)s must be a number, a list of numbers or text; got a %(type)s.", name=name,
+                            type=type(value).__name__), field=name)
 
 
 def _language(given):
@@ -118,14 +119,15 @@ class NotebookCircuit:
             return json_text(explain_json(self.circuit)).encode()
         if output_format in ("py", "pytorch"):
             return program_text(self.circuit, "python" if output_format == "py" else "pytorch").encode()
-        raise ValueInputError(f"The format must be one of {', '.join(FORMATS)}; got {str(output_format)[:40]!r}.",
-                              field="format")
+        raise ValueInputError(_("The format must be one of %(choices)s; got %(given)s.", choices=", ".join(FORMATS),
+                                given=repr(str(output_format)[:40])), field="format")
 
     def save(self, path, output_format=None):
         """Writes the circuit to `path` in the format its extension says (.svg .png .dot .json .py),
         or in `output_format` (one of FORMATS). Returns the path."""
         path = Path(path)
-        path.write_bytes(self.render(output_format or format_of(path)))
+        with use_language(self.language):
+            path.write_bytes(self.render(output_format or format_of(path)))
         return path
 
     def explain(self):
@@ -150,8 +152,8 @@ def format_of(path):
     suffix = Path(path).suffix.lower()
     if suffix not in EXTENSIONS:
         raise ValueInputError(
-            f"{str(path)[:80]!r} has no extension of a format this writes ({', '.join(EXTENSIONS)}); "
-            f"name its format: one of {', '.join(FORMATS)}.",
+            _("%(path)s has no extension of a format this writes (%(extensions)s); name its format: one of "
+              "%(formats)s.", path=repr(str(path)[:80]), extensions=", ".join(EXTENSIONS), formats=", ".join(FORMATS)),
             field="format",
         )
     return EXTENSIONS[suffix]
@@ -172,18 +174,19 @@ class ChainRuleTable:
     """The chain rule gate by gate, in backward order (the rows of the page's table and of
     /api/explain's chain_rule): for each wire into a gate, its input, the local gradient and
     upstream × local = downstream, and the gate's intuition; then the sum at each fork. The numbers
-    as the diagram writes them, the words in the language in use (i18n.use_language)."""
+    as the diagram writes them, the words in the language in use when it is made (i18n.use_language),
+    since a notebook shows it later, outside that language's block."""
 
-    header = ("gate", "input", "local gradient", "upstream × local = downstream")
     # Each a (gate, input, local gradient, chain) of texts, the gate's text on its first row only,
     # or a gate's intuition: a text under its rows, across the table.
     rows: tuple
     note: str = ""
+    header: tuple = ()
 
     @classmethod
     def of(cls, circuit):
         if circuit.style.practice:
-            return cls((), PRACTICE_NOTE)
+            return cls((), translated(PRACTICE_NOTE))
         graph_json = to_json(circuit)
         node_of = {node["id"]: node for node in graph_json["nodes"]}
         wire_of = {wire["id"]: wire for wire in graph_json["wires"]}
@@ -196,9 +199,9 @@ class ChainRuleTable:
                 branches = [wire["grad"] for wire in graph_json["wires"]
                             if wire["node"] == node_id and wire["consumer"] is not None]
                 source = node_of[node_id]
-                rows.append(("fork", source["name"] or source["expr"], "branches add up",
+                rows.append((translated(FORK), source["name"] or source["expr"], translated(BRANCHES),
                              f"{' + '.join(_cell(grad) for grad in branches)} = {_cell(wire_of['wire-' + node_id]['grad'])}"))
-        return cls(tuple(rows))
+        return cls(tuple(rows), header=tuple(translated(text) for text in HEADER))
 
     def __str__(self):
         if self.note:
@@ -226,8 +229,11 @@ class ChainRuleTable:
         return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
-# As the page says it.
-PRACTICE_NOTE = "The chain rule is hidden while practising: it would give the answers away."
+# The table's words (as the page's chain-rule table says them), in the language in use where it is made.
+HEADER = (N_("gate"), N_("input"), N_("local gradient"), N_("upstream × local = downstream"))
+FORK = N_("fork")
+BRANCHES = N_("branches add up")
+PRACTICE_NOTE = N_("The chain rule is hidden while practising: it would give the answers away.")
 
 
 def _gate_rows(gate, step, node_of, wire_of):

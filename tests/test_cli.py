@@ -315,3 +315,27 @@ def test_lang_ko_gives_the_messages_and_intuitions_in_korean_and_the_code_in_eng
     assert HANGUL.search(table.decode())
     _, code, _ = run_cli(["--lang", "ko", "x*y", "--format", "py"], capsysbinary)
     assert code and not HANGUL.search(code.decode())
+
+
+# (the arguments after --lang ko, the last line of stderr): the refusals in Korean, from a real process
+KOREAN_REFUSALS = [
+    (FIGURE_1 + ["oops"], "backprop-circuits: error: 'oops'은(는) name=value 꼴이 아닙니다: 각 변수의 값을 x=-2처럼 주세요"),
+    (FIGURE_1 + ["q=1"], "backprop-circuits: error: q은(는) 수식의 변수가 아닙니다. 수식의 변수는 x, y, z입니다"),
+    (["--precision", "0", "--"], "backprop-circuits: error: -- 뒤에 수식을 주세요"),
+    (FIGURE_1 + ["-o", "fig.txt"], "backprop-circuits: error: 'fig.txt'의 확장자는 쓸 수 있는 format의 것(.svg, .png, .dot, "
+                                   ".json, .py)이 아닙니다. format을 svg, png, dot, json, py, pytorch, explain 중 하나로 지정하세요."),
+]
+
+
+@pytest.mark.parametrize("argv, message", KOREAN_REFUSALS, ids=["name=value", "variable", "after --", "extension"])
+def test_lang_ko_refuses_in_korean_with_status_2(argv, message, tmp_path):
+    done = run_module("--lang", "ko", *argv, cwd=tmp_path)
+    assert (done.returncode, done.stdout) == (2, b"")
+    assert done.stderr.decode().splitlines()[-1] == message
+
+
+def test_lang_ko_explain_table_sums_a_fork_in_korean(capsysbinary):
+    _, table, _ = run_cli(["--lang", "ko", "x*x", "x=3", "--precision", "0", "--explain"], capsysbinary)
+    lines = table.decode().splitlines()
+    assert lines[0].split() == ["gate", "input", "local", "gradient", "upstream", "×", "local", "=", "downstream"]
+    assert lines[-1].split() == ["fork", "x", "갈래의", "gradient를", "더합니다", "3", "+", "3", "=", "6"]

@@ -137,6 +137,32 @@ def test_a_mistake_raises_the_projects_error_with_its_message(call, error, messa
     assert message in raised.value.message and raised.value.position == position
 
 
+# The same mistakes with lang="ko": each message in Korean, as the catalogue has it
+KOREAN_MISTAKES = [
+    (lambda: backprop("x*y", x={"a": 1}, lang="ko"), "x은(는) 숫자, 숫자의 list 또는 텍스트여야 합니다. 받은 값의 type: dict."),
+    (lambda: backprop("x*y", lang="ko").save("figure.txt"),
+     "'figure.txt'의 확장자는 쓸 수 있는 format의 것(.svg, .png, .dot, .json, .py)이 아닙니다. format을 svg, png, dot, "
+     "json, py, pytorch, explain 중 하나로 지정하세요."),
+    (lambda: backprop("x*y", lang="ko").render("pdf"),
+     "format은 svg, png, dot, json, py, pytorch, explain 중 하나여야 합니다. 받은 값: 'pdf'."),
+]
+
+
+@pytest.mark.parametrize("call, message", KOREAN_MISTAKES, ids=["type", "extension", "format"])
+def test_a_mistake_with_lang_ko_is_said_in_korean(call, message):
+    with pytest.raises(ValueInputError) as raised:
+        call()
+    assert raised.value.message == message
+
+
+def test_the_explain_table_with_lang_ko_has_korean_words_outside_the_lecture_terms():
+    table = backprop("x*x", x=3, lang="ko").explain()
+    assert table.header == ("gate", "input", "local gradient", "upstream × local = downstream")  # the lecture's terms
+    assert table.rows[-1][:3] == ("fork", "x", "갈래의 gradient를 더합니다")
+    assert str(backprop("x*y", practice="grads", lang="ko").explain()) == (
+        "연습 중에는 chain rule이 숨겨집니다: 답을 알려 주게 되기 때문입니다.")
+
+
 def _outputs_by_tag(notebook):
     return {tag: cell.outputs for cell in notebook.cells if cell.cell_type == "code"
             for tag in cell.metadata.get("tags", [])}
