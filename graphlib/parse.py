@@ -566,8 +566,13 @@ class _Parser:
         if self.at(text):
             self.advance()
             return
-        raise self.error_expecting(_("%(closing)s to close the %(opening)s at %(where)s", closing=repr(text),
-                                     opening=repr(opened.text), where=where(self.source, opened.start)))
+        # One sentence with both places, the one at fault first: "Expected ')' at column 5 to close
+        # the '(' at column 1, but found the end of the expression."
+        token = self.token
+        raise ExpressionSyntaxError(_("Expected %(closing)s at %(where)s to close the %(opening)s at %(opened_at)s, "
+                                      "but found %(found)s.", closing=repr(text), where=where(self.source, token.start),
+                                      opening=repr(opened.text), opened_at=where(self.source, opened.start),
+                                      found=self.found()), position=token.start)
 
     def expect_end_of_statement(self):
         token = self.token
@@ -603,12 +608,15 @@ class _Parser:
                             "between them.", left=repr(previous.text), right=repr(token.text), where=place)
         raise ExpressionSyntaxError(message, position=token.start)
 
+    def found(self):
+        """What stands where something else was expected: the token, or the end of the expression or line."""
+        token = self.token
+        if token.text == ";":
+            return "';'"
+        return {"end": _("the end of the expression"), "sep": _("the end of the line")}.get(token.kind, repr(token.text))
+
     def error_expecting(self, what):
         token = self.token
-        found = {"end": _("the end of the expression"), "sep": _("the end of the line")}.get(token.kind,
-                                                                                               repr(token.text))
-        if token.text == ";":
-            found = "';'"
         return ExpressionSyntaxError(_("Expected %(what)s at %(where)s, but found %(found)s.", what=what,
-                                       where=where(self.source, token.start), found=found), position=token.start)
+                                       where=where(self.source, token.start), found=self.found()), position=token.start)
 

@@ -421,7 +421,7 @@ def test_syntax_error_is_shown_beside_the_expression_with_a_caret(client):
 def test_unclosed_bracket_points_at_the_end(client):
     page = Page(get(client, "/", [("expr", "(x+y*z"), ("x", "1"), ("y", "2"), ("z", "3")]))
     expr = page.field("expr")
-    assert ("Expected ')' to close the '(' at column 1 at column 7, but found the end of the "
+    assert ("Expected ')' at column 7 to close the '(' at column 1, but found the end of the "
             "expression.") in expr.errors[0]
     assert expr.caret.split("\n") == ["(x+y*z", "      ^"]
     assert page.variables == [("x", "1"), ("y", "2"), ("z", "3")]
@@ -711,7 +711,7 @@ REFUSED = [
     expr_error("operator-without-operand", "x+*y",
                "Expected a number, a variable, a function or '(' at column 3, but found '*'.", 2),
     expr_error("unclosed-parenthesis", "(x+y",
-               "Expected ')' to close the '(' at column 1 at column 5, but found the end of the "
+               "Expected ')' at column 5 to close the '(' at column 1, but found the end of the "
                "expression.", 4),
     expr_error("unmatched-parenthesis", "x)", "Unmatched ')' at column 2.", 1),
     expr_error("implicit-product", "2x",

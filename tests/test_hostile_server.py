@@ -341,7 +341,7 @@ CASES = [
     expr_error("parser-trailing-power", "parser", "x**",
                "Expected a number, a variable, a function or '(' at column 4, but found the end of the expression.", 3),
     expr_error("parser-unclosed", "parser", "(x+y",
-               "Expected ')' to close the '(' at column 1 at column 5, but found the end of the expression.", 4),
+               "Expected ')' at column 5 to close the '(' at column 1, but found the end of the expression.", 4),
     expr_error("parser-unmatched", "parser", "x)", "Unmatched ')' at column 2.", 1),
     expr_error("parser-backwards-brackets", "parser", "))((",
                "Expected a number, a variable, a function or '(' at column 1, but found ')'.", 0),

@@ -53,6 +53,8 @@ REFUSALS = [
             "W"),
     Refusal("posted-shapes-clash", "POST", "/api/graph", {"expr": "sum(a*b)", "a": "[1, 2]", "b": "[1, 2, 3]"},
             "a*b: (2,) * (3,) — 크기 2와(과) 3이(가) 다릅니다.", "expr", 5),
+    Refusal("bracket-not-closed", "GET", "/api/graph", {"expr": "(x+y"},
+            "5번째 열에 와야 할 것: 1번째 열의 '('을(를) 닫는 ')'. 실제로 있는 것: 수식의 끝.", "expr", 4),
     Refusal("second-line", "GET", "/api/graph", {"expr": "q = x*y\nq +"},
             "2번째 줄 4번째 열에 와야 할 것", "expr", 11),
 ]
