@@ -253,11 +253,31 @@ HTTP_MESSAGES = {
 }
 
 
+# A 429's sentence, by the period of the limit that was hit: Flask-Limiter's own text ("60 per 1
+# second") is English, and a period is no word to paste into another language's sentence.
+TOO_MANY_REQUESTS = {
+    "second": N_("Too many requests from your address (the limit is %(amount)s a second); wait a moment and try "
+                 "again."),
+    "minute": N_("Too many requests from your address (the limit is %(amount)s a minute); wait a moment and try "
+                 "again."),
+    "hour": N_("Too many requests from your address (the limit is %(amount)s an hour); wait a moment and try again."),
+    "day": N_("Too many requests from your address (the limit is %(amount)s a day); wait a moment and try again."),
+}
+TOO_MANY_REQUESTS_IN_SECONDS = N_("Too many requests from your address (the limit is %(amount)s in %(seconds)s "
+                                  "seconds); wait a moment and try again.")
+
+
+def too_many_requests(limit):
+    """The 429's message for Flask-Limiter's limit `limit` (a limits RateLimitItem: 60 per 1 second)."""
+    if limit.multiples == 1 and limit.GRANULARITY.name in TOO_MANY_REQUESTS:
+        return translated(TOO_MANY_REQUESTS[limit.GRANULARITY.name]) % {"amount": limit.amount}
+    return translated(TOO_MANY_REQUESTS_IN_SECONDS) % {"amount": limit.amount, "seconds": limit.get_expiry()}
+
+
 def http_error(error):
     message = error.description
     if error.code == 429:
-        message = _("Too many requests from your address (the limit is %(limit)s); wait a moment and try again.",
-                    limit=message)
+        message = too_many_requests(error.limit.limit)
     elif message == type(error).description and error.code in HTTP_MESSAGES:
         message = translated(HTTP_MESSAGES[error.code])
     return _error_response(message, error.code)

@@ -1055,7 +1055,7 @@ def test_flooding_gets_429_and_a_forged_forwarded_for_does_not_help():
                                                "json" if path.startswith("/api/") else "svg"))
                     assert int(headers["retry-after"]) > 0
             assert set(statuses) == {200, 429} and statuses.count(429) >= 4, (path, statuses)
-            assert all("Too many requests from your address (the limit is 5 per 1 minute)" in message
+            assert all("Too many requests from your address (the limit is 5 a minute)" in message
                        for message in messages), messages
         assert limited.get("/static/style.css")[0] == 200  # static files are not limited
         assert limited.zombies() == []

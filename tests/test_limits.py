@@ -55,8 +55,37 @@ def test_too_many_requests_get_a_429_with_a_message(path, kind):
     assert [answer.status_code for answer in answers] == [200, 200, 200, 429]
     refused = answers[-1]
     assert refused.mimetype == kind
-    assert "Too many requests from your address (the limit is 3 per 1 minute)" in refused.text
+    assert "Too many requests from your address (the limit is 3 a minute)" in refused.text
     assert int(refused.headers["Retry-After"]) > 0
+
+
+# (the limit configured, the 429's message in English and in Korean): Flask-Limiter's own words
+# ("60 per 1 second") are not quoted, in either language
+LIMIT_MESSAGES = [
+    ("2 per second", "Too many requests from your address (the limit is 2 a second); wait a moment and try again.",
+     "이 주소에서 요청이 너무 많습니다(한도: 1초에 2번). 잠시 기다렸다가 다시 시도하세요."),
+    ("2 per minute", "Too many requests from your address (the limit is 2 a minute); wait a moment and try again.",
+     "이 주소에서 요청이 너무 많습니다(한도: 1분에 2번). 잠시 기다렸다가 다시 시도하세요."),
+    ("2 per hour", "Too many requests from your address (the limit is 2 an hour); wait a moment and try again.",
+     "이 주소에서 요청이 너무 많습니다(한도: 1시간에 2번). 잠시 기다렸다가 다시 시도하세요."),
+    ("2 per day", "Too many requests from your address (the limit is 2 a day); wait a moment and try again.",
+     "이 주소에서 요청이 너무 많습니다(한도: 하루에 2번). 잠시 기다렸다가 다시 시도하세요."),
+    ("2 per 5 minutes", "Too many requests from your address (the limit is 2 in 300 seconds); wait a moment and try "
+     "again.", "이 주소에서 요청이 너무 많습니다(한도: 300초에 2번). 잠시 기다렸다가 다시 시도하세요."),
+]
+
+
+@pytest.mark.parametrize("limit, english, korean", LIMIT_MESSAGES, ids=[case[0] for case in LIMIT_MESSAGES])
+def test_a_429_says_its_limit_in_the_requests_language(limit, english, korean):
+    client = create_app({"RATE_LIMIT": limit}).test_client()
+    answers = [client.get("/api/explain", query_string={"expr": "x*2", "x": value, "lang": language})
+               for value, language in [(1, "en"), (2, "en"), (3, "en"), (4, "ko")]]
+    assert [answer.status_code for answer in answers] == [200, 200, 429, 429]
+    assert [answer.get_json() for answer in answers[2:]] == [{"error": {"message": english, "field": None,
+                                                                        "position": None}},
+                                                             {"error": {"message": korean, "field": None,
+                                                                        "position": None}}]
+    assert all(int(answer.headers["Retry-After"]) > 0 for answer in answers[2:])
 
 
 def test_the_rate_limit_is_shared_by_the_compute_routes_and_spares_static_files():
