@@ -8,6 +8,7 @@ become "Infinity", "-Infinity" or "NaN"; a number practice hides is null.
 import dataclasses
 import functools
 import math
+import re
 
 import numpy as np
 
@@ -278,9 +279,14 @@ def _unsettled(note):
     SymPy ran out of time or memory, the server was busy, SymPy crashed."""
     if note is None:
         return False
-    crashed_before, _what, crashed_after = translated(CRASHED.message).partition("%(what)s")
     return (note in (OUT_OF_TIME.text, OUT_OF_MEMORY.text, BUSY.text)
-            or (note.startswith(crashed_before) and note.endswith(crashed_after)))
+            or any(_says(note, crashed.message) for crashed in CRASHED.values()))
+
+
+def _says(text, message):
+    """Whether `text` is `message`, in the language in use, with its %(name)s parameters filled in."""
+    parts = re.split(r"%\(\w+\)s", translated(message))
+    return re.fullmatch(".*".join(re.escape(part) for part in parts), text, flags=re.S) is not None
 
 
 def _symbolic_json(symbolic, precision):

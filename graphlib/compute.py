@@ -45,12 +45,13 @@ import threading
 import time
 import traceback
 import weakref
+from typing import NamedTuple
 from concurrent.futures import ThreadPoolExecutor
 from multiprocessing.reduction import ForkingPickler
 
 from .deadline import time_left
 from .errors import BusyError, CircuitError, ServiceError, TimeLimitError
-from .i18n import _, current_language, use_language
+from .i18n import N_, _, current_language, translated, use_language
 
 PROCESSES = 2
 QUEUE = 64  # jobs waiting for a child, beyond those running: a drawing takes milliseconds
@@ -74,14 +75,45 @@ class Overran(TimeLimitError):
     """The job ran past its limit; its child was killed."""
 
 
-class Crashed(ServiceError):
-    """The child died during the job. `what` completes "The computation ...": "was stopped by the
-    signal SIGSEGV", "exited with status 1" (in the language in use)."""
+class Ending(NamedTuple):
+    """How a process ended, in no language: ("signal", "SIGSEGV"), ("status", 1), or ("silent",
+    None) for one that stopped answering and was killed. Each sentence that tells it is a table of
+    whole messages by `kind`, so that no phrase of one language is pasted into another's sentence."""
 
-    def __init__(self, what):
-        super().__init__(_("The computation %(what)s (a crash, or out of memory); try a smaller expression.",
-                           what=what))
-        self.what = what
+    kind: str
+    detail: object = None
+
+    @property
+    def params(self):
+        """The message's parameter: {"signal": "SIGSEGV"}, {"status": 1}, or none."""
+        return {} if self.detail is None else {self.kind: self.detail}
+
+    def said(self, messages, **params):
+        """The message of `messages` (kind -> a message marked with N_) for this ending, in the
+        language in use, filled in with its detail and `params`."""
+        return translated(messages[self.kind]) % {**params, **self.params}
+
+
+CRASHED = {
+    "signal": N_("The computation was stopped by the signal %(signal)s (a crash, or out of memory); try a smaller "
+                 "expression."),
+    "status": N_("The computation exited with status %(status)s (a crash, or out of memory); try a smaller "
+                 "expression."),
+    "silent": N_("The computation stopped answering (a crash, or out of memory); try a smaller expression."),
+}
+CRASHED_STARTING = {
+    "signal": N_("A compute process was stopped by the signal %(signal)s while starting; try again."),
+    "status": N_("A compute process exited with status %(status)s while starting; try again."),
+    "silent": N_("A compute process stopped answering while starting; try again."),
+}
+
+
+class Crashed(ServiceError):
+    """The child died during the job; `ending` says how (an Ending)."""
+
+    def __init__(self, ending):
+        super().__init__(ending.said(CRASHED))
+        self.ending = ending
 
 
 class OutOfMemory(ServiceError):
@@ -300,7 +332,7 @@ class ComputePool:
         try:
             kind, detail = child.conn.recv()
         except (EOFError, OSError):
-            return ServiceError(_("A compute process %(what)s while starting; try again.", what=child.how_it_ended()))
+            return ServiceError(child.how_it_ended().said(CRASHED_STARTING))
         child.torn = False
         if kind == "failed":
             return ServiceError(_("A compute process could not start: %(error)s", error=detail))
@@ -354,18 +386,18 @@ class _Child:
         self.jobs = 0
 
     def how_it_ended(self):
-        """"was stopped by the signal SIGSEGV", "exited with status 1", once it has ended."""
+        """Its Ending, once it has ended (killed if it has not within a second)."""
         self.process.join(1)
         code = self.process.exitcode
         if code is None:
             self.kill()
-            return _("stopped answering")
+            return Ending("silent")
         if code < 0:
             try:
-                return _("was stopped by the signal %(signal)s", signal=signal.Signals(-code).name)
+                return Ending("signal", signal.Signals(-code).name)
             except ValueError:
-                return _("was stopped by the signal %(signal)s", signal=-code)
-        return _("exited with status %(status)s", status=code)
+                return Ending("signal", -code)
+        return Ending("status", code)
 
     def kill(self):
         try:

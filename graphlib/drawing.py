@@ -20,7 +20,7 @@ import unicodedata
 
 from . import compute, gvc
 from .errors import RenderError
-from .i18n import _
+from .i18n import N_, _
 from .render import FONT, escape, to_dot
 
 DOT_TIMEOUT_SECONDS = 10
@@ -131,10 +131,19 @@ def _too_late(timeout):
     return _("Drawing the circuit took longer than %(seconds)s seconds; try a smaller expression.", seconds=timeout)
 
 
-def _crashed(how, doing, advice):
-    """A crash's message: the same input does it again, so it says what to change, not "try again"."""
-    return _("Graphviz failed: it %(how)s %(doing)s (a crash, or out of memory). %(advice)s", how=how, doing=doing,
-             advice=advice)
+# A crash's message, by how it ended (compute.Ending): the same input does it again, so it says
+# what to change, not "try again".
+CRASHED = {
+    "signal": N_("Graphviz failed: it was stopped by the signal %(signal)s %(doing)s (a crash, or out of memory). "
+                 "%(advice)s"),
+    "status": N_("Graphviz failed: it exited with status %(status)s %(doing)s (a crash, or out of memory). "
+                 "%(advice)s"),
+    "silent": N_("Graphviz failed: it stopped answering %(doing)s (a crash, or out of memory). %(advice)s"),
+}
+
+
+def _crashed(ending, doing, advice):
+    return ending.said(CRASHED, doing=doing, advice=advice)
 
 
 def _draw(dot_source, output_format, how, timeout, stop_at, doing, advice):
@@ -147,7 +156,7 @@ def _draw(dot_source, output_format, how, timeout, stop_at, doing, advice):
     except compute.Overran as overran:  # the drawing's limit, or the request's (compute.py)
         raise RenderError(str(overran)) from None
     except compute.Crashed as crash:
-        raise RenderError(_crashed(crash.what, doing, advice)) from None
+        raise RenderError(_crashed(crash.ending, doing, advice)) from None
     except compute.OutOfMemory as exhausted:
         raise RenderError(_("Graphviz failed: it needed more memory than the server allows (%(limit)s) %(doing)s. "
                             "%(advice)s", limit=exhausted.limit, doing=doing, advice=advice)) from None
@@ -209,7 +218,7 @@ def _run_dot(dot_source, arguments, timeout, stop_at, doing, advice, path):
             raise RenderError(_too_late(timeout)) from None
     if result.returncode < 0:  # a crash (dot 2.43's, when an allocation fails under its memory limit) or a kill
         signal_name = signal.Signals(-result.returncode).name
-        raise RenderError(_crashed(_("was stopped by the signal %(signal)s", signal=signal_name), doing, advice))
+        raise RenderError(_crashed(compute.Ending("signal", signal_name), doing, advice))
     if result.returncode != 0:
         raise RenderError(_("Graphviz failed: %(error)s", error=result.stderr.decode(errors="replace").strip()[:300]))
     return result.stdout

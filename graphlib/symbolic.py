@@ -252,7 +252,14 @@ NOT_FINITE_EXPRESSION = Note(N_("SymPy's expression for this circuit has %(numbe
 OUT_OF_TIME = Note(N_("SymPy ran out of time (%(seconds)s seconds) differentiating this expression."),
                    (("seconds", f"{SYMBOLIC_SECONDS:g}"),))
 OUT_OF_MEMORY = Note(N_("SymPy ran out of memory on this expression."))
-CRASHED = Note(N_("SymPy's process %(what)s on this expression (a crash, or out of memory)."))
+# By how the process ended (compute.Ending.kind), each a whole sentence.
+CRASHED = {
+    "signal": Note(N_("SymPy's process was stopped by the signal %(signal)s on this expression (a crash, or out of "
+                      "memory).")),
+    "status": Note(N_("SymPy's process exited with status %(status)s on this expression (a crash, or out of "
+                      "memory).")),
+    "silent": Note(N_("SymPy's process stopped answering on this expression (a crash, or out of memory).")),
+}
 BUSY = Note(N_("The server was too busy to work out SymPy's formulas this time; ask again in a moment."))
 FAILED = Note(N_("SymPy could not handle this expression (it raised %(error)s)."))
 
@@ -317,7 +324,7 @@ def symbolic_gradients(graph, point, evaluation):
     except compute.OutOfMemory:
         return Symbolic(None, OUT_OF_MEMORY)
     except compute.Crashed as crash:
-        return Symbolic(None, CRASHED.given(what=crash.what))
+        return Symbolic(None, CRASHED[crash.ending.kind].given(**crash.ending.params))
     except BusyError:
         return Symbolic(None, BUSY)
 

@@ -37,6 +37,7 @@ from graphlib.circuit import build_circuit
 from graphlib.compute import ComputePool
 from graphlib.deadline import deadline
 from graphlib.errors import BusyError, RenderError, TimeLimitError
+from graphlib.i18n import use_language
 from graphlib.gallery import GALLERY
 from graphlib.parse import MAX_GATES, MAX_VARIABLES
 
@@ -320,19 +321,28 @@ def test_real_graphviz_past_its_time_is_stopped_the_same_way(library_draws):
         drawing.run_dot(source_of(heavy()[0]), "svg", timeout=0.001)
 
 
+# (the job, how its process ended, the message in English and in Korean: each one whole sentence)
 CRASHES = [
-    pytest.param(compute_jobs.segfault, "was stopped by the signal SIGSEGV", id="SIGSEGV"),
-    pytest.param(compute_jobs.exit_child, "exited with status 3", id="exit"),
+    pytest.param(compute_jobs.segfault, compute.Ending("signal", "SIGSEGV"),
+                 "The computation was stopped by the signal SIGSEGV (a crash, or out of memory); try a smaller "
+                 "expression.", "계산이 신호 SIGSEGV로 중지되었습니다(충돌 또는 메모리 부족). 더 작은 수식으로 해 보세요.",
+                 id="SIGSEGV"),
+    pytest.param(compute_jobs.exit_child, compute.Ending("status", 3),
+                 "The computation exited with status 3 (a crash, or out of memory); try a smaller expression.",
+                 "계산이 상태 3(으)로 종료되었습니다(충돌 또는 메모리 부족). 더 작은 수식으로 해 보세요.", id="exit"),
 ]
 
 
-@pytest.mark.parametrize("job, what", CRASHES)
-def test_a_job_that_crashes_its_process_is_a_crash_error_and_the_process_is_replaced(pool, job, what):
+@pytest.mark.parametrize("job, ending, english, korean", CRASHES)
+def test_a_job_that_crashes_its_process_is_a_crash_error_and_the_process_is_replaced(pool, job, ending, english,
+                                                                                     korean):
     first = pool.run(compute_jobs.pid, limit=30)
     with pytest.raises(compute.Crashed) as crashed:
         pool.run(job, limit=30)
-    assert crashed.value.what == what
-    assert str(crashed.value) == f"The computation {what} (a crash, or out of memory); try a smaller expression."
+    assert (crashed.value.ending, str(crashed.value)) == (ending, english)
+    with use_language("ko"), pytest.raises(compute.Crashed) as crashed:
+        pool.run(job, limit=30)
+    assert str(crashed.value) == korean
     second = pool.run(compute_jobs.pid, limit=30)
     assert second != first and not alive(first)
 
@@ -355,6 +365,13 @@ FAILED_DRAWINGS = [
                  "laying out this circuit. Draw fewer gates, for example with a shorter expression.",
                  id="memory"),
 ]
+
+
+def test_a_drawing_that_crashes_says_so_in_korean_in_one_sentence(client, monkeypatch):
+    monkeypatch.setattr(drawing, "draw_here", compute_jobs.segfault)
+    response = client.get("/graph.svg?expr=x*5&lang=ko")
+    assert response.status_code == 503 and error_text(response) == (
+        "Graphviz 실패: 이 회로를 배치하다가 신호 SIGSEGV로 중지되었습니다(충돌 또는 메모리 부족). 더 짧은 수식 등으로 gate를 줄여서 그리세요.")
 
 
 @pytest.mark.parametrize("job, message", FAILED_DRAWINGS)
@@ -589,10 +606,15 @@ def test_symbolic_gradients_through_the_pool_are_those_computed_here():
 # (the job standing in for SymPy's work, its note)
 SYMBOLIC_FAILURES = [
     pytest.param(compute_jobs.hang, symbolic.OUT_OF_TIME.text, id="past-the-hard-limit"),
-    pytest.param(compute_jobs.segfault, symbolic.CRASHED.given(what="was stopped by the signal SIGSEGV").text,
-                 id="crash"),
+    pytest.param(compute_jobs.segfault, symbolic.CRASHED["signal"].given(signal="SIGSEGV").text, id="crash"),
     pytest.param(compute_jobs.allocate, symbolic.OUT_OF_MEMORY.text, id="memory"),
 ]
+
+
+def test_sympy_crashed_is_one_korean_sentence_with_lang_ko(client, monkeypatch):
+    monkeypatch.setattr(symbolic, "symbolic_gradients_here", compute_jobs.segfault)
+    body = client.get("/api/explain?expr=x*y&lang=ko").json
+    assert body["symbolic_note"] == "SymPy의 프로세스가 이 수식에서 신호 SIGSEGV로 중지되었습니다(crash 또는 메모리 부족)."
 
 
 @pytest.mark.parametrize("job, note", SYMBOLIC_FAILURES)
