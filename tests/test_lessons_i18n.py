@@ -212,3 +212,16 @@ def test_an_explanation_is_kept_by_its_notes_meaning_in_either_language(note, se
         with use_language(language):
             explanation = {"symbolic_note": note.text, "symbolic": None}
             assert api.symbolic_settled(explanation) is settled, (language, note.text)
+
+
+def test_the_pages_gradient_check_note_names_the_verdicts_and_kinks_as_the_cells_and_the_catalogue_do(client):
+    """The note above the gradient check explains the words its verdict cells show (verdict_text):
+    in Korean the catalogue's 틀림, 의심스러움..., and a kink is 'kink', as in the lessons."""
+    page = client.get("/", query_string={"expr": "max(x, y)", "x": "2", "y": "1", "lang": "ko"}).get_data(as_text=True)
+    note = re.search(r'id="gradcheck-title">.*?<p class="note">(.*?)</p>', page, flags=re.S).group(1)
+    cells = [check["verdict_text"] for check in client.get("/api/explain", query_string={
+        "expr": "max(x, y)", "x": "2", "y": "1", "lang": "ko"}).get_json()["gradcheck"]]
+    assert "좋음" in cells
+    for verdict in ("wrong", "suspicious", "ok near kinks", "good"):
+        assert korean(verdict) in note, verdict
+    assert "꺾이는" not in page and "kink에서의 규약" in page
