@@ -5,6 +5,7 @@ bytes in both languages (one number, one answer: only words change).
 """
 
 import re
+from pathlib import Path
 
 import pytest
 from babel.messages.pofile import read_po
@@ -12,13 +13,15 @@ from markupsafe import escape
 
 from app import create_app
 from graphlib import api, symbolic
-from graphlib.i18n import CATALOGUES, _, catalogue, use_language
+from graphlib.i18n import CATALOGUES, _, catalogue, translated, use_language
 from graphlib.gallery import GALLERY
 from graphlib.language import functions
 from graphlib.ops import OPS, conventions
+from graphlib.options import OPTIONS
 from graphlib.render import MAX_FORK_BRANCHES
 
 HANGUL = re.compile("[\uac00-\ud7a3]")
+ROOT = Path(__file__).resolve().parent.parent
 
 # (the circuit, its values, the gate whose intuition is read, its English intuition)
 GATES = [
@@ -225,3 +228,39 @@ def test_the_pages_gradient_check_note_names_the_verdicts_and_kinks_as_the_cells
     for verdict in ("wrong", "suspicious", "ok near kinks", "good"):
         assert korean(verdict) in note, verdict
     assert "꺾이는" not in page and "kink에서의 규약" in page
+
+
+# (a label in English, in Korean): per docs/TRANSLATIONS.md, a label made only of the field's terms
+# stays English (function names in lower case, as in code); a plain word gets Korean
+KOREAN_LABELS = [
+    ("Forward mode", "Forward mode"),
+    ("A tanh neuron", "tanh neuron"),
+    ("An L2 loss", "L2 loss"),
+    ("Log-sum-exp", "log-sum-exp"),
+    ("Softmax cross-entropy", "softmax cross-entropy"),
+    ("The multiclass SVM loss", "다중 클래스 SVM loss"),
+    ("A 2-layer network", "2층 신경망"),
+]
+
+
+@pytest.mark.parametrize("english, expected", KOREAN_LABELS, ids=[case[0] for case in KOREAN_LABELS])
+def test_a_label_is_korean_unless_made_of_the_fields_terms(english, expected, client):
+    assert korean(english) == expected
+    page = client.get("/", query_string={"expr": "x*y", "lang": "ko"}).get_data(as_text=True)
+    assert f">{escape(expected)}<" in page
+
+
+def _terms_kept_in_english():
+    """Every word of docs/TRANSLATIONS.md's table of terms, in lower case."""
+    section = ROOT.joinpath("docs", "TRANSLATIONS.md").read_text(encoding="utf-8").split("## Terms", 1)[1]
+    return {word.strip(".,:()'").lower() for line in section.split("\n## ", 1)[0].splitlines() if line.startswith("|")
+            for cell in line.split("|") for word in cell.split()}
+
+
+def test_every_korean_label_without_hangul_is_made_of_terms_the_table_keeps():
+    terms = _terms_kept_in_english()
+    with use_language("ko"):
+        labels = [example.shown_title for example in GALLERY] + [translated(option.label) for option in OPTIONS]
+    for label in labels:
+        if not HANGUL.search(label):
+            assert {word.lower() for word in label.split()} <= terms, label
