@@ -13,6 +13,7 @@ and every file is the web app's.
 import html
 import json
 import numbers
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -207,13 +208,13 @@ class ChainRuleTable:
         if self.note:
             return self.note
         cells = [row for row in (self.header, *self.rows) if isinstance(row, tuple)]
-        widths = [max(len(row[column]) for row in cells) for column in range(len(self.header))]
+        widths = [max(_columns(row[column]) for row in cells) for column in range(len(self.header))]
         lines = []
         for row in (self.header, *self.rows):
             if isinstance(row, str):  # an intuition, from the input column on
                 lines.append(" " * (widths[0] + 2) + row)
             else:
-                lines.append("  ".join(text.ljust(width) for text, width in zip(row, widths)).rstrip())
+                lines.append("  ".join(text + " " * (width - _columns(text)) for text, width in zip(row, widths)).rstrip())
         lines.insert(1, "  ".join("-" * width for width in widths))
         return "\n".join(lines)
 
@@ -234,6 +235,12 @@ HEADER = (N_("gate"), N_("input"), N_("local gradient"), N_("upstream × local =
 FORK = N_("fork")
 BRANCHES = N_("branches add up")
 PRACTICE_NOTE = N_("The chain rule is hidden while practising: it would give the answers away.")
+
+
+def _columns(text):
+    """How many columns of a terminal `text` takes: two for a wide character (Hangul, CJK), so that
+    the Korean table's columns line up too."""
+    return sum(2 if unicodedata.east_asian_width(character) in "WF" else 1 for character in text)
 
 
 def _gate_rows(gate, step, node_of, wire_of):

@@ -8,6 +8,7 @@ import os
 import re
 import subprocess
 import sys
+import unicodedata
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode
 
@@ -339,3 +340,10 @@ def test_lang_ko_explain_table_sums_a_fork_in_korean(capsysbinary):
     lines = table.decode().splitlines()
     assert lines[0].split() == ["gate", "input", "local", "gradient", "upstream", "×", "local", "=", "downstream"]
     assert lines[-1].split() == ["fork", "x", "갈래의", "gradient를", "더합니다", "3", "+", "3", "=", "6"]
+    # the chain column lines up on a terminal, where a Hangul character takes two columns
+    assert terminal_column(lines[-1], "3 + 3 = 6") == terminal_column(lines[2], "1 × 3 = 3")
+
+
+def terminal_column(line, text):
+    before = line[:line.index(text)]
+    return sum(2 if unicodedata.east_asian_width(character) in "WF" else 1 for character in before)
