@@ -325,11 +325,11 @@ def test_real_graphviz_past_its_time_is_stopped_the_same_way(library_draws):
 CRASHES = [
     pytest.param(compute_jobs.segfault, compute.Ending("signal", "SIGSEGV"),
                  "The computation was stopped by the signal SIGSEGV (a crash, or out of memory); try a smaller "
-                 "expression.", "계산이 신호 SIGSEGV로 중지되었습니다(충돌 또는 메모리 부족). 더 작은 수식으로 해 보세요.",
+                 "expression.", "계산이 신호 SIGSEGV로 중지되었습니다(비정상 종료 또는 메모리 부족). 더 작은 수식으로 해 보세요.",
                  id="SIGSEGV"),
     pytest.param(compute_jobs.exit_child, compute.Ending("status", 3),
                  "The computation exited with status 3 (a crash, or out of memory); try a smaller expression.",
-                 "계산이 상태 3(으)로 종료되었습니다(충돌 또는 메모리 부족). 더 작은 수식으로 해 보세요.", id="exit"),
+                 "계산이 상태 3(으)로 종료되었습니다(비정상 종료 또는 메모리 부족). 더 작은 수식으로 해 보세요.", id="exit"),
 ]
 
 
@@ -371,7 +371,7 @@ def test_a_drawing_that_crashes_says_so_in_korean_in_one_sentence(client, monkey
     monkeypatch.setattr(drawing, "draw_here", compute_jobs.segfault)
     response = client.get("/graph.svg?expr=x*5&lang=ko")
     assert response.status_code == 503 and error_text(response) == (
-        "Graphviz 실패: 이 회로를 배치하다가 신호 SIGSEGV로 중지되었습니다(충돌 또는 메모리 부족). 더 짧은 수식 등으로 gate를 줄여서 그리세요.")
+        "Graphviz 실패: 이 회로를 배치하다가 신호 SIGSEGV로 중지되었습니다(비정상 종료 또는 메모리 부족). 더 짧은 수식 등으로 gate를 줄여서 그리세요.")
 
 
 @pytest.mark.parametrize("job, message", FAILED_DRAWINGS)
@@ -614,7 +614,7 @@ SYMBOLIC_FAILURES = [
 def test_sympy_crashed_is_one_korean_sentence_with_lang_ko(client, monkeypatch):
     monkeypatch.setattr(symbolic, "symbolic_gradients_here", compute_jobs.segfault)
     body = client.get("/api/explain?expr=x*y&lang=ko").json
-    assert body["symbolic_note"] == "SymPy의 프로세스가 이 수식에서 신호 SIGSEGV로 중지되었습니다(crash 또는 메모리 부족)."
+    assert body["symbolic_note"] == "SymPy의 프로세스가 이 수식에서 신호 SIGSEGV로 중지되었습니다(비정상 종료 또는 메모리 부족)."
 
 
 @pytest.mark.parametrize("job, note", SYMBOLIC_FAILURES)
