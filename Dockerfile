@@ -31,9 +31,10 @@ RUN groupadd --system --gid 10001 backprop \
     && useradd --system --uid 10001 --gid 10001 --home-dir /nonexistent --shell /usr/sbin/nologin backprop
 USER 10001:10001
 
-# Behind one proxy (compose.yaml's nginx), whose X-Forwarded-For names the client; the access
-# log on standard output, for `docker compose logs`.
-ENV BACKPROP_PROXY_HOPS=1 \
+# No proxy believed: run alone (docker run -p 8000:8000), a client's X-Forwarded-For must not
+# choose the address the rate limit counts it by. compose.yaml, which puts nginx in front, sets 1.
+# The access log on standard output, for `docker compose logs`.
+ENV BACKPROP_PROXY_HOPS=0 \
     BACKPROP_ACCESS_LOG=-
 EXPOSE 8000
 HEALTHCHECK --interval=15s --timeout=3s --start-period=30s --retries=3 \

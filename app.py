@@ -8,8 +8,10 @@ import hashlib
 import json
 import os
 import socket
+import time
 from collections import Counter
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import urlencode
 
 import numpy as np
@@ -17,6 +19,7 @@ import orjson
 from flask import Blueprint, Flask, Response, current_app, g, jsonify, redirect, render_template, request, url_for
 from flask.json.provider import DefaultJSONProvider
 import flask_babel
+import graphlib
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge, UnsupportedMediaType
@@ -40,6 +43,7 @@ from graphlib.options import BY_NAME, DESCENT_FIELDS, OPTIONS, in_language
 from graphlib.parse import MAX_LENGTH, NAME_PATTERN, RESERVED_NAMES, parse
 from graphlib.practice import answer_json, check_json
 from graphlib.drawing import draw, error_svg, run_dot
+from graphlib.rediscache import SOCKET_SECONDS as REDIS_SOCKET_SECONDS
 from graphlib.rediscache import RedisCache
 from graphlib.render import visible
 
@@ -114,6 +118,10 @@ def create_app(test_config=None):
         # A shared storage that stops answering: count in this process's memory until it is back,
         # rather than fail every request.
         RATELIMIT_IN_MEMORY_FALLBACK_ENABLED=True,
+        # A Redis storage that accepts connections and never answers is taken as down after
+        # this long, not after the operating system's minutes (redis-py waits forever by default).
+        RATELIMIT_STORAGE_OPTIONS={"socket_timeout": REDIS_SOCKET_SECONDS,
+                                   "socket_connect_timeout": REDIS_SOCKET_SECONDS},
         PROXY_HOPS=0,  # reverse proxies in front whose X-Forwarded-For is to be believed
         RENDER_CACHE_ENTRIES=512,
         RENDER_CACHE_BYTES=64 * 1024 * 1024,
@@ -151,16 +159,42 @@ def create_app(test_config=None):
 
 
 def _answer_cache(config):
-    """In this process's memory, or with CACHE_URI in Redis, shared by every instance."""
+    """In this process's memory, or with CACHE_URI in Redis, shared by every instance: under this
+    build's name, as Redis outlives the app's instances (a rebuilt app must not serve the answers
+    of the one it replaced)."""
     if config["CACHE_URI"]:
-        return RedisCache.from_url(config["CACHE_URI"], ttl_seconds=config["CACHE_TTL_SECONDS"],
+        return RedisCache.from_url(config["CACHE_URI"], namespace=f"backprop:answers:{build_id()}",
+                                   ttl_seconds=config["CACHE_TTL_SECONDS"],
                                    max_bytes=config["ANSWER_CACHE_BYTES"], encode=Answer.to_bytes,
                                    decode=Answer.from_bytes)
     return RenderCache(config["ANSWER_CACHE_ENTRIES"], config["ANSWER_CACHE_BYTES"],
                        size=lambda answer: len(answer.body))
 
 
+# The files an answer is made from (those the Dockerfile copies, but for gunicorn's settings).
+BUILT_FROM = ("app.py", "graphlib", "templates", "static")
+
+
+@functools.cache
+def build_id(root=Path(__file__).resolve().parent):
+    """graphlib's version and a digest of the files answers are made from (2 MB: a few ms, once a
+    process), so that every change to the code, a template, a script or a translation has a name."""
+    digest = hashlib.sha256()
+    for top in BUILT_FROM:
+        paths = [root / top] if (root / top).is_file() else sorted((root / top).rglob("*"))
+        for path in paths:
+            if path.is_file() and "__pycache__" not in path.parts:
+                digest.update(f"{path.relative_to(root).as_posix()}\0{path.stat().st_size}\0".encode())
+                digest.update(path.read_bytes())
+    return f"{graphlib.__version__}-{digest.hexdigest()[:16]}"
+
+
 # --- the language of a request --------------------------------------------------------------------
+
+# Routes with no words to translate (files, the health checks, the English OpenAPI document):
+# they ignore `lang` and Accept-Language, so that a `lang` they would not use is no error.
+WORDLESS = {"static", "circuit.healthz", "circuit.readyz", "circuit.openapi_json"}
+
 
 def request_language():
     """The language of this request, decided once: `lang` in the query, else the best of
@@ -375,7 +409,8 @@ def validated_by_content(response):
         response.cache_control.public = True
         response.cache_control.max_age = CACHE_SECONDS
         # The language in the tag too: an answer in Korean is not an English one's revalidation.
-        response.set_etag(f"{request_language()}-{hashlib.sha1(response.get_data()).hexdigest()}")
+        if response.get_etag() == (None, None):  # /openapi.json's is made once
+            response.set_etag(f"{request_language()}-{hashlib.sha1(response.get_data()).hexdigest()}")
         response.make_conditional(request)
     return response
 
@@ -438,7 +473,14 @@ WEB_FACTS = WebFacts(tuple(DRAWING_TYPES.items()), tuple(PROGRAMS.items()), MAX_
 
 @bp.get("/openapi.json")
 def openapi_json():
-    return jsonify(describe(WEB_FACTS))
+    """The same bytes and tag for every request (the document is in English), made at the first."""
+    if "openapi" not in current_app.extensions:
+        body = current_app.json.dumps(describe(WEB_FACTS)).encode()
+        current_app.extensions["openapi"] = (body, f"{DEFAULT_LANGUAGE}-{hashlib.sha1(body).hexdigest()}")
+    body, etag = current_app.extensions["openapi"]
+    response = Response(body, mimetype="application/json")
+    response.set_etag(etag)
+    return response
 
 
 @bp.get("/code/<any(staged, pytorch):program>.py")
@@ -451,6 +493,9 @@ def code(program):
 
 READY_DOT = "digraph ready { a -> b }"
 READY_SECONDS = 5
+# /readyz answers what it found this long ago at most: probes from every orchestrator and load
+# balancer, or from anyone, cost a Graphviz job and two Redis round trips once in this time.
+READINESS_KEPT_SECONDS = 2
 
 
 @bp.get("/healthz")
@@ -464,14 +509,24 @@ def healthz():
 @limiter.exempt
 def readyz():
     """Ready for traffic: Graphviz draws in a compute process, and the Redis stores answer where
-    they are configured; else 503, with what failed and why."""
+    they are configured; else 503, with what failed and why. Checked at most once in
+    READINESS_KEPT_SECONDS."""
+    checked_at, answer = current_app.extensions.get("readiness", (None, None))
+    if checked_at is None or time.monotonic() - checked_at >= READINESS_KEPT_SECONDS:
+        answer = _readiness()
+        current_app.extensions["readiness"] = (time.monotonic(), answer)
+    checks, status = answer
+    return jsonify({"status": "ready" if status == 200 else "not ready", "checks": checks}), status
+
+
+def _readiness():
+    """(each check's outcome, the status they make)."""
     checks = {"graphviz": _check(lambda: run_dot(READY_DOT, "svg", timeout=READY_SECONDS))}
     if not current_app.config["RATELIMIT_STORAGE_URI"].startswith("memory://"):
         checks["rate_limit_storage"] = _check(_rate_limit_storage_answers)
     if current_app.config["CACHE_URI"]:
         checks["answer_cache"] = _check(current_app.extensions["answer_cache"].ping)
-    ready = all(outcome == "ok" for outcome in checks.values())
-    return jsonify({"status": "ready" if ready else "not ready", "checks": checks}), 200 if ready else 503
+    return checks, 200 if all(outcome == "ok" for outcome in checks.values()) else 503
 
 
 def _check(probe):

@@ -11,7 +11,13 @@ TTL_SECONDS = 3600
 MAX_BYTES = 128 * 1024 * 1024
 FIRST_POLL_SECONDS = 0.005  # a drawing takes milliseconds: look again soon, then less often
 LAST_POLL_SECONDS = 0.1
-SOCKET_SECONDS = 2.0  # a Redis that does not answer in this long is taken as down
+# A Redis that does not answer in this long is taken as down: it answers in well under a
+# millisecond, and a request asks it up to five times (has, claim, keep, release).
+SOCKET_SECONDS = 0.2
+# After a failure, Redis is left alone this long: a Redis that accepts connections and never
+# answers would otherwise cost every request a timeout per question.
+PAUSE_SECONDS = 5.0
+UNANSWERED = object()  # what a question to Redis gives back while Redis is down or paused
 
 log = logging.getLogger(__name__)
 
@@ -71,10 +77,11 @@ class RedisCache:
     `max_bytes` in all (oldest out first). `encode` turns a value into bytes, `decode` back.
 
     Redis failing never fails a request: the cache then answers as an empty one (each request
-    makes its own answer), and says so in the log."""
+    makes its own answer), asks Redis nothing for `pause_seconds`, and says so in the log once
+    (and again when Redis is back)."""
 
     def __init__(self, client, namespace="backprop:answers", ttl_seconds=TTL_SECONDS, max_bytes=MAX_BYTES,
-                 encode=bytes, decode=bytes):
+                 encode=bytes, decode=bytes, pause_seconds=PAUSE_SECONDS):
         self.client = client
         self.namespace = namespace
         self.ttl_ms = int(ttl_seconds * 1000)
@@ -83,6 +90,9 @@ class RedisCache:
         self.decode = decode
         self.hits = 0
         self.misses = 0
+        self.pause_seconds = pause_seconds
+        self._paused_until = 0.0
+        self._down = False
         self._keep_script = client.register_script(KEEP_SCRIPT)
         self._release_script = client.register_script(RELEASE_SCRIPT)
 
@@ -109,11 +119,8 @@ class RedisCache:
     def has(self, key):
         """Whether `key` is kept, or being made by a request on any instance."""
         digest = self._digest(key)
-        try:
-            return self.client.exists(self._value_key(digest), self._claim_key(digest)) > 0
-        except redis.RedisError as error:
-            log.warning("Redis cache unavailable: %s", error)
-            return False
+        found = self._ask(lambda: self.client.exists(self._value_key(digest), self._claim_key(digest)))
+        return found is not UNANSWERED and found > 0
 
     def claim(self, key, wait_seconds):
         """(value, None) where `key` is kept, or comes while waiting up to `wait_seconds` for the
@@ -125,11 +132,9 @@ class RedisCache:
         if found is not None:
             return self._hit(found), None
         token = uuid.uuid4().hex
-        try:
-            claimed = self.client.set(self._claim_key(digest), token, nx=True,
-                                      px=int(wait_seconds * 1000) + 1000)
-        except redis.RedisError as error:
-            log.warning("Redis cache unavailable: %s", error)
+        claimed = self._ask(lambda: self.client.set(self._claim_key(digest), token, nx=True,
+                                                    px=int(wait_seconds * 1000) + 1000))
+        if claimed is UNANSWERED:
             self.misses += 1
             return None, None
         if claimed:
@@ -159,12 +164,11 @@ class RedisCache:
         while time.monotonic() < give_up_at:
             time.sleep(pause)
             pause = min(pause * 2, LAST_POLL_SECONDS)
-            try:
-                found, claimed = self.client.pipeline().get(self._value_key(digest)).exists(
-                    self._claim_key(digest)).execute()
-            except redis.RedisError as error:
-                log.warning("Redis cache unavailable: %s", error)
+            answer = self._ask(lambda: self.client.pipeline().get(self._value_key(digest)).exists(
+                self._claim_key(digest)).execute())
+            if answer is UNANSWERED:
                 return None
+            found, claimed = answer
             if found is not None:
                 return found
             if not claimed:
@@ -176,28 +180,39 @@ class RedisCache:
         return self.decode(found)
 
     def _get(self, digest):
-        try:
-            return self.client.get(self._value_key(digest))
-        except redis.RedisError as error:
-            log.warning("Redis cache unavailable: %s", error)
-            return None
+        found = self._ask(lambda: self.client.get(self._value_key(digest)))
+        return None if found is UNANSWERED else found
 
     def _keep(self, digest, value):
         data = self.encode(value)
         if len(data) > self.max_bytes:
             return
-        try:
-            self._keep_script(keys=[self._value_key(digest), f"{self.namespace}:index",
-                                    f"{self.namespace}:sizes", f"{self.namespace}:bytes"],
-                              args=[digest, data, self.ttl_ms, self.max_bytes, f"{self.namespace}:value:"])
-        except redis.RedisError as error:
-            log.warning("Redis cache unavailable: %s", error)
+        self._ask(lambda: self._keep_script(
+            keys=[self._value_key(digest), f"{self.namespace}:index", f"{self.namespace}:sizes",
+                  f"{self.namespace}:bytes"],
+            args=[digest, data, self.ttl_ms, self.max_bytes, f"{self.namespace}:value:"]))
 
     def _release(self, digest, claim_token):
+        self._ask(lambda: self._release_script(keys=[self._claim_key(digest)], args=[claim_token]))
+
+    def _ask(self, question):
+        """`question()`'s answer from Redis, or UNANSWERED when Redis fails, or failed less than
+        `pause_seconds` ago (then it is not asked at all)."""
+        if time.monotonic() < self._paused_until:
+            return UNANSWERED
         try:
-            self._release_script(keys=[self._claim_key(digest)], args=[claim_token])
+            answer = question()
         except redis.RedisError as error:
-            log.warning("Redis cache unavailable: %s", error)
+            self._paused_until = time.monotonic() + self.pause_seconds
+            if not self._down:
+                self._down = True
+                log.warning("Redis cache unavailable, answers made unshared; asking again every %s s: %s",
+                            format(self.pause_seconds, "g"), error)
+            return UNANSWERED
+        if self._down:
+            self._down = False
+            log.warning("Redis cache available again")
+        return answer
 
     def _value_key(self, digest):
         return f"{self.namespace}:value:{digest}"

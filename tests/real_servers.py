@@ -84,6 +84,21 @@ class RedisServer:
         self.stop()
 
 
+class SilentListener:
+    """An address that accepts connections and never answers (a hung Redis, a network that drops
+    replies): the kernel completes each connection into the backlog, and nothing reads it."""
+
+    def __enter__(self):
+        self.socket = socket.socket()
+        self.socket.bind((HOST, 0))
+        self.socket.listen(128)
+        self.url = f"redis://{HOST}:{self.socket.getsockname()[1]}"
+        return self
+
+    def __exit__(self, *exc_info):
+        self.socket.close()
+
+
 class NginxServer:
     """deploy/nginx.conf in front of the app instances on `upstream_ports`, unprivileged, in
     the foreground (daemon off), its error log kept for the test to read."""

@@ -6,12 +6,16 @@ import runpy
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
+import redis
 from ruamel.yaml import YAML
 
-from app import create_app
-from live_server import free_port
+import graphlib
+from app import BUILT_FROM, READINESS_KEPT_SECONDS, build_id, create_app
+from live_server import UNTHROTTLED, LiveServer, free_port
+from real_servers import RedisServer, SilentListener
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -105,8 +109,17 @@ def test_compose_runs_nginx_with_deploy_files_in_front_of_the_app_sharing_redis(
     upstream = re.findall(r"^server (\S+);", (ROOT / "deploy" / "upstream.conf").read_text(), re.MULTILINE)
     assert upstream == ["app:8000"] and app["expose"] == ["8000"] and "ports" not in app
     assert app["environment"] == {"BACKPROP_RATELIMIT_STORAGE_URI": "redis://redis:6379/0",
-                                  "BACKPROP_CACHE_URI": "redis://redis:6379/1"}
-    assert "ENV BACKPROP_PROXY_HOPS=1" in re.sub(r"\\\n\s*", " ", DOCKERFILE)
+                                  "BACKPROP_CACHE_URI": "redis://redis:6379/1", "BACKPROP_PROXY_HOPS": "1"}
+
+
+def test_the_image_alone_believes_no_proxy_and_compose_believes_its_one_nginx():
+    """docker run -p 8000:8000 has no proxy in front: a client's X-Forwarded-For is its own word."""
+    image_hops = re.search(r"BACKPROP_PROXY_HOPS=(\d+)", " ".join(dockerfile_instructions("ENV"))).group(1)
+    assert (image_hops, COMPOSE["services"]["app"]["environment"]["BACKPROP_PROXY_HOPS"]) == ("0", "1")
+    client = create_app({"PROXY_HOPS": int(image_hops), "RATE_LIMIT": "1 per minute"}).test_client()
+    statuses = [client.get(f"/graph.svg?expr=x*{n}", headers={"X-Forwarded-For": f"203.0.113.{n}"}).status_code
+                for n in (2, 3)]
+    assert statuses == [200, 429]
 
 
 def test_nginx_refuses_bodies_at_the_apps_limit():
@@ -142,6 +155,53 @@ def test_readyz_is_503_saying_which_redis_does_not_answer():
     assert answer.json["checks"]["rate_limit_storage"] == "ConnectionError: the rate limit's storage does not answer"
     assert answer.json["checks"]["answer_cache"].startswith("ConnectionError: Error 111 connecting to 127.0.0.1")
     assert client.get("/healthz").status_code == 200
+
+
+def test_readyz_answers_what_it_found_for_a_moment_rather_than_ask_again():
+    with RedisServer() as redis_server:
+        client = create_app({"CACHE_URI": f"{redis_server.url}/1"}).test_client()
+        assert client.get("/readyz").status_code == 200
+        redis_server.stop()
+        assert client.get("/readyz").status_code == 200  # found a moment ago
+        time.sleep(READINESS_KEPT_SECONDS)
+        assert client.get("/readyz").json["checks"]["answer_cache"].startswith("ConnectionError")
+
+
+def test_a_redis_that_never_answers_slows_no_request_past_a_moment():
+    """Both stores in a Redis that accepts connections and never answers: each is given up after
+    a fraction of a second, then left alone (the cache) or counted in memory (the rate limit)."""
+    with SilentListener() as silent_redis, LiveServer(env={
+            **UNTHROTTLED, "BACKPROP_RATELIMIT_STORAGE_URI": silent_redis.url,
+            "BACKPROP_CACHE_URI": f"{silent_redis.url}/1"}) as server:
+        for number in range(5):
+            started = time.monotonic()
+            status, _, _ = server.get(f"/graph.svg?expr=x*{number}", timeout=10)
+            assert (status, time.monotonic() - started < 2) == (200, True), number
+        started = time.monotonic()
+        assert server.get("/readyz", timeout=10)[0] == 503 and time.monotonic() - started < 2
+
+
+def test_the_shared_answers_are_kept_under_the_build_they_were_made_by(tmp_path):
+    """Redis outlives the app's instances: a rebuilt app names its answers afresh, so that it
+    never serves the answers of the code it replaced."""
+    with RedisServer() as redis_server:
+        create_app({"CACHE_URI": f"{redis_server.url}/1"}).test_client().get("/graph.svg?expr=x*2")
+        names = [name.decode() for name in redis.Redis.from_url(f"{redis_server.url}/1").keys()]
+    assert names and all(name.startswith(f"backprop:answers:{build_id()}:") for name in names)
+    assert build_id().startswith(f"{graphlib.__version__}-")
+    image, other_image, copy = (tmp_path / name for name in ("image", "other_image", "changed"))
+    for built in (image, other_image, copy):
+        built.mkdir()
+        for part in BUILT_FROM:
+            (shutil.copy if (ROOT / part).is_file() else shutil.copytree)(ROOT / part, built / part)
+    computed_afresh = build_id.__wrapped__
+    assert computed_afresh(image) == computed_afresh(other_image)  # every instance of one image agrees
+    for changed in ("app.py", "graphlib/ops.py", "graphlib/translations/ko/LC_MESSAGES/messages.mo",
+                    "templates/index.html", "static/style.css"):
+        before = computed_afresh(copy)
+        with open(copy / changed, "ab") as file:
+            file.write(b"\n")
+        assert computed_afresh(copy) != before, changed
 
 
 ACCESS_LOG_FIELDS = ["time", "instance", "client", "method", "path", "query_bytes", "status", "bytes", "ms", "cache"]

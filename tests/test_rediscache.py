@@ -6,9 +6,9 @@ import time
 import pytest
 import redis
 
-from graphlib.rediscache import RedisCache
+from graphlib.rediscache import SOCKET_SECONDS, RedisCache
 from live_server import free_port
-from real_servers import RedisServer
+from real_servers import RedisServer, SilentListener
 
 
 @pytest.fixture(scope="module")
@@ -111,3 +111,32 @@ def test_a_claim_whose_instance_died_expires_by_itself(client):
     assert not alive.has("key")
     value, token = alive.claim("key", wait_seconds=0.1)
     assert value is None and token is not None
+
+
+def test_a_redis_that_never_answers_costs_one_short_timeout_then_is_left_alone(caplog):
+    with SilentListener() as silent_redis:
+        cache = RedisCache.from_url(silent_redis.url)
+        started = time.monotonic()
+        for number in range(20):  # what 20 requests ask: is it kept, claim it, keep it, let go
+            key = ("/graph.svg", f"expr=x*{number}".encode())
+            cache.has(key)
+            assert cache.claim(key, wait_seconds=15) == (None, None)
+            assert cache.get_or_make(key, lambda: b"made") == b"made"
+        assert time.monotonic() - started < 2 * SOCKET_SECONDS + 0.5
+    assert [record.getMessage().split(";")[0] for record in caplog.records] == [
+        "Redis cache unavailable, answers made unshared"]
+
+
+def test_redis_is_asked_again_after_the_pause_and_its_return_is_logged(caplog):
+    with RedisServer() as server:
+        cache = RedisCache.from_url(server.url, pause_seconds=0.3)
+        server.stop()
+        assert cache.get_or_make("key", lambda: b"made while down") == b"made while down"
+        server.start()
+        assert cache.get_or_make("key", lambda: b"made while paused") == b"made while paused"
+        assert redis.Redis.from_url(server.url).dbsize() == 0  # not asked while paused
+        time.sleep(0.3)
+        assert cache.get_or_make("key", lambda: b"kept") == b"kept"
+        assert RedisCache.from_url(server.url).claim("key", wait_seconds=1) == (b"kept", None)
+    assert [record.getMessage().split(";")[0] for record in caplog.records] == [
+        "Redis cache unavailable, answers made unshared", "Redis cache available again"]

@@ -9,10 +9,12 @@ import concurrent.futures
 import gzip
 import http.client
 import json
+import time
 
 import pytest
 import redis
 
+from app import READINESS_KEPT_SECONDS
 from live_server import HOST, LiveServer
 from real_servers import NginxServer, RedisServer
 
@@ -138,14 +140,16 @@ def test_every_access_log_line_is_one_json_object_without_the_query(clean):
     assert api_line["bytes"] > 0
 
 
-def test_health_through_the_proxy_and_readiness_follows_redis(clean):
-    assert clean.via_proxy("/healthz")[:1] == (200,)
-    status, _, body = clean.via_proxy("/readyz")
+def test_health_is_kept_from_the_public_and_readiness_follows_redis(clean):
+    assert [clean.via_proxy(path)[0] for path in ("/healthz", "/readyz", "/readyz?lang=ko", "//healthz")] == [404] * 4
+    assert clean.app1.get("/healthz")[0] == 200
+    status, _, body = clean.app1.get("/readyz")
     assert status == 200
     assert json.loads(body) == {"status": "ready", "checks": {"graphviz": "ok", "rate_limit_storage": "ok",
                                                               "answer_cache": "ok"}}
     clean.redis_server.stop()
     try:
+        time.sleep(READINESS_KEPT_SECONDS)  # what /readyz found is kept that long
         status, _, body = clean.app1.get("/readyz")
         assert status == 503
         answer = json.loads(body)
@@ -157,6 +161,7 @@ def test_health_through_the_proxy_and_readiness_follows_redis(clean):
         assert clean.app2.get("/healthz")[0] == 200
     finally:
         clean.redis_server.start()
+    time.sleep(READINESS_KEPT_SECONDS)
     assert clean.app1.get("/readyz")[0] == 200
 
 
@@ -164,7 +169,8 @@ def test_a_body_past_the_apps_limit_is_refused_by_nginx_in_the_apps_shape(clean)
     status, headers, body = clean.via_proxy("/api/graph", {"Content-Type": "application/json"}, "POST",
                                             b'{"expr": "x"}' + b" " * 17000)
     assert (status, headers["content-type"]) == (413, "application/json")
-    assert json.loads(body)["error"]["message"] == "The request body is larger than the 16384 bytes allowed."
+    assert json.loads(body)["error"]["message"] == (
+        "The request body is larger than the 16384 bytes allowed. 요청 본문이 허용된 16384바이트보다 큽니다.")
     status, _, body = clean.via_proxy("/api/graph", {"Content-Type": "application/json"}, "POST",
                                       b'{"expr": "x*3"}')
     assert (status, json.loads(body)["value"]) == (200, 3), body
