@@ -203,13 +203,18 @@ def request_language():
     for the template, and the language of graphlib's messages (speak_the_request_language)."""
     if "language" not in g:
         g.language, g.language_by_header = DEFAULT_LANGUAGE, False  # a bad `lang` is refused in English
-        given = request.args.getlist("lang")
-        if given:
-            g.language = _language_named(given)
-        else:
-            g.language_by_header = True
-            g.language = request.accept_languages.best_match(LANGUAGES, default=DEFAULT_LANGUAGE)
+        if request.endpoint not in WORDLESS:
+            g.language, g.language_by_header = _asked_language()
     return g.language
+
+
+def _asked_language():
+    """(the language the query's `lang` names, else the best of Accept-Language; whether
+    Accept-Language chose it)."""
+    given = request.args.getlist("lang")
+    if given:
+        return _language_named(given), False
+    return request.accept_languages.best_match(LANGUAGES, default=DEFAULT_LANGUAGE), True
 
 
 def _language_named(given):
@@ -355,21 +360,23 @@ def _answer_key():
     return (request.path, request.query_string, request_language())
 
 
-def _answered():
-    key = _answer_key()
-    return key is not None and current_app.extensions["answer_cache"].has(key)
-
-
-rate_limit = limiter.shared_limit(lambda: current_app.config["RATE_LIMIT"], scope="compute",
-                                  exempt_when=_answered)
-numbers_rate_limit = limiter.limit(lambda: current_app.config["NUMBERS_RATE_LIMIT"], exempt_when=_answered)
+rate_limit = limiter.shared_limit(lambda: current_app.config["RATE_LIMIT"], scope="compute")
+numbers_rate_limit = limiter.limit(lambda: current_app.config["NUMBERS_RATE_LIMIT"])
 
 
 def compute(view, limit=rate_limit):
-    """A route that computes a circuit: answered from the answer cache where it can be, else
-    rate-limited per client and stopped at the time limit."""
+    """A route that computes a circuit: answered from the answer cache where it can be (waiting
+    for an identical request under way), else rate-limited per client and stopped at the time
+    limit. Only a request that computes is counted: one served from the cache is not, and one
+    that waited for an answer that was not kept (the first request failed) computes it, counted."""
+    @limit
     @functools.wraps(view)
-    def within_limits(*args, **kwargs):
+    def computed(*args, **kwargs):
+        with deadline(current_app.config["TIME_LIMIT_SECONDS"]):
+            return view(*args, **kwargs)
+
+    @functools.wraps(view)
+    def from_cache_or_computed(*args, **kwargs):
         key = _answer_key()
         if key is not None:
             answers = current_app.extensions["answer_cache"]
@@ -377,9 +384,8 @@ def compute(view, limit=rate_limit):
             request.environ[CACHE_STATUS] = "miss" if answer is None else "hit"
             if answer is not None:
                 return Response(answer.body, mimetype=answer.mimetype)
-        with deadline(current_app.config["TIME_LIMIT_SECONDS"]):
-            return view(*args, **kwargs)
-    return limit(within_limits)
+        return computed(*args, **kwargs)
+    return from_cache_or_computed
 
 
 @bp.after_request
@@ -457,13 +463,15 @@ def api_explain():
 @bp.post("/api/check")
 @functools.partial(compute, limit=numbers_rate_limit)
 def api_check():
-    return jsonify(check_json(build_circuit(_query_fields()), _json_fields()))
+    question = _json_fields()  # first: a "lang" in it is the language of the circuit's errors too
+    return jsonify(check_json(build_circuit(_query_fields()), question))
 
 
 @bp.post("/api/answer")
 @functools.partial(compute, limit=numbers_rate_limit)
 def api_answer():
-    return jsonify(answer_json(build_circuit(_query_fields()), _json_fields()))
+    question = _json_fields()
+    return jsonify(answer_json(build_circuit(_query_fields()), question))
 
 
 # The web API described for other programs (graphlib/openapi.py): every route, field and error.

@@ -179,24 +179,22 @@ def _paths(web):
              "304": _not_modified(), **_errors(HTML, (400, 429, 500, 503))})},
         "/static/{filename}": {"get": _operation(
             "/static/{filename}", "get", "The page's scripts, stylesheets, fonts and icons",
-            [_path_parameter("/static/{filename}", "filename", None, "A file's path under static/"),
-             *_language_parameters()],
-            {"200": _response("The file", {"*/*": {"schema": {}}}), **_errors(HTML, (400, 404))})},
+            [_path_parameter("/static/{filename}", "filename", None, "A file's path under static/")],
+            {"200": _response("The file", {"*/*": {"schema": {}}}), **_errors(HTML, (404,))})},
         "/healthz": {"get": _operation(
             "/healthz", "get", "Alive: the process answers requests (asks nothing of anything else)",
-            _language_parameters(), {"200": _json_response("Alive", "Health"), **_errors(HTML, (400,))})},
+            [], {"200": _json_response("Alive", "Health")})},
         "/readyz": {"get": _operation(
             "/readyz", "get", "Ready for traffic: Graphviz draws, and the Redis stores answer where configured",
-            _language_parameters(),
+            [],
             {"200": _json_response("Ready: every check is ok", "Readiness"),
-             "503": _json_response("Not ready: the checks that failed say why", "Readiness"),
-             **_errors(HTML, (400,))})},
+             "503": _json_response("Not ready: the checks that failed say why", "Readiness")})},
         "/openapi.json": {"get": _operation(
-            "/openapi.json", "get", "This document (in English whatever the language asked for)",
-            [_if_none_match(), *_language_parameters()],
+            "/openapi.json", "get", "This document, in English",
+            [_if_none_match()],
             {"200": _response("The OpenAPI 3.1 document of the app", {JSON: {"schema": {"type": "object"}}},
                               cached=web),
-             "304": _not_modified(), **_errors(HTML, (400,))})},
+             "304": _not_modified()})},
     }
 
 
@@ -277,7 +275,7 @@ def _query_parameters(key, expr_required=True):
 
 
 def _language_parameters():
-    """lang and Accept-Language, which every route reads (a lang it does not speak is a 400)."""
+    """lang and Accept-Language, which every route with words reads (a lang it does not speak is a 400)."""
     return [{"name": "lang", "in": "query", "required": False, "description": LANGUAGE_DESCRIPTION,
              "schema": LANGUAGE_SCHEMA}, _accept_language()]
 

@@ -356,6 +356,11 @@ EXAMPLES = {
                       'query.',
            'field': 'practice',
            'position': None}}),
+        "korean": Example("lang in the body: a mistake in the circuit told in Korean", status=400,
+                          query={**PRACTICE, "expr": "x*"},
+                          body={"wire": "wire-n0", "kind": "grad", "answer": "-2", "lang": "ko"},
+                          answer={"error": {"message": "3번째 열에 와야 할 것: 숫자, 변수, 함수 또는 '('. 실제로 있는 것: 수식의 끝.",
+                                    "field": "expr", "position": 2}}),
     },
     ("/api/answer", "post"): {
         "one": Example("One hidden number", query=PRACTICE, body={"wire": "wire-n1", "kind": "grad"},
@@ -367,6 +372,10 @@ EXAMPLES = {
               'flagged': False,
               'number': -2.0},
              {'wire': 'wire-n1', 'kind': 'grad', 'shown': '3.00', 'flagged': False, 'number': 3.0}]}),
+        "korean": Example("lang in the body: a mistake in the circuit told in Korean", status=400,
+                          query={**PRACTICE, "expr": "x*"}, body={"all": True, "lang": "ko"},
+                          answer={"error": {"message": "3번째 열에 와야 할 것: 숫자, 변수, 함수 또는 '('. 실제로 있는 것: 수식의 끝.",
+                                    "field": "expr", "position": 2}}),
     },
     ("/code/{program}.py", "get"): {
         "staged": Example("The staged NumPy program of x*y", query=PRODUCT, path={"program": "staged"},

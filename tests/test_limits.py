@@ -1,10 +1,12 @@
 """What keeps the service steady: the time limit, the rate limit, the render cache, memory."""
 
+import concurrent.futures
 import dataclasses
 import shutil
 import socket
 import subprocess
 import time
+from urllib.parse import quote
 
 import pytest
 
@@ -14,6 +16,7 @@ from graphlib import compute, drawing
 from graphlib.cache import RenderCache
 from graphlib.deadline import deadline
 from graphlib.errors import TimeLimitError
+from live_server import LiveServer
 
 
 def test_deadline_interrupts_python_work_and_disarms_afterwards():
@@ -245,6 +248,16 @@ def test_identical_requests_arriving_together_are_computed_once(monkeypatch):
     for student in students:
         student.join(10)
     assert statuses == [200] * 10 and calls == ["svg"]
+
+
+def test_requests_that_waited_for_an_answer_never_kept_are_counted_when_they_compute_it():
+    """The first of 8 identical requests runs out of time (a 503, not kept): the 7 that waited
+    for it each compute the circuit themselves, and are counted for it like any request."""
+    path = "/graph.svg?expr=" + quote("+".join(f"sin(x*{n})" for n in range(1, 120)))
+    with LiveServer(env={"BACKPROP_RATE_LIMIT": "1 per minute", "BACKPROP_TIME_LIMIT_SECONDS": "0.05"}) as server:
+        with concurrent.futures.ThreadPoolExecutor(8) as students:
+            statuses = list(students.map(lambda _: server.get(path)[0], range(8)))
+    assert sorted(statuses) == [429] * 7 + [503]
 
 
 def test_answers_that_may_differ_next_time_are_not_kept(monkeypatch):
