@@ -173,13 +173,16 @@ def _text(outputs):
 
 
 def test_the_example_notebook_runs_with_the_lectures_numbers(tmp_path, monkeypatch):
-    """Run in a real IPython kernel, in a scratch directory that receives its files; the kernel
-    finds this repository's graphlib through PYTHONPATH, as it would from the repository root."""
-    monkeypatch.setenv("PYTHONPATH", str(ROOT))
+    """Run in a real IPython kernel as Jupyter and VS Code run it: in its folder, docs/, with no
+    PYTHONPATH, so that `import graphlib` alone would find the standard library's. The folder is a
+    scratch docs/ beside the repository's graphlib (a link), so that it receives the files."""
+    monkeypatch.delenv("PYTHONPATH", raising=False)
+    (tmp_path / "graphlib").symlink_to(ROOT / "graphlib")
+    docs = tmp_path / "docs"
+    docs.mkdir()
     notebook = nbformat.read(NOTEBOOK, as_version=4)
     assert all(not cell.get("outputs") for cell in notebook.cells), "keep the notebook without outputs"
-    NotebookClient(notebook, timeout=120, kernel_name="python3",
-                   resources={"metadata": {"path": str(tmp_path)}}).execute()
+    NotebookClient(notebook, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(docs)}}).execute()
     outputs = _outputs_by_tag(notebook)
     assert [output.output_type for output in outputs["figure-1"]] == ["execute_result"]
     assert outputs["figure-1"][0].data["image/svg+xml"].lstrip().startswith(("<?xml", "<svg"))
@@ -187,7 +190,7 @@ def test_the_example_notebook_runs_with_the_lectures_numbers(tmp_path, monkeypat
     assert _text(outputs["gradients"]) == "{'x': -4.0, 'y': -4.0, 'z': 3.0}"
     assert "<td>1 × -4 = -4</td>" in outputs["explain"][0].data["text/html"]
     assert _text(outputs["with-values"]) == "{'x': -4.0, 'y': -4.0, 'z': 6.0}"
-    assert (tmp_path / "figure-1.png").read_bytes().startswith(b"\x89PNG")
+    assert (docs / "figure-1.png").read_bytes().startswith(b"\x89PNG")
     assert "import numpy as np" in _text(outputs["save"])
     assert "image/svg+xml" in outputs["layer"][0].data
     assert _text(outputs["layer-gradients"]) == "(11.5,\n array([[0., 0.],\n        [1., 2.]]))"
