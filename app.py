@@ -34,12 +34,13 @@ from graphlib.descent import MAX_STEPS
 from graphlib.errors import CircuitError, LimitError, ServiceError
 from graphlib.evaluate import entry_name
 from graphlib.gallery import GALLERY
-from graphlib.i18n import CATALOGUES, DEFAULT_LANGUAGE, LANGUAGES, N_, _, current_language, translated, use_language
+from graphlib.i18n import CATALOGUES, DEFAULT_LANGUAGE, LANGUAGE_NAMES, LANGUAGES, N_, _, current_language, translated
+from graphlib.i18n import language_named, use_language
 from graphlib.i18n import page_catalogue
 from graphlib.language import functions
 from graphlib.openapi import WebFacts, describe
 from graphlib.ops import conventions
-from graphlib.options import BY_NAME, DESCENT_FIELDS, OPTIONS, in_language
+from graphlib.options import BY_NAME, DESCENT_FIELDS, OPTIONS, in_language, single
 from graphlib.parse import MAX_LENGTH, NAME_PATTERN, RESERVED_NAMES, parse
 from graphlib.practice import answer_json, check_json
 from graphlib.drawing import draw, error_svg, run_dot
@@ -213,19 +214,8 @@ def _asked_language():
     Accept-Language chose it)."""
     given = request.args.getlist("lang")
     if given:
-        return _language_named(given), False
+        return language_named(single({"lang": given}, "lang")), False
     return request.accept_languages.best_match(LANGUAGES, default=DEFAULT_LANGUAGE), True
-
-
-def _language_named(given):
-    """The language a request's `lang` values name: one of LANGUAGES, given once."""
-    if len(given) > 1:
-        raise CircuitError(_("%(name)s is given %(count)s times; give it once.", name="lang", count=len(given)),
-                           field="lang")
-    if given[0] not in LANGUAGES:
-        raise CircuitError(_("%(name)s must be one of %(choices)s; got %(given)s.", name="lang",
-                             choices=", ".join(LANGUAGES), given=repr(str(given[0])[:40])), field="lang")
-    return given[0]
 
 
 def speak_the_request_language():
@@ -593,7 +583,7 @@ def _json_fields():
         raise CircuitError(_("%(name)s is given %(count)s times in the request body; give it once.",
                              name=_shown(name), count=count), field=name)
     if "lang" in body and "lang" not in request.args:  # the query's decides where both are given
-        _speak_instead(_language_named([body["lang"]]))
+        _speak_instead(language_named(body["lang"]))
     nulls = [name for name, value in body.items() if value is None]
     if nulls:
         raise CircuitError(_("%(name)s is null in the request body; give it a value, or leave it out for its "
@@ -671,6 +661,7 @@ def _page(circuit=None, error=None):
         max_steps=MAX_STEPS,
         # The page in the request's language: <html lang>, and its scripts' words (static/js/i18n.js).
         language=current_language(),
+        language_names=LANGUAGE_NAMES,
         page_catalogue=page_catalogue(current_language()),
         **({} if circuit is None else _document_and_lessons(circuit)),
     )

@@ -19,7 +19,7 @@ from .document import build_document
 from .errors import ValueInputError
 from .i18n import _
 from .evaluate import entry_name, evaluate, split_wrt, value_key
-from .options import MAX_PRECISION, OPTIONS, Style, single
+from .options import MAX_PRECISION, MAX_SEED, OPTIONS, Style, single
 from .parse import MAX_TOKEN_LENGTH, VALUE_PATTERN, WHITESPACE, character_name, is_invisible, parse
 from .shapes import node_shapes
 
@@ -39,7 +39,6 @@ MAX_ARRAY_TEXT = 4096  # 64 numbers of MAX_TOKEN_LENGTH characters (1,920) with 
 # A vector's or matrix's text: brackets, commas, and between them numbers (anything else, which
 # parse_number names), separated by the WHITESPACE characters only.
 ARRAY_TOKEN = re.compile(r"[ \t\r\n]*(?:(\[)|(\])|(,)|([^\[\], \t\r\n]+))")
-MAX_SEED = 10**9
 
 
 @dataclass(frozen=True)

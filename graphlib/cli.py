@@ -16,26 +16,18 @@ import sys
 from contextlib import contextmanager
 
 from . import __version__, compute
-from .descent import DEFAULT_LEARNING_RATE, MAX_STEPS
-from .errors import CircuitError, ServiceError, ValueInputError
+from .errors import CircuitError, ServiceError
 from .i18n import DEFAULT_LANGUAGE, LANGUAGES, _, use_language
-from .notebook import EXTENSIONS, FORMATS, NotebookCircuit, format_of
-from .options import OPTIONS, QUERY_NAMES
+from .notebook import EXTENSIONS, FORMATS, NOT_FIELDS, NotebookCircuit, format_of
+from .options import DESCRIPTIONS, OPTIONS, QUERY_NAMES, single
 
 PROG = "backprop-circuits"
 # Exit statuses: argparse's own 2 for a mistake in the input, 1 for what is not the input's fault.
 INPUT_ERROR = 2
 SERVICE_ERROR = 1
-# The URL's fields that are not display options (OPTIONS has their labels and choices).
-URL_FIELD_HELP = {
-    "seed": "a worksheet's number, 0 to 10^9: every variable not given gets a small whole number drawn from it",
-    "params": "gradient descent: the variables it trains, separated by commas (w0,w1,w2)",
-    "lr": f"gradient descent: the learning rate (default {DEFAULT_LEARNING_RATE:g})",
-    "steps": f"gradient descent: how many steps to take, 0 to {MAX_STEPS} (default 0: the starting values)",
-}
 # Names of the URL made into arguments of their own: the expression is the first argument,
 # --format chooses what is written, --lang the language of the whole run.
-NOT_FLAGS = {"expr", "format", "lang"}
+NOT_FLAGS = NOT_FIELDS | {"lang"}
 EXAMPLES = """\
 examples:
   %(prog)s "(x+y)*z" x=-2 y=5 z=-4 -o fig1.svg        figure 1 of the notes, as SVG
@@ -71,12 +63,13 @@ def build_parser():
     for option in OPTIONS:
         options.add_argument(f"--{option.name}", **_option_flag(option))
     for name in sorted(QUERY_NAMES - NOT_FLAGS - {option.name for option in OPTIONS}):
-        options.add_argument(f"--{name}", help=URL_FIELD_HELP[name])
+        options.add_argument(f"--{name}", help=DESCRIPTIONS[name])
     return parser
 
 
 def _option_flag(option):
-    """An entry of OPTIONS as an argparse flag: its choices, what each means, and its default."""
+    """An entry of OPTIONS as an argparse flag: what it does (its description, else the form's
+    label), its choices, what each means, and its default."""
     chosen = [(value, text) for value, text in option.choices if value]
     if not chosen:  # wrt: its choices are the circuit's variables
         return {"metavar": "NAME", "help": f"{option.label}: each wire also shows d wire / d NAME, a variable "
@@ -89,7 +82,7 @@ def _option_flag(option):
         meanings = ": " + ", ".join(f"{value} ({text})" for value, text in chosen)
     default = option.default or "off"  # theme's unset (the device's) is the page's; a file is drawn light
     return {"choices": [value for value, _ in chosen], "metavar": "N" if len(chosen) > 4 else None,
-            "help": f"{option.label}{meanings}; default {default}"}
+            "help": f"{DESCRIPTIONS.get(option.name, option.label)}{meanings}; default {default}"}
 
 
 def main(argv=None):
@@ -105,9 +98,16 @@ def main(argv=None):
             print(f"{PROG}: {error}", file=sys.stderr)
             return SERVICE_ERROR
         except OSError as error:  # the output file's: a folder missing, no permission, a full disk
-            print(f"{PROG}: " + _("could not write %(file)s: %(error)s.", file=error.filename or arguments.output,
+            print(f"{PROG}: " + _("could not write %(file)s: %(error)s.", file=_written_to(arguments),
                                   error=error.strerror), file=sys.stderr)
             return SERVICE_ERROR
+
+
+def _written_to(arguments):
+    """The output's name in a message: the file's, or standard output (a full disk behind > file)."""
+    if arguments.output in (None, "-"):
+        return _("standard output")
+    return arguments.output
 
 
 def parse_arguments(parser, argv):
@@ -147,8 +147,7 @@ def _computed_here():
 
 def run(parser, arguments):
     fields = _fields(parser, arguments)
-    circuit = NotebookCircuit(arguments.expression, fields)
-    _check_names(parser, circuit, fields)
+    circuit = NotebookCircuit(arguments.expression, fields, not_fields=NOT_FLAGS)
     to_stdout = arguments.output in (None, "-")
     if arguments.explain:
         print(circuit.explain())
@@ -165,7 +164,7 @@ def run(parser, arguments):
 
 def _fields(parser, arguments):
     """Each field's one value, from name=value and the flags; a name given twice is refused, as
-    in a link (options.single says it in the same words)."""
+    in a link (options.single)."""
     given = {}
     for assignment in arguments.values:
         name, equals, value = assignment.partition("=")
@@ -176,21 +175,7 @@ def _fields(parser, arguments):
         flag = getattr(arguments, name)
         if flag is not None:
             given.setdefault(name, []).append(flag)
-    for name, values in given.items():
-        if len(values) > 1:
-            raise ValueInputError(_("%(name)s is given %(count)s times; give it once.", name=name, count=len(values)),
-                                  field=name)
-    return {name: values[0] for name, values in given.items()}
-
-
-def _check_names(parser, circuit, fields):
-    """A link ignores a name it does not know; a command line says so, as it is likely a typo (or
-    lang=ko, format=png, whose flags are --lang and --format)."""
-    variables = circuit.circuit.graph.variables
-    unknown = [name for name in fields if name not in variables and (name not in QUERY_NAMES or name in NOT_FLAGS)]
-    if unknown:
-        parser.error(_("%(name)s is not a variable of the expression; its variables are %(variables)s",
-                       name=unknown[0], variables=", ".join(variables)))
+    return {name: single(given, name) for name in given}
 
 
 def error_text(error, expression):

@@ -22,16 +22,11 @@ import numpy as np
 from .errors import ValueInputError
 from .i18n import _
 from .evaluate import evaluate, value_key
-from .options import single
+from .options import DEFAULT_LEARNING_RATE, MAX_LEARNING_RATE, MAX_STEPS, single
 from .parse import MAX_TOKEN_LENGTH, VALUE_PATTERN, WHITESPACE
 
-DEFAULT_LEARNING_RATE = 0.1
-# A larger step than this overshoots any loss of the lecture's size on the first step.
-MAX_LEARNING_RATE = 100.0
-# Each step is one evaluation: a 500-gate circuit takes about 1.3 ms for it, so that the longest
-# run of the largest circuit takes under a second of the request's 15 (0.67-0.77 s in
-# bench/bench_descent.py, 1.9 s with the machine's two cores busy with other work).
-MAX_STEPS = 500
+# Its limits (DEFAULT_LEARNING_RATE, MAX_LEARNING_RATE, MAX_STEPS) are in options.py, beside the
+# fields they limit and the descriptions that name them.
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,12 @@ from pathlib import Path
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 
-LANGUAGES = ("en", "ko")
+from .errors import ValueInputError
+
+# Each language spoken, by its code, named in its own language (the page's language menu): adding a
+# language is a line here and its catalogues.
+LANGUAGE_NAMES = {"en": "English", "ko": "한국어"}
+LANGUAGES = tuple(LANGUAGE_NAMES)
 DEFAULT_LANGUAGE = "en"
 CATALOGUES = Path(__file__).parent / "translations"
 DOMAINS = ("messages", "lessons", "page")
@@ -47,7 +52,7 @@ def catalogue(language, domains=PYTHON_DOMAINS):
 
 def _(message, **params):
     """`message` in the language in use, with its `%(name)s` parameters filled in."""
-    text = catalogue(_language.get()).gettext(message)
+    text = _look_up(message)
     return text % params if params else text
 
 
@@ -60,7 +65,14 @@ def translated(text):
     """A table's text, marked with N_, in the language in use where it is shown ("" stays "", which
     gettext would give as the catalogue's header). Not `_`, whose message the catalogue is extracted
     from, so a literal."""
-    return catalogue(_language.get()).gettext(text) if text else ""
+    return _look_up(text) if text else ""
+
+
+def _look_up(message):
+    # Not a call named gettext, which the messages domain's extraction (this file is one of its)
+    # would read as a message given something other than a literal.
+    look_up = catalogue(_language.get()).gettext
+    return look_up(message)
 
 
 def current_language():
@@ -68,12 +80,19 @@ def current_language():
     return _language.get()
 
 
+def language_named(given):
+    """`given` if it is one of LANGUAGES, else a refusal naming the field `lang` (a link's, a JSON
+    body's, a notebook's keyword), in the language in use."""
+    if given not in LANGUAGES:
+        raise ValueInputError(_("%(name)s must be one of %(choices)s; got %(given)s.", name="lang",
+                                choices=", ".join(LANGUAGES), given=repr(str(given)[:40])), field="lang")
+    return given
+
+
 @contextmanager
 def use_language(language):
     """Give messages in `language` (one of LANGUAGES) inside the `with` block."""
-    if language not in LANGUAGES:
-        raise ValueError(f"unknown language {language!r}: choose one of {', '.join(LANGUAGES)}")
-    token = _language.set(language)
+    token = _language.set(language_named(language))
     try:
         yield
     finally:

@@ -19,11 +19,12 @@ from pathlib import Path
 
 import numpy as np
 
-from .api import explain_json, program_text, to_json
+from .api import PRACTICE_NOTE, explain_json, program_text, to_json
 from .circuit import build_circuit
 from .drawing import draw
 from .errors import ValueInputError
-from .i18n import LANGUAGES, N_, _, current_language, translated, use_language
+from .i18n import N_, _, current_language, language_named, translated, use_language
+from .options import QUERY_NAMES
 
 # What a circuit can be written as, by name: the web app's route that answers the same bytes.
 FORMATS = {
@@ -37,6 +38,9 @@ FORMATS = {
 }
 # A file's format by its extension; the others are asked for by name (--format, save(path, output_format)).
 EXTENSIONS = {".svg": "svg", ".png": "png", ".dot": "dot", ".json": "json", ".py": "py"}
+# The URL's names a program takes otherwise: the expression is backprop's first argument (and the
+# command line's), the format is render's or save's (--format).
+NOT_FIELDS = frozenset({"expr", "format"})
 
 
 def backprop(expression, /, **fields):
@@ -44,7 +48,7 @@ def backprop(expression, /, **fields):
     matrix), NumPy arrays, or text as a URL writes it ("-2", "[[1, 2], [3, 4]]"). The other
     keywords are the URL's options (lang="ko" too); None leaves a keyword out. Raises a CircuitError subclass for
     a bad input, its message in the language of lang= (or the one in use)."""
-    with use_language(_language(fields.get("lang") or current_language())):
+    with use_language(fields.get("lang") or current_language()):
         return NotebookCircuit(expression, _fields(fields))
 
 
@@ -66,24 +70,30 @@ def _field(name, value):
                             type=type(value).__name__), field=name)
 
 
-def _language(given):
-    if given not in LANGUAGES:
-        raise ValueInputError(_("%(name)s must be one of %(choices)s; got %(given)s.", name="lang",
-                                choices=", ".join(LANGUAGES), given=repr(str(given)[:40])), field="lang")
-    return given
+def check_names(fields, variables, not_fields=NOT_FIELDS):
+    """A link ignores a name it does not know; a program refuses it, as it is likely a typo, or a
+    name given otherwise here (`not_fields`: expr=, which would replace the expression; format=)."""
+    unknown = [name for name in fields if name not in variables and (name not in QUERY_NAMES or name in not_fields)]
+    if unknown:
+        raise ValueInputError(_("%(name)s is not a variable of the expression; its variables are %(variables)s",
+                                name=unknown[0], variables=", ".join(variables)), field=unknown[0])
 
 
 class NotebookCircuit:
-    """A circuit as a notebook shows it. `circuit` is the web app's Circuit (circuit.py)."""
+    """A circuit as a notebook shows it. `circuit` is the web app's Circuit (circuit.py). A field
+    named in `not_fields`, or neither a variable nor the URL's, is refused (check_names)."""
 
-    def __init__(self, expression, fields):
+    def __init__(self, expression, fields, not_fields=NOT_FIELDS):
         self.expression = expression
         self.fields = dict(fields)
+        # The fields not refused (check_names, below, says so, once the variables are known).
         # lang="ko", as a link's lang=ko: its messages, intuitions and the drawing's words in
         # Korean; without it, the language in use (the command line's --lang).
-        self.language = _language(fields.get("lang", current_language()))
+        given = {name: value for name, value in fields.items() if name not in not_fields}
+        self.language = language_named(given.get("lang", current_language()))
         with use_language(self.language):
-            self.circuit = build_circuit({"expr": [expression], **{name: [value] for name, value in fields.items()}})
+            self.circuit = build_circuit({"expr": [expression], **{name: [value] for name, value in given.items()}})
+            check_names(fields, self.circuit.graph.variables, not_fields)
 
     @property
     def value(self):
@@ -233,8 +243,7 @@ class ChainRuleTable:
 # The table's words (as the page's chain-rule table says them), in the language in use where it is made.
 HEADER = (N_("gate"), N_("input"), N_("local gradient"), N_("upstream × local = downstream"))
 FORK = N_("fork")
-BRANCHES = N_("branches add up")
-PRACTICE_NOTE = N_("The chain rule is hidden while practising: it would give the answers away.")
+BRANCHES = N_("branches added up")  # the page's label of the same cell
 
 
 def _columns(text):

@@ -12,11 +12,11 @@ import functools
 from dataclasses import dataclass
 
 from .circuit import MAX_ARRAY_TEXT, MAX_AXIS, MAX_DIMENSIONS, MAX_SEED, MAX_TOTAL_ENTRIES
-from .descent import DEFAULT_LEARNING_RATE, MAX_LEARNING_RATE, MAX_STEPS
+from .descent import MAX_LEARNING_RATE, MAX_STEPS
 from .document import KINDS
 from .i18n import DEFAULT_LANGUAGE, LANGUAGES
 from .openapi_examples import EXAMPLES
-from .options import DESCENT_FIELDS, MAX_PRECISION, OPTIONS
+from .options import DESCENT_FIELDS, DESCRIPTIONS, MAX_PRECISION, OPTIONS
 from .parse import MAX_DEPTH, MAX_GATES, MAX_LENGTH, MAX_TOKEN_LENGTH, MAX_VARIABLES, NAME_PATTERN, RESERVED_NAMES
 from .practice import MAX_ANSWER_LENGTH
 
@@ -48,22 +48,19 @@ OPTION_NOTES = {
     "practice": "The numbers drawn as '?' for a student to find, checked by /api/check and shown by /api/answer.",
 }
 
-# Gradient descent's fields (options.DESCENT_FIELDS): (query schema, JSON body schema, meaning).
+# Gradient descent's fields (options.DESCENT_FIELDS): (query schema, JSON body schema, what the
+# API adds to its description, options.DESCRIPTIONS).
 DESCENT_PARAMETERS = {
     "params": ({"type": "string"},
                {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]},
-               "Gradient descent: the parameters, variables of the circuit separated by commas (w0,w1,w2), or a "
-               "list of their names in JSON. The circuit is then drawn after `steps` steps of w <- w - lr * dw from "
-               "the values given, and its JSON has a `descent`. Ignored while practising."),
+               "In JSON also a list of their names. The circuit is then drawn after `steps` steps of "
+               "w <- w - lr * dw from the values given, and its JSON has a `descent`. Ignored while practising."),
     "lr": ({"type": "string", "maxLength": MAX_TOKEN_LENGTH},
            {"anyOf": [{"type": "string", "maxLength": MAX_TOKEN_LENGTH},
-                      {"type": "number", "exclusiveMinimum": 0, "maximum": MAX_LEARNING_RATE}]},
-           f"Gradient descent's learning rate: a decimal number above 0 and at most {MAX_LEARNING_RATE:g} "
-           f"(default {DEFAULT_LEARNING_RATE:g})."),
+                      {"type": "number", "exclusiveMinimum": 0, "maximum": MAX_LEARNING_RATE}]}, ""),
     "steps": ({"type": "string", "pattern": "^[ \t\r\n]*[0-9]{1,4}[ \t\r\n]*$"},
               {"anyOf": [{"type": "string", "pattern": "^[ \t\r\n]*[0-9]{1,4}[ \t\r\n]*$"},
-                         {"type": "integer", "minimum": 0, "maximum": MAX_STEPS}]},
-              f"Gradient descent's number of steps, from 0 to {MAX_STEPS} (default 0)."),
+                         {"type": "integer", "minimum": 0, "maximum": MAX_STEPS}]}, ""),
 }
 
 LANGUAGE_SCHEMA = {"type": "string", "enum": list(LANGUAGES)}
@@ -294,13 +291,17 @@ def _fields(place):
         yield option.name, _option_schema(option, place), _option_description(option)
     seed_text = {"type": "string", "pattern": "^[ \t\r\n]*[0-9]{1,10}[ \t\r\n]*$"}
     yield "seed", seed_text if place == "query" else {
-        "anyOf": [seed_text, {"type": "integer", "minimum": 0, "maximum": MAX_SEED}]}, (
-        f"A worksheet's number, 0 to {MAX_SEED}: the values the request does not give are drawn from it, "
-        "small whole numbers, the same on every server.")
+        "anyOf": [seed_text, {"type": "integer", "minimum": 0, "maximum": MAX_SEED}]}, _sentence(DESCRIPTIONS["seed"])
     for name in DESCENT_FIELDS:
-        query_schema, body_schema, description = DESCENT_PARAMETERS[name]
-        yield name, query_schema if place == "query" else body_schema, description
+        query_schema, body_schema, more = DESCENT_PARAMETERS[name]
+        yield name, query_schema if place == "query" else body_schema, " ".join(
+            filter(None, (_sentence(DESCRIPTIONS[name]), more)))
     yield "lang", LANGUAGE_SCHEMA, LANGUAGE_DESCRIPTION
+
+
+def _sentence(description):
+    """A description of options.DESCRIPTIONS as a sentence of this document."""
+    return description[0].upper() + description[1:] + "."
 
 
 def _option_schema(option, place):

@@ -308,7 +308,7 @@ EXAMPLES = {
                                 query={"expr": "x*", "x": "3"}, answer=SYNTAX_ERROR),
         "korean": Example("The same mistake with lang=ko: the message in Korean", status=400,
                           query={"expr": "x*", "x": "3", "lang": "ko"},
-                          answer={"error": {"message": "3번째 열에 와야 할 것: 숫자, 변수, 함수 또는 '('. 실제로 있는 것: 수식의 끝.",
+                          answer={"error": {"message": "3번째 열에 숫자, 변수, 함수 또는 '('이(가) 와야 하는데, 수식의 끝이(가) 있습니다.",
                                             "field": "expr", "position": 2}}),
         "unknown-language": Example("A language the service does not speak", status=400,
                                     query={"expr": "x*y", "lang": "fr"},
@@ -322,7 +322,7 @@ EXAMPLES = {
     ("/api/graph", "post"): {
         "product": Example("x*y at x = 3, y = -2, as JSON", body=PRODUCT_BODY, answer=PRODUCT_GRAPH),
         "korean": Example("lang in the body: the message in Korean", status=400, body={"expr": "x*", "lang": "ko"},
-                          answer={"error": {"message": "3번째 열에 와야 할 것: 숫자, 변수, 함수 또는 '('. 실제로 있는 것: 수식의 끝.",
+                          answer={"error": {"message": "3번째 열에 숫자, 변수, 함수 또는 '('이(가) 와야 하는데, 수식의 끝이(가) 있습니다.",
                                             "field": "expr", "position": 2}}),
         "null-value": Example("A field given as null", status=400, body={"expr": "x*y", "x": None},
                               answer={'error': {'message': 'x is null in the request body; give it a value, or leave it out for its '
@@ -359,7 +359,7 @@ EXAMPLES = {
         "korean": Example("lang in the body: a mistake in the circuit told in Korean", status=400,
                           query={**PRACTICE, "expr": "x*"},
                           body={"wire": "wire-n0", "kind": "grad", "answer": "-2", "lang": "ko"},
-                          answer={"error": {"message": "3번째 열에 와야 할 것: 숫자, 변수, 함수 또는 '('. 실제로 있는 것: 수식의 끝.",
+                          answer={"error": {"message": "3번째 열에 숫자, 변수, 함수 또는 '('이(가) 와야 하는데, 수식의 끝이(가) 있습니다.",
                                     "field": "expr", "position": 2}}),
     },
     ("/api/answer", "post"): {
@@ -374,7 +374,7 @@ EXAMPLES = {
              {'wire': 'wire-n1', 'kind': 'grad', 'shown': '3.00', 'flagged': False, 'number': 3.0}]}),
         "korean": Example("lang in the body: a mistake in the circuit told in Korean", status=400,
                           query={**PRACTICE, "expr": "x*"}, body={"all": True, "lang": "ko"},
-                          answer={"error": {"message": "3번째 열에 와야 할 것: 숫자, 변수, 함수 또는 '('. 실제로 있는 것: 수식의 끝.",
+                          answer={"error": {"message": "3번째 열에 숫자, 변수, 함수 또는 '('이(가) 와야 하는데, 수식의 끝이(가) 있습니다.",
                                     "field": "expr", "position": 2}}),
     },
     ("/code/{program}.py", "get"): {

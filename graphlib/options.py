@@ -56,6 +56,27 @@ DESCENT_FIELDS = ("params", "lr", "steps")
 # The other names a query may hold besides the variables' values, which no variable may take.
 QUERY_NAMES = frozenset(BY_NAME) | {"expr", "seed", "format", "lang"} | frozenset(DESCENT_FIELDS)
 
+MAX_SEED = 10**9
+DEFAULT_LEARNING_RATE = 0.1
+# A larger step than this overshoots any loss of the lecture's size on the first step.
+MAX_LEARNING_RATE = 100.0
+# Each step is one evaluation: a 500-gate circuit takes about 1.3 ms for it, so that the longest
+# run of the largest circuit takes under a second of the request's 15 (0.67-0.77 s in
+# bench/bench_descent.py, 1.9 s with the machine's two cores busy with other work).
+MAX_STEPS = 500
+# What a field means where its label does not say it (a command line's --help, /openapi.json):
+# the fields that are not display options, and an option whose label is the form's (theme's
+# "Page"). English, as the command line's help and the OpenAPI document are.
+DESCRIPTIONS = {
+    "theme": "the drawing's background: light, or dark with light lines and numbers",
+    "seed": (f"a worksheet's number, 0 to {MAX_SEED}: the values not given are drawn from it, small whole numbers, "
+             "the same on every server"),
+    "params": "gradient descent: the parameters, variables of the circuit separated by commas (w0,w1,w2)",
+    "lr": (f"gradient descent's learning rate: a decimal number above 0 and at most {MAX_LEARNING_RATE:g} "
+           f"(default {DEFAULT_LEARNING_RATE:g})"),
+    "steps": f"gradient descent's number of steps, from 0 to {MAX_STEPS} (default 0: the values given)",
+}
+
 
 def _style_fields():
     return [(option.name, type(option.default), dataclasses.field(default=option.default)) for option in OPTIONS]

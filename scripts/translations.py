@@ -1,6 +1,6 @@
-"""Every domain's messages extracted afresh from the source, its Korean catalogue updated, its .mo compiled.
+"""Every domain's messages extracted afresh from the source, each language's catalogue updated (Korean now), its .mo compiled.
 
-    python scripts/translations.py           # extract, update graphlib/translations/ko/LC_MESSAGES/*.po, compile
+    python scripts/translations.py           # extract, update each language's translations/<language>/LC_MESSAGES/*.po, compile
     python scripts/translations.py --check   # change nothing; list what is untranslated, stale or malformed
 
 A domain's files are listed in graphlib/translations/<domain>.cfg (Babel's mapping-file format, the
@@ -43,11 +43,11 @@ def config_path(domain):
     return CATALOGUES / f"{domain}.cfg"
 
 
-def po_path(domain, language="ko"):
+def po_path(domain, language):
     return CATALOGUES / language / "LC_MESSAGES" / f"{domain}.po"
 
 
-def mo_path(domain, language="ko"):
+def mo_path(domain, language):
     return po_path(domain, language).with_suffix(".mo")
 
 
@@ -118,7 +118,7 @@ def _extractor(method):
     return next(entry for entry in entry_points(group="babel.extractors") if entry.name == method).load()
 
 
-def updated(domain, language="ko"):
+def updated(domain, language):
     """The domain's catalogue for `language`: what its .po translates, for the messages the source
     has now (a changed message keeps its old translation, marked fuzzy for review)."""
     fresh = template(domain)
@@ -141,7 +141,7 @@ def po_text(catalog):
     return output.getvalue()
 
 
-def compiled(domain, language="ko"):
+def compiled(domain, language):
     """The .mo that the .po on disk compiles to."""
     with open(po_path(domain, language), "rb") as po:
         catalog = read_po(po, locale=language, domain=domain)
@@ -150,7 +150,7 @@ def compiled(domain, language="ko"):
     return output.getvalue()
 
 
-def problems(domain, language="ko"):
+def problems(domain, language):
     """What is wrong with the domain's catalogue for `language`, one sentence each: messages with no
     translation (missing, empty or fuzzy), placeholders that differ, a stale .mo, a `_()` call
     whose message is not a literal."""
@@ -185,7 +185,7 @@ def placeholders(text):
     return sorted({match.group(0) for match in PLACEHOLDER.finditer(text)})
 
 
-def update(domain, language="ko"):
+def update(domain, language):
     """Write the domain's .po (when its messages changed) and compile its .mo."""
     catalog = updated(domain, language)
     path = po_path(domain, language)

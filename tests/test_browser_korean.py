@@ -34,7 +34,7 @@ KOREAN_CONTROLS = [
     ("[data-step=back]", "뒤로"),
     ("[data-step=all]", "모두 보기"),
     ("[data-zoom=fit]", "너비 맞춤"),
-    ("#summary caption", "Output과 gradient"),
+    ("#summary caption", "output과 gradient"),
     ("#chain-rule-title", "gate별 chain rule"),
     ("#gradcheck-title", "Gradient 검사"),
     ("#copy-link", "링크 복사"),

@@ -9,7 +9,9 @@ from live_server import server_fixture
 
 from graphlib.compute import ComputePool
 from graphlib.drawing import wrapped
-from graphlib.i18n import current_language, use_language
+from graphlib.errors import ValueInputError
+from graphlib.i18n import LANGUAGE_NAMES, current_language, use_language
+from graphlib.notebook import backprop
 from graphlib.parse import parse
 from graphlib.errors import ExpressionSyntaxError
 
@@ -39,7 +41,7 @@ class Refusal:
 
 REFUSALS = [
     Refusal("expression-cut-short", "GET", "/api/graph", {"expr": "x+"},
-            "3번째 열에 와야 할 것: 숫자, 변수, 함수 또는 '('. 실제로 있는 것: 수식의 끝.", "expr", 2),
+            "3번째 열에 숫자, 변수, 함수 또는 '('이(가) 와야 하는데, 수식의 끝이(가) 있습니다.", "expr", 2),
     Refusal("unknown-function", "GET", "/api/explain", {"expr": "2*foo(x)"},
             "3번째 열의 'foo'은(는) 알 수 없는 함수입니다. 쓸 수 있는 함수: ", "expr", 2),
     Refusal("value-not-a-number", "GET", "/api/graph", {"expr": "(x+y)*z", "x": "abc"},
@@ -47,16 +49,16 @@ REFUSALS = [
     Refusal("precision-too-large", "GET", "/api/graph", {"expr": "x*y", "precision": "11"},
             "precision은 소수점 아래 자릿수로, 0부터 10까지의 정수여야 합니다.", "precision"),
     Refusal("posted-expression-cut-short", "POST", "/api/graph", {"expr": "x +"},
-            "4번째 열에 와야 할 것: 숫자, 변수, 함수 또는 '('. 실제로 있는 것: 수식의 끝.", "expr", 3),
+            "4번째 열에 숫자, 변수, 함수 또는 '('이(가) 와야 하는데, 수식의 끝이(가) 있습니다.", "expr", 3),
     Refusal("posted-matrix-unclosed", "POST", "/api/explain", {"expr": "sum(W)", "W": "[[1, 2], [3, 4]"},
             "W의 값이 하나의 리스트가 아닙니다. 벡터는 [1, -2], 행렬은 [[1, 2], [3, 4]]처럼 쓰고, 모든 '['를 닫으세요.",
             "W"),
     Refusal("posted-shapes-clash", "POST", "/api/graph", {"expr": "sum(a*b)", "a": "[1, 2]", "b": "[1, 2, 3]"},
             "a*b: (2,) * (3,) — 크기 2와(과) 3이(가) 다릅니다.", "expr", 5),
     Refusal("bracket-not-closed", "GET", "/api/graph", {"expr": "(x+y"},
-            "5번째 열에 와야 할 것: 1번째 열의 '('을(를) 닫는 ')'. 실제로 있는 것: 수식의 끝.", "expr", 4),
+            "1번째 열의 '('을(를) 닫는 ')'이(가) 5번째 열에 와야 하는데, 수식의 끝이(가) 있습니다.", "expr", 4),
     Refusal("second-line", "GET", "/api/graph", {"expr": "q = x*y\nq +"},
-            "2번째 줄 4번째 열에 와야 할 것", "expr", 11),
+            "2번째 줄 4번째 열에 ", "expr", 11),
 ]
 
 
@@ -132,6 +134,26 @@ def test_any_other_lang_is_a_400_naming_it(client, given, message):
         assert response.get_json() == {"error": {"message": message, "field": "lang", "position": None}}
 
 
+def test_a_language_not_spoken_is_refused_in_the_same_words_everywhere(client):
+    """One check (i18n.language_named) for a link, a JSON body, a notebook's keyword and use_language."""
+    message = "lang must be one of en, ko; got 'fr'."
+    assert client.get("/api/graph?expr=x&lang=fr").get_json()["error"]["message"] == message
+    assert client.post("/api/graph", json={"expr": "x", "lang": "fr"}).get_json()["error"]["message"] == message
+    for refused in (lambda: backprop("x", lang="fr"), lambda: use_language("fr").__enter__()):
+        with pytest.raises(ValueInputError) as raised:
+            refused()
+        assert (raised.value.message, raised.value.field) == (message, "lang")
+
+
+@pytest.mark.parametrize("language", ["en", "ko"])
+def test_the_language_menu_names_each_language_in_its_own_words(client, language):
+    """The menu is made from i18n.LANGUAGE_NAMES: a language added there is offered on the page."""
+    page = client.get(f"/?expr=x*y&lang={language}").get_data(as_text=True)
+    menu = re.search(r'<nav class="languages".*?</nav>', page, re.S).group(0)
+    assert re.findall(r'lang="(\w+)"[^>]*>([^<]+)<', menu) == list(LANGUAGE_NAMES.items())
+    assert f'aria-current="true">{LANGUAGE_NAMES[language]}<' in menu
+
+
 def test_lang_given_twice_is_a_400(client):
     response = client.get("/api/graph?expr=x&lang=ko&lang=en")
     assert response.status_code == 400
@@ -161,7 +183,7 @@ def test_a_compute_job_runs_in_the_language_of_its_caller():
             assert pool.run(current_language, limit=30) == "ko"
             with pytest.raises(ExpressionSyntaxError) as refused:
                 pool.run(parse, "x +", limit=30)
-        assert refused.value.message.startswith("4번째 열에 와야 할 것")
+        assert refused.value.message.startswith("4번째 열에 숫자, 변수, 함수 또는")
         assert pool.run(current_language, limit=30) == "en"
     finally:
         pool.close()
@@ -178,8 +200,8 @@ server = server_fixture()
 def test_gunicorn_answers_in_korean(server, method, path, body, headers):
     status, answer_headers, data = server.request(method, path, body=body, headers=headers)
     assert status == 400
-    assert json.loads(data)["error"] == {"message": "3번째 열에 와야 할 것: 숫자, 변수, 함수 또는 '('. 실제로 있는 것: "
-                                                    "수식의 끝.", "field": "expr", "position": 2}
+    assert json.loads(data)["error"] == {"message": "3번째 열에 숫자, 변수, 함수 또는 '('이(가) 와야 하는데, "
+                                                    "수식의 끝이(가) 있습니다.", "field": "expr", "position": 2}
     assert ("accept-language" in answer_headers.get("vary", "").lower()) == ("Accept-Language" in headers)
 
 

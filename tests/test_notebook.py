@@ -114,7 +114,7 @@ def test_lang_ko_speaks_korean_where_a_link_with_lang_ko_does(client):
 
 def test_explain_while_practising_gives_nothing_away():
     table = backprop("(x+y)*z", x=-2, practice="grads").explain()
-    assert table.rows == () and str(table) == "The chain rule is hidden while practising: it would give the answers away."
+    assert table.rows == () and str(table) == "Left out while practising: the gradients' values are numbers to find."
 
 
 # (the call, the error it raises, part of its message, its position in the expression)
@@ -127,6 +127,10 @@ MISTAKES = [
     (lambda: backprop("W @ x", W=[[1, 2]], x=[1, 2]), ShapeError, "a circuit's output must be one number", 0),
     (lambda: backprop("x*y").save("figure.txt"), ValueInputError, "has no extension of a format this writes", None),
     (lambda: backprop("x*y").render("pdf"), ValueInputError, "The format must be one of svg, png", None),
+    # a typo, or a field backprop takes otherwise: the expression (its first argument), the format (save's)
+    (lambda: backprop("x*y", q=1), ValueInputError, "q is not a variable of the expression; its variables are x, y", None),
+    (lambda: backprop("x*y", expr="z"), ValueInputError, "expr is not a variable of the expression", None),
+    (lambda: backprop("x*y", format="png"), ValueInputError, "format is not a variable of the expression", None),
 ]
 
 
@@ -158,9 +162,9 @@ def test_a_mistake_with_lang_ko_is_said_in_korean(call, message):
 def test_the_explain_table_with_lang_ko_has_korean_words_outside_the_lecture_terms():
     table = backprop("x*x", x=3, lang="ko").explain()
     assert table.header == ("gate", "input", "local gradient", "upstream × local = downstream")  # the lecture's terms
-    assert table.rows[-1][:3] == ("fork", "x", "갈래의 gradient를 더합니다")
+    assert table.rows[-1][:3] == ("fork", "x", "갈래의 합")  # as the page labels the sum
     assert str(backprop("x*y", practice="grads", lang="ko").explain()) == (
-        "연습 중에는 chain rule이 숨겨집니다: 답을 알려 주게 되기 때문입니다.")
+        "연습 중에는 빠져 있습니다: gradient의 값은 직접 구해야 할 숫자입니다.")
 
 
 def _outputs_by_tag(notebook):
