@@ -60,11 +60,16 @@ class Planned:
     headers: tuple = ()
 
 
+def _number(rng):
+    """A random number as a link writes it."""
+    return f"{rng.uniform(-5, 5):.3f}"
+
+
 def _value(rng, example_value):
     """A random value of the example's shape: a number, or a vector or matrix of them."""
     shape = np.shape(parse_value("value", example_value))
     if not shape:
-        return f"{rng.uniform(-5, 5):.3f}"
+        return _number(rng)
     entries = np.array([rng.uniform(-5, 5) for _ in range(int(np.prod(shape)))]).reshape(shape)
     return json.dumps(np.round(entries, 3).tolist())
 
@@ -92,7 +97,7 @@ HEAVY_CIRCUITS = {
 def heavy_request(rng):
     label, expr = rng.choice(list(HEAVY_CIRCUITS.items()))
     names = sorted({token for token in expr.replace("+", "*").split("*")})
-    query = urlencode({"expr": expr, **{name: _value(rng) for name in names}})
+    query = urlencode({"expr": expr, **{name: _number(rng) for name in names}})
     # 503 is the deliberate answer when a drawing runs past its time limit under load.
     return Planned("heavy", label, "GET", f"/graph.svg?{query}", frozenset({200, 503}))
 
