@@ -487,6 +487,7 @@ def code(program):
     circuit = build_circuit(_query_fields())
     return Response(program_text(circuit, PROGRAMS[program]), mimetype="text/x-python")
 
+
 # --- health, for a load balancer, an orchestrator or a container's HEALTHCHECK ---------------------
 
 READY_DOT = "digraph ready { a -> b }"
@@ -540,7 +541,6 @@ def _check(probe):
 def _rate_limit_storage_answers():
     if not limiter.storage.check():
         raise ConnectionError("the rate limit's storage does not answer")
-
 
 
 def _request_fields():
