@@ -19,7 +19,6 @@ import orjson
 from flask import Blueprint, Flask, Response, current_app, g, jsonify, redirect, render_template, request, url_for
 from flask.json.provider import DefaultJSONProvider
 import flask_babel
-import graphlib
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge, UnsupportedMediaType
@@ -34,9 +33,9 @@ from graphlib.descent import MAX_STEPS
 from graphlib.errors import CircuitError, LimitError, ServiceError
 from graphlib.evaluate import entry_name
 from graphlib.gallery import GALLERY
-from graphlib.i18n import CATALOGUES, DEFAULT_LANGUAGE, LANGUAGE_NAMES, LANGUAGES, N_, _, current_language, translated
-from graphlib.i18n import language_named, use_language
-from graphlib.i18n import page_catalogue
+from graphlib import __version__
+from graphlib.i18n import (CATALOGUES, DEFAULT_LANGUAGE, LANGUAGE_NAMES, LANGUAGES, N_, _, current_language,
+                           language_named, page_catalogue, translated, use_language)
 from graphlib.language import functions
 from graphlib.openapi import WebFacts, describe
 from graphlib.ops import conventions
@@ -187,7 +186,7 @@ def build_id(root=Path(__file__).resolve().parent):
             if path.is_file() and "__pycache__" not in path.parts:
                 digest.update(f"{path.relative_to(root).as_posix()}\0{path.stat().st_size}\0".encode())
                 digest.update(path.read_bytes())
-    return f"{graphlib.__version__}-{digest.hexdigest()[:16]}"
+    return f"{__version__}-{digest.hexdigest()[:16]}"
 
 
 # --- the language of a request --------------------------------------------------------------------
