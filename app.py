@@ -29,7 +29,6 @@ from graphlib.cache import RenderCache
 from graphlib.api import explain_json, program_text, symbolic_settled, to_json
 from graphlib.circuit import DEFAULT_VALUE, build_circuit, parse_value
 from graphlib.deadline import deadline
-from graphlib.descent import MAX_STEPS
 from graphlib.errors import CircuitError, LimitError, ServiceError
 from graphlib.evaluate import entry_name
 from graphlib.gallery import GALLERY
@@ -39,7 +38,7 @@ from graphlib.i18n import (CATALOGUES, DEFAULT_LANGUAGE, LANGUAGE_NAMES, LANGUAG
 from graphlib.language import functions
 from graphlib.openapi import WebFacts, describe
 from graphlib.ops import conventions
-from graphlib.options import BY_NAME, DESCENT_FIELDS, OPTIONS, in_language, single
+from graphlib.options import BY_NAME, DESCENT_FIELDS, MAX_STEPS, OPTIONS, in_language, single
 from graphlib.parse import MAX_LENGTH, NAME_PATTERN, RESERVED_NAMES, parse
 from graphlib.practice import answer_json, check_json
 from graphlib.drawing import draw, error_svg, run_dot

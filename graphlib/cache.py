@@ -29,11 +29,6 @@ class RenderCache:
         self._keep(key, made)
         return made
 
-    def has(self, key):
-        """Whether `key` is kept, or being made by another request."""
-        with self.lock:
-            return key in self.entries or key in self.in_flight
-
     def claim(self, key, wait_seconds):
         """(value, None) where `key` is kept, or comes while waiting up to `wait_seconds` for
         the request making it; else (None, token): the caller makes it, and hands the token to

@@ -440,7 +440,7 @@ def _child_main(conn, parent_pid, empty_dir, memory):
         from . import gvc
         graphviz = gvc.preload()
     except BaseException as error:  # noqa: BLE001 - reported to the parent, which says so
-        conn.send(("failed", f"{type(error).__name__}: {error}"))
+        conn.send(("failed", _described(error)))
         return
     conn.send(("ready", graphviz))
     _serve(conn)

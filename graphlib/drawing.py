@@ -16,11 +16,10 @@ import signal
 import subprocess
 import tempfile
 import time
-import unicodedata
 
 from . import compute, gvc
 from .errors import RenderError
-from .i18n import N_, _
+from .i18n import N_, _, display_width
 from .render import FONT, escape, to_dot
 
 DOT_TIMEOUT_SECONDS = 10
@@ -241,21 +240,17 @@ def wrapped(text, columns):
     longer than a line), a wide character (Hangul, CJK) taking two columns as it takes twice the room."""
     lines, line = [], ""
     for word in text.split():
-        while _columns(word) > columns:  # a word longer than a line: as much as fits, then the rest
+        while display_width(word) > columns:  # a word longer than a line: as much as fits, then the rest
             if line:
                 lines.append(line)
-            cut = max(count for count in range(1, len(word) + 1) if _columns(word[:count]) <= columns)
+            cut = max(count for count in range(1, len(word) + 1) if display_width(word[:count]) <= columns)
             lines.append(word[:cut])
             line, word = "", word[cut:]
-        if line and _columns(line) + 1 + _columns(word) > columns:
+        if line and display_width(line) + 1 + display_width(word) > columns:
             lines.append(line)
             line = ""
         line = f"{line} {word}" if line else word
     return lines + [line] if line else lines
-
-
-def _columns(text):
-    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
 
 
 def error_svg(message):

@@ -18,6 +18,7 @@ two. The language is a context variable: a request, a command line or a notebook
 
 import contextvars
 import functools
+import unicodedata
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -39,13 +40,13 @@ _language = contextvars.ContextVar("language", default=DEFAULT_LANGUAGE)
 
 
 @functools.cache
-def catalogue(language, domains=PYTHON_DOMAINS):
-    """The translations into `language` of the `domains`, in one catalogue (English, the language the
-    code is written in, translates to itself)."""
+def catalogue(language):
+    """The translations into `language` of the Python code's domains, in one catalogue (English, the
+    language the code is written in, translates to itself)."""
     if language == DEFAULT_LANGUAGE:
         return NullTranslations()
     merged = Translations()
-    for domain in domains:
+    for domain in PYTHON_DOMAINS:
         merged.merge(Translations.load(str(CATALOGUES), [language], domain))
     return merged
 
@@ -87,6 +88,12 @@ def language_named(given):
         raise ValueInputError(_("%(name)s must be one of %(choices)s; got %(given)s.", name="lang",
                                 choices=", ".join(LANGUAGES), given=repr(str(given)[:40])), field="lang")
     return given
+
+
+def display_width(text):
+    """How many columns `text` takes in a terminal or a monospaced line: two for a wide character
+    (Hangul, CJK), so that Korean lines wrap and line up as English ones do."""
+    return sum(2 if unicodedata.east_asian_width(character) in "WF" else 1 for character in text)
 
 
 @contextmanager

@@ -13,7 +13,6 @@ and every file is the web app's.
 import html
 import json
 import numbers
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,9 +20,10 @@ import numpy as np
 
 from .api import PRACTICE_NOTE, explain_json, program_text, to_json
 from .circuit import build_circuit
+from .document import wire_index
 from .drawing import draw
 from .errors import ValueInputError
-from .i18n import N_, _, current_language, language_named, translated, use_language
+from .i18n import N_, _, current_language, display_width, language_named, translated, use_language
 from .options import QUERY_NAMES
 
 # What a circuit can be written as, by name: the web app's route that answers the same bytes.
@@ -201,14 +201,14 @@ class ChainRuleTable:
         graph_json = to_json(circuit)
         node_of = {node["id"]: node for node in graph_json["nodes"]}
         wire_of = {wire["id"]: wire for wire in graph_json["wires"]}
+        branches_of = wire_index(circuit.graph).branches
         rows = []
         for step in graph_json["steps"]:
             if step["kind"] != "backward":
                 continue
             rows += _gate_rows(node_of[step["node"]], step, node_of, wire_of)
             for node_id in step["forks"]:
-                branches = [wire["grad"] for wire in graph_json["wires"]
-                            if wire["node"] == node_id and wire["consumer"] is not None]
+                branches = [wire_of[wire_id]["grad"] for wire_id in branches_of[node_id]]
                 source = node_of[node_id]
                 rows.append((translated(FORK), source["name"] or source["expr"], translated(BRANCHES),
                              f"{' + '.join(_cell(grad) for grad in branches)} = {_cell(wire_of['wire-' + node_id]['grad'])}"))
@@ -218,13 +218,13 @@ class ChainRuleTable:
         if self.note:
             return self.note
         cells = [row for row in (self.header, *self.rows) if isinstance(row, tuple)]
-        widths = [max(_columns(row[column]) for row in cells) for column in range(len(self.header))]
+        widths = [max(display_width(row[column]) for row in cells) for column in range(len(self.header))]
         lines = []
         for row in (self.header, *self.rows):
             if isinstance(row, str):  # an intuition, from the input column on
                 lines.append(" " * (widths[0] + 2) + row)
             else:
-                lines.append("  ".join(text + " " * (width - _columns(text)) for text, width in zip(row, widths)).rstrip())
+                lines.append("  ".join(text + " " * (width - display_width(text)) for text, width in zip(row, widths)).rstrip())
         lines.insert(1, "  ".join("-" * width for width in widths))
         return "\n".join(lines)
 
@@ -244,12 +244,6 @@ class ChainRuleTable:
 HEADER = (N_("gate"), N_("input"), N_("local gradient"), N_("upstream × local = downstream"))
 FORK = N_("fork")
 BRANCHES = N_("branches added up")  # the page's label of the same cell
-
-
-def _columns(text):
-    """How many columns of a terminal `text` takes: two for a wide character (Hangul, CJK), so that
-    the Korean table's columns line up too."""
-    return sum(2 if unicodedata.east_asian_width(character) in "WF" else 1 for character in text)
 
 
 def _gate_rows(gate, step, node_of, wire_of):

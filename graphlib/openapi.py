@@ -11,12 +11,11 @@ app.py as `WebFacts`.
 import functools
 from dataclasses import dataclass
 
-from .circuit import MAX_ARRAY_TEXT, MAX_AXIS, MAX_DIMENSIONS, MAX_SEED, MAX_TOTAL_ENTRIES
-from .descent import MAX_LEARNING_RATE, MAX_STEPS
+from .circuit import MAX_ARRAY_TEXT, MAX_AXIS, MAX_DIMENSIONS, MAX_TOTAL_ENTRIES
 from .document import KINDS
 from .i18n import DEFAULT_LANGUAGE, LANGUAGES
 from .openapi_examples import EXAMPLES
-from .options import DESCENT_FIELDS, DESCRIPTIONS, MAX_PRECISION, OPTIONS
+from .options import DESCENT_FIELDS, DESCRIPTIONS, MAX_LEARNING_RATE, MAX_PRECISION, MAX_SEED, MAX_STEPS, OPTIONS
 from .parse import MAX_DEPTH, MAX_GATES, MAX_LENGTH, MAX_TOKEN_LENGTH, MAX_VARIABLES, NAME_PATTERN, RESERVED_NAMES
 from .practice import MAX_ANSWER_LENGTH
 
@@ -142,7 +141,7 @@ def _paths(web):
             "post": _operation("/api/graph", "post", "The circuit as JSON, from a JSON object of the same fields",
                                _language_parameters(), {"200": _json_response("The circuit", "Graph"),
                                     **_errors(JSON, (400, 413, 415, 429, 500, 503))},
-                               body=_circuit_body(("/api/graph", "post"))),
+                               body=_body(("/api/graph", "post"), "CircuitFields")),
         },
         "/api/explain": {
             "get": _operation("/api/explain", "get",
@@ -154,20 +153,20 @@ def _paths(web):
                                _language_parameters(),
                                {"200": _json_response("The lessons", "Explanation"),
                                 **_errors(JSON, (400, 413, 415, 429, 500, 503))},
-                               body=_circuit_body(("/api/explain", "post"))),
+                               body=_body(("/api/explain", "post"), "CircuitFields")),
         },
         "/api/check": {"post": _operation(
             "/api/check", "post", "Practice: whether a student's answer for a hidden number is right",
             _query_parameters(("/api/check", "post")),
             {"200": _json_response("Right or not; a right answer with the number as shown", "Checked"),
              **_errors(JSON, (400, 413, 415, 429, 500, 503))},
-            body=_question_body(("/api/check", "post"), "CheckQuestion"))},
+            body=_body(("/api/check", "post"), "CheckQuestion"))},
         "/api/answer": {"post": _operation(
             "/api/answer", "post", "Practice: hidden numbers shown, one or all",
             _query_parameters(("/api/answer", "post")),
             {"200": _json_response("The numbers asked for, as the diagram would show them", "Answers"),
              **_errors(JSON, (400, 413, 415, 429, 500, 503))},
-            body=_question_body(("/api/answer", "post"), "AnswerQuestion"))},
+            body=_body(("/api/answer", "post"), "AnswerQuestion"))},
         "/code/{program}.py": {"get": _operation(
             "/code/{program}.py", "get", "The generated program: the staged NumPy of the notes, or PyTorch's autograd",
             [_path_parameter("/code/{program}.py", "program", [name for name, _ in web.programs], "The program"),
@@ -246,7 +245,7 @@ def _path_parameter(path, name, choices, description):
 
 def query_field_names():
     """The names a circuit's query may hold besides its variables', as this document describes them."""
-    return ("expr", *(option.name for option in OPTIONS), "seed", *DESCENT_FIELDS, "lang")
+    return tuple(name for name, _schema, _description in _fields("query"))
 
 
 def _query_parameters(key, expr_required=True):
@@ -325,13 +324,8 @@ def _option_description(option):
     return f"{described} {note}" if note else described
 
 
-def _circuit_body(key):
-    return {"required": True, "content": {JSON: {
-        "schema": {"$ref": SCHEMAS + "CircuitFields"},
-        "examples": _examples_of(key, lambda example: example.body)}}}
-
-
-def _question_body(key, schema):
+def _body(key, schema):
+    """A JSON request body of the schema named `schema`, with the examples of the operation `key`."""
     return {"required": True, "content": {JSON: {
         "schema": {"$ref": SCHEMAS + schema},
         "examples": _examples_of(key, lambda example: example.body)}}}

@@ -46,6 +46,17 @@ def wait_for_port(port, process, what):
             time.sleep(0.02)
 
 
+def stop(process):
+    """Stop `process` if it still runs: SIGTERM, then SIGKILL if it is still there after 10 s."""
+    if process is not None and process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=5)
+
+
 class RedisServer:
     """A throwaway redis-server, keeping nothing on disk."""
 
@@ -69,13 +80,7 @@ class RedisServer:
         return self
 
     def stop(self):
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=5)
+        stop(self.process)
 
     def __enter__(self):
         return self.start()
@@ -138,13 +143,7 @@ class NginxServer:
             return ""
 
     def stop(self):
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()  # nginx's fast shutdown; its workers go with it
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=5)
+        stop(self.process)  # nginx's fast shutdown; its workers go with it
         if self.prefix is not None:
             shutil.rmtree(self.prefix, ignore_errors=True)
 

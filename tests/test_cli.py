@@ -8,7 +8,6 @@ import os
 import re
 import subprocess
 import sys
-import unicodedata
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode
 
@@ -18,7 +17,7 @@ from graphlib.circuit import build_circuit
 from graphlib.cli import NOT_FLAGS, build_parser, caret_text, main, parse_arguments
 from graphlib.errors import CircuitError
 from graphlib.gallery import GALLERY
-from graphlib.i18n import use_language
+from graphlib.i18n import display_width, use_language
 from graphlib.options import DESCRIPTIONS, OPTIONS, QUERY_NAMES
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -372,5 +371,4 @@ def test_lang_ko_explain_table_sums_a_fork_in_korean(capsysbinary):
 
 
 def terminal_column(line, text):
-    before = line[:line.index(text)]
-    return sum(2 if unicodedata.east_asian_width(character) in "WF" else 1 for character in before)
+    return display_width(line[:line.index(text)])

@@ -2,9 +2,6 @@
 
 import concurrent.futures
 import dataclasses
-import shutil
-import socket
-import subprocess
 import time
 from urllib.parse import quote
 
@@ -17,6 +14,7 @@ from graphlib.cache import RenderCache
 from graphlib.deadline import deadline
 from graphlib.errors import TimeLimitError
 from live_server import LiveServer
+from real_servers import RedisServer
 
 
 def test_deadline_interrupts_python_work_and_disarms_afterwards():
@@ -159,24 +157,8 @@ def test_running_out_of_memory_is_a_503_not_a_crash(monkeypatch):
 @pytest.fixture
 def redis_url():
     """A throwaway redis-server on a free loopback port, as a deployment would share one."""
-    if shutil.which("redis-server") is None:
-        pytest.fail("redis-server is missing: `make test` installs it (scripts/bootstrap.sh --redis)")
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1",
-                               "--save", "", "--appendonly", "no"], stdout=subprocess.DEVNULL)
-    deadline_at = time.monotonic() + 10
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            break
-        except OSError:
-            assert time.monotonic() < deadline_at, "redis-server did not start"
-            time.sleep(0.05)
-    yield f"redis://127.0.0.1:{port}"
-    server.terminate()
-    server.wait(timeout=10)
+    with RedisServer() as server:
+        yield server.url
 
 
 def test_workers_sharing_redis_share_one_rate_limit(redis_url):
